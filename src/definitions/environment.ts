@@ -1,0 +1,40 @@
+/**
+ * Environment variables the CDK stacks set on every function and local mode sets on its handlers.
+ * Handlers read them once, at the edge (see `src/config/runtime.ts`), never deep in the code.
+ */
+export const ENV = {
+  stage: 'UNMOGROWP_STAGE',
+  region: 'AWS_REGION',
+  homeRegion: 'UNMOGROWP_HOME_REGION',
+  identityGraphTable: 'IDENTITY_GRAPH_TABLE',
+  tenantRegistryTable: 'TENANT_REGISTRY_TABLE',
+  ingestStream: 'INGEST_STREAM_NAME',
+  lakeBucket: 'DATA_LAKE_BUCKET',
+  athenaWorkgroup: 'ATHENA_WORKGROUP',
+  glueDatabase: 'GLUE_DATABASE',
+  timestreamDatabase: 'TIMESTREAM_DATABASE',
+  timestreamTable: 'TIMESTREAM_TABLE',
+  /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */
+  dataCenterCidrs: 'DATA_CENTER_CIDRS',
+  /** Endpoint overrides used by local mode and integration tests; unset in the cloud. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  kinesisEndpoint: 'KINESIS_ENDPOINT',
+  s3Endpoint: 'S3_ENDPOINT',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** CloudWatch namespace of the metrics the handlers emit (EMF). */
+export const METRICS_NAMESPACE = 'UnMoGrowP';
+
+/** Metric names emitted by the attribution consumer, one per outcome. */
+export const ATTRIBUTION_METRICS = {
+  attributed: 'AttributedInstalls',
+  organic: 'OrganicInstalls',
+  rejected: 'RejectedInstalls',
+  reinstall: 'Reinstalls',
+  reattribution: 'Reattributions',
+  reengagement: 'Reengagements',
+  inAppEvents: 'InAppEvents',
+  duplicates: 'DuplicateEvents',
+} as const;

@@ -1,0 +1,3 @@
+export * from './environment.js';
+export * from './routes.js';
+export * from './tables.js';

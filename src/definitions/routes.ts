@@ -1,0 +1,105 @@
+import type { HandlerName } from './tables.js';
+
+/** How a route authenticates its caller (SPEC §3). */
+export type RouteAuth = 'none' | 'apiKey' | 'bearer';
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** API Gateway style path, `{name}` for a path parameter. */
+  readonly path: string;
+  readonly auth: RouteAuth;
+  readonly handler: HandlerName;
+  /** Short description, used in docs and the API's method descriptions. */
+  readonly summary: string;
+  /** Latency-sensitive routes get provisioned concurrency in prod. */
+  readonly latencySensitive?: boolean;
+}
+
+/**
+ * Every route of the HTTP API v1, shared by the API Gateway construct and the local HTTP server so that
+ * both route the same way.
+ */
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/v1/click/{appId}',
+    auth: 'none',
+    handler: 'ingest',
+    summary: 'Record a click and redirect to the store',
+    latencySensitive: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/impression/{appId}',
+    auth: 'none',
+    handler: 'ingest',
+    summary: 'Record an impression',
+    latencySensitive: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/touchpoints',
+    auth: 'apiKey',
+    handler: 'ingest',
+    summary: 'Server-to-server clicks and impressions',
+    latencySensitive: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/events',
+    auth: 'apiKey',
+    handler: 'ingest',
+    summary: 'SDK or server event batch',
+    latencySensitive: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/attribution/{appId}',
+    auth: 'apiKey',
+    handler: 'query',
+    summary: "A device's attribution with its explanation",
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{appId}/installs',
+    auth: 'bearer',
+    handler: 'query',
+    summary: 'Install report aggregates',
+  },
+  {
+    method: 'POST',
+    path: '/v1/privacy/erasure',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Erase one identity's data",
+  },
+  { method: 'POST', path: '/v1/tenants', auth: 'bearer', handler: 'admin', summary: 'Create a tenant' },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/apps',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: 'Create an app',
+  },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/apps/{appId}',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Read an app's settings",
+  },
+  {
+    method: 'PUT',
+    path: '/v1/tenants/{tenantId}/apps/{appId}',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Change an app's settings",
+  },
+];
+
+/** Request limits of SPEC §3, enforced by API Gateway validators and by the handlers. */
+export const REQUEST_LIMITS = {
+  maxEventsPerBatch: 500,
+  maxTouchpointsPerBatch: 500,
+  maxBodyBytes: 1024 * 1024,
+} as const;
