@@ -1,0 +1,35 @@
+/**
+ * Store keys. Every key starts with the tenant and the app, so nothing can match across tenants.
+ * Keys are plain strings, built only here.
+ */
+
+export type IdentifierKind = 'adid' | 'idfv' | 'cuid';
+
+const scope = (tenantId: string, appId: string) => `${tenantId}#${appId}`;
+
+/** A device identifier: advertising id, vendor id or customer user id. */
+export function identifierKey(tenantId: string, appId: string, kind: IdentifierKind, value: string): string {
+  // Advertising ids are case-insensitive UUIDs; normalise so IDFA and GAID spellings meet.
+  const normalised = kind === 'cuid' ? value : value.toLowerCase();
+  return `${scope(tenantId, appId)}#${kind}#${normalised}`;
+}
+
+/** Touchpoints carrying our click id (from the install referrer). */
+export function clickIdKey(tenantId: string, appId: string, touchpointId: string): string {
+  return `${scope(tenantId, appId)}#click#${touchpointId}`;
+}
+
+/** Touchpoints with a probabilistic device signature. */
+export function signatureKey(tenantId: string, appId: string, signature: string): string {
+  return `${scope(tenantId, appId)}#sig#${signature}`;
+}
+
+/** An app event, for idempotency: the same app and event id count once. */
+export function eventKey(tenantId: string, appId: string, eventId: string): string {
+  return `${scope(tenantId, appId)}#event#${eventId}`;
+}
+
+/** Installs from one IP in one clock hour (fraud rule `install_rate_per_ip`). */
+export function ipHourKey(tenantId: string, appId: string, ip: string, timestampMs: number): string {
+  return `${scope(tenantId, appId)}#iphour#${ip}#${Math.floor(timestampMs / 3_600_000)}`;
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** The fraud rules the engine runs; each name is the machine-readable reason it reports. */
+export const FRAUD_REASONS = [
+  'click_injection',
+  'malformed_advertising_id',
+  'bot_user_agent',
+  'install_rate_per_ip',
+  'data_center_ip',
+] as const;
+export type FraudReason = (typeof FRAUD_REASONS)[number];
+
+/** `reject` makes the install `rejected`; `flag` keeps the attribution and marks it. */
+export type FraudMode = 'reject' | 'flag';
+
+const hours = (max: number) => z.number().positive().max(max);
+
+const fraudModes = z
+  .object(
+    Object.fromEntries(
+      FRAUD_REASONS.map((reason) => [reason, z.enum(['reject', 'flag']).optional()]),
+    ) as Record<FraudReason, z.ZodOptional<z.ZodEnum<{ reject: 'reject'; flag: 'flag' }>>>,
+  )
+  .strict();
+
+/**
+ * Per-app attribution settings (SPEC §4). Every field is optional on input: what is left out takes the
+ * SPEC default. Changeable live through the app settings call.
+ */
+export const AppSettingsInputSchema = z
+  .object({
+    clickLookbackHours: hours(24 * 30).optional(),
+    viewThroughLookbackHours: hours(24 * 7).optional(),
+    probabilisticMatching: z
+      .object({ enabled: z.boolean().optional(), windowHours: hours(24 * 7).optional() })
+      .strict()
+      .optional(),
+    reattributionWindowDays: z.number().positive().max(365).optional(),
+    reengagementWindowDays: z.number().positive().max(365).optional(),
+    clickInjectionThresholdSeconds: z.number().min(0).max(3600).optional(),
+    timeDecayHalfLifeDays: z.number().positive().max(365).optional(),
+    positionBasedWeights: z
+      .object({
+        first: z.number().min(0).max(1),
+        middle: z.number().min(0).max(1),
+        last: z.number().min(0).max(1),
+      })
+      .strict()
+      .refine((w) => Math.abs(w.first + w.middle + w.last - 1) < 1e-9, {
+        message: 'first + middle + last must equal 1',
+      })
+      .optional(),
+    fraudMode: z.enum(['reject', 'flag']).optional(),
+    fraudModes: fraudModes.optional(),
+    maxInstallsPerIpPerHour: z.number().int().positive().max(1_000_000).optional(),
+  })
+  .strict();
+export type AppSettingsInput = z.input<typeof AppSettingsInputSchema>;
+
+/** Settings with every default resolved. */
+export interface AppSettings {
+  readonly clickLookbackHours: number;
+  readonly viewThroughLookbackHours: number;
+  readonly probabilisticMatching: { readonly enabled: boolean; readonly windowHours: number };
+  readonly reattributionWindowDays: number;
+  readonly reengagementWindowDays: number;
+  readonly clickInjectionThresholdSeconds: number;
+  readonly timeDecayHalfLifeDays: number;
+  readonly positionBasedWeights: { readonly first: number; readonly middle: number; readonly last: number };
+  /** Mode of every fraud rule, resolved from `fraudModes` over `fraudMode`. */
+  readonly fraudModes: Readonly<Record<FraudReason, FraudMode>>;
+  readonly maxInstallsPerIpPerHour: number;
+}
+
+/** The defaults of SPEC §4. */
+export const DEFAULT_SETTINGS: AppSettings = {
+  clickLookbackHours: 7 * 24,
+  viewThroughLookbackHours: 24,
+  probabilisticMatching: { enabled: true, windowHours: 24 },
+  reattributionWindowDays: 90,
+  reengagementWindowDays: 30,
+  clickInjectionThresholdSeconds: 10,
+  timeDecayHalfLifeDays: 7,
+  positionBasedWeights: { first: 0.4, middle: 0.2, last: 0.4 },
+  fraudModes: Object.fromEntries(FRAUD_REASONS.map((r) => [r, 'reject'])) as Record<FraudReason, FraudMode>,
+  maxInstallsPerIpPerHour: 50,
+};
+
+/** Resolves an app's stored settings over the SPEC defaults. The input must already be validated. */
+export function resolveSettings(input: AppSettingsInput = {}): AppSettings {
+  const d = DEFAULT_SETTINGS;
+  const baseMode = input.fraudMode;
+  return {
+    clickLookbackHours: input.clickLookbackHours ?? d.clickLookbackHours,
+    viewThroughLookbackHours: input.viewThroughLookbackHours ?? d.viewThroughLookbackHours,
+    probabilisticMatching: {
+      enabled: input.probabilisticMatching?.enabled ?? d.probabilisticMatching.enabled,
+      windowHours: input.probabilisticMatching?.windowHours ?? d.probabilisticMatching.windowHours,
+    },
+    reattributionWindowDays: input.reattributionWindowDays ?? d.reattributionWindowDays,
+    reengagementWindowDays: input.reengagementWindowDays ?? d.reengagementWindowDays,
+    clickInjectionThresholdSeconds: input.clickInjectionThresholdSeconds ?? d.clickInjectionThresholdSeconds,
+    timeDecayHalfLifeDays: input.timeDecayHalfLifeDays ?? d.timeDecayHalfLifeDays,
+    positionBasedWeights: input.positionBasedWeights ?? d.positionBasedWeights,
+    fraudModes: Object.fromEntries(
+      FRAUD_REASONS.map((r) => [r, input.fraudModes?.[r] ?? baseMode ?? d.fraudModes[r]]),
+    ) as Record<FraudReason, FraudMode>,
+    maxInstallsPerIpPerHour: input.maxInstallsPerIpPerHour ?? d.maxInstallsPerIpPerHour,
+  };
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
