@@ -25,8 +25,18 @@ export interface Device {
   /** The latest install, reinstall or reattribution decision. */
   readonly currentAttribution?: Attribution;
   /** A retargeting click that re-credits the device's events until `untilMs`. */
-  readonly reengagement?: { readonly source: Source; readonly touchTimeMs: number; readonly untilMs: number };
-  /** Optimistic-concurrency version: 0 for a new device, +1 per committed change. */
+  readonly reengagement?: {
+    readonly source: Source;
+    readonly touchTimeMs: number;
+    /** Inclusive end of the re-engagement window. */
+    readonly untilMs: number;
+    /** Set once the first event is credited to it, so a re-engagement is counted once. */
+    readonly counted?: boolean;
+  };
+  /**
+   * Optimistic-concurrency version: 0 for a new device, +1 per committed change. A unit writing version
+   * `v` applies only if the stored version is `v - 1` (no stored device counts as -1).
+   */
   readonly version: number;
 }
 
@@ -49,7 +59,10 @@ export interface CounterIncrement {
   readonly appId: string;
   /** UTC day of the event time, `YYYY-MM-DD`. */
   readonly day: string;
-  /** `organic` for unattributed installs and events. */
+  /**
+   * The credited network; `organic` for organic installs and their events, `unattributed` for events of a
+   * device with a rejected or not yet seen install.
+   */
   readonly network: string;
   readonly campaign: string;
   readonly metric: CounterMetric;

@@ -1,0 +1,737 @@
+import type { Attribution, AttributionKind, EventAttribution, FraudFinding, Source } from './attribution.js';
+import {
+  describeSource,
+  explainFraud,
+  explainIdentity,
+  explainMatch,
+  explainVerdict,
+  formatDuration,
+  formatTime,
+} from './explain.js';
+import { DataCenterMatcher, type FraudCheck, runFraudChecks } from './fraud.js';
+import {
+  type DeviceIdentifiers,
+  deviceIdentifiers,
+  type IdentifierKeys,
+  type IdentityResolution,
+  type IdentityView,
+  identifierKeysOf,
+  resolveIdentity,
+} from './identity.js';
+import { clickIdKey, eventKey, ipHourKey, signatureKey } from './keys.js';
+import { touchpointMatchKeys } from './match-keys.js';
+import {
+  FOUND_BY_DEVICE_ID,
+  FOUND_BY_REFERRER,
+  FOUND_BY_SIGNATURE,
+  MATCH_TYPE_OF_CLASS,
+  type MatchResult,
+  matchInstall,
+  matchWindows,
+} from './matching.js';
+import type { AppEvent, PipelineRecord, Touchpoint } from './model.js';
+import { computeCredits, EMPTY_CREDITS } from './models.js';
+import { type AppSettings, DAY_MS } from './settings.js';
+import { installSignatures } from './signature.js';
+import type {
+  AttributionStore,
+  CounterIncrement,
+  CounterMetric,
+  Device,
+  StoreLoadRequest,
+  StoreSnapshot,
+  UnitOfWork,
+} from './store.js';
+
+/** How the engine is configured. */
+export interface EngineOptions {
+  /** The app's resolved settings (SPEC §4 defaults for what it left out); called once per app per batch. */
+  settingsFor(tenantId: string, appId: string): AppSettings | Promise<AppSettings>;
+  /**
+   * Operator-supplied data-centre CIDR ranges for fraud rule `data_center_ip`.
+   * @default [] (the rule does not apply)
+   */
+  readonly dataCenterCidrs?: readonly string[];
+}
+
+export interface RecordOutcome {
+  /** Index of the record in the batch. */
+  readonly index: number;
+  /** `duplicate`: the event was processed before (no writes); `failed`: its unit was not committed, retry it. */
+  readonly status: 'processed' | 'duplicate' | 'failed';
+  /** The install, reinstall, reattribution or re-engagement decision the record caused. */
+  readonly attribution?: Attribution;
+  /** How an in-app event, open or session was credited. */
+  readonly eventAttribution?: EventAttribution;
+}
+
+export interface BatchResult {
+  readonly outcomes: RecordOutcome[];
+  /** Indexes of records to retry (Kinesis partial batch failure). */
+  readonly failedRecordIndexes: number[];
+}
+
+/** What the pure decision needs besides the records and the snapshot. */
+export interface DecisionContext {
+  settingsFor(tenantId: string, appId: string): AppSettings;
+  readonly dataCenter?: DataCenterMatcher;
+}
+
+export interface BatchDecision {
+  readonly outcomes: RecordOutcome[];
+  readonly units: UnitOfWork[];
+}
+
+interface PreparedEvent {
+  readonly kind: 'event';
+  readonly index: number;
+  readonly event: AppEvent;
+  readonly ids: DeviceIdentifiers;
+  readonly keys: IdentifierKeys;
+  readonly eventKey: string;
+  /** For install and open events: the referrer click key, then the signature keys. */
+  readonly referrerKey?: string;
+  readonly signatureKeys: readonly string[];
+  readonly ipHourKey?: string;
+}
+
+interface PreparedTouchpoint {
+  readonly kind: 'touchpoint';
+  readonly index: number;
+  readonly touchpoint: Touchpoint;
+  readonly keys: IdentifierKeys;
+  readonly matchKeys: readonly string[];
+}
+
+export type PreparedRecord = PreparedEvent | PreparedTouchpoint;
+
+const NO_KEYS: readonly string[] = [];
+
+/** Normalises identifiers and computes every key of each record once, for loading and for deciding. */
+export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord[] {
+  const out = new Array<PreparedRecord>(records.length);
+  for (let index = 0; index < records.length; index++) {
+    const r = records[index] as PipelineRecord;
+    if (r.kind === 'touchpoint') {
+      const tp = r.touchpoint;
+      const keys = identifierKeysOf(tp.tenantId, tp.appId, deviceIdentifiers(tp));
+      out[index] = { kind: 'touchpoint', index, touchpoint: tp, keys, matchKeys: touchpointMatchKeys(tp) };
+      continue;
+    }
+    const e = r.event;
+    const ids = deviceIdentifiers(e);
+    const keys = identifierKeysOf(e.tenantId, e.appId, ids);
+    const mayInstall = e.type === 'install' || e.type === 'open';
+    let signatureKeys = NO_KEYS;
+    if (mayInstall && e.ip !== undefined) {
+      const sigs = installSignatures(e);
+      signatureKeys = sigs.map((s) => signatureKey(e.tenantId, e.appId, s));
+    }
+    out[index] = {
+      kind: 'event',
+      index,
+      event: e,
+      ids,
+      keys,
+      eventKey: eventKey(e.tenantId, e.appId, e.eventId),
+      ...(mayInstall && e.referrerClickId !== undefined
+        ? { referrerKey: clickIdKey(e.tenantId, e.appId, e.referrerClickId) }
+        : {}),
+      signatureKeys,
+      ...(mayInstall && e.ip !== undefined
+        ? { ipHourKey: ipHourKey(e.tenantId, e.appId, e.ip, e.timestampMs) }
+        : {}),
+    };
+  }
+  return out;
+}
+
+/** Every key a batch needs, each once: the argument of the one `store.load` call. */
+export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadRequest {
+  const deviceKeys = new Set<string>();
+  const touchpointKeys = new Set<string>();
+  const eventKeys = new Set<string>();
+  const ipHourKeys = new Set<string>();
+  for (const p of prepared) {
+    if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
+    if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
+    if (p.kind === 'touchpoint') continue;
+    if (p.keys.cuid !== undefined) deviceKeys.add(p.keys.cuid);
+    eventKeys.add(p.eventKey);
+    if (p.event.type !== 'install' && p.event.type !== 'open') continue;
+    if (p.keys.adid !== undefined) touchpointKeys.add(p.keys.adid);
+    if (p.keys.idfv !== undefined) touchpointKeys.add(p.keys.idfv);
+    if (p.referrerKey !== undefined) touchpointKeys.add(p.referrerKey);
+    for (const k of p.signatureKeys) touchpointKeys.add(k);
+    if (p.ipHourKey !== undefined) ipHourKeys.add(p.ipHourKey);
+  }
+  return {
+    deviceKeys: [...deviceKeys],
+    touchpointKeys: [...touchpointKeys],
+    eventKeys: [...eventKeys],
+    ipHourKeys: [...ipHourKeys],
+  };
+}
+
+/** The batch's working view: the snapshot plus every decision made so far in the batch. */
+class Overlay implements IdentityView {
+  readonly links = new Map<string, string>();
+  readonly devices = new Map<string, Device>();
+  readonly touchpoints: Map<string, readonly Touchpoint[]>;
+  private readonly owned = new Set<string>();
+  readonly seenEvents = new Set<string>();
+  readonly ipCounts: Map<string, number>;
+
+  constructor(readonly snapshot: StoreSnapshot) {
+    for (const [key, device] of snapshot.devices) {
+      this.links.set(key, device.deviceId);
+      const known = this.devices.get(device.deviceId);
+      if (!known || known.version < device.version) this.devices.set(device.deviceId, device);
+    }
+    this.touchpoints = new Map(snapshot.touchpoints);
+    this.ipCounts = new Map(snapshot.ipInstallCounts);
+  }
+
+  deviceByKey(key: string): Device | undefined {
+    const id = this.links.get(key);
+    return id === undefined ? undefined : this.devices.get(id);
+  }
+
+  isDuplicate(key: string): boolean {
+    return this.snapshot.processedEvents.has(key) || this.seenEvents.has(key);
+  }
+
+  addTouchpoint(key: string, tp: Touchpoint): void {
+    const list = this.touchpoints.get(key);
+    if (!list) {
+      this.touchpoints.set(key, [tp]);
+      this.owned.add(key);
+      return;
+    }
+    for (const t of list) if (t.id === tp.id) return;
+    if (this.owned.has(key)) (list as Touchpoint[]).push(tp);
+    else {
+      this.touchpoints.set(key, [...list, tp]);
+      this.owned.add(key);
+    }
+  }
+}
+
+const dayCache = new Map<number, string>();
+function utcDay(ms: number): string {
+  const n = Math.floor(ms / DAY_MS);
+  let day = dayCache.get(n);
+  if (day === undefined) {
+    day = new Date(n * DAY_MS).toISOString().slice(0, 10);
+    if (dayCache.size > 5_000) dayCache.clear();
+    dayCache.set(n, day);
+  }
+  return day;
+}
+
+const NO_CAMPAIGN = '(none)';
+
+function counter(
+  e: AppEvent,
+  network: string,
+  campaign: string | undefined,
+  metric: CounterMetric,
+  value = 1,
+  currency?: string,
+): CounterIncrement {
+  const c = {
+    tenantId: e.tenantId,
+    appId: e.appId,
+    day: utcDay(e.timestampMs),
+    network,
+    campaign: campaign ?? NO_CAMPAIGN,
+    metric,
+    value,
+  };
+  return currency === undefined ? c : { ...c, currency };
+}
+
+function sourceOf(tp: Touchpoint): Source {
+  const s: { touchpointId: string; network: string; campaign?: string; adset?: string; ad?: string } = {
+    touchpointId: tp.id,
+    network: tp.network,
+  };
+  if (tp.campaign !== undefined) s.campaign = tp.campaign;
+  if (tp.adset !== undefined) s.adset = tp.adset;
+  if (tp.ad !== undefined) s.ad = tp.ad;
+  return s;
+}
+
+interface FoundEntry {
+  touchpoint: Touchpoint;
+  foundBy: number;
+}
+
+function gather(p: PreparedEvent, ov: Overlay): Map<string, FoundEntry> {
+  const found = new Map<string, FoundEntry>();
+  const add = (key: string | undefined, flag: number) => {
+    if (key === undefined) return;
+    const list = ov.touchpoints.get(key);
+    if (!list) return;
+    for (const touchpoint of list) {
+      const entry = found.get(touchpoint.id);
+      if (entry) entry.foundBy |= flag;
+      else found.set(touchpoint.id, { touchpoint, foundBy: flag });
+    }
+  };
+  add(p.referrerKey, FOUND_BY_REFERRER);
+  add(p.keys.adid, FOUND_BY_DEVICE_ID);
+  add(p.keys.idfv, FOUND_BY_DEVICE_ID);
+  for (const k of p.signatureKeys) add(k, FOUND_BY_SIGNATURE);
+  return found;
+}
+
+interface InstallDecision {
+  readonly attribution: Attribution;
+  readonly counters: CounterIncrement[];
+}
+
+/** Install or reattribution: match, run fraud checks, compute credits, explain. */
+function decideAttribution(
+  p: PreparedEvent,
+  _ov: Overlay,
+  settings: AppSettings,
+  ctx: DecisionContext,
+  device: Device,
+  match: MatchResult,
+  kind: 'install' | 'reattribution',
+  headLines: string[],
+  installsFromIp: number,
+): InstallDecision {
+  const e = p.event;
+  const winner = match.winner;
+  const lines = headLines;
+  for (const l of explainMatch(match, 'Rule 2 (precedence)')) lines.push(l);
+  let status: Attribution['status'] = 'organic';
+  let fraud: FraudFinding[] = [];
+  let checks: FraudCheck[] | undefined;
+  if (winner) {
+    checks = runFraudChecks({
+      settings,
+      winner,
+      installTimeMs: e.timestampMs,
+      ...(e.installBeginMs !== undefined ? { installBeginMs: e.installBeginMs } : {}),
+      ...(p.ids.malformedAdvertisingId !== undefined
+        ? { malformedAdvertisingId: p.ids.malformedAdvertisingId }
+        : {}),
+      ...(e.userAgent !== undefined ? { userAgent: e.userAgent } : {}),
+      ...(e.ip !== undefined ? { ip: e.ip } : {}),
+      installsFromIpThisHour: installsFromIp,
+      ...(ctx.dataCenter ? { dataCenter: ctx.dataCenter } : {}),
+    });
+    for (const c of checks) if (c.finding) fraud.push(c.finding);
+    status = fraud.some((f) => f.mode === 'reject') ? 'rejected' : 'attributed';
+    for (const l of explainFraud(checks)) lines.push(l);
+  } else {
+    lines.push('Fraud checks: not run; an organic install has no network to pay.');
+    fraud = [];
+  }
+  const source = winner ? sourceOf(winner.touchpoint) : undefined;
+  lines.push(explainVerdict(status, source, fraud));
+  const attribution: Attribution = {
+    tenantId: e.tenantId,
+    appId: e.appId,
+    deviceId: device.deviceId,
+    eventId: e.eventId,
+    status,
+    kind,
+    ...(source ? { source } : {}),
+    match: winner ? MATCH_TYPE_OF_CLASS[winner.cls] : 'none',
+    ...(winner ? { touchTimeMs: winner.touchpoint.timestampMs, ctitSeconds: winner.ageMs / 1000 } : {}),
+    installTimeMs: e.timestampMs,
+    fraud,
+    credits: status === 'rejected' ? EMPTY_CREDITS : computeCredits(match.qualifying, winner, settings),
+    explanation: lines,
+  };
+  const network = source?.network ?? 'organic';
+  const campaign = source?.campaign;
+  const counters: CounterIncrement[] = [];
+  if (status === 'rejected') counters.push(counter(e, network, campaign, 'rejected'));
+  else {
+    counters.push(counter(e, network, campaign, kind === 'install' ? 'installs' : 'reattributions'));
+    if (status === 'organic') counters.push(counter(e, network, campaign, 'organic'));
+    else if (fraud.length > 0) counters.push(counter(e, network, campaign, 'flagged'));
+  }
+  return { attribution, counters };
+}
+
+function countIpInstall(p: PreparedEvent, ov: Overlay): { n: number; inc?: { key: string; delta: number } } {
+  if (p.ipHourKey === undefined) return { n: 0 };
+  const n = (ov.ipCounts.get(p.ipHourKey) ?? 0) + 1;
+  ov.ipCounts.set(p.ipHourKey, n);
+  return { n, inc: { key: p.ipHourKey, delta: 1 } };
+}
+
+function creditEvent(
+  e: AppEvent,
+  device: Device,
+  settings: AppSettings,
+): {
+  ea: EventAttribution;
+  device: Device;
+  attribution?: Attribution;
+  counters: CounterIncrement[];
+} {
+  const base = {
+    tenantId: e.tenantId,
+    appId: e.appId,
+    deviceId: device.deviceId,
+    eventId: e.eventId,
+    type: e.type,
+    timestampMs: e.timestampMs,
+    ...(e.revenue ? { revenue: e.revenue } : {}),
+  };
+  const counters: CounterIncrement[] = [];
+  const re = device.reengagement;
+  // Both edges inclusive: the click's own millisecond and exactly one re-engagement window after it.
+  if (re && e.timestampMs >= re.touchTimeMs && e.timestampMs <= re.untilMs) {
+    const ea: EventAttribution = { ...base, creditedAs: 'reengagement', source: re.source };
+    let attribution: Attribution | undefined;
+    let next = device;
+    if (!re.counted) {
+      next = { ...device, reengagement: { ...re, counted: true } };
+      counters.push(counter(e, re.source.network, re.source.campaign, 'reengagements'));
+      const only = [{ touchpointId: re.source.touchpointId, network: re.source.network, credit: 1 }];
+      const installedAt = device.currentAttribution?.installTimeMs;
+      attribution = {
+        tenantId: e.tenantId,
+        appId: e.appId,
+        deviceId: device.deviceId,
+        eventId: e.eventId,
+        status: 'attributed',
+        kind: 'reengagement',
+        source: re.source,
+        match: 'device_id',
+        touchTimeMs: re.touchTimeMs,
+        installTimeMs: installedAt ?? e.timestampMs,
+        fraud: [],
+        credits: {
+          last_touch: only,
+          first_touch: only,
+          linear: only,
+          time_decay: only,
+          position_based: only,
+        },
+        explanation: [
+          `Rule 5 (re-engagement): retargeting click ${re.source.touchpointId} (${describeSource(re.source)}) reached device ${device.deviceId} after its install${installedAt === undefined ? '' : ` of ${formatTime(installedAt)}`}.`,
+          `Event "${e.type}" came ${formatDuration(e.timestampMs - re.touchTimeMs)} after the click, inside the ${settings.reengagementWindowDays} d re-engagement window: counted as one re-engagement; the device's events until ${formatTime(re.untilMs)} are credited to it.`,
+        ],
+      };
+    }
+    counters.push(counter(e, re.source.network, re.source.campaign, 'events'));
+    if (e.revenue) {
+      counters.push(
+        counter(e, re.source.network, re.source.campaign, 'revenue', e.revenue.amount, e.revenue.currency),
+      );
+    }
+    return attribution ? { ea, device: next, attribution, counters } : { ea, device: next, counters };
+  }
+  const current = device.currentAttribution;
+  let ea: EventAttribution;
+  let network: string;
+  let campaign: string | undefined;
+  if (current?.status === 'attributed' && current.source) {
+    ea = { ...base, creditedAs: 'install', source: current.source };
+    network = current.source.network;
+    campaign = current.source.campaign;
+  } else if (current?.status === 'organic') {
+    ea = { ...base, creditedAs: 'organic' };
+    network = 'organic';
+  } else {
+    ea = { ...base, creditedAs: 'unattributed' };
+    network = 'unattributed';
+  }
+  counters.push(counter(e, network, campaign, 'events'));
+  if (e.revenue)
+    counters.push(counter(e, network, campaign, 'revenue', e.revenue.amount, e.revenue.currency));
+  return { ea, device, counters };
+}
+
+const MIN_KINDS: Readonly<Record<AttributionKind, string>> = {
+  install: 'Rule 1 (install)',
+  reinstall: 'Rule 4 (reinstall)',
+  reattribution: 'Rule 4 (reattribution)',
+  reengagement: 'Rule 5 (re-engagement)',
+};
+
+function decideEvent(
+  p: PreparedEvent,
+  ov: Overlay,
+  ctx: DecisionContext,
+): { outcome: RecordOutcome; unit?: UnitOfWork } {
+  const e = p.event;
+  if (ov.isDuplicate(p.eventKey)) return { outcome: { index: p.index, status: 'duplicate' } };
+  ov.seenEvents.add(p.eventKey);
+  const settings = ctx.settingsFor(e.tenantId, e.appId);
+  const resolution: IdentityResolution = resolveIdentity(
+    e.tenantId,
+    e.appId,
+    p.ids,
+    p.keys,
+    ov,
+    e.timestampMs,
+    p.eventKey,
+  );
+  let device = resolution.device;
+  let attribution: Attribution | undefined;
+  let eventAttribution: EventAttribution | undefined;
+  let counters: CounterIncrement[];
+  let ipInc: { key: string; delta: number } | undefined;
+  const isInstallType = e.type === 'install' || e.type === 'open';
+
+  if (isInstallType && device.installCount === 0) {
+    // Rule 1: the device's first install (or, failing one, its first open) is its install.
+    const ip = countIpInstall(p, ov);
+    ipInc = ip.inc;
+    const match = matchInstall(
+      gather(p, ov).values(),
+      e.timestampMs,
+      e.referrerClickId,
+      matchWindows(settings),
+    );
+    const head = [
+      explainIdentity(resolution),
+      `${MIN_KINDS.install}: first ${e.type === 'install' ? 'install' : 'open (no install event seen)'} of device ${device.deviceId}, at ${formatTime(e.timestampMs)}.`,
+    ];
+    const d = decideAttribution(p, ov, settings, ctx, device, match, 'install', head, ip.n);
+    attribution = d.attribution;
+    counters = d.counters;
+    device = {
+      ...device,
+      installCount: device.installCount + 1,
+      firstAttribution: attribution,
+      currentAttribution: attribution,
+      lastEventMs: Math.max(device.lastEventMs, e.timestampMs),
+    };
+  } else if (e.type === 'install') {
+    // Rule 4: a later install of a known device.
+    const ip = countIpInstall(p, ov);
+    ipInc = ip.inc;
+    const first = device.firstAttribution;
+    const inactiveMs = e.timestampMs - device.lastEventMs;
+    const windowMs = settings.reattributionWindowDays * DAY_MS;
+    const head = [explainIdentity(resolution)];
+    let reattributed: InstallDecision | undefined;
+    if (inactiveMs >= windowMs) {
+      const match = matchInstall(
+        gather(p, ov).values(),
+        e.timestampMs,
+        e.referrerClickId,
+        matchWindows(settings),
+        first?.source?.touchpointId,
+      );
+      if (match.winner) {
+        head.push(
+          `${MIN_KINDS.reattribution}: device ${device.deviceId} was inactive ${formatDuration(inactiveMs)} (at least the ${settings.reattributionWindowDays} d reattribution window) and a new touchpoint qualifies, at ${formatTime(e.timestampMs)}.`,
+        );
+        reattributed = decideAttribution(p, ov, settings, ctx, device, match, 'reattribution', head, ip.n);
+      } else {
+        head.push(
+          `${MIN_KINDS.reinstall}: device ${device.deviceId} was inactive ${formatDuration(inactiveMs)} (at least the ${settings.reattributionWindowDays} d reattribution window) but no new touchpoint qualifies.`,
+        );
+        for (const l of explainMatch(match, 'Rule 2 (precedence, new source)')) head.push(l);
+      }
+    } else {
+      head.push(
+        `${MIN_KINDS.reinstall}: device ${device.deviceId} was installed before and was last active ${formatDuration(inactiveMs)} ago, under the ${settings.reattributionWindowDays} d reattribution window (${formatDuration(windowMs - inactiveMs)} short).`,
+      );
+    }
+    if (reattributed) {
+      attribution = reattributed.attribution;
+      counters = reattributed.counters;
+      device = { ...device, installCount: device.installCount + 1, currentAttribution: attribution };
+    } else {
+      head.push(
+        first?.source
+          ? `Result: reinstall credited to the first source, ${describeSource(first.source)} (${first.status}).`
+          : 'Result: reinstall credited to the first source: organic.',
+      );
+      attribution = {
+        tenantId: e.tenantId,
+        appId: e.appId,
+        deviceId: device.deviceId,
+        eventId: e.eventId,
+        status: first?.status ?? 'organic',
+        kind: 'reinstall',
+        ...(first?.source ? { source: first.source } : {}),
+        match: first?.match ?? 'none',
+        ...(first?.touchTimeMs !== undefined ? { touchTimeMs: first.touchTimeMs } : {}),
+        installTimeMs: e.timestampMs,
+        fraud: first?.fraud ?? [],
+        credits: first?.credits ?? EMPTY_CREDITS,
+        explanation: head,
+      };
+      const network = first?.source?.network ?? 'organic';
+      counters = [counter(e, network, first?.source?.campaign, 'reinstalls')];
+      device = { ...device, installCount: device.installCount + 1, currentAttribution: attribution };
+    }
+    device = { ...device, lastEventMs: Math.max(device.lastEventMs, e.timestampMs) };
+  } else {
+    // Rule 5: in-app events, opens and sessions carry the install's source or a re-engagement's.
+    const credited = creditEvent(e, device, settings);
+    eventAttribution = credited.ea;
+    attribution = credited.attribution;
+    counters = credited.counters;
+    device = { ...credited.device, lastEventMs: Math.max(credited.device.lastEventMs, e.timestampMs) };
+  }
+
+  device = { ...device, version: resolution.stored ? resolution.stored.version + 1 : 0 };
+  ov.devices.set(device.deviceId, device);
+  const identifierLinks = new Array<{ key: string; deviceId: string }>(resolution.newLinks.length);
+  for (let i = 0; i < resolution.newLinks.length; i++) {
+    const key = resolution.newLinks[i] as string;
+    ov.links.set(key, device.deviceId);
+    identifierLinks[i] = { key, deviceId: device.deviceId };
+  }
+  const unit: UnitOfWork = {
+    recordIndex: p.index,
+    eventKey: p.eventKey,
+    devices: [device],
+    identifierLinks,
+    touchpoints: [],
+    attributions: attribution ? [attribution] : [],
+    eventAttributions: eventAttribution ? [eventAttribution] : [],
+    counters,
+    ipHourIncrements: ipInc ? [ipInc] : [],
+  };
+  const outcome: RecordOutcome = {
+    index: p.index,
+    status: 'processed',
+    ...(attribution ? { attribution } : {}),
+    ...(eventAttribution ? { eventAttribution } : {}),
+  };
+  return { outcome, unit };
+}
+
+function decideTouchpoint(
+  p: PreparedTouchpoint,
+  ov: Overlay,
+  ctx: DecisionContext,
+): { outcome: RecordOutcome; unit: UnitOfWork } {
+  const tp = p.touchpoint;
+  for (const key of p.matchKeys) ov.addTouchpoint(key, tp);
+  const devices: Device[] = [];
+  // A click that reaches an already-installed device (by device id) is a retargeting click.
+  if (tp.type === 'click') {
+    const device =
+      (p.keys.adid === undefined ? undefined : ov.deviceByKey(p.keys.adid)) ??
+      (p.keys.idfv === undefined ? undefined : ov.deviceByKey(p.keys.idfv));
+    const installedAt = device?.currentAttribution?.installTimeMs;
+    if (
+      device &&
+      installedAt !== undefined &&
+      tp.timestampMs > installedAt &&
+      device.reengagement?.source.touchpointId !== tp.id &&
+      (!device.reengagement || tp.timestampMs >= device.reengagement.touchTimeMs)
+    ) {
+      const settings = ctx.settingsFor(tp.tenantId, tp.appId);
+      const next: Device = {
+        ...device,
+        reengagement: {
+          source: sourceOf(tp),
+          touchTimeMs: tp.timestampMs,
+          untilMs: tp.timestampMs + settings.reengagementWindowDays * DAY_MS,
+        },
+        version: device.version + 1,
+      };
+      ov.devices.set(next.deviceId, next);
+      devices.push(next);
+    }
+  }
+  const unit: UnitOfWork = {
+    recordIndex: p.index,
+    devices,
+    identifierLinks: [],
+    touchpoints: [{ touchpoint: tp, keys: p.matchKeys }],
+    attributions: [],
+    eventAttributions: [],
+    counters: [],
+    ipHourIncrements: [],
+  };
+  return { outcome: { index: p.index, status: 'processed' }, unit };
+}
+
+/**
+ * The pure, synchronous heart of the engine: decides every record of a batch in order over the
+ * snapshot, each record seeing the ones before it (a click then an install in one batch), and returns
+ * one outcome per record and one unit of work per non-duplicate record. Same input, same output.
+ */
+export function decideBatch(
+  prepared: readonly PreparedRecord[],
+  snapshot: StoreSnapshot,
+  ctx: DecisionContext,
+): BatchDecision {
+  const ov = new Overlay(snapshot);
+  const outcomes = new Array<RecordOutcome>(prepared.length);
+  const units: UnitOfWork[] = [];
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as PreparedRecord;
+    const r = p.kind === 'event' ? decideEvent(p, ov, ctx) : decideTouchpoint(p, ov, ctx);
+    outcomes[i] = r.outcome;
+    if (r.unit) units.push(r.unit);
+  }
+  return { outcomes, units };
+}
+
+/** Settings keyed by tenant and app, resolved once per batch. */
+async function resolveBatchSettings(
+  records: readonly PipelineRecord[],
+  settingsFor: EngineOptions['settingsFor'],
+): Promise<(tenantId: string, appId: string) => AppSettings> {
+  const byApp = new Map<string, Map<string, AppSettings>>();
+  for (const r of records) {
+    const { tenantId, appId } = r.kind === 'event' ? r.event : r.touchpoint;
+    let apps = byApp.get(tenantId);
+    if (!apps) {
+      apps = new Map();
+      byApp.set(tenantId, apps);
+    }
+    if (!apps.has(appId)) apps.set(appId, await settingsFor(tenantId, appId));
+  }
+  return (tenantId, appId) => {
+    const s = byApp.get(tenantId)?.get(appId);
+    if (!s) throw new Error(`no settings resolved for tenant ${tenantId}, app ${appId}`);
+    return s;
+  };
+}
+
+/**
+ * The attribution engine: one `load`, an in-memory decision over the whole batch, one `commit`.
+ * @example
+ * const engine = new AttributionEngine(store, { settingsFor: (t, a) => settingsRepo.get(t, a) });
+ * const { failedRecordIndexes } = await engine.processBatch(records);
+ */
+export class AttributionEngine {
+  private readonly dataCenter?: DataCenterMatcher;
+
+  constructor(
+    private readonly store: AttributionStore,
+    private readonly options: EngineOptions,
+  ) {
+    const cidrs = options.dataCenterCidrs ?? [];
+    if (cidrs.length > 0) this.dataCenter = new DataCenterMatcher(cidrs);
+  }
+
+  async processBatch(records: readonly PipelineRecord[]): Promise<BatchResult> {
+    if (records.length === 0) return { outcomes: [], failedRecordIndexes: [] };
+    const settingsFor = await resolveBatchSettings(records, this.options.settingsFor);
+    const prepared = prepareBatch(records);
+    const snapshot = await this.store.load(collectKeys(prepared));
+    const ctx: DecisionContext = this.dataCenter
+      ? { settingsFor, dataCenter: this.dataCenter }
+      : { settingsFor };
+    const { outcomes, units } = decideBatch(prepared, snapshot, ctx);
+    const { failedRecordIndexes } = await this.store.commit(units);
+    if (failedRecordIndexes.length === 0) return { outcomes, failedRecordIndexes: [] };
+    const failed = new Set(failedRecordIndexes);
+    return {
+      outcomes: outcomes.map((o) => (failed.has(o.index) ? { index: o.index, status: 'failed' } : o)),
+      failedRecordIndexes: [...failed].sort((a, b) => a - b),
+    };
+  }
+}

@@ -1,0 +1,250 @@
+import { identifierKey } from './keys.js';
+import type { Device } from './store.js';
+
+/**
+ * Identity resolution: a device is known in an app by any of its advertising id (IDFA/GAID), vendor id
+ * (IDFV) and customer user id. Device-level identifiers (advertising id, vendor id) decide which device
+ * an event belongs to; the customer user id is used only when neither is known, because one user may
+ * own several devices.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ALL_ZEROS = /^[0-]+$/;
+
+/**
+ * An advertising id is usable when it is a UUID and not the all-zeros id that iOS (limited ad tracking)
+ * and Android (opted out of personalised ads) send in its place.
+ */
+export function isValidAdvertisingId(value: string): boolean {
+  return value.length === 36 && UUID.test(value) && !ALL_ZEROS.test(value);
+}
+
+/** An event's or touchpoint's identifiers, normalised; malformed advertising ids are set aside. */
+export interface DeviceIdentifiers {
+  /** Lower-cased, valid advertising id. */
+  readonly advertisingId?: string;
+  readonly vendorId?: string;
+  readonly customerUserId?: string;
+  /** An advertising id that was sent but is not usable (fraud rule `malformed_advertising_id`). */
+  readonly malformedAdvertisingId?: string;
+}
+
+export function deviceIdentifiers(input: {
+  readonly advertisingId?: string;
+  readonly vendorId?: string;
+  readonly customerUserId?: string;
+}): DeviceIdentifiers {
+  const out: {
+    advertisingId?: string;
+    vendorId?: string;
+    customerUserId?: string;
+    malformedAdvertisingId?: string;
+  } = {};
+  const adid = input.advertisingId;
+  if (adid !== undefined) {
+    if (isValidAdvertisingId(adid)) out.advertisingId = adid.toLowerCase();
+    else out.malformedAdvertisingId = adid;
+  }
+  if (input.vendorId !== undefined) out.vendorId = input.vendorId.toLowerCase();
+  if (input.customerUserId !== undefined) out.customerUserId = input.customerUserId;
+  return out;
+}
+
+/** Identifier keys of a set of identifiers, in resolution order (advertising id, vendor id, customer user id). */
+export interface IdentifierKeys {
+  readonly adid?: string;
+  readonly idfv?: string;
+  readonly cuid?: string;
+}
+
+export function identifierKeysOf(tenantId: string, appId: string, ids: DeviceIdentifiers): IdentifierKeys {
+  const out: { adid?: string; idfv?: string; cuid?: string } = {};
+  if (ids.advertisingId !== undefined) out.adid = identifierKey(tenantId, appId, 'adid', ids.advertisingId);
+  if (ids.vendorId !== undefined) out.idfv = identifierKey(tenantId, appId, 'idfv', ids.vendorId);
+  if (ids.customerUserId !== undefined) out.cuid = identifierKey(tenantId, appId, 'cuid', ids.customerUserId);
+  return out;
+}
+
+/**
+ * A short, stable hash (cyrb53-style, 64 bits as 16 hex digits). Device ids derive from it so that the
+ * same input always gives the same id: no randomness, no clock.
+ */
+export function stableHash(input: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The id of a new device: derived from its first identifier key (or, with none, from its first event key). */
+export function deviceIdFor(firstKey: string): string {
+  return `dev_${stableHash(firstKey)}`;
+}
+
+/** Read access to the identity graph as the batch sees it. */
+export interface IdentityView {
+  deviceByKey(key: string): Device | undefined;
+}
+
+/** How an event's identifiers were resolved; the engine turns it into a device write and links. */
+export interface IdentityResolution {
+  /** The device the event belongs to, with the event's identifiers merged in; version not yet bumped. */
+  readonly device: Device;
+  /** The stored device it builds on; undefined for a new device. */
+  readonly stored?: Device;
+  /** Identifier keys that must now point at `device`. */
+  readonly newLinks: readonly string[];
+  /** Devices merged into `device` (their identifiers now link to it). */
+  readonly merged: readonly Device[];
+  /** Which identifier found the device. */
+  readonly foundBy?: 'advertising id' | 'vendor id' | 'customer user id';
+  /** A customer user id that already belongs to another device and was left there. */
+  readonly customerUserIdElsewhere?: string;
+}
+
+const installTimeOf = (d: Device) => d.firstAttribution?.installTimeMs ?? Number.POSITIVE_INFINITY;
+
+/** The device kept when identifiers point at different devices: earliest install, then earliest seen, then id. */
+export function comparePrimary(a: Device, b: Device): number {
+  return (
+    installTimeOf(a) - installTimeOf(b) ||
+    a.firstSeenMs - b.firstSeenMs ||
+    (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)
+  );
+}
+
+function union(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a;
+  let out: string[] | undefined;
+  for (const v of b) {
+    if (!a.includes(v) && !out?.includes(v)) {
+      out ??= [...a];
+      out.push(v);
+    }
+  }
+  return out ?? a;
+}
+
+/**
+ * Resolves an event's device. Rules:
+ * 1. The advertising id, then the vendor id, find the device.
+ * 2. When they find two different devices, those are one device: the one with the earliest install is
+ *    kept (primary) and the other's identifiers are linked to it.
+ * 3. The customer user id finds the device only when no device-level identifier is known.
+ * 4. Unknown identifiers make a new device, its id derived from the first identifier key.
+ */
+export function resolveIdentity(
+  tenantId: string,
+  appId: string,
+  ids: DeviceIdentifiers,
+  keys: IdentifierKeys,
+  view: IdentityView,
+  eventTimeMs: number,
+  fallbackKey: string,
+): IdentityResolution {
+  const byAdid = keys.adid === undefined ? undefined : view.deviceByKey(keys.adid);
+  const byIdfv = keys.idfv === undefined ? undefined : view.deviceByKey(keys.idfv);
+  const byCuid = keys.cuid === undefined ? undefined : view.deviceByKey(keys.cuid);
+
+  let stored: Device | undefined;
+  let foundBy: IdentityResolution['foundBy'];
+  let merged: Device[] = [];
+  if (byAdid && byIdfv && byAdid.deviceId !== byIdfv.deviceId) {
+    const [primary, secondary] = comparePrimary(byAdid, byIdfv) <= 0 ? [byAdid, byIdfv] : [byIdfv, byAdid];
+    stored = primary;
+    merged = [secondary];
+    foundBy = primary === byAdid ? 'advertising id' : 'vendor id';
+  } else if (byAdid) {
+    stored = byAdid;
+    foundBy = 'advertising id';
+  } else if (byIdfv) {
+    stored = byIdfv;
+    foundBy = 'vendor id';
+  } else if (byCuid) {
+    stored = byCuid;
+    foundBy = 'customer user id';
+  }
+
+  const newLinks: string[] = [];
+  let customerUserIdElsewhere: string | undefined;
+  if (keys.adid !== undefined && byAdid?.deviceId !== stored?.deviceId) newLinks.push(keys.adid);
+  if (keys.idfv !== undefined && byIdfv?.deviceId !== stored?.deviceId) newLinks.push(keys.idfv);
+  if (keys.cuid !== undefined && byCuid?.deviceId !== stored?.deviceId) {
+    // A customer user id already on another device stays there: one user may own several devices.
+    if (byCuid) customerUserIdElsewhere = ids.customerUserId;
+    else newLinks.push(keys.cuid);
+  }
+
+  const adids = ids.advertisingId === undefined ? [] : [ids.advertisingId];
+  const idfvs = ids.vendorId === undefined ? [] : [ids.vendorId];
+  const cuids =
+    ids.customerUserId === undefined || customerUserIdElsewhere !== undefined ? [] : [ids.customerUserId];
+
+  if (!stored) {
+    const firstKey = keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey;
+    const device: Device = {
+      deviceId: deviceIdFor(firstKey),
+      tenantId,
+      appId,
+      advertisingIds: adids,
+      vendorIds: idfvs,
+      customerUserIds: cuids,
+      firstSeenMs: eventTimeMs,
+      lastEventMs: eventTimeMs,
+      installCount: 0,
+      version: 0,
+    };
+    return { device, newLinks, merged };
+  }
+
+  let advertisingIds = union(stored.advertisingIds, adids);
+  let vendorIds = union(stored.vendorIds, idfvs);
+  let customerUserIds = union(stored.customerUserIds, cuids);
+  let firstSeenMs = stored.firstSeenMs;
+  let lastEventMs = stored.lastEventMs;
+  let installCount = stored.installCount;
+  let reengagement = stored.reengagement;
+  for (const other of merged) {
+    advertisingIds = union(advertisingIds, other.advertisingIds);
+    vendorIds = union(vendorIds, other.vendorIds);
+    customerUserIds = union(customerUserIds, other.customerUserIds);
+    firstSeenMs = Math.min(firstSeenMs, other.firstSeenMs);
+    lastEventMs = Math.max(lastEventMs, other.lastEventMs);
+    installCount += other.installCount;
+    if (other.reengagement && (!reengagement || other.reengagement.touchTimeMs > reengagement.touchTimeMs)) {
+      reengagement = other.reengagement;
+    }
+    // Every identifier of the merged device now points at the primary.
+    for (const v of other.advertisingIds) newLinks.push(identifierKey(tenantId, appId, 'adid', v));
+    for (const v of other.vendorIds) newLinks.push(identifierKey(tenantId, appId, 'idfv', v));
+    for (const v of other.customerUserIds) newLinks.push(identifierKey(tenantId, appId, 'cuid', v));
+  }
+  const device: Device = {
+    ...stored,
+    advertisingIds,
+    vendorIds,
+    customerUserIds,
+    firstSeenMs,
+    lastEventMs,
+    installCount,
+    ...(reengagement ? { reengagement } : {}),
+  };
+  return {
+    device,
+    stored,
+    newLinks: dedupe(newLinks),
+    merged,
+    ...(foundBy ? { foundBy } : {}),
+    ...(customerUserIdElsewhere !== undefined ? { customerUserIdElsewhere } : {}),
+  };
+}
+
+function dedupe(values: string[]): string[] {
+  return values.length < 2 ? values : [...new Set(values)];
+}

@@ -1,0 +1,153 @@
+import type { Attribution, EventAttribution } from './attribution.js';
+import type { Touchpoint } from './model.js';
+import type {
+  AttributionStore,
+  CommitResult,
+  CounterIncrement,
+  Device,
+  StoreLoadRequest,
+  StoreSnapshot,
+  UnitOfWork,
+} from './store.js';
+
+export interface InMemoryStoreOptions {
+  /**
+   * Makes a unit fail as if it lost a race, to test retries.
+   * @default never
+   */
+  readonly failUnit?: (unit: UnitOfWork) => boolean;
+}
+
+/**
+ * The storage port in memory, for tests, benchmarks and replay. It honours the unit conditions as the
+ * DynamoDB adapter does: a unit whose event key was already processed, or whose device versions are not
+ * the stored version + 1, is not applied and its record index is reported failed.
+ */
+export class InMemoryAttributionStore implements AttributionStore {
+  private readonly links = new Map<string, string>();
+  private readonly devicesById = new Map<string, Device>();
+  private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
+  private readonly processed = new Set<string>();
+  private readonly ipCounts = new Map<string, number>();
+  private readonly counterValues = new Map<string, CounterIncrement>();
+  /** Every attribution committed, in commit order. */
+  readonly attributions: Attribution[] = [];
+  /** Every event attribution committed, in commit order. */
+  readonly eventAttributions: EventAttribution[] = [];
+  loadCalls = 0;
+  commitCalls = 0;
+
+  constructor(private readonly options: InMemoryStoreOptions = {}) {}
+
+  async load(request: StoreLoadRequest): Promise<StoreSnapshot> {
+    return this.loadSync(request);
+  }
+
+  /** `load` without the promise, for benchmarks of the synchronous path. */
+  loadSync(request: StoreLoadRequest): StoreSnapshot {
+    this.loadCalls++;
+    const devices = new Map<string, Device>();
+    for (const key of request.deviceKeys) {
+      const device = this.deviceByIdentifier(key);
+      if (device) devices.set(key, device);
+    }
+    const touchpoints = new Map<string, readonly Touchpoint[]>();
+    for (const key of request.touchpointKeys) {
+      const list = this.touchpointsByKey.get(key);
+      if (list) touchpoints.set(key, list.slice());
+    }
+    const processedEvents = new Set<string>();
+    for (const key of request.eventKeys) if (this.processed.has(key)) processedEvents.add(key);
+    const ipInstallCounts = new Map<string, number>();
+    for (const key of request.ipHourKeys) {
+      const n = this.ipCounts.get(key);
+      if (n !== undefined) ipInstallCounts.set(key, n);
+    }
+    return { devices, touchpoints, processedEvents, ipInstallCounts };
+  }
+
+  async commit(units: readonly UnitOfWork[]): Promise<CommitResult> {
+    return this.commitSync(units);
+  }
+
+  commitSync(units: readonly UnitOfWork[]): CommitResult {
+    this.commitCalls++;
+    const failedRecordIndexes: number[] = [];
+    for (const unit of units) {
+      if (!this.applicable(unit)) failedRecordIndexes.push(unit.recordIndex);
+      else this.apply(unit);
+    }
+    return { failedRecordIndexes };
+  }
+
+  private applicable(unit: UnitOfWork): boolean {
+    if (this.options.failUnit?.(unit)) return false;
+    if (unit.eventKey !== undefined && this.processed.has(unit.eventKey)) return false;
+    for (const d of unit.devices) {
+      const stored = this.devicesById.get(d.deviceId)?.version ?? -1;
+      if (stored !== d.version - 1) return false;
+    }
+    return true;
+  }
+
+  private apply(unit: UnitOfWork): void {
+    if (unit.eventKey !== undefined) this.processed.add(unit.eventKey);
+    for (const d of unit.devices) this.devicesById.set(d.deviceId, d);
+    for (const l of unit.identifierLinks) this.links.set(l.key, l.deviceId);
+    for (const { touchpoint, keys } of unit.touchpoints) {
+      for (const key of keys) {
+        const list = this.touchpointsByKey.get(key);
+        if (!list) this.touchpointsByKey.set(key, [touchpoint]);
+        else if (!list.some((t) => t.id === touchpoint.id)) list.push(touchpoint);
+      }
+    }
+    for (const a of unit.attributions) this.attributions.push(a);
+    for (const a of unit.eventAttributions) this.eventAttributions.push(a);
+    for (const c of unit.counters) {
+      const key = `${c.tenantId}|${c.appId}|${c.day}|${c.network}|${c.campaign}|${c.metric}|${c.currency ?? ''}`;
+      const known = this.counterValues.get(key);
+      this.counterValues.set(key, known ? { ...known, value: known.value + c.value } : c);
+    }
+    for (const inc of unit.ipHourIncrements)
+      this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
+  }
+
+  /** The device an identifier key (`identifierKey`) links to. */
+  deviceByIdentifier(key: string): Device | undefined {
+    const id = this.links.get(key);
+    return id === undefined ? undefined : this.devicesById.get(id);
+  }
+
+  deviceById(deviceId: string): Device | undefined {
+    return this.devicesById.get(deviceId);
+  }
+
+  get deviceCount(): number {
+    return this.devicesById.size;
+  }
+
+  /** Counter totals, optionally filtered; one entry per tenant, app, day, network, campaign, metric, currency. */
+  counters(
+    filter: Partial<Pick<CounterIncrement, 'metric' | 'network' | 'day' | 'campaign'>> = {},
+  ): CounterIncrement[] {
+    return [...this.counterValues.values()].filter(
+      (c) =>
+        (filter.metric === undefined || c.metric === filter.metric) &&
+        (filter.network === undefined || c.network === filter.network) &&
+        (filter.day === undefined || c.day === filter.day) &&
+        (filter.campaign === undefined || c.campaign === filter.campaign),
+    );
+  }
+
+  /** Sum of a metric's counters, optionally for one network. */
+  total(metric: CounterIncrement['metric'], network?: string): number {
+    let sum = 0;
+    for (const c of this.counters(network === undefined ? { metric } : { metric, network })) sum += c.value;
+    return sum;
+  }
+
+  /** Touchpoints stored under a match key. */
+  touchpointsFor(key: string): readonly Touchpoint[] {
+    return this.touchpointsByKey.get(key) ?? [];
+  }
+}

@@ -1,0 +1,57 @@
+import type { Attribution, ModelCredit, ModelName } from './attribution.js';
+import { MODEL_NAMES } from './attribution.js';
+
+/** SPEC §3 attribution answer, exactly as the look-up route returns it (snake_case, ISO times). */
+export interface AttributionResponse {
+  readonly status: Attribution['status'];
+  readonly kind: Attribution['kind'];
+  readonly network: string | null;
+  readonly campaign: string | null;
+  readonly adset: string | null;
+  readonly ad: string | null;
+  readonly match: Attribution['match'];
+  readonly touch_time: string | null;
+  readonly install_time: string;
+  readonly ctit_seconds: number | null;
+  /** Fraud reasons, when rejected or flagged. */
+  readonly fraud: readonly string[];
+  readonly credits: Readonly<
+    Record<
+      ModelName,
+      readonly { touchpoint_id: string; network: string; campaign: string | null; credit: number }[]
+    >
+  >;
+  readonly explanation: readonly string[];
+}
+
+const presentCredit = (c: ModelCredit) => ({
+  touchpoint_id: c.touchpointId,
+  network: c.network,
+  campaign: c.campaign ?? null,
+  credit: c.credit,
+});
+
+/**
+ * Maps a stored decision to the SPEC §3 answer. Absent values are `null`, so the shape never changes.
+ * @example
+ * return json(200, presentAttribution(device.currentAttribution));
+ */
+export function presentAttribution(a: Attribution): AttributionResponse {
+  const credits = {} as Record<ModelName, ReturnType<typeof presentCredit>[]>;
+  for (const model of MODEL_NAMES) credits[model] = a.credits[model].map(presentCredit);
+  return {
+    status: a.status,
+    kind: a.kind,
+    network: a.source?.network ?? null,
+    campaign: a.source?.campaign ?? null,
+    adset: a.source?.adset ?? null,
+    ad: a.source?.ad ?? null,
+    match: a.match,
+    touch_time: a.touchTimeMs === undefined ? null : new Date(a.touchTimeMs).toISOString(),
+    install_time: new Date(a.installTimeMs).toISOString(),
+    ctit_seconds: a.ctitSeconds ?? null,
+    fraud: a.fraud.map((f) => f.reason),
+    credits,
+    explanation: a.explanation,
+  };
+}
