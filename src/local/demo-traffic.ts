@@ -1,0 +1,237 @@
+/**
+ * Realistic, seeded demo traffic for one app: several networks and campaigns, clicks (tracking links and
+ * server-to-server), impressions, organic and paid installs, reinstalls, in-app purchases and some fraud.
+ * Pure: it returns the plan; `scripts/demo.ts` sends it over HTTP. The same seed gives the same traffic.
+ */
+
+export interface DemoOptions {
+  /** Devices to simulate. @default 2000 */
+  readonly devices?: number;
+  /** Seed of the pseudo-random generator. @default 42 */
+  readonly seed?: number;
+  /** The clock the traffic is laid out against, epoch ms. */
+  readonly nowMs: number;
+}
+
+export interface DemoDevice {
+  readonly platform: 'android' | 'ios';
+  readonly advertising_id?: string;
+  readonly vendor_id?: string;
+  readonly ip: string;
+  readonly user_agent: string;
+  readonly os_version: string;
+  readonly model: string;
+  readonly locale: string;
+}
+
+/** A click sent through the tracking link: the install that follows carries its referrer. */
+export interface TrackingLinkClick {
+  readonly deviceIndex: number;
+  readonly query: Record<string, string>;
+  readonly userAgent: string;
+  readonly ip: string;
+}
+
+export interface DemoPlan {
+  readonly touchpoints: readonly Record<string, unknown>[];
+  readonly trackingLinkClicks: readonly TrackingLinkClick[];
+  /** Events per device; an event whose `install_referrer` is `fromTrackingLink` takes the click id the link returned. */
+  readonly events: readonly (Record<string, unknown> & { readonly deviceIndex: number })[];
+  /** Retargeting clicks on installed devices, sent once the installs are processed. */
+  readonly retargetingTouchpoints: readonly Record<string, unknown>[];
+  /** Events after the retargeting clicks (re-engagement credit). */
+  readonly lateEvents: readonly (Record<string, unknown> & { readonly deviceIndex: number })[];
+  readonly scenarios: Readonly<Record<string, number>>;
+}
+
+export const DEMO_NETWORKS = {
+  meta: ['spring_sale', 'lookalike_us'],
+  google_ads: ['uac_install', 'uac_purchase'],
+  tiktok: ['creator_push'],
+  unity_ads: ['rewarded_video'],
+  applovin: ['playable_q4'],
+} as const;
+
+/** mulberry32: small, fast, seedable. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SCENARIOS = [
+  ['organic', 0.25],
+  ['click_device_id', 0.3],
+  ['tracking_link_referrer', 0.1],
+  ['click_probabilistic', 0.1],
+  ['view_through', 0.1],
+  ['click_injection', 0.05],
+  ['bot_user_agent', 0.04],
+  ['zero_advertising_id', 0.03],
+  ['retargeted_user', 0.03],
+] as const;
+
+const ANDROID_MODELS = ['Pixel 8', 'SM-S918B', 'Pixel 7a', 'CPH2451'];
+const IOS_MODELS = ['iPhone15,2', 'iPhone14,5', 'iPhone16,1'];
+const BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+export function demoPlan(options: DemoOptions): DemoPlan {
+  const random = rng(options.seed ?? 42);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+  const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
+  const HOUR = 3_600_000;
+
+  const touchpoints: Record<string, unknown>[] = [];
+  const trackingLinkClicks: TrackingLinkClick[] = [];
+  const events: (Record<string, unknown> & { deviceIndex: number })[] = [];
+  const retargetingTouchpoints: Record<string, unknown>[] = [];
+  const lateEvents: (Record<string, unknown> & { deviceIndex: number })[] = [];
+  const scenarios: Record<string, number> = {};
+  const networks = Object.keys(DEMO_NETWORKS) as (keyof typeof DEMO_NETWORKS)[];
+  const count = options.devices ?? 2000;
+
+  for (let i = 0; i < count; i++) {
+    const draw = random();
+    let acc = 0;
+    const scenario = SCENARIOS.find(([, weight]) => (acc += weight) > draw)?.[0] ?? 'organic';
+    scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
+
+    const platform = scenario === 'tracking_link_referrer' || random() < 0.7 ? 'android' : 'ios';
+    const osVersion = platform === 'android' ? pick(['13', '14', '15']) : pick(['17.4', '17.5', '18.1']);
+    const model = platform === 'android' ? pick(ANDROID_MODELS) : pick(IOS_MODELS);
+    const userAgent =
+      scenario === 'bot_user_agent'
+        ? BOT_UA
+        : platform === 'android'
+          ? `Mozilla/5.0 (Linux; Android ${osVersion}; ${model}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36`
+          : `Mozilla/5.0 (iPhone; CPU iPhone OS ${osVersion.replace('.', '_')} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148`;
+    // Documentation ranges (RFC 5737): data only, never contacted.
+    const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
+    const device: DemoDevice = {
+      platform,
+      ...(scenario === 'zero_advertising_id'
+        ? { advertising_id: '00000000-0000-0000-0000-000000000000' }
+        : scenario === 'click_probabilistic'
+          ? {}
+          : { advertising_id: uuid() }),
+      ...(platform === 'ios' ? { vendor_id: uuid().toUpperCase() } : {}),
+      ip,
+      user_agent: userAgent,
+      os_version: osVersion,
+      model,
+      locale: pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']),
+    };
+
+    const network = pick(networks);
+    const campaign = pick(DEMO_NETWORKS[network]);
+    const installMs = options.nowMs - 5 * 60_000 - random() * 48 * HOUR;
+    const ctitMs = scenario === 'click_injection' ? 2_000 + random() * 5_000 : 60_000 + random() * 30 * HOUR;
+    const touchMs = installMs - ctitMs;
+    const deviceIds = {
+      ...(device.advertising_id ? { advertising_id: device.advertising_id } : {}),
+      ...(device.vendor_id ? { vendor_id: device.vendor_id } : {}),
+      platform,
+      os_version: osVersion,
+      model,
+    };
+
+    let installReferrer: string | undefined;
+    if (scenario === 'tracking_link_referrer') {
+      trackingLinkClicks.push({
+        deviceIndex: i,
+        query: { network, campaign, adset: `${campaign}_adset`, ad: `ad_${1 + Math.floor(random() * 3)}` },
+        userAgent,
+        ip,
+      });
+      installReferrer = 'fromTrackingLink';
+    } else if (scenario !== 'organic') {
+      const type = scenario === 'view_through' ? 'impression' : 'click';
+      touchpoints.push({
+        type,
+        network,
+        campaign,
+        adset: `${campaign}_adset`,
+        ad: `ad_${1 + Math.floor(random() * 3)}`,
+        click_id: `${network}-${hex(10)}`,
+        timestamp: iso(scenario === 'view_through' ? installMs - random() * 20 * HOUR : touchMs),
+        device: scenario === 'click_probabilistic' ? { platform, os_version: osVersion, model } : deviceIds,
+        ip,
+        user_agent: userAgent,
+      });
+      // A second, older touch on a third of the paid devices feeds the multi-touch models.
+      if (random() < 0.33 && scenario !== 'click_probabilistic') {
+        const other = pick(networks);
+        touchpoints.push({
+          type: 'impression',
+          network: other,
+          campaign: pick(DEMO_NETWORKS[other]),
+          timestamp: iso(installMs - (2 + random() * 20) * HOUR),
+          device: deviceIds,
+          ip,
+          user_agent: userAgent,
+        });
+      }
+    }
+
+    const eventDevice = { ...device };
+    events.push({
+      deviceIndex: i,
+      event_id: `demo-${i}-install`,
+      type: 'install',
+      timestamp: iso(installMs),
+      device: eventDevice,
+      ...(installReferrer ? { install_referrer: installReferrer } : {}),
+      ...(platform === 'android' && scenario !== 'click_injection'
+        ? { install_begin_timestamp: iso(installMs - 30_000) }
+        : {}),
+    });
+    const purchases = random() < 0.3 ? 1 + Math.floor(random() * 3) : 0;
+    for (let p = 0; p < purchases; p++) {
+      events.push({
+        deviceIndex: i,
+        event_id: `demo-${i}-purchase-${p}`,
+        type: 'purchase',
+        timestamp: iso(Math.min(options.nowMs - 60_000, installMs + (p + 1) * (10 + random() * 60) * 60_000)),
+        device: eventDevice,
+        revenue: { amount: pick([0.99, 1.99, 4.99, 9.99, 19.99]), currency: 'USD' },
+      });
+    }
+    if (random() < 0.05 && scenario !== 'click_injection') {
+      events.push({
+        deviceIndex: i,
+        event_id: `demo-${i}-reinstall`,
+        type: 'install',
+        timestamp: iso(Math.min(options.nowMs - 60_000, installMs + 2 * HOUR)),
+        device: eventDevice,
+      });
+    }
+    if (scenario === 'retargeted_user' && device.advertising_id) {
+      const retargetMs = Math.min(options.nowMs - 120_000, installMs + 3 * HOUR);
+      retargetingTouchpoints.push({
+        type: 'click',
+        network: 'google_ads',
+        campaign: 'winback',
+        timestamp: iso(retargetMs),
+        device: deviceIds,
+        ip,
+        user_agent: userAgent,
+      });
+      lateEvents.push({
+        deviceIndex: i,
+        event_id: `demo-${i}-winback-purchase`,
+        type: 'purchase',
+        timestamp: iso(retargetMs + 30_000),
+        device: eventDevice,
+        revenue: { amount: 4.99, currency: 'USD' },
+      });
+    }
+  }
+  return { touchpoints, trackingLinkClicks, events, retargetingTouchpoints, lateEvents, scenarios };
+}
