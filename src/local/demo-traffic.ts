@@ -100,7 +100,11 @@ export function demoPlan(options: DemoOptions): DemoPlan {
   for (let i = 0; i < count; i++) {
     const draw = random();
     let acc = 0;
-    const scenario = SCENARIOS.find(([, weight]) => (acc += weight) > draw)?.[0] ?? 'organic';
+    const scenario =
+      SCENARIOS.find(([, weight]) => {
+        acc += weight;
+        return acc > draw;
+      })?.[0] ?? 'organic';
     scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
 
     const platform = scenario === 'tracking_link_referrer' || random() < 0.7 ? 'android' : 'ios';
