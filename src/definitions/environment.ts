@@ -14,6 +14,18 @@ export const ENV = {
   glueDatabase: 'GLUE_DATABASE',
   timestreamDatabase: 'TIMESTREAM_DATABASE',
   timestreamTable: 'TIMESTREAM_TABLE',
+  /** Firehose delivery stream the consumer puts attribution records on (lake `attributions` table). */
+  attributionDeliveryStream: 'ATTRIBUTION_DELIVERY_STREAM',
+  /** JSON object: silo tenant id → its own ingest stream name (pool tenants use `ingestStream`). */
+  tenantStreams: 'UNMOGROWP_TENANT_STREAMS',
+  /** JSON object: tenant id → its own identity graph table name (others use `identityGraphTable`). */
+  tenantTables: 'UNMOGROWP_TENANT_TABLES',
+  /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
+  defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
+  /** JSON object: tenant id → API Gateway usage plan id; `*` is the plan of tenants onboarded live. */
+  usagePlans: 'UNMOGROWP_USAGE_PLANS',
+  /** API Gateway REST API id, for importing app API keys into usage plans. */
+  restApiId: 'UNMOGROWP_REST_API_ID',
   /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */
   dataCenterCidrs: 'DATA_CENTER_CIDRS',
   /** Endpoint overrides used by local mode and integration tests; unset in the cloud. */

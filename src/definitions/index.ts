@@ -1,3 +1,5 @@
 export * from './environment.js';
+export * from './lake.js';
+export * from './queries.js';
 export * from './routes.js';
 export * from './tables.js';

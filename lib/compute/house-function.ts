@@ -1,0 +1,141 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
+import {
+  acknowledgeWildcardActions,
+  GRANT_ACTION_WILDCARD_REASON,
+  KMS_GRANT_ACTION_WILDCARDS,
+} from '../nag/index.js';
+
+export interface HouseFunctionProps {
+  /** Which handler of `lambdas/` this function runs. */
+  readonly handler: HandlerName;
+  /** Physical function name (deterministic, so dashboards in other regions can address it). */
+  readonly functionName: string;
+  /** Powertools service name, shown in logs, traces and metrics. */
+  readonly serviceName: string;
+  /** Project root holding `lambdas/` and `package-lock.json`. */
+  readonly projectRoot: string;
+  /** Days the function's JSON logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Whether the log group is destroyed with the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Environment on top of the Powertools variables.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Memory in MiB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Powertools and application log level.
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/**
+ * The one way this platform builds a Lambda function: Node.js 24 on arm64, esbuild-bundled ESM
+ * (minified, with source maps), JSON logs to a log group with a retention, X-Ray active tracing and
+ * the Powertools environment. Its role is its own, with no managed policies.
+ *
+ * @example
+ * new HouseFunction(this, 'Ingest', { handler: 'ingest', functionName: 'unmogrowp-dev-ingest',
+ *   serviceName: 'ingest', projectRoot, logRetention: logs.RetentionDays.ONE_MONTH });
+ */
+export class HouseFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+  /** Which handler of `lambdas/` it runs. */
+  readonly handler: HandlerName;
+
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    super(scope, id);
+    const logLevel = props.logLevel ?? 'INFO';
+    this.handler = props.handler;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole: log writes only to this function's log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.functionName}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and Timestream DescribeEndpoints (when the ' +
+        'sink is on) support no resource-level permissions; every other statement names its resources.',
+    });
+    acknowledgeWildcardActions(this.role, KMS_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      entry: `${props.projectRoot}/${HANDLERS[props.handler]}`,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // ESM bundles of CommonJS dependencies still call `require`.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.powertoolsServiceName]: props.serviceName,
+        [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: logLevel,
+        ...props.environment,
+      },
+    });
+  }
+
+  /** Adds environment variables (e.g. resource names known only after construction). */
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+}

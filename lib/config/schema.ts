@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { AppSettingsInputSchema } from '../../src/domain/settings.js';
+
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** Tenant ids become part of resource names (`unmogrowp-<stage>-<tenant>-…`), so they stay short. */
+const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,19}$/;
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653,
+] as const;
+
+const region = z
+  .string()
+  .regex(AWS_REGION_PATTERN, { message: 'expected an AWS region code such as us-east-1' });
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const UsagePlanSchema = z
+  .object({
+    /** Steady-state requests per second across the tenant's keys. */
+    rateLimit: z.number().positive().max(10_000).default(100),
+    /** Burst requests above the rate. */
+    burstLimit: int(1, 5_000).default(200),
+    /** Requests a month; 0 means no quota. */
+    monthlyQuota: int(0, 1_000_000_000).default(0),
+  })
+  .strict();
+
+const AppSchema = z
+  .object({
+    appId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, { message: 'expected a bundle id such as com.demo.game' }),
+    storeUrl: z.url().optional(),
+  })
+  .strict();
+
+const TenantSchema = z
+  .object({
+    tenantId: z.string().regex(TENANT_ID_PATTERN, {
+      message: 'expected 2-20 lowercase letters, digits or dashes, starting with a letter',
+    }),
+    /** `pool` tenants share the stream, consumer and table; `silo` tenants get their own stream and consumer. */
+    tier: z.enum(['pool', 'silo']).default('pool'),
+    /** Silo only: also give the tenant its own identity graph table. */
+    ownTable: z.boolean().default(false),
+    apps: z.array(AppSchema).default([]),
+    usagePlan: UsagePlanSchema.prefault({}),
+  })
+  .strict()
+  .refine((tenant) => !(tenant.ownTable && tenant.tier === 'pool'), {
+    message: 'ownTable requires tier "silo"',
+    path: ['ownTable'],
+  });
+
+const TableCapacitySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('onDemand') }).strict(),
+  z
+    .object({
+      mode: z.literal('provisioned'),
+      minReadCapacity: int(1, 40_000).default(5),
+      maxReadCapacity: int(1, 40_000).default(100),
+      minWriteCapacity: int(1, 40_000).default(5),
+      maxWriteCapacity: int(1, 40_000).default(100),
+      /** Target utilisation, percent, that autoscaling keeps. */
+      targetUtilizationPercent: int(20, 90).default(70),
+    })
+    .strict()
+    .refine((c) => c.minReadCapacity <= c.maxReadCapacity, {
+      message: 'minReadCapacity must not exceed maxReadCapacity',
+      path: ['minReadCapacity'],
+    })
+    .refine((c) => c.minWriteCapacity <= c.maxWriteCapacity, {
+      message: 'minWriteCapacity must not exceed maxWriteCapacity',
+      path: ['minWriteCapacity'],
+    }),
+]);
+
+const StreamCapacitySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('onDemand') }).strict(),
+  z.object({ mode: z.literal('provisioned'), shardCount: int(1, 500).default(2) }).strict(),
+]);
+
+const ProcessingSchema = z
+  .object({
+    /** Records per consumer invocation. */
+    batchSize: int(1, 10_000).default(100),
+    /** Concurrent batches per shard. */
+    parallelizationFactor: int(1, 10).default(2),
+    /** Retries of a failed batch (bisected) before it goes to the on-failure queue. */
+    retryAttempts: int(0, 10).default(3),
+    /** Records older than this are sent to the on-failure queue instead of being retried. */
+    maxRecordAgeHours: int(1, 168).default(24),
+    /** Seconds the event source waits to fill a batch. */
+    maxBatchingWindowSeconds: int(0, 300).default(1),
+  })
+  .strict();
+
+const ConcurrencySchema = z
+  .object({
+    /** Provisioned concurrency floor of each latency-sensitive API function in prod. */
+    minProvisioned: int(1, 1_000).default(2),
+    /** Provisioned concurrency ceiling autoscaling may reach. */
+    maxProvisioned: int(1, 1_000).default(20),
+    /** Provisioned concurrency utilisation autoscaling keeps, 0.1-0.9. */
+    targetUtilization: z.number().min(0.1).max(0.9).default(0.7),
+  })
+  .strict()
+  .refine((c) => c.minProvisioned <= c.maxProvisioned, {
+    message: 'minProvisioned must not exceed maxProvisioned',
+    path: ['minProvisioned'],
+  });
+
+const SinksSchema = z
+  .object({
+    timestream: z
+      .object({
+        enabled: z.boolean().default(false),
+        memoryRetentionHours: int(1, 8_766).default(24),
+        magneticRetentionDays: int(1, 73_000).default(365),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const LakeSchema = z
+  .object({
+    /** Seconds Firehose buffers before writing a file (60-900). */
+    bufferIntervalSeconds: int(60, 900).default(300),
+    /** Days before lake objects move to S3 Standard-IA. */
+    infrequentAccessAfterDays: int(30, 3_650).default(30),
+    /** Days before lake objects move to Glacier Instant Retrieval. */
+    glacierAfterDays: int(31, 3_650).default(180),
+    /** Athena stops any query of this workgroup scanning more, in GiB. */
+    athenaBytesScannedCutoffGiB: int(1, 10_000).default(10),
+  })
+  .strict()
+  .refine((l) => l.glacierAfterDays > l.infrequentAccessAfterDays, {
+    message: 'glacierAfterDays must be greater than infrequentAccessAfterDays',
+    path: ['glacierAfterDays'],
+  });
+
+const IngestSchema = z
+  .object({
+    /** Requests per 5 minutes per client IP before WAF blocks it. */
+    wafRateLimitPer5Minutes: int(100, 2_000_000_000).default(2_000),
+    /** Stage-wide throttle. */
+    throttleRateLimit: z.number().positive().max(100_000).default(1_000),
+    throttleBurstLimit: int(1, 100_000).default(2_000),
+  })
+  .strict();
+
+const CustomDomainSchema = z
+  .object({
+    domainName: z
+      .string()
+      .regex(/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'expected a DNS name' }),
+    /** ACM certificate ARN per configured region (regional endpoints need a certificate in each). */
+    certificateArns: z.record(
+      region,
+      z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, {
+        message: 'expected an ACM certificate ARN',
+      }),
+    ),
+  })
+  .strict();
+
+export const PlatformConfigSchema = z
+  .object({
+    stage: z.enum(['dev', 'prod']),
+    /** AWS account to deploy to; left out, the stacks are account-agnostic (resolved at deploy). */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' })
+      .optional(),
+    homeRegion: region,
+    regions: z.array(region).min(1),
+    tenants: z.array(TenantSchema).min(1),
+    /** Platform-wide attribution settings; what is left out takes the SPEC §4 default. */
+    attributionDefaults: AppSettingsInputSchema.default({}),
+    sinks: SinksSchema.prefault({}),
+    alarmEmail: z.email(),
+    customDomain: CustomDomainSchema.optional(),
+    ingest: IngestSchema.prefault({}),
+    processing: ProcessingSchema.prefault({}),
+    concurrency: ConcurrencySchema.prefault({}),
+    tableCapacity: TableCapacitySchema.default({ mode: 'onDemand' }),
+    streamCapacity: StreamCapacitySchema.default({ mode: 'onDemand' }),
+    lake: LakeSchema.prefault({}),
+    logRetentionDays: z
+      .number()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `expected one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.regions.includes(config.homeRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['homeRegion'],
+        message: `homeRegion ${config.homeRegion} must be one of regions [${config.regions.join(', ')}]`,
+      });
+    }
+    config.regions.forEach((name, index) => {
+      if (config.regions.indexOf(name) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['regions', index], message: `duplicate region ${name}` });
+      }
+    });
+    const tenantIds = config.tenants.map((tenant) => tenant.tenantId);
+    tenantIds.forEach((id, index) => {
+      if (tenantIds.indexOf(id) !== index) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', index, 'tenantId'],
+          message: `duplicate tenant ${id}`,
+        });
+      }
+    });
+    for (const name of config.regions) {
+      if (config.customDomain && !config.customDomain.certificateArns[name]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['customDomain', 'certificateArns', name],
+          message: `missing the ACM certificate ARN for region ${name}`,
+        });
+      }
+    }
+  });
+
+/** The platform config as written in a config file (defaults not applied). */
+export type PlatformConfigInput = z.input<typeof PlatformConfigSchema>;
+/** The validated platform config with every default resolved. */
+export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
+export type TenantConfig = PlatformConfig['tenants'][number];
+export type Stage = PlatformConfig['stage'];

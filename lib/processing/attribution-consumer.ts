@@ -1,0 +1,94 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HouseFunction } from '../compute/house-function.js';
+
+export interface AttributionConsumerProps {
+  /** The consumer function (built with {@link HouseFunction}). */
+  readonly function: HouseFunction;
+  /** The stream it consumes. */
+  readonly stream: kinesis.IStream;
+  /** Physical name of the on-failure queue (dashboards address it by name). */
+  readonly onFailureQueueName: string;
+  /** Encrypts the on-failure queue. */
+  readonly encryptionKey: kms.IKey;
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** Concurrent batches per shard. */
+  readonly parallelizationFactor: number;
+  /** Retries of a failing batch (halved each time) before its records go to the on-failure queue. */
+  readonly retryAttempts: number;
+  /** Records older than this go to the on-failure queue without further retries. */
+  readonly maxRecordAge: Duration;
+  /**
+   * Time the event source waits to fill a batch.
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+}
+
+/**
+ * Wires the attribution consumer to its stream with safe failure handling: partial batch responses,
+ * bisect on error, bounded retries and record age, and an encrypted on-failure queue that alarms as
+ * soon as anything lands in it.
+ */
+export class AttributionConsumer extends Construct {
+  readonly onFailureQueue: sqs.Queue;
+  readonly onFailureAlarm: cloudwatch.Alarm;
+  readonly function: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: AttributionConsumerProps) {
+    super(scope, id);
+    if (props.parallelizationFactor < 1 || props.parallelizationFactor > 10) {
+      throw new Error(
+        `parallelizationFactor must be between 1 and 10. Received ${props.parallelizationFactor}`,
+      );
+    }
+    this.function = props.function.function;
+
+    this.onFailureQueue = new sqs.Queue(this, 'OnFailureQueue', {
+      queueName: props.onFailureQueueName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    Validations.of(this.onFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter (on-failure) destination of the stream event source.',
+    });
+
+    props.function.function.addEventSource(
+      new KinesisEventSource(props.stream, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize,
+        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+        parallelizationFactor: props.parallelizationFactor,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts,
+        maxRecordAge: props.maxRecordAge,
+        onFailure: new SqsDlq(this.onFailureQueue),
+      }),
+    );
+
+    this.onFailureAlarm = new cloudwatch.Alarm(this, 'OnFailureAlarm', {
+      alarmDescription:
+        'Stream records the attribution consumer gave up on are waiting in the on-failure queue',
+      metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import {
+  ENV,
+  type HandlerName,
+  IDENTITY_GRAPH_TABLE,
+  ROUTES,
+  TENANT_REGISTRY_TABLE,
+} from '../../src/definitions/index.js';
+import { HouseFunction } from '../compute/house-function.js';
+import { PlatformApi } from '../ingest/platform-api.js';
+import type { LakeAnalytics } from '../lake/lake-analytics.js';
+import {
+  acknowledgeWildcardActions,
+  acknowledgeWildcardResource,
+  GRANT_ACTION_WILDCARD_REASON,
+  S3_GRANT_ACTION_WILDCARDS,
+} from '../nag/index.js';
+import { SERVICE_NAMES } from '../naming.js';
+import type { PlatformPlan } from '../platform-plan.js';
+import { GlobalTable } from '../storage/global-table.js';
+
+type ApiHandler = Extract<HandlerName, 'ingest' | 'query' | 'admin'>;
+
+export interface IngestStackProps extends StackProps {
+  readonly plan: PlatformPlan;
+  readonly projectRoot: string;
+  readonly encryptionKey: kms.IKey;
+  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
+  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  readonly analytics: LakeAnalytics;
+  /** Environment every function of the region gets. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Handlers with a latency-sensitive route get provisioned concurrency in prod. */
+export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<HandlerName> = new Set(
+  ROUTES.filter((route) => route.latencySensitive).map((route) => route.handler),
+);
+
+/**
+ * One region's HTTP API v1: the API Gateway REST API with WAF, usage plans and validation, and the
+ * ingest, query and admin functions behind it.
+ */
+export class IngestStack extends Stack {
+  readonly api: PlatformApi;
+  readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
+
+  constructor(scope: Construct, id: string, props: IngestStackProps) {
+    super(scope, id, props);
+    const { plan } = props;
+    const { config } = plan;
+    const functionNames = plan.apiFunctionNames;
+    const make = (handler: ApiHandler) =>
+      new HouseFunction(this, `${handler[0]?.toUpperCase()}${handler.slice(1)}Function`, {
+        handler,
+        functionName: functionNames[handler],
+        serviceName: SERVICE_NAMES[handler],
+        projectRoot: props.projectRoot,
+        logRetention: plan.logRetention,
+        logRemovalPolicy: plan.removalPolicy,
+        environment: props.environment,
+      });
+    this.functions = { ingest: make('ingest'), query: make('query'), admin: make('admin') };
+    const { ingest, query, admin } = this.functions;
+
+    const registry = GlobalTable.fromName(this, 'TenantRegistry', {
+      definition: TENANT_REGISTRY_TABLE,
+      tableName: plan.tenantRegistryTableName,
+      encryptionKey: props.encryptionKey,
+    });
+    const identityTables = plan.identityTables.map((table) =>
+      GlobalTable.fromName(this, `IdentityGraph${table.tenantId ? `-${table.tenantId}` : ''}`, {
+        definition: IDENTITY_GRAPH_TABLE,
+        tableName: table.tableName,
+        encryptionKey: props.encryptionKey,
+      }),
+    );
+    for (const stream of props.streams.values()) stream.grantWrite(ingest.function);
+    registry.grantReadData(ingest.function);
+    registry.grantReadData(query.function);
+    registry.grantReadWriteData(admin.function);
+    for (const table of identityTables) {
+      table.grantReadData(query.function);
+      table.grantReadWriteData(admin.function);
+    }
+    props.analytics.grantQuery(query.function);
+    acknowledgeWildcardActions(query.role, S3_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
+    for (const objects of [props.analytics.bucket.arnForObjects('*'), props.analytics.resultsArn]) {
+      acknowledgeWildcardResource(
+        query.role,
+        objects,
+        'Athena reads lake objects under tenant/app/date partitions and writes results under per-query keys.',
+      );
+    }
+
+    const targets: Record<ApiHandler, lambda.IFunction> = {
+      ingest: this.target(ingest, plan),
+      query: this.target(query, plan),
+      admin: this.target(admin, plan),
+    };
+    this.api = new PlatformApi(this, 'Api', {
+      apiName: plan.monitoredResources.apiName,
+      stageName: config.stage,
+      routes: ROUTES,
+      handlers: targets,
+      tenantUsagePlans: config.tenants.map((tenant) => ({ tenantId: tenant.tenantId, ...tenant.usagePlan })),
+      defaultUsagePlan: { rateLimit: 50, burstLimit: 100, monthlyQuota: 0 },
+      throttleRateLimit: config.ingest.throttleRateLimit,
+      throttleBurstLimit: config.ingest.throttleBurstLimit,
+      wafRateLimitPer5Minutes: config.ingest.wafRateLimitPer5Minutes,
+      accessLogRetention: plan.logRetention,
+      accessLogRemovalPolicy: plan.removalPolicy,
+      customDomain: config.customDomain
+        ? {
+            domainName: config.customDomain.domainName,
+            certificateArn: config.customDomain.certificateArns[this.region] ?? '',
+          }
+        : undefined,
+    });
+
+    admin.addEnvironment(ENV.usagePlans, JSON.stringify(this.api.usagePlanNames));
+    admin.addEnvironment(ENV.restApiId, this.api.api.restApiId);
+    // App API keys are created at onboarding time and imported into their tenant's usage plan.
+    const apiGatewayArn = (path: string) => `arn:${this.partition}:apigateway:${this.region}::${path}`;
+    admin.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE'],
+        resources: [
+          '/apikeys',
+          '/apikeys/*',
+          '/usageplans',
+          '/usageplans/*/keys',
+          '/usageplans/*/keys/*',
+        ].map(apiGatewayArn),
+      }),
+    );
+    for (const path of ['/apikeys/*', '/usageplans/*/keys', '/usageplans/*/keys/*']) {
+      acknowledgeWildcardResource(
+        admin.role,
+        apiGatewayArn(path),
+        'App API keys and their usage plan links are created at onboarding time; their ids are not known at deploy.',
+      );
+    }
+  }
+
+  /**
+   * In prod, latency-sensitive handlers are invoked through an alias with provisioned concurrency that
+   * tracks utilisation between the configured floor and ceiling; elsewhere, the function itself.
+   */
+  private target(fn: HouseFunction, plan: PlatformPlan): lambda.IFunction {
+    if (!plan.isProd || !LATENCY_SENSITIVE_HANDLERS.has(fn.handler)) return fn.function;
+    const { minProvisioned, maxProvisioned, targetUtilization } = plan.config.concurrency;
+    const alias = new lambda.Alias(fn, 'Live', {
+      aliasName: 'live',
+      version: fn.function.currentVersion,
+      provisionedConcurrentExecutions: minProvisioned,
+    });
+    alias
+      .addAutoScaling({ minCapacity: minProvisioned, maxCapacity: maxProvisioned })
+      .scaleOnUtilization({ utilizationTarget: targetUtilization });
+    return alias;
+  }
+}

@@ -1,0 +1,74 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { RECORD_TYPE_TABLES, REPORT_QUERY_LIST } from '../../src/definitions/index.js';
+import { LakeAnalytics } from '../lake/lake-analytics.js';
+import { LakeCatalog } from '../lake/lake-catalog.js';
+import { LakeDelivery } from '../lake/lake-delivery.js';
+import type { PlatformPlan } from '../platform-plan.js';
+import { LakeStorage } from '../storage/lake-storage.js';
+
+export interface LakeStackProps extends StackProps {
+  readonly plan: PlatformPlan;
+  readonly encryptionKey: kms.IKey;
+  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
+  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+}
+
+/**
+ * One region's lake plumbing: the Glue catalog, a delivery stream from every ingest stream into the raw
+ * tables, a direct-put delivery stream for the consumers' attribution records, and the Athena workgroup.
+ */
+export class LakeStack extends Stack {
+  readonly catalog: LakeCatalog;
+  readonly rawDeliveries: readonly LakeDelivery[];
+  readonly attributionDelivery: LakeDelivery;
+  readonly analytics: LakeAnalytics;
+
+  constructor(scope: Construct, id: string, props: LakeStackProps) {
+    super(scope, id, props);
+    const { plan, encryptionKey } = props;
+    const { config, names } = plan;
+    const bucket = LakeStorage.importBucket(this, 'LakeBucket', {
+      bucketName: plan.lakeBucketName(this.region),
+      encryptionKey,
+    });
+    this.catalog = new LakeCatalog(this, 'Catalog', { databaseName: names.glueDatabase, bucket });
+    const common = {
+      catalog: this.catalog,
+      bucket,
+      encryptionKey,
+      bufferInterval: Duration.seconds(config.lake.bufferIntervalSeconds),
+      logRetention: plan.logRetention,
+    };
+
+    this.rawDeliveries = plan.streams.map((streamPlan) => {
+      const stream = props.streams.get(streamPlan.tenantId);
+      if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
+      return new LakeDelivery(this, `RawDelivery${streamPlan.tenantId ? `-${streamPlan.tenantId}` : ''}`, {
+        ...common,
+        deliveryStreamName: streamPlan.rawDeliveryStreamName,
+        source: { stream },
+        destination: { recordTypeTables: RECORD_TYPE_TABLES },
+        schemaTable: 'events',
+      });
+    });
+    this.attributionDelivery = new LakeDelivery(this, 'AttributionDelivery', {
+      ...common,
+      deliveryStreamName: plan.attributionDeliveryStreamName,
+      source: { directPut: true },
+      destination: { table: 'attributions' },
+      schemaTable: 'attributions',
+    });
+
+    this.analytics = new LakeAnalytics(this, 'Analytics', {
+      workGroupName: names.name('reports'),
+      catalog: this.catalog,
+      bucket,
+      encryptionKey,
+      bytesScannedCutoffGiB: config.lake.athenaBytesScannedCutoffGiB,
+      queries: REPORT_QUERY_LIST,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { GlobalDashboard } from '../observability/global-dashboard.js';
+import { RegionMonitoring } from '../observability/region-monitoring.js';
+import type { PlatformPlan } from '../platform-plan.js';
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly plan: PlatformPlan;
+  /** Where the region's alarms notify. */
+  readonly alarmAction: cloudwatch.IAlarmAction;
+}
+
+/**
+ * One region's dashboard and alarms; in the home region also the global dashboard. Everything is addressed
+ * by physical name, so this stack holds no references into the other stacks but the alarm topic.
+ */
+export class ObservabilityStack extends Stack {
+  readonly monitoring: RegionMonitoring;
+  readonly globalDashboard?: GlobalDashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const { plan } = props;
+    this.monitoring = new RegionMonitoring(this, 'Monitoring', {
+      dashboardName: plan.names.dashboardName(this.region),
+      region: this.region,
+      resources: plan.monitoredResources,
+      alarmAction: props.alarmAction,
+    });
+    if (this.region === plan.config.homeRegion) {
+      this.globalDashboard = new GlobalDashboard(this, 'Global', {
+        dashboardName: plan.names.dashboardName('global'),
+        regions: plan.config.regions.map((region) => ({ region, resources: plan.monitoredResources })),
+      });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { ENV, IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE } from '../../src/definitions/index.js';
+import { HouseFunction } from '../compute/house-function.js';
+import type { LakeDelivery } from '../lake/lake-delivery.js';
+import { SERVICE_NAMES } from '../naming.js';
+import type { PlatformPlan } from '../platform-plan.js';
+import { AttributionConsumer } from '../processing/attribution-consumer.js';
+import type { RealtimeCounters } from '../realtime/realtime-counters.js';
+import { GlobalTable } from '../storage/global-table.js';
+
+export interface ProcessingStackProps extends StackProps {
+  readonly plan: PlatformPlan;
+  readonly projectRoot: string;
+  readonly encryptionKey: kms.IKey;
+  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
+  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  readonly attributionDelivery: LakeDelivery;
+  readonly realtime?: RealtimeCounters;
+  /** Environment every function of the region gets. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
+export class ProcessingStack extends Stack {
+  readonly consumers: readonly AttributionConsumer[];
+
+  constructor(scope: Construct, id: string, props: ProcessingStackProps) {
+    super(scope, id, props);
+    const { plan } = props;
+    const { config } = plan;
+    const registry = GlobalTable.fromName(this, 'TenantRegistry', {
+      definition: TENANT_REGISTRY_TABLE,
+      tableName: plan.tenantRegistryTableName,
+      encryptionKey: props.encryptionKey,
+    });
+
+    this.consumers = plan.streams.map((streamPlan) => {
+      const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
+      const stream = props.streams.get(streamPlan.tenantId);
+      if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
+      const fn = new HouseFunction(this, `Consumer${suffix}`, {
+        handler: 'consumer',
+        functionName: streamPlan.consumerFunctionName,
+        serviceName: SERVICE_NAMES.consumer,
+        projectRoot: props.projectRoot,
+        logRetention: plan.logRetention,
+        logRemovalPolicy: plan.removalPolicy,
+        memorySize: 1024,
+        timeout: Duration.minutes(1),
+        environment: {
+          ...props.environment,
+          [ENV.identityGraphTable]: streamPlan.identityTableName,
+          [ENV.ingestStream]: streamPlan.streamName,
+        },
+      });
+      const identityGraph = GlobalTable.fromName(this, `IdentityGraph${suffix}`, {
+        definition: IDENTITY_GRAPH_TABLE,
+        tableName: streamPlan.identityTableName,
+        encryptionKey: props.encryptionKey,
+      });
+      identityGraph.grantReadWriteData(fn.function);
+      registry.grantReadData(fn.function);
+      props.attributionDelivery.grantPutRecords(fn.function);
+      props.realtime?.grantWrite(fn.function);
+
+      return new AttributionConsumer(this, `Attribution${suffix}`, {
+        function: fn,
+        stream,
+        encryptionKey: props.encryptionKey,
+        onFailureQueueName: streamPlan.onFailureQueueName,
+        batchSize: config.processing.batchSize,
+        parallelizationFactor: config.processing.parallelizationFactor,
+        retryAttempts: config.processing.retryAttempts,
+        maxRecordAge: Duration.hours(config.processing.maxRecordAgeHours),
+        maxBatchingWindow: Duration.seconds(config.processing.maxBatchingWindowSeconds),
+      });
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { KeyAttribute, TableDefinition } from '../../src/definitions/index.js';
+
+/** Billing of a table: on demand, or provisioned with autoscaling between a floor and a ceiling. */
+export type TableCapacity =
+  | { readonly mode: 'onDemand' }
+  | {
+      readonly mode: 'provisioned';
+      readonly minReadCapacity: number;
+      readonly maxReadCapacity: number;
+      readonly minWriteCapacity: number;
+      readonly maxWriteCapacity: number;
+      readonly targetUtilizationPercent: number;
+    };
+
+export interface GlobalTableProps {
+  /** Key schema, indexes and TTL attribute, from `src/definitions/tables.ts`. */
+  readonly definition: TableDefinition;
+  /** Physical name, the same in every replica region. */
+  readonly tableName: string;
+  /** The home region's key; encrypts the table in the home region. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Regions other than the stack's own that hold a replica, each with the ARN (or alias ARN) of the key
+   * that encrypts the replica there.
+   * @default {} (a single-region table)
+   */
+  readonly replicaKeyArns?: Readonly<Record<string, string>>;
+  /**
+   * Billing mode.
+   * @default { mode: 'onDemand' }
+   */
+  readonly capacity?: TableCapacity;
+  /**
+   * RETAIN keeps the table and its replicas when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const attributeType = (attribute: KeyAttribute): dynamodb.Attribute => ({
+  name: attribute.name,
+  type: {
+    S: dynamodb.AttributeType.STRING,
+    N: dynamodb.AttributeType.NUMBER,
+    B: dynamodb.AttributeType.BINARY,
+  }[attribute.type],
+});
+
+function billing(capacity: TableCapacity): dynamodb.Billing {
+  if (capacity.mode === 'onDemand') return dynamodb.Billing.onDemand();
+  return dynamodb.Billing.provisioned({
+    readCapacity: dynamodb.Capacity.autoscaled({
+      minCapacity: capacity.minReadCapacity,
+      maxCapacity: capacity.maxReadCapacity,
+      targetUtilizationPercent: capacity.targetUtilizationPercent,
+    }),
+    writeCapacity: dynamodb.Capacity.autoscaled({
+      minCapacity: capacity.minWriteCapacity,
+      maxCapacity: capacity.maxWriteCapacity,
+      targetUtilizationPercent: capacity.targetUtilizationPercent,
+    }),
+  });
+}
+
+/**
+ * A DynamoDB global table (TableV2) built from a shared table definition: point-in-time recovery, the
+ * definition's TTL attribute, customer-managed encryption in every region, deletion protection when
+ * retained. Declared once, in the home region's stack; other regions use {@link GlobalTable.fromName}.
+ */
+export class GlobalTable extends Construct {
+  /**
+   * The local replica of a global table, addressed by its name from a stack in any replica region.
+   * Grants cover the table, its indexes and the region's key.
+   */
+  static fromName(
+    scope: Construct,
+    id: string,
+    props: { definition: TableDefinition; tableName: string; encryptionKey: kms.IKey },
+  ): ReplicaTable {
+    return new ReplicaTable(scope, id, props);
+  }
+
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: GlobalTableProps) {
+    super(scope, id);
+    const { definition } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const replicaKeyArns = props.replicaKeyArns ?? {};
+    const homeRegion = Stack.of(this).region;
+    if (replicaKeyArns[homeRegion] !== undefined) {
+      throw new Error(`replicaKeyArns must not include the table's own region ${homeRegion}`);
+    }
+
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: attributeType(definition.partitionKey),
+      sortKey: definition.sortKey ? attributeType(definition.sortKey) : undefined,
+      globalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: attributeType(index.partitionKey),
+        sortKey: index.sortKey ? attributeType(index.sortKey) : undefined,
+      })),
+      timeToLiveAttribute: definition.timeToLiveAttribute,
+      billing: billing(props.capacity ?? { mode: 'onDemand' }),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey, { ...replicaKeyArns }),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+      replicas: Object.keys(replicaKeyArns).map((region) => ({ region })),
+    });
+  }
+}
+
+/** Actions that read through a global secondary index. */
+export const INDEX_READ_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'] as const;
+
+/**
+ * The replica of a global table in the current stack's region, addressed by name. Its grants name each
+ * index of the definition instead of `index/*`.
+ */
+export class ReplicaTable extends Construct {
+  readonly table: dynamodb.ITableV2;
+  private readonly indexArns: readonly string[];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { definition: TableDefinition; tableName: string; encryptionKey: kms.IKey },
+  ) {
+    super(scope, id);
+    this.table = dynamodb.TableV2.fromTableAttributes(this, 'Table', {
+      tableName: props.tableName,
+      encryptionKey: props.encryptionKey,
+    });
+    this.indexArns = props.definition.globalSecondaryIndexes.map(
+      (index) => `${this.table.tableArn}/index/${index.indexName}`,
+    );
+  }
+
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  /** Read items and query the indexes. */
+  grantReadData(grantee: iam.IGrantable): iam.Grant {
+    this.grantIndexRead(grantee);
+    return this.table.grantReadData(grantee);
+  }
+
+  /** Read, write and delete items and query the indexes. */
+  grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
+    this.grantIndexRead(grantee);
+    return this.table.grantReadWriteData(grantee);
+  }
+
+  private grantIndexRead(grantee: iam.IGrantable): void {
+    if (this.indexArns.length === 0) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...INDEX_READ_ACTIONS],
+      resourceArns: [...this.indexArns],
+    });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The data lake's record contract and Glue column schemas, shared by the CDK lake constructs (Firehose,
+ * Glue tables) and by local mode (DuckDB over the same Hive layout). Pure data: no AWS or CDK imports.
+ *
+ * Records on the ingest stream are JSON objects carrying `record_type`, `tenant_id`, `app_id` and an
+ * ISO-8601 `timestamp`; Firehose routes them by `record_type` and partitions them by
+ * `tenant_id`/`app_id`/`dt` (the date part of `timestamp`, event time).
+ */
+import { DATA_LAKE } from './tables.js';
+
+export interface LakeColumn {
+  readonly name: string;
+  /** Hive/Glue type, e.g. `string`, `double`, `struct<amount:double,currency:string>`. */
+  readonly type: string;
+}
+
+/** Field names every stream and lake record carries. */
+export const LAKE_RECORD_FIELDS = {
+  recordType: 'record_type',
+  tenantId: 'tenant_id',
+  appId: 'app_id',
+  timestamp: 'timestamp',
+} as const;
+
+/** `record_type` values on the ingest stream, and the lake table each lands in. */
+export const RECORD_TYPE_TABLES = {
+  event: DATA_LAKE.tables.events,
+  touchpoint: DATA_LAKE.tables.touchpoints,
+} as const;
+
+const DEVICE_TYPE =
+  'struct<platform:string,advertising_id:string,vendor_id:string,ip:string,user_agent:string,os_version:string,model:string,locale:string>';
+
+/**
+ * Columns of the raw records (events and touchpoints share one schema so one delivery stream with one
+ * Parquet schema can carry both; fields that do not apply are null).
+ */
+export const RAW_RECORD_COLUMNS: readonly LakeColumn[] = [
+  { name: 'record_type', type: 'string' },
+  { name: 'event_id', type: 'string' },
+  { name: 'type', type: 'string' },
+  { name: 'timestamp', type: 'string' },
+  { name: 'received_at', type: 'string' },
+  { name: 'device', type: DEVICE_TYPE },
+  { name: 'customer_user_id', type: 'string' },
+  { name: 'install_referrer', type: 'string' },
+  { name: 'install_begin_timestamp', type: 'string' },
+  { name: 'revenue', type: 'struct<amount:double,currency:string>' },
+  { name: 'properties', type: 'map<string,string>' },
+  { name: 'network', type: 'string' },
+  { name: 'campaign', type: 'string' },
+  { name: 'adset', type: 'string' },
+  { name: 'ad', type: 'string' },
+  { name: 'click_id', type: 'string' },
+  { name: 'ip', type: 'string' },
+  { name: 'user_agent', type: 'string' },
+];
+
+/**
+ * Columns of an attribution record: one per install decision (`subject` = `install`) and one per in-app
+ * event credited to a source (`subject` = `event`), written by the attribution consumer.
+ */
+export const ATTRIBUTION_COLUMNS: readonly LakeColumn[] = [
+  { name: 'event_id', type: 'string' },
+  { name: 'device_id', type: 'string' },
+  { name: 'subject', type: 'string' },
+  { name: 'event_name', type: 'string' },
+  { name: 'status', type: 'string' },
+  { name: 'kind', type: 'string' },
+  { name: 'network', type: 'string' },
+  { name: 'campaign', type: 'string' },
+  { name: 'adset', type: 'string' },
+  { name: 'ad', type: 'string' },
+  { name: 'match_type', type: 'string' },
+  { name: 'touch_time', type: 'string' },
+  { name: 'install_time', type: 'string' },
+  { name: 'timestamp', type: 'string' },
+  { name: 'ctit_seconds', type: 'bigint' },
+  { name: 'fraud', type: 'array<string>' },
+  { name: 'revenue_amount', type: 'double' },
+  { name: 'revenue_currency', type: 'string' },
+  { name: 'decided_at', type: 'string' },
+];
+
+/** Column schema of every lake table, by table name. */
+export const LAKE_TABLE_COLUMNS: Readonly<Record<keyof typeof DATA_LAKE.tables, readonly LakeColumn[]>> = {
+  events: RAW_RECORD_COLUMNS,
+  touchpoints: RAW_RECORD_COLUMNS,
+  attributions: ATTRIBUTION_COLUMNS,
+};
+
+/** First day partition projection enumerates for `dt`. */
+export const LAKE_PROJECTION_START_DATE = '2024-01-01';
