@@ -68,12 +68,14 @@ export class DataCenterMatcher {
 }
 
 const botCache = new Map<string, boolean>();
+// isbot lists HTTP libraries as bots, but mobile SDKs send their events through exactly these.
+const MOBILE_SDK_CLIENT = /^(?:okhttp|Dalvik|Alamofire)\/|\bCFNetwork\//i;
 
-/** isbot, memoised: installs repeat a few thousand User-Agents. */
+/** isbot, memoised (installs repeat a few thousand User-Agents), minus the HTTP clients mobile SDKs use. */
 export function isBotUserAgent(ua: string): boolean {
   let bot = botCache.get(ua);
   if (bot === undefined) {
-    bot = isbot(ua);
+    bot = !MOBILE_SDK_CLIENT.test(ua) && isbot(ua);
     if (botCache.size >= 10_000) botCache.clear();
     botCache.set(ua, bot);
   }

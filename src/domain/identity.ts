@@ -4,8 +4,8 @@ import type { Device } from './store.js';
 /**
  * Identity resolution: a device is known in an app by any of its advertising id (IDFA/GAID), vendor id
  * (IDFV) and customer user id. Device-level identifiers (advertising id, vendor id) decide which device
- * an event belongs to; the customer user id is used only when neither is known, because one user may
- * own several devices.
+ * an event belongs to; the customer user id is used only when the event carries neither, because one
+ * user may own several devices.
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -136,7 +136,7 @@ function union(a: readonly string[], b: readonly string[]): readonly string[] {
  * 1. The advertising id, then the vendor id, find the device.
  * 2. When they find two different devices, those are one device: the one with the earliest install is
  *    kept (primary) and the other's identifiers are linked to it.
- * 3. The customer user id finds the device only when no device-level identifier is known.
+ * 3. The customer user id finds the device only when the event carries no device-level identifier.
  * 4. Unknown identifiers make a new device, its id derived from the first identifier key.
  */
 export function resolveIdentity(
@@ -166,16 +166,17 @@ export function resolveIdentity(
   } else if (byIdfv) {
     stored = byIdfv;
     foundBy = 'vendor id';
-  } else if (byCuid) {
+  } else if (byCuid && keys.adid === undefined && keys.idfv === undefined) {
     stored = byCuid;
     foundBy = 'customer user id';
   }
 
   const newLinks: string[] = [];
   let customerUserIdElsewhere: string | undefined;
-  if (keys.adid !== undefined && byAdid?.deviceId !== stored?.deviceId) newLinks.push(keys.adid);
-  if (keys.idfv !== undefined && byIdfv?.deviceId !== stored?.deviceId) newLinks.push(keys.idfv);
-  if (keys.cuid !== undefined && byCuid?.deviceId !== stored?.deviceId) {
+  const linkedHere = (d: Device | undefined) => d !== undefined && d.deviceId === stored?.deviceId;
+  if (keys.adid !== undefined && !linkedHere(byAdid)) newLinks.push(keys.adid);
+  if (keys.idfv !== undefined && !linkedHere(byIdfv)) newLinks.push(keys.idfv);
+  if (keys.cuid !== undefined && !linkedHere(byCuid)) {
     // A customer user id already on another device stays there: one user may own several devices.
     if (byCuid) customerUserIdElsewhere = ids.customerUserId;
     else newLinks.push(keys.cuid);
@@ -200,7 +201,9 @@ export function resolveIdentity(
       installCount: 0,
       version: 0,
     };
-    return { device, newLinks, merged };
+    return customerUserIdElsewhere === undefined
+      ? { device, newLinks, merged }
+      : { device, newLinks, merged, customerUserIdElsewhere };
   }
 
   let advertisingIds = union(stored.advertisingIds, adids);

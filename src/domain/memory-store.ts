@@ -29,7 +29,7 @@ export class InMemoryAttributionStore implements AttributionStore {
   private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
   private readonly processed = new Set<string>();
   private readonly ipCounts = new Map<string, number>();
-  private readonly counterValues = new Map<string, CounterIncrement>();
+  private readonly counterValues = new Map<string, { readonly increment: CounterIncrement; value: number }>();
   /** Every attribution committed, in commit order. */
   readonly attributions: Attribution[] = [];
   /** Every event attribution committed, in commit order. */
@@ -54,7 +54,8 @@ export class InMemoryAttributionStore implements AttributionStore {
     const touchpoints = new Map<string, readonly Touchpoint[]>();
     for (const key of request.touchpointKeys) {
       const list = this.touchpointsByKey.get(key);
-      if (list) touchpoints.set(key, list.slice());
+      // The engine never mutates a loaded list (it copies on write), so no defensive copy is needed.
+      if (list) touchpoints.set(key, list);
     }
     const processedEvents = new Set<string>();
     for (const key of request.eventKeys) if (this.processed.has(key)) processedEvents.add(key);
@@ -104,9 +105,10 @@ export class InMemoryAttributionStore implements AttributionStore {
     for (const a of unit.attributions) this.attributions.push(a);
     for (const a of unit.eventAttributions) this.eventAttributions.push(a);
     for (const c of unit.counters) {
-      const key = `${c.tenantId}|${c.appId}|${c.day}|${c.network}|${c.campaign}|${c.metric}|${c.currency ?? ''}`;
+      const key = `${c.tenantId}|${c.appId}|${c.day}|${c.network}|${c.campaign}|${c.metric}|${c.currency}`;
       const known = this.counterValues.get(key);
-      this.counterValues.set(key, known ? { ...known, value: known.value + c.value } : c);
+      if (known) known.value += c.value;
+      else this.counterValues.set(key, { increment: c, value: c.value });
     }
     for (const inc of unit.ipHourIncrements)
       this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
@@ -130,13 +132,15 @@ export class InMemoryAttributionStore implements AttributionStore {
   counters(
     filter: Partial<Pick<CounterIncrement, 'metric' | 'network' | 'day' | 'campaign'>> = {},
   ): CounterIncrement[] {
-    return [...this.counterValues.values()].filter(
-      (c) =>
-        (filter.metric === undefined || c.metric === filter.metric) &&
-        (filter.network === undefined || c.network === filter.network) &&
-        (filter.day === undefined || c.day === filter.day) &&
-        (filter.campaign === undefined || c.campaign === filter.campaign),
-    );
+    return [...this.counterValues.values()]
+      .map((c) => ({ ...c.increment, value: c.value }))
+      .filter(
+        (c) =>
+          (filter.metric === undefined || c.metric === filter.metric) &&
+          (filter.network === undefined || c.network === filter.network) &&
+          (filter.day === undefined || c.day === filter.day) &&
+          (filter.campaign === undefined || c.campaign === filter.campaign),
+      );
   }
 
   /** Sum of a metric's counters, optionally for one network. */

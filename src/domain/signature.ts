@@ -20,8 +20,19 @@ const cache = new Map<string, UserAgentParts>();
 const CACHE_LIMIT = 10_000;
 
 /** Normalises a model name: `Pixel 8` → `pixel8`; `iPhone15,2` → `iphone`. */
+const modelCache = new Map<string, string | undefined>();
+
 export function normaliseModel(model: string | undefined, platform: string | undefined): string | undefined {
   if (!model) return undefined;
+  const key = platform === 'ios' || platform === undefined ? `i${model}` : `a${model}`;
+  if (modelCache.has(key)) return modelCache.get(key);
+  const normalised = normaliseModelUncached(model, platform);
+  if (modelCache.size >= CACHE_LIMIT) modelCache.clear();
+  modelCache.set(key, normalised);
+  return normalised;
+}
+
+function normaliseModelUncached(model: string, platform: string | undefined): string | undefined {
   const m = model.toLowerCase().replace(/[\s_-]+/g, '');
   if (platform === 'ios' || platform === undefined) {
     for (const family of ['iphone', 'ipad', 'ipod']) if (m.startsWith(family)) return family;
@@ -32,6 +43,9 @@ export function normaliseModel(model: string | undefined, platform: string | und
 /** OS major version: `14.0.1` → `14`, `17_1` → `17`. */
 export function osMajorOf(version: string | undefined): string | undefined {
   if (!version) return undefined;
+  let end = 0;
+  while (end < version.length && version.charCodeAt(end) >= 48 && version.charCodeAt(end) <= 57) end++;
+  if (end === version.length && end > 0 && version.charCodeAt(0) !== 48) return version;
   const match = /\d+/.exec(version);
   return match ? String(Number(match[0])) : undefined;
 }
@@ -89,15 +103,13 @@ export interface SignatureInput {
 export function signatureParts(input: SignatureInput): UserAgentParts {
   const ua = parseUserAgent(input.userAgent);
   const platform = input.platform ?? ua.platform;
-  return {
-    ...(platform ? { platform } : {}),
-    ...((osMajorOf(input.osVersion) ?? ua.osMajor)
-      ? { osMajor: osMajorOf(input.osVersion) ?? ua.osMajor }
-      : {}),
-    ...((normaliseModel(input.model, platform) ?? ua.model)
-      ? { model: normaliseModel(input.model, platform) ?? ua.model }
-      : {}),
-  };
+  const osMajor = osMajorOf(input.osVersion) ?? ua.osMajor;
+  const model = normaliseModel(input.model, platform) ?? ua.model;
+  const parts: { platform?: string; osMajor?: string; model?: string } = {};
+  if (platform) parts.platform = platform;
+  if (osMajor) parts.osMajor = osMajor;
+  if (model) parts.model = model;
+  return parts;
 }
 
 /**
