@@ -1,0 +1,75 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RuntimeConfig } from '../config/runtime.js';
+
+/**
+ * AWS SDK v3 client factories. Every adapter takes its client as a constructor argument; these build
+ * them from the runtime config, pointing at local endpoints when the config has overrides.
+ */
+
+/** Credentials the local emulators accept (s3rver insists on its own pair; the others take anything). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface AwsClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly kinesis: KinesisClient;
+  readonly s3: S3Client;
+  readonly athena: AthenaClient;
+  readonly timestream?: TimestreamWriteClient;
+}
+
+type Endpoints = RuntimeConfig['endpoints'];
+
+function common(region: string, endpoint: string | undefined) {
+  return endpoint ? { region, endpoint, credentials: LOCAL_CREDENTIALS } : { region };
+}
+
+export function createDynamoDbClient(region: string, endpoint?: string): DynamoDBClient {
+  return new DynamoDBClient({ ...common(region, endpoint), maxAttempts: 3 });
+}
+
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export function createKinesisClient(region: string, endpoint?: string): KinesisClient {
+  // Kinesalite speaks HTTP/1.1 only; the client's default handler would try HTTP/2 against it.
+  return new KinesisClient({
+    ...common(region, endpoint),
+    ...(endpoint ? { requestHandler: new NodeHttpHandler() } : {}),
+  });
+}
+
+export function createS3Client(region: string, endpoint?: string): S3Client {
+  return new S3Client({ ...common(region, endpoint), ...(endpoint ? { forcePathStyle: true } : {}) });
+}
+
+/**
+ * Every client the handlers use, built once per container (module scope in the Lambda entry points).
+ * @example
+ * const clients = createAwsClients(loadRuntimeConfig());
+ */
+export function createAwsClients(
+  config: Pick<RuntimeConfig, 'region' | 'endpoints' | 'timestream'>,
+): AwsClients {
+  const e: Endpoints = config.endpoints;
+  const dynamodb = createDynamoDbClient(config.region, e.dynamodb);
+  return {
+    dynamodb,
+    documents: createDocumentClient(dynamodb),
+    kinesis: createKinesisClient(config.region, e.kinesis),
+    s3: createS3Client(config.region, e.s3),
+    athena: new AthenaClient(common(config.region, e.athena)),
+    ...(config.timestream
+      ? { timestream: new TimestreamWriteClient(common(config.region, e.timestream)) }
+      : {}),
+  };
+}

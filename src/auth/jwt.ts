@@ -1,0 +1,88 @@
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { ROLES, type UserPrincipal } from './permissions.js';
+
+/**
+ * Bearer token verification. Locally (and in tests) tokens are HS256-signed with a secret from the
+ * config; in the cloud they come from an OIDC issuer (Cognito or another) and are checked against its
+ * JWKS. Claims: `sub`, `role` and `tenant` (a tenant id, or `*` for the platform owner).
+ */
+
+export interface TokenVerifierOptions {
+  /** HS256 secret of locally signed tokens. */
+  readonly secret?: string;
+  /** JWKS URL of the issuer; used when no secret is set. */
+  readonly jwksUrl?: string;
+  /** Expected `iss`. @default not checked */
+  readonly issuer?: string;
+  /** Expected `aud`. @default not checked */
+  readonly audience?: string;
+}
+
+/** Raised when a bearer token is missing, malformed, expired or carries unusable claims. */
+export class InvalidTokenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export type TokenVerifier = (token: string) => Promise<UserPrincipal>;
+
+const ClaimsSchema = z.object({
+  sub: z.string().min(1),
+  role: z.enum(ROLES),
+  tenant: z.string().min(1).max(64),
+});
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (options.secret) {
+    key = new TextEncoder().encode(options.secret);
+    algorithms = ['HS256'];
+  } else if (options.jwksUrl) {
+    key = createRemoteJWKSet(new URL(options.jwksUrl));
+    algorithms = ['RS256', 'ES256'];
+  } else {
+    return async () => {
+      throw new InvalidTokenError('bearer tokens are not configured (set a JWT secret or a JWKS URL)');
+    };
+  }
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      const verified = await jwtVerify(token, key as Uint8Array, {
+        algorithms,
+        ...(options.issuer ? { issuer: options.issuer } : {}),
+        ...(options.audience ? { audience: options.audience } : {}),
+      });
+      payload = verified.payload;
+    } catch (cause) {
+      throw new InvalidTokenError(`bearer token rejected: ${(cause as Error).message}`, { cause });
+    }
+    const claims = ClaimsSchema.safeParse(payload);
+    if (!claims.success) throw new InvalidTokenError('bearer token lacks valid sub, role or tenant claims');
+    return { kind: 'user', subject: claims.data.sub, role: claims.data.role, tenantId: claims.data.tenant };
+  };
+}
+
+/**
+ * Signs a token with the local secret (local mode's admin token, tests).
+ * @example
+ * const token = await signLocalToken(secret, { sub: 'me', role: 'owner', tenant: '*' });
+ */
+export async function signLocalToken(
+  secret: string,
+  claims: { sub: string; role: (typeof ROLES)[number]; tenant: string },
+  options: { expiresIn?: string; issuer?: string; audience?: string } = {},
+): Promise<string> {
+  let jwt = new SignJWT({ role: claims.role, tenant: claims.tenant })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '12h');
+  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
+  if (options.audience) jwt = jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,150 @@
+import { ENV } from '../definitions/environment.js';
+
+/**
+ * The runtime configuration of every handler, read from the environment once, at the edge. Everything
+ * below takes this typed object (or the clients built from it), never `process.env`.
+ */
+export interface RuntimeConfig {
+  readonly stage: string;
+  readonly region: string;
+  readonly identityGraphTable: string;
+  readonly tenantRegistryTable: string;
+  readonly ingestStream: string;
+  readonly lakeBucket: string;
+  readonly athenaWorkgroup: string;
+  readonly glueDatabase: string;
+  /** Timestream database and table; both set means the consumer writes real-time counters there. */
+  readonly timestream?: { readonly database: string; readonly table: string };
+  /** Silo tenants' own ingest streams, by tenant id. */
+  readonly tenantStreams: Readonly<Record<string, string>>;
+  /** Silo tenants' own identity graph tables, by tenant id. */
+  readonly tenantTables: Readonly<Record<string, string>>;
+  /** Platform-wide settings defaults (validated later against the settings schema). */
+  readonly defaultSettings: Readonly<Record<string, unknown>>;
+  readonly dataCenterCidrs: readonly string[];
+  /** Endpoint overrides (local mode, tests); absent in the cloud. */
+  readonly endpoints: {
+    readonly dynamodb?: string;
+    readonly kinesis?: string;
+    readonly s3?: string;
+    readonly athena?: string;
+    readonly timestream?: string;
+  };
+  readonly auth: {
+    /** HS256 secret of locally signed bearer tokens (local mode, tests). */
+    readonly jwtSecret?: string;
+    /** JWKS URL of the cloud issuer (Cognito user pool or another OIDC issuer). */
+    readonly jwksUrl?: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
+  /** Seconds an API key → app lookup stays cached in memory. */
+  readonly apiKeyCacheTtlSeconds: number;
+  /** Days of recent data the install report reads from the per-day counters; older ranges go to Athena. */
+  readonly reportCounterDays: number;
+}
+
+/** Variables this module reads beyond the shared `ENV` names (local mode and auth). */
+export const RUNTIME_ENV = {
+  athenaEndpoint: 'ATHENA_ENDPOINT',
+  timestreamEndpoint: 'TIMESTREAM_ENDPOINT',
+  jwtSecret: 'UNMOGROWP_JWT_SECRET',
+  jwksUrl: 'UNMOGROWP_JWKS_URL',
+  jwtIssuer: 'UNMOGROWP_JWT_ISSUER',
+  jwtAudience: 'UNMOGROWP_JWT_AUDIENCE',
+  apiKeyCacheTtlSeconds: 'UNMOGROWP_API_KEY_CACHE_TTL_SECONDS',
+  reportCounterDays: 'UNMOGROWP_REPORT_COUNTER_DAYS',
+} as const;
+
+/** Raised when the environment cannot make a valid configuration. */
+export class ConfigurationError extends Error {
+  constructor(
+    message: string,
+    readonly variable: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function jsonObject(env: Env, name: string): Record<string, unknown> {
+  const raw = env[name];
+  if (!raw) return {};
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch (cause) {
+    throw new ConfigurationError(`${name} must be a JSON object. Received ${raw}`, name, { cause });
+  }
+  throw new ConfigurationError(`${name} must be a JSON object. Received ${raw}`, name);
+}
+
+function stringMap(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(jsonObject(env, name))) {
+    if (typeof v !== 'string') {
+      throw new ConfigurationError(`${name}.${k} must be a string. Received ${JSON.stringify(v)}`, name);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ConfigurationError(`${name} must be a non-negative number. Received ${raw}`, name);
+  }
+  return value;
+}
+
+const optional = (value: string | undefined) => (value ? value : undefined);
+
+/**
+ * Reads the runtime configuration from an environment.
+ * @example
+ * const config = loadRuntimeConfig(process.env);
+ */
+export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
+  const timestreamDatabase = optional(env[ENV.timestreamDatabase]);
+  const timestreamTable = optional(env[ENV.timestreamTable]);
+  const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
+  const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
+  const issuer = optional(env[RUNTIME_ENV.jwtIssuer]);
+  const audience = optional(env[RUNTIME_ENV.jwtAudience]);
+  return {
+    stage: env[ENV.stage] ?? 'local',
+    region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    identityGraphTable: env[ENV.identityGraphTable] ?? 'IdentityGraph',
+    tenantRegistryTable: env[ENV.tenantRegistryTable] ?? 'TenantRegistry',
+    ingestStream: env[ENV.ingestStream] ?? 'IngestStream',
+    lakeBucket: env[ENV.lakeBucket] ?? 'unmogrowp-lake',
+    athenaWorkgroup: env[ENV.athenaWorkgroup] ?? 'primary',
+    glueDatabase: env[ENV.glueDatabase] ?? 'unmogrowp',
+    ...(timestreamDatabase && timestreamTable
+      ? { timestream: { database: timestreamDatabase, table: timestreamTable } }
+      : {}),
+    tenantStreams: stringMap(env, ENV.tenantStreams),
+    tenantTables: stringMap(env, ENV.tenantTables),
+    defaultSettings: jsonObject(env, ENV.defaultSettings),
+    dataCenterCidrs: (env[ENV.dataCenterCidrs] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    endpoints: {
+      dynamodb: optional(env[ENV.dynamodbEndpoint]),
+      kinesis: optional(env[ENV.kinesisEndpoint]),
+      s3: optional(env[ENV.s3Endpoint]),
+      athena: optional(env[RUNTIME_ENV.athenaEndpoint]),
+      timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
+    },
+    auth: { jwtSecret, jwksUrl, issuer, audience },
+    apiKeyCacheTtlSeconds: positiveNumber(env, RUNTIME_ENV.apiKeyCacheTtlSeconds, 60),
+    reportCounterDays: positiveNumber(env, RUNTIME_ENV.reportCounterDays, 400),
+  };
+}
