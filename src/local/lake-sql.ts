@@ -1,0 +1,129 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
+import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
+import { DATA_LAKE } from '../definitions/tables.js';
+
+/**
+ * Athena-style SQL over the local lake files with DuckDB: every lake table becomes a view over its Hive
+ * layout, typed from the same column schema the Glue tables get, so the named queries of the Athena
+ * workgroup run unchanged.
+ */
+
+/** Hive/Glue type → DuckDB type. */
+export function duckDbType(hiveType: string): string {
+  const t = hiveType.trim();
+  const simple: Record<string, string> = {
+    string: 'VARCHAR',
+    double: 'DOUBLE',
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    boolean: 'BOOLEAN',
+    timestamp: 'TIMESTAMP',
+  };
+  const known = simple[t];
+  if (known) return known;
+  const inner = (prefix: string) => t.slice(prefix.length, -1);
+  if (t.startsWith('array<')) return `${duckDbType(inner('array<'))}[]`;
+  if (t.startsWith('map<')) {
+    const [k, v] = splitTopLevel(inner('map<'));
+    return `MAP(${duckDbType(k ?? 'string')}, ${duckDbType(v ?? 'string')})`;
+  }
+  if (t.startsWith('struct<')) {
+    const fields = splitTopLevel(inner('struct<')).map((field) => {
+      const colon = field.indexOf(':');
+      return `"${field.slice(0, colon)}" ${duckDbType(field.slice(colon + 1))}`;
+    });
+    return `STRUCT(${fields.join(', ')})`;
+  }
+  throw new Error(`no DuckDB type for lake column type '${hiveType}'`);
+}
+
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+function hasFiles(dir: string): boolean {
+  try {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory() ? hasFiles(path) : entry.endsWith('.json')) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+function viewSql(lakeDir: string, table: string, columns: readonly LakeColumn[]): string {
+  const dir = join(lakeDir, table);
+  if (!hasFiles(dir)) {
+    const typed = columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS "${c.name}"`);
+    typed.push(
+      'CAST(NULL AS VARCHAR) AS tenant_id',
+      'CAST(NULL AS VARCHAR) AS app_id',
+      'CAST(NULL AS VARCHAR) AS dt',
+    );
+    return `CREATE OR REPLACE VIEW "${table}" AS SELECT ${typed.join(', ')} WHERE false`;
+  }
+  const spec = columns.map((c) => `${quote(c.name)}: ${quote(duckDbType(c.type))}`).join(', ');
+  return `CREATE OR REPLACE VIEW "${table}" AS SELECT * FROM read_json(${quote(`${dir}/**/*.json`)},
+    format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false, columns = {${spec}})`;
+}
+
+export class LocalLakeQueries {
+  private connection?: Promise<DuckDBConnection>;
+
+  constructor(private readonly lakeDir: string) {}
+
+  private connect(): Promise<DuckDBConnection> {
+    this.connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
+    return this.connection;
+  }
+
+  /** Runs SQL over the lake tables; `?` placeholders take `values` in order. */
+  async sql(sql: string, values: readonly (string | number)[] = []): Promise<Record<string, unknown>[]> {
+    const connection = await this.connect();
+    // Views are rebuilt per query: new partitions appear as the consumer writes.
+    for (const [table, columns] of Object.entries(LAKE_TABLE_COLUMNS)) {
+      await connection.run(
+        viewSql(this.lakeDir, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
+      );
+    }
+    const reader = await connection.runAndReadAll(sql, [...values]);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  /** Runs one of the standard report queries (the Athena workgroup's named queries). */
+  async report(
+    query: ReportQueryDefinition,
+    parameters: Readonly<Record<QueryParameter, string>>,
+  ): Promise<Record<string, unknown>[]> {
+    return this.sql(
+      query.sql,
+      query.parameters.map((p) => parameters[p]),
+    );
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.connection;
+    connection?.closeSync();
+    this.connection = undefined;
+  }
+}
