@@ -57,11 +57,11 @@ function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-function hasFiles(dir: string): boolean {
+function hasFiles(dir: string, suffix: string): boolean {
   try {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
-      if (statSync(path).isDirectory() ? hasFiles(path) : entry.endsWith('.json')) return true;
+      if (statSync(path).isDirectory() ? hasFiles(path, suffix) : entry.endsWith(suffix)) return true;
     }
   } catch {
     return false;
@@ -71,9 +71,9 @@ function hasFiles(dir: string): boolean {
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-function viewSql(lakeDir: string, table: string, columns: readonly LakeColumn[]): string {
+function viewSql(lakeDir: string, suffix: string, table: string, columns: readonly LakeColumn[]): string {
   const dir = join(lakeDir, table);
-  if (!hasFiles(dir)) {
+  if (!hasFiles(dir, suffix)) {
     const typed = columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS "${c.name}"`);
     typed.push(
       'CAST(NULL AS VARCHAR) AS tenant_id',
@@ -83,14 +83,32 @@ function viewSql(lakeDir: string, table: string, columns: readonly LakeColumn[])
     return `CREATE OR REPLACE VIEW "${table}" AS SELECT ${typed.join(', ')} WHERE false`;
   }
   const spec = columns.map((c) => `${quote(c.name)}: ${quote(duckDbType(c.type))}`).join(', ');
-  return `CREATE OR REPLACE VIEW "${table}" AS SELECT * FROM read_json(${quote(`${dir}/**/*.json`)},
+  return `CREATE OR REPLACE VIEW "${table}" AS SELECT * FROM read_json(${quote(`${dir}/**/*${suffix}`)},
     format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false, columns = {${spec}})`;
 }
 
+export interface LocalLakeQueriesOptions {
+  /**
+   * Ending of object files. s3rver keeps an object `k` as the file `k._S3rver_object`.
+   * @default '.json'
+   */
+  readonly objectSuffix?: string;
+}
+
+/** s3rver's on-disk name of an object's content. */
+export const S3RVER_OBJECT_SUFFIX = '.json._S3rver_object';
+
 export class LocalLakeQueries {
   private connection?: Promise<DuckDBConnection>;
+  private readonly suffix: string;
 
-  constructor(private readonly lakeDir: string) {}
+  /** @param lakeDir the directory holding the lake tables (for s3rver: `<s3 dir>/<bucket>`). */
+  constructor(
+    private readonly lakeDir: string,
+    options: LocalLakeQueriesOptions = {},
+  ) {
+    this.suffix = options.objectSuffix ?? '.json';
+  }
 
   private connect(): Promise<DuckDBConnection> {
     this.connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
@@ -103,7 +121,7 @@ export class LocalLakeQueries {
     // Views are rebuilt per query: new partitions appear as the consumer writes.
     for (const [table, columns] of Object.entries(LAKE_TABLE_COLUMNS)) {
       await connection.run(
-        viewSql(this.lakeDir, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
+        viewSql(this.lakeDir, this.suffix, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
       );
     }
     const reader = await connection.runAndReadAll(sql, [...values]);

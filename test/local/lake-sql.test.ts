@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
+import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
 import type { PipelineRecord } from '../../src/domain/model.js';
-import { FileLakeWriter } from '../../src/local/file-lake.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
   ADID,
@@ -54,7 +54,11 @@ beforeAll(async () => {
   ]);
   const otherAttribution = other.outcomes[0]?.attribution;
   if (otherAttribution) rows.push(installAttributionRow(otherAttribution, T0));
-  await new FileLakeWriter(lakeDir).write('shard-0-1', rows);
+  for (const row of rows) {
+    const path = join(lakeDir, lakeObjectKey(row, 'shard-0-1'));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify(row.row)}\n`, { flag: 'a' });
+  }
 });
 
 afterAll(async () => {
