@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { replay, resolveSettings } from '../../src/domain/index.js';
+import { ADID, ADID_2, click, DAY_MS, install, T0 } from './factories.js';
+
+describe('replay (what-if)', () => {
+  const history = {
+    touchpoints: [
+      click({ id: 'tp_a', network: 'meta', advertisingId: ADID, timestampMs: T0 - 3 * DAY_MS }),
+      click({ id: 'tp_b', network: 'google', advertisingId: ADID_2, timestampMs: T0 - 3600_000 }),
+    ],
+    events: [
+      install({ eventId: 'i1', advertisingId: ADID }),
+      install({ eventId: 'i2', advertisingId: ADID_2 }),
+    ],
+  };
+
+  it('reports the installs that move when the click lookback narrows to 48 hours', () => {
+    const report = replay(history, resolveSettings(), resolveSettings({ clickLookbackHours: 48 }));
+    expect(report.decisions).toBe(2);
+    expect(report.changed).toHaveLength(1);
+    expect(report.changed[0]).toMatchObject({
+      eventId: 'i1',
+      before: { network: 'meta' },
+      after: { network: 'organic' },
+    });
+    expect(report.changed[0]?.description).toBe(
+      'event i1: install attributed to meta (tp_a, device_id) → install organic',
+    );
+    expect(report.moves).toEqual([{ from: 'meta', to: 'organic', count: 1 }]);
+  });
+
+  it('reports nothing when the settings do not change a decision', () => {
+    expect(replay(history, resolveSettings(), resolveSettings({ clickLookbackHours: 96 })).changed).toEqual(
+      [],
+    );
+  });
+});
