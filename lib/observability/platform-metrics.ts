@@ -8,9 +8,14 @@ import { ATTRIBUTION_METRICS, METRICS_NAMESPACE } from '../../src/definitions/in
  */
 export class PlatformMetrics {
   /**
-   * @param region region of the resources; charts in other regions show it as such.
+   * @param region region of the resources, used in labels.
+   * @param crossRegion whether the metrics are charted from another region (then they name their region;
+   *   alarms must use same-region metrics).
    */
-  constructor(readonly region: string) {}
+  constructor(
+    readonly region: string,
+    private readonly crossRegion = true,
+  ) {}
 
   private metric(
     namespace: string,

@@ -1,0 +1,642 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../../lib/platform.js';
+import { allStacks, buildTestPlatform, nagErrors, regionOf, templateOf } from './support/platform.js';
+
+const THREE_REGIONS_WITH_SILO = {
+  homeRegion: 'us-east-1',
+  regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+  tenants: [
+    { tenantId: 'demo', tier: 'pool' as const },
+    { tenantId: 'bigco', tier: 'silo' as const, ownTable: true },
+  ],
+};
+
+describe('the default app (every configured region)', () => {
+  let platform: Platform;
+  beforeAll(() => {
+    platform = buildTestPlatform();
+  });
+
+  it('has five stacks in each of us-east-1 and eu-west-1', () => {
+    expect(allStacks(platform).map((stack) => stack.stackName)).toEqual([
+      'UnMoGrowP-dev-us-east-1-Stateful',
+      'UnMoGrowP-dev-us-east-1-Lake',
+      'UnMoGrowP-dev-us-east-1-Processing',
+      'UnMoGrowP-dev-us-east-1-Ingest',
+      'UnMoGrowP-dev-us-east-1-Observability',
+      'UnMoGrowP-dev-eu-west-1-Stateful',
+      'UnMoGrowP-dev-eu-west-1-Lake',
+      'UnMoGrowP-dev-eu-west-1-Processing',
+      'UnMoGrowP-dev-eu-west-1-Ingest',
+      'UnMoGrowP-dev-eu-west-1-Observability',
+    ]);
+  });
+
+  it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
+    for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
+  });
+
+  it('deploys replica regions first, then the home stateful stack, then compute', () => {
+    const home = regionOf(platform, 'us-east-1');
+    const eu = regionOf(platform, 'eu-west-1');
+
+    expect(home.stateful.dependencies).toContain(eu.stateful);
+    expect(eu.processing.dependencies).toContain(home.stateful);
+    expect(eu.ingest.dependencies).toContain(home.stateful);
+    expect(eu.observability.dependencies).toEqual(
+      expect.arrayContaining([eu.lake, eu.processing, eu.ingest]),
+    );
+  });
+
+  it('keeps dev data easy to tear down (no termination protection, DESTROY)', () => {
+    const stateful = regionOf(platform, 'us-east-1').stateful;
+    expect(stateful.terminationProtection).toBe(false);
+    templateOf(stateful).hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete' });
+    templateOf(stateful).hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({
+        Replicas: Match.arrayWith([Match.objectLike({ DeletionProtectionEnabled: false })]),
+      }),
+    });
+  });
+
+  describe('stateful stack', () => {
+    it('declares the identity graph once, in the home region, replicated to eu-west-1 with PITR, TTL and KMS', () => {
+      const home = templateOf(regionOf(platform, 'us-east-1').stateful);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').stateful);
+
+      eu.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+      home.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+      home.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        TableName: 'unmogrowp-dev-identity-graph',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: Match.arrayWith([
+          Match.objectLike({
+            Region: 'eu-west-1',
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            SSESpecification: {
+              KMSMasterKeyId: {
+                'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':kms:eu-west-1:')])],
+              },
+            },
+          }),
+          Match.objectLike({
+            Region: 'us-east-1',
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+        ]),
+      });
+      home.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        TableName: 'unmogrowp-dev-tenant-registry',
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byApiKeyHash' })],
+      });
+    });
+
+    it('encrypts the on-demand ingest stream with the rotating platform key', () => {
+      const stateful = templateOf(regionOf(platform, 'eu-west-1').stateful);
+
+      stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      stateful.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/unmogrowp-dev-data' });
+      stateful.hasResourceProperties('AWS::Kinesis::Stream', {
+        Name: 'unmogrowp-dev-ingest',
+        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        RetentionPeriodHours: 24,
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: Match.anyValue() },
+      });
+    });
+
+    it('keeps the lake in a KMS, versioned, private, TLS-only bucket that tiers and logs access', () => {
+      const stateful = templateOf(regionOf(platform, 'us-east-1').stateful);
+
+      stateful.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: { 'Fn::Join': ['', ['unmogrowp-dev-lake-', { Ref: 'AWS::AccountId' }, '-us-east-1']] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }),
+            }),
+          ],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'lake/' }),
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+                { StorageClass: 'GLACIER_IR', TransitionInDays: 180 },
+              ],
+            }),
+          ]),
+        },
+      });
+      stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('sends alarms to an encrypted topic with the configured e-mail', () => {
+      const stateful = templateOf(regionOf(platform, 'us-east-1').stateful);
+
+      stateful.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: 'unmogrowp-dev-alarms',
+        KmsMasterKeyId: Match.anyValue(),
+      });
+      stateful.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'platform-alerts@example.com',
+      });
+    });
+
+    it('creates no Timestream resources while the sink is off', () => {
+      templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs('AWS::Timestream::Database', 0);
+    });
+  });
+
+  describe('lake stack', () => {
+    it('delivers the stream to S3 as Parquet, partitioned by table, tenant, app and date', () => {
+      const lake = templateOf(regionOf(platform, 'us-east-1').lake);
+
+      lake.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamName: 'unmogrowp-dev-raw-lake',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          Prefix:
+            '!{partitionKeyFromQuery:table}/tenant_id=!{partitionKeyFromQuery:tenant_id}/app_id=!{partitionKeyFromQuery:app_id}/dt=!{partitionKeyFromQuery:dt}/',
+          ErrorOutputPrefix: Match.stringLikeRegexp('^delivery-errors/'),
+          DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [
+              {
+                Type: 'MetadataExtraction',
+                Parameters: Match.arrayWith([
+                  {
+                    ParameterName: 'MetadataExtractionQuery',
+                    ParameterValue: Match.stringLikeRegexp('"touchpoint" then "touchpoints"'),
+                  },
+                ]),
+              },
+            ],
+          },
+          DataFormatConversionConfiguration: Match.objectLike({
+            Enabled: true,
+            OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
+            SchemaConfiguration: Match.objectLike({ DatabaseName: 'unmogrowp_dev', TableName: 'events' }),
+          }),
+          EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
+        }),
+      });
+      lake.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamName: 'unmogrowp-dev-attributions-lake',
+        DeliveryStreamType: 'DirectPut',
+        DeliveryStreamEncryptionConfigurationInput: {
+          KeyType: 'CUSTOMER_MANAGED_CMK',
+          KeyARN: Match.anyValue(),
+        },
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          Prefix: Match.stringLikeRegexp('^attributions/tenant_id='),
+        }),
+      });
+    });
+
+    it('catalogs events, touchpoints and attributions with partition projection instead of crawlers', () => {
+      const lake = templateOf(regionOf(platform, 'us-east-1').lake);
+
+      lake.resourceCountIs('AWS::Glue::Crawler', 0);
+      for (const table of ['events', 'touchpoints', 'attributions']) {
+        lake.hasResourceProperties('AWS::Glue::Table', {
+          DatabaseName: 'unmogrowp_dev',
+          TableInput: Match.objectLike({
+            Name: table,
+            PartitionKeys: [
+              { Name: 'tenant_id', Type: 'string' },
+              { Name: 'app_id', Type: 'string' },
+              { Name: 'dt', Type: 'string' },
+            ],
+            Parameters: Match.objectLike({
+              'projection.enabled': 'true',
+              'projection.tenant_id.type': 'injected',
+              'projection.dt.type': 'date',
+            }),
+          }),
+        });
+      }
+    });
+
+    it('enforces the Athena workgroup with encrypted results and a bytes-scanned cutoff', () => {
+      const lake = templateOf(regionOf(platform, 'us-east-1').lake);
+
+      lake.hasResourceProperties('AWS::Athena::WorkGroup', {
+        Name: 'unmogrowp-dev-reports',
+        WorkGroupConfiguration: Match.objectLike({
+          EnforceWorkGroupConfiguration: true,
+          BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+          ResultConfiguration: Match.objectLike({
+            EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() },
+          }),
+        }),
+      });
+      for (const name of [
+        'installs-by-network-campaign-daily',
+        'in-app-revenue-by-source',
+        'fraud-rejections-by-reason',
+        'retention-cohorts',
+      ]) {
+        lake.hasResourceProperties('AWS::Athena::NamedQuery', {
+          Name: name,
+          WorkGroup: 'unmogrowp-dev-reports',
+        });
+      }
+    });
+  });
+
+  describe('processing stack', () => {
+    it('consumes the stream safely: partial batch failures, bisect, bounded retries and age, encrypted DLQ', () => {
+      const processing = templateOf(regionOf(platform, 'us-east-1').processing);
+
+      processing.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 3,
+        MaximumRecordAgeInSeconds: 24 * 3600,
+        ParallelizationFactor: 2,
+        BatchSize: 100,
+        StartingPosition: 'TRIM_HORIZON',
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      processing.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: 'unmogrowp-dev-consumer-failures',
+        KmsMasterKeyId: Match.anyValue(),
+      });
+      processing.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('runs the consumer as a house function that writes the local replica', () => {
+      const processing = templateOf(regionOf(platform, 'eu-west-1').processing);
+
+      processing.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'unmogrowp-dev-consumer',
+        Environment: {
+          Variables: Match.objectLike({
+            IDENTITY_GRAPH_TABLE: 'unmogrowp-dev-identity-graph',
+            INGEST_STREAM_NAME: 'unmogrowp-dev-ingest',
+            ATTRIBUTION_DELIVERY_STREAM: 'unmogrowp-dev-attributions-lake',
+            POWERTOOLS_SERVICE_NAME: 'attribution-consumer',
+          }),
+        },
+      });
+      processing.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['dynamodb:Query', 'dynamodb:Scan'],
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  Match.arrayWith([
+                    Match.stringLikeRegexp(':dynamodb:eu-west-1:'),
+                    ':table/unmogrowp-dev-identity-graph/index/gsi1',
+                  ]),
+                ],
+              },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('ingest stack', () => {
+    it('exposes every route of the API behind validators, API keys for SDK routes and tracing', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+
+      ingest.resourceCountIs('AWS::ApiGateway::Method', 11);
+      ingest.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        ApiKeyRequired: true,
+        RequestModels: { 'application/json': Match.anyValue() },
+        RequestValidatorId: Match.anyValue(),
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'GET',
+        ApiKeyRequired: false,
+        RequestParameters: {
+          'method.request.path.appId': true,
+          'method.request.querystring.network': true,
+        },
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::Model', {
+        Schema: Match.objectLike({
+          required: ['events'],
+          properties: { events: Match.objectLike({ maxItems: 500, minItems: 1 }) },
+        }),
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'dev',
+        TracingEnabled: true,
+        AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      });
+    });
+
+    it('gives every tenant a usage plan and protects the stage with a rate-based WAF rule', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+
+      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: 'unmogrowp-dev-api-demo',
+        Throttle: { RateLimit: 100, BurstLimit: 200 },
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: 'unmogrowp-dev-api-default',
+      });
+      ingest.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: 'RateLimitPerIp',
+            Action: { Block: {} },
+            Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } },
+          }),
+        ]),
+      });
+      ingest.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    });
+
+    it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+
+      for (const name of ['ingest', 'query', 'admin']) {
+        ingest.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: `unmogrowp-dev-${name}`,
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+          Environment: {
+            Variables: Match.objectLike({
+              POWERTOOLS_SERVICE_NAME: name,
+              POWERTOOLS_METRICS_NAMESPACE: 'UnMoGrowP',
+              UNMOGROWP_STAGE: 'dev',
+              UNMOGROWP_HOME_REGION: 'us-east-1',
+            }),
+          },
+        });
+      }
+      ingest.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/lambda/unmogrowp-dev-ingest',
+        RetentionInDays: 30,
+      });
+      // Provisioned concurrency is a prod feature.
+      ingest.resourceCountIs('AWS::Lambda::Alias', 0);
+    });
+  });
+
+  describe('observability stack', () => {
+    it('has a regional dashboard with every signal the issue lists and a global one at home', () => {
+      const home = templateOf(regionOf(platform, 'us-east-1').observability);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').observability);
+
+      home.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
+      eu.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = JSON.stringify(home.findResources('AWS::CloudWatch::Dashboard'));
+      for (const title of [
+        'API requests',
+        'API 4xx and 5xx',
+        'API latency p95 / p99 (ms)',
+        'Stream incoming records',
+        'Stream iterator age (ms)',
+        'Stream throttles',
+        'Function errors',
+        'Function duration p99 (ms)',
+        'Function concurrency',
+        'DynamoDB consumed capacity',
+        'DynamoDB throttles',
+        'On-failure queue depth',
+        'Lake freshness (s)',
+        'Lake failed conversions',
+        'Attribution outcomes per minute',
+        'API requests by region',
+      ]) {
+        expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+      }
+      expect(body).toContain('AttributedInstalls');
+      expect(body).toContain('\\"region\\":\\"eu-west-1\\"');
+    });
+
+    it('alarms on failure signals and notifies the alarm topic', () => {
+      const observability = templateOf(regionOf(platform, 'us-east-1').observability);
+
+      for (const metricName of [
+        '5XXError',
+        'GetRecords.IteratorAgeMilliseconds',
+        'Errors',
+        'DeliveryToS3.DataFreshness',
+        'FailedConversion.Records',
+      ]) {
+        // Labelled metrics render as a metric query: the metric sits in MetricStat.
+        observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [
+            Match.objectLike({
+              MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: metricName }) }),
+            }),
+          ],
+          AlarmActions: [Match.anyValue()],
+        });
+      }
+      observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^r_.* \\+ w_') })]),
+      });
+    });
+  });
+});
+
+describe('three regions with a silo tenant', () => {
+  let platform: Platform;
+  beforeAll(() => {
+    platform = buildTestPlatform(THREE_REGIONS_WITH_SILO);
+  });
+
+  it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
+    expect(allStacks(platform)).toHaveLength(15);
+    for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
+  });
+
+  it("replicates the pool's and the silo tenant's own table to every region", () => {
+    const home = templateOf(regionOf(platform, 'us-east-1').stateful);
+    const replicas = Match.arrayWith([
+      Match.objectLike({ Region: 'eu-west-1' }),
+      Match.objectLike({ Region: 'ap-southeast-2' }),
+      Match.objectLike({ Region: 'us-east-1' }),
+    ]);
+
+    home.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
+    home.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'unmogrowp-dev-bigco-identity-graph',
+      Replicas: replicas,
+    });
+    home.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'unmogrowp-dev-identity-graph',
+      Replicas: replicas,
+    });
+  });
+
+  it('gives the silo tenant its own stream, consumer, DLQ and lake delivery in each region', () => {
+    const sydney = regionOf(platform, 'ap-southeast-2');
+
+    templateOf(sydney.stateful).hasResourceProperties('AWS::Kinesis::Stream', {
+      Name: 'unmogrowp-dev-bigco-ingest',
+    });
+    templateOf(sydney.processing).resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    templateOf(sydney.processing).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-dev-bigco-consumer',
+      Environment: {
+        Variables: Match.objectLike({
+          IDENTITY_GRAPH_TABLE: 'unmogrowp-dev-bigco-identity-graph',
+          INGEST_STREAM_NAME: 'unmogrowp-dev-bigco-ingest',
+        }),
+      },
+    });
+    templateOf(sydney.processing).hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'unmogrowp-dev-bigco-consumer-failures',
+    });
+    templateOf(sydney.lake).hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'unmogrowp-dev-bigco-raw-lake',
+    });
+  });
+
+  it('tells the ingest function where silo tenants write', () => {
+    templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-dev-ingest',
+      Environment: {
+        Variables: Match.objectLike({
+          UNMOGROWP_TENANT_STREAMS: '{"bigco":"unmogrowp-dev-bigco-ingest"}',
+          UNMOGROWP_TENANT_TABLES: '{"bigco":"unmogrowp-dev-bigco-identity-graph"}',
+        }),
+      },
+    });
+  });
+
+  it('charts all three regions on the global dashboard', () => {
+    const body = JSON.stringify(
+      templateOf(regionOf(platform, 'us-east-1').observability).findResources('AWS::CloudWatch::Dashboard'),
+    );
+    expect(body).toContain('ap-southeast-2');
+    expect(body).toContain('unmogrowp-dev-bigco-consumer');
+  });
+});
+
+describe('prod with provisioned capacity and the Timestream sink', () => {
+  let platform: Platform;
+  beforeAll(() => {
+    platform = buildTestPlatform({
+      stage: 'prod',
+      tableCapacity: { mode: 'provisioned', minReadCapacity: 5, maxReadCapacity: 200 },
+      streamCapacity: { mode: 'provisioned', shardCount: 4 },
+      sinks: { timestream: { enabled: true } },
+      concurrency: { minProvisioned: 3, maxProvisioned: 30 },
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
+    for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
+  });
+
+  it('protects prod data: termination protection, RETAIN and deletion protection', () => {
+    const stateful = regionOf(platform, 'us-east-1').stateful;
+
+    expect(stateful.terminationProtection).toBe(true);
+    templateOf(stateful).hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        Replicas: Match.arrayWith([Match.objectLike({ DeletionProtectionEnabled: true })]),
+      }),
+    });
+    templateOf(stateful).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('autoscales provisioned table capacity and uses fixed shards', () => {
+    const stateful = templateOf(regionOf(platform, 'us-east-1').stateful);
+
+    stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'unmogrowp-prod-identity-graph',
+      BillingMode: 'PROVISIONED',
+      WriteProvisionedThroughputSettings: {
+        WriteCapacityAutoScalingSettings: Match.objectLike({ MinCapacity: 5, MaxCapacity: 100 }),
+      },
+      Replicas: Match.arrayWith([
+        Match.objectLike({
+          ReadProvisionedThroughputSettings: {
+            ReadCapacityAutoScalingSettings: Match.objectLike({ MinCapacity: 5, MaxCapacity: 200 }),
+          },
+        }),
+      ]),
+    });
+    templateOf(regionOf(platform, 'eu-west-1').stateful).hasResourceProperties('AWS::Kinesis::Stream', {
+      ShardCount: 4,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+  });
+
+  it('keeps latency-sensitive functions warm with target-tracked provisioned concurrency', () => {
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+
+    ingest.resourceCountIs('AWS::Lambda::Alias', 1);
+    ingest.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 3 },
+    });
+    ingest.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 3,
+      MaxCapacity: 30,
+      ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+    });
+    ingest.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 0.7,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'LambdaProvisionedConcurrencyUtilization' },
+      }),
+    });
+  });
+
+  it('creates the Timestream counters and lets the consumer write them', () => {
+    const region = regionOf(platform, 'eu-west-1');
+
+    templateOf(region.stateful).hasResourceProperties('AWS::Timestream::Database', {
+      DatabaseName: 'unmogrowp-prod-counters',
+      KmsKeyId: Match.anyValue(),
+    });
+    templateOf(region.stateful).hasResourceProperties('AWS::Timestream::Table', {
+      TableName: 'attribution_outcomes',
+    });
+    templateOf(region.processing).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-prod-consumer',
+      Environment: { Variables: Match.objectLike({ TIMESTREAM_DATABASE: 'unmogrowp-prod-counters' }) },
+    });
+  });
+});
