@@ -90,9 +90,9 @@ interface PreparedEvent {
   readonly keys: IdentifierKeys;
   readonly eventKey: string;
   /** For install and open events: the referrer click key, then the signature keys. */
-  readonly referrerKey?: string;
+  readonly referrerKey: string | undefined;
   readonly signatureKeys: readonly string[];
-  readonly ipHourKey?: string;
+  readonly ipHourKey: string | undefined;
 }
 
 interface PreparedTouchpoint {
@@ -127,6 +127,7 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
       const sigs = installSignatures(e);
       signatureKeys = sigs.map((s) => signatureKey(e.tenantId, e.appId, s));
     }
+    // Plain optional properties (not conditional spreads): this runs once per record on the hot path.
     out[index] = {
       kind: 'event',
       index,
@@ -134,13 +135,10 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
       ids,
       keys,
       eventKey: eventKey(e.tenantId, e.appId, e.eventId),
-      ...(mayInstall && e.referrerClickId !== undefined
-        ? { referrerKey: clickIdKey(e.tenantId, e.appId, e.referrerClickId) }
-        : {}),
+      referrerKey:
+        mayInstall && e.referrerClickId !== undefined ? clickIdKey(e.tenantId, e.appId, e.referrerClickId) : undefined,
       signatureKeys,
-      ...(mayInstall && e.ip !== undefined
-        ? { ipHourKey: ipHourKey(e.tenantId, e.appId, e.ip, e.timestampMs) }
-        : {}),
+      ipHourKey: mayInstall && e.ip !== undefined ? ipHourKey(e.tenantId, e.appId, e.ip, e.timestampMs) : undefined,
     };
   }
   return out;
