@@ -171,14 +171,10 @@ function formatCell(value: unknown): string {
   return String(value);
 }
 
-/** Waits until the local consumer has drained the stream (local mode's `/health` reports the lag). */
+/** Waits until the local consumer has handled everything sent so far. */
 async function waitForPipeline(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const res = await fetch(`${base}/health`);
-    const health = (await res.json()) as { pipeline?: { pendingRecords?: number } };
-    if ((health.pipeline?.pendingRecords ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const res = await fetch(`${base}/health?drain=1`);
+  if (!res.ok) throw new Error(`the pipeline did not drain: ${res.status} ${await res.text()}`);
 }
 
 main().catch((error: unknown) => {

@@ -95,20 +95,30 @@ export class StreamPoller {
     await this.loop;
   }
 
-  /** Resolves when every shard has been read to its end and nothing is pending. */
-  async drain(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.idle) return;
-      await sleep(50);
-    }
-    throw new Error(`stream ${this.options.streamName} not drained within ${timeoutMs} ms`);
+  /**
+   * Start time of the latest poll cycle that found every shard read to its end with nothing pending:
+   * every record put before it has been handled.
+   */
+  get caughtUpAtMs(): number {
+    return this.caughtUp;
   }
 
-  private idle = false;
+  /** Resolves once every record put on the stream before this call has been handled. */
+  async drain(timeoutMs = 60_000): Promise<void> {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    while (this.caughtUp < since) {
+      if (Date.now() > deadline)
+        throw new Error(`stream ${this.options.streamName} not drained within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  private caughtUp = 0;
 
   private async run(): Promise<void> {
     while (this.running) {
+      const cycleStartedAt = Date.now();
       let busy = false;
       try {
         await this.refreshShards();
@@ -116,11 +126,10 @@ export class StreamPoller {
           if (!this.running) break;
           busy = (await this.pollShard(shardId, state)) || busy;
         }
+        if (!busy) this.caughtUp = cycleStartedAt;
       } catch (error) {
         process.stderr.write(`stream poller: ${(error as Error).message}\n`);
-        busy = false;
       }
-      this.idle = !busy;
       if (!busy) await sleep(this.options.idleMs);
     }
   }

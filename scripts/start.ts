@@ -1,0 +1,50 @@
+/**
+ * `npm start`: the whole platform on this machine (SPEC §2).
+ *   PORT=4000 (default) · UNMOGROWP_DATA_DIR=<dir> keeps state across restarts (default: fresh state).
+ */
+import { startLocalPlatform } from '../src/local/platform.js';
+
+const port = process.env.PORT ? Number(process.env.PORT) : 4000;
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT must be a port number (0-65535). Received ${process.env.PORT}`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const platform = await startLocalPlatform({
+  port,
+  ...(process.env.UNMOGROWP_DATA_DIR ? { dataDir: process.env.UNMOGROWP_DATA_DIR } : {}),
+  log: (line) => console.log(`· ${line}`),
+}).catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});
+
+const { facts, services } = platform;
+const app = facts.tenants[0]?.apps[0];
+console.log(`
+UnMoGrowP is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  API         ${facts.endpoint}
+  dashboard   ${facts.endpoint}/dashboard
+  health      ${facts.endpoint}/health
+  demo app    ${facts.tenants[0]?.tenantId} / ${app?.appId}   x-api-key: ${app?.apiKey}
+  admin token (owner) in .unmogrowp/local.json
+  DynamoDB    ${services.endpoints.dynamodb}
+  Kinesis     ${services.endpoints.kinesis}
+  S3          ${services.endpoints.s3}
+
+Try:  npm run demo      Stop: Ctrl-C
+`);
+console.log(JSON.stringify(facts, null, 2));
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping every service this command started…`);
+  await platform.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

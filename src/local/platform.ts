@@ -1,0 +1,419 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
+import { CreateStreamCommand, DescribeStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+} from 'aws-lambda';
+import { createDynamoDbClient, createKinesisClient, createS3Client } from '../adapters/clients.js';
+import { createTables } from '../adapters/dynamodb/create-tables.js';
+import { createBucket } from '../adapters/s3/lake-writer.js';
+import { signLocalToken } from '../auth/jwt.js';
+import { RUNTIME_ENV } from '../config/runtime.js';
+import { ENV } from '../definitions/environment.js';
+import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
+import { HANDLERS, type HandlerName, TABLES } from '../definitions/tables.js';
+import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
+import { type LocalServices, startLocalServices } from './services.js';
+import { type DeadLetter, StreamPoller } from './stream-poller.js';
+
+/**
+ * Local mode (SPEC §2): the whole platform on one machine. Starts DynamoDB Local, kinesalite and s3rver,
+ * creates the tables, stream and bucket from the same definitions the CDK stacks use, serves the API
+ * routes through the Lambda handler modules themselves, and runs the attribution consumer on the stream
+ * the way the event source mapping does.
+ */
+
+export interface LocalPlatformOptions {
+  /** HTTP port. `0` picks a free one. @default 4000 */
+  readonly port?: number;
+  /** Keeps state across restarts. @default a fresh temporary state, deleted on stop */
+  readonly dataDir?: string;
+  /** Where `local.json` is written. @default `<cwd>/.unmogrowp` */
+  readonly factsDir?: string;
+  /** Shards of the local ingest stream. @default 2 */
+  readonly shards?: number;
+  /** Records per consumer call, as the event source mapping's batch size. @default 100 */
+  readonly batchSize?: number;
+  /** Writes progress lines. @default no output */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalFacts {
+  readonly endpoint: string;
+  readonly adminToken: string;
+  readonly tenants: {
+    readonly tenantId: string;
+    readonly apps: { readonly appId: string; readonly apiKey: string }[];
+  }[];
+}
+
+export interface PipelineStats {
+  /** Records the consumer handled (successfully or into the dead-letter file). */
+  consumedRecords: number;
+  deadLetters: number;
+  /** Recent consumer batches: time, records, failures and lag (arrival to handling), for the dashboard. */
+  readonly batches: { atMs: number; records: number; failed: number; lagMs: number }[];
+}
+
+export interface LocalPlatform {
+  readonly facts: LocalFacts;
+  readonly endpoint: string;
+  readonly stats: PipelineStats;
+  readonly lake: LocalLakeQueries;
+  readonly services: LocalServices;
+  /** Resolves once every record put on the stream before the call has been consumed. */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEMO_TENANT = 'demo';
+export const DEMO_APP = 'com.demo.game';
+const LAKE_BUCKET = 'unmogrowp-lake';
+const STREAM_NAME = 'unmogrowp-local-ingest';
+const tableName = (logicalName: string) => `unmogrowp-local-${logicalName}`;
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type StreamHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomBytes(16).toString('hex'),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Matches a request path against a route template such as `/v1/click/{appId}`. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: RouteDefinition; pathParameters: Record<string, string> } | undefined {
+  const parts = path.split('/');
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const template = route.path.split('/');
+    if (template.length !== parts.length) continue;
+    const pathParameters: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < template.length && ok; i++) {
+      const t = template[i] ?? '';
+      const p = parts[i] ?? '';
+      if (t.startsWith('{')) {
+        if (!p) ok = false;
+        else pathParameters[t.slice(1, -1)] = decodeURIComponent(p);
+      } else if (t !== p) ok = false;
+    }
+    if (ok) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // Keep reading past the limit only far enough for the handler to see the body is too large.
+    if (size <= limit + 1) chunks.push(chunk as Buffer);
+  }
+  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+}
+
+/** The proxy event API Gateway (REST, v1 payload) would hand the function for this request. */
+export function toProxyEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: RouteDefinition,
+  pathParameters: Record<string, string>,
+  body: string | undefined,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  // Local mode only: X-Forwarded-For stands for the client's address, so demos can simulate devices.
+  const sourceIp =
+    headers['x-forwarded-for']?.split(',')[0]?.trim() || req.socket.remoteAddress || '127.0.0.1';
+  return {
+    httpMethod: route.method,
+    path: url.pathname,
+    resource: route.path,
+    pathParameters,
+    queryStringParameters: Object.keys(query).length ? query : null,
+    multiValueQueryStringParameters: null,
+    headers,
+    multiValueHeaders: {},
+    body: body ?? null,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: route.method,
+      identity: {
+        sourceIp,
+        userAgent: headers['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: url.pathname,
+      stage: 'local',
+      requestId: randomBytes(8).toString('hex'),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: route.path,
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(value));
+}
+
+async function ensureStream(client: ReturnType<typeof createKinesisClient>, shards: number): Promise<void> {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: STREAM_NAME, ShardCount: shards }));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let i = 0; i < 100; i++) {
+    const d = await client.send(new DescribeStreamCommand({ StreamName: STREAM_NAME }));
+    if (d.StreamDescription?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`local stream ${STREAM_NAME} did not become active`);
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? (() => undefined);
+  const persistent = options.dataDir !== undefined;
+  const dataDir = resolve(
+    options.dataDir ?? join(process.cwd(), '.unmogrowp', `run-${process.pid}-${Date.now()}`),
+  );
+  mkdirSync(dataDir, { recursive: true });
+  const factsDir = options.factsDir ?? join(process.cwd(), '.unmogrowp');
+  const statePath = join(dataDir, 'state.json');
+  const saved = existsSync(statePath)
+    ? (JSON.parse(readFileSync(statePath, 'utf8')) as { jwtSecret: string; apiKeys: Record<string, string> })
+    : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} as Record<string, string> };
+
+  log(`starting DynamoDB Local, kinesalite and s3rver (state: ${persistent ? dataDir : 'fresh, temporary'})`);
+  const services = await startLocalServices({ dataDir: join(dataDir, 'services') });
+  const { endpoints } = services;
+  const region = 'us-east-1';
+
+  // The handlers read their configuration from the environment, as in Lambda.
+  const env: Record<string, string> = {
+    [ENV.stage]: 'local',
+    [ENV.region]: region,
+    [ENV.identityGraphTable]: tableName('IdentityGraph'),
+    [ENV.tenantRegistryTable]: tableName('TenantRegistry'),
+    [ENV.ingestStream]: STREAM_NAME,
+    [ENV.lakeBucket]: LAKE_BUCKET,
+    [ENV.dynamodbEndpoint]: endpoints.dynamodb,
+    [ENV.kinesisEndpoint]: endpoints.kinesis,
+    [ENV.s3Endpoint]: endpoints.s3,
+    [ENV.powertoolsServiceName]: 'unmogrowp-local',
+    [ENV.powertoolsMetricsNamespace]: 'UnMoGrowP',
+    [RUNTIME_ENV.jwtSecret]: saved.jwtSecret,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    // Lambda's JSON logs are noise on a terminal; metrics still flow to the dashboard from the poller.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_DEV: 'true',
+  };
+  Object.assign(process.env, env);
+
+  log('creating tables, stream and bucket from the shared definitions');
+  const dynamodb = createDynamoDbClient(region, endpoints.dynamodb);
+  const kinesis = createKinesisClient(region, endpoints.kinesis);
+  const s3 = createS3Client(region, endpoints.s3);
+  await createTables(
+    dynamodb,
+    TABLES,
+    Object.fromEntries(TABLES.map((t) => [t.logicalName, tableName(t.logicalName)])),
+  );
+  await ensureStream(kinesis, options.shards ?? 2);
+  await createBucket(s3, LAKE_BUCKET);
+
+  const modules = new Map<HandlerName, unknown>();
+  for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+    const entry = resolve(HANDLERS[name]);
+    modules.set(name, ((await import(entry)) as { handler: unknown }).handler);
+  }
+  const apiHandler = (name: HandlerName) => modules.get(name) as ApiHandler;
+  const consumer = modules.get('consumer') as StreamHandler;
+
+  const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
+  const dlqFile = join(dataDir, 'dead-letters.jsonl');
+  const poller = new StreamPoller({
+    client: kinesis,
+    streamName: STREAM_NAME,
+    handler: (event) => consumer(event, lambdaContext('consumer')),
+    batchSize: options.batchSize ?? 100,
+    checkpointFile: join(dataDir, 'checkpoints.json'),
+    region,
+    onDeadLetter: (letter: DeadLetter) => {
+      stats.deadLetters += letter.records.length;
+      stats.consumedRecords += letter.records.length;
+      appendFileSync(dlqFile, `${JSON.stringify(letter)}\n`);
+    },
+    onBatch: (info) => {
+      if (info.failed === 0) stats.consumedRecords += info.records;
+      stats.batches.push({ atMs: Date.now(), records: info.records, failed: info.failed, lagMs: info.lagMs });
+      if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
+    },
+  });
+
+  const lake = new LocalLakeQueries(join(dataDir, 'services', 's3', LAKE_BUCKET), {
+    objectSuffix: S3RVER_OBJECT_SUFFIX,
+  });
+  let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/health') {
+        // `?drain=1` answers once everything put on the stream before the request has been consumed.
+        if (url.searchParams.get('drain')) await poller.drain(120_000);
+        return sendJson(res, 200, {
+          status: 'ok',
+          pipeline: {
+            consumedRecords: stats.consumedRecords,
+            deadLetters: stats.deadLetters,
+            caughtUpAt: new Date(poller.caughtUpAtMs).toISOString(),
+          },
+        });
+      }
+      if (dashboard && (await dashboard(req, res, url))) return;
+      const match = matchRoute(req.method ?? 'GET', url.pathname);
+      if (!match) {
+        const known = ROUTES.some((r) => matchRoute(r.method, url.pathname)?.route === r);
+        return sendJson(res, known ? 405 : 404, {
+          error: {
+            code: known ? 'method_not_allowed' : 'not_found',
+            message: `no route for ${req.method} ${url.pathname}`,
+            details: [],
+          },
+        });
+      }
+      const body = await readBody(req, 2 * 1024 * 1024);
+      const event = toProxyEvent(req, url, match.route, match.pathParameters, body);
+      const result = await apiHandler(match.route.handler)(event, lambdaContext(match.route.handler));
+      res.writeHead(result.statusCode, result.headers as Record<string, string>);
+      res.end(result.body);
+    } catch (error) {
+      log(`request failed: ${(error as Error).message}`);
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error', details: [] } });
+    }
+  });
+  const port = options.port ?? 4000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveListen());
+  });
+  const address = server.address();
+  const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+
+  poller.start();
+
+  log('onboarding the demo tenant');
+  const adminToken = await signLocalToken(saved.jwtSecret, {
+    sub: 'local-owner',
+    role: 'owner',
+    tenant: '*',
+  });
+  const facts: LocalFacts = {
+    endpoint,
+    adminToken,
+    tenants: [
+      {
+        tenantId: DEMO_TENANT,
+        apps: [{ appId: DEMO_APP, apiKey: await demoApiKey(endpoint, adminToken, saved) }],
+      },
+    ],
+  };
+  writeFileSync(statePath, JSON.stringify(saved));
+  mkdirSync(factsDir, { recursive: true });
+  writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
+
+  const { createDashboard } = await import('./dashboard.js');
+  dashboard = createDashboard({ stats, lake, facts });
+
+  let stopped = false;
+  return {
+    facts,
+    endpoint,
+    stats,
+    lake,
+    services,
+    drain: (timeoutMs = 120_000) => poller.drain(timeoutMs),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await poller.stop();
+      await lake.close();
+      await services.stop();
+      rmSync(join(factsDir, 'local.json'), { force: true });
+      if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The demo app's API key: created on first start, kept in the state directory afterwards. */
+async function demoApiKey(
+  endpoint: string,
+  adminToken: string,
+  saved: { apiKeys: Record<string, string> },
+): Promise<string> {
+  const known = saved.apiKeys[`${DEMO_TENANT}/${DEMO_APP}`];
+  if (known) return known;
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+  const tenant = await fetch(`${endpoint}/v1/tenants`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ tenantId: DEMO_TENANT, name: 'Demo tenant' }),
+  });
+  if (tenant.status !== 201 && tenant.status !== 409) {
+    throw new Error(`creating the demo tenant failed: ${tenant.status} ${await tenant.text()}`);
+  }
+  const app = await fetch(`${endpoint}/v1/tenants/${DEMO_TENANT}/apps`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      appId: DEMO_APP,
+      name: 'Demo Game',
+      platform: 'android',
+      storeUrl: `https://play.google.com/store/apps/details?id=${DEMO_APP}`,
+    }),
+  });
+  if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);
+  const created = (await app.json()) as { apiKey?: string; api_key?: string };
+  const apiKey = created.apiKey ?? created.api_key;
+  if (!apiKey) throw new Error('the app onboarding answer carries no API key');
+  saved.apiKeys[`${DEMO_TENANT}/${DEMO_APP}`] = apiKey;
+  return apiKey;
+}
