@@ -136,9 +136,12 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
       keys,
       eventKey: eventKey(e.tenantId, e.appId, e.eventId),
       referrerKey:
-        mayInstall && e.referrerClickId !== undefined ? clickIdKey(e.tenantId, e.appId, e.referrerClickId) : undefined,
+        mayInstall && e.referrerClickId !== undefined
+          ? clickIdKey(e.tenantId, e.appId, e.referrerClickId)
+          : undefined,
       signatureKeys,
-      ipHourKey: mayInstall && e.ip !== undefined ? ipHourKey(e.tenantId, e.appId, e.ip, e.timestampMs) : undefined,
+      ipHourKey:
+        mayInstall && e.ip !== undefined ? ipHourKey(e.tenantId, e.appId, e.ip, e.timestampMs) : undefined,
     };
   }
   return out;
