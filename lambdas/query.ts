@@ -1,3 +1,4 @@
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not yet wired');
-};
+import { createApiLambda } from '../src/http/lambda.js';
+
+/** API Gateway entry point of the `query` routes (see `ROUTES`). */
+export const handler = createApiLambda('query');

@@ -1,0 +1,220 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
+import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
+import { eventKey } from '../../domain/keys.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';
+import { decodeKinesisRecord } from '../kinesis/decode.js';
+import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
+import type { LakeSink } from '../s3/lake-writer.js';
+import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
+
+/**
+ * The attribution consumer: decode a Kinesis batch, drop in-batch duplicates, run the engine over the
+ * identity graph (one load, one commit), write the lake, count outcomes, and report only the records
+ * to retry (`batchItemFailures`).
+ *
+ * Poisoned records (undecodable) never block the shard: each is copied to the quarantine prefix of the
+ * lake bucket with its reason, logged and counted (`PoisonedRecords`), and not reported as failed — the
+ * dead-letter semantics. Only if the quarantine copy itself fails is the record reported as failed.
+ */
+
+export interface ConsumerLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Counts a metric (Powertools EMF in Lambda). */
+export interface MetricsSink {
+  count(name: string, value: number): void;
+}
+
+export interface ConsumerDependencies {
+  readonly engine: { processBatch(records: readonly PipelineRecord[]): Promise<BatchResult> };
+  readonly lake: LakeSink;
+  /** Keeps an undecodable record. @default records are only logged */
+  readonly quarantine?: (key: string, body: string) => Promise<void>;
+  readonly metrics?: MetricsSink;
+  /** Timestream, when enabled; failures are logged, never fail the batch. */
+  readonly realtime?: RealtimeCounterSink;
+  readonly logger?: ConsumerLogger;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Extra metric names of the consumer beside the attribution outcomes. */
+export const CONSUMER_METRICS = {
+  poisoned: 'PoisonedRecords',
+  failed: 'FailedRecords',
+  lakeObjects: 'LakeObjectsWritten',
+} as const;
+
+/** Lake bucket prefix of undecodable stream records. */
+export const QUARANTINE_PREFIX = 'delivery-errors/consumer/';
+
+const LIFECYCLE = new Set<string>(LIFECYCLE_EVENT_TYPES);
+
+function identityOf(record: PipelineRecord): string {
+  return record.kind === 'event'
+    ? eventKey(record.event.tenantId, record.event.appId, record.event.eventId)
+    : `${record.touchpoint.tenantId}#${record.touchpoint.appId}#touchpoint#${record.touchpoint.id}`;
+}
+
+export function createAttributionConsumer(deps: ConsumerDependencies) {
+  const now = deps.now ?? Date.now;
+  const count = (name: string, value = 1) => {
+    if (value > 0) deps.metrics?.count(name, value);
+  };
+
+  return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+    const failures = new Set<string>();
+    const kept: { record: PipelineRecord; source: KinesisStreamRecord }[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+
+    for (const source of event.Records) {
+      const decoded = decodeKinesisRecord(source);
+      if (!decoded.ok) {
+        await quarantine(source, decoded.reason);
+        continue;
+      }
+      const identity = identityOf(decoded.value);
+      if (seen.has(identity)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(identity);
+      kept.push({ record: decoded.value, source });
+    }
+
+    let result: BatchResult;
+    try {
+      result = await deps.engine.processBatch(kept.map((k) => k.record));
+    } catch (error) {
+      // Nothing of this batch is known to be committed: retry it all (units are idempotent).
+      deps.logger?.error('attribution batch failed', { error, records: kept.length });
+      for (const k of kept) failures.add(k.source.kinesis.sequenceNumber);
+      count(CONSUMER_METRICS.failed, failures.size);
+      return toResponse(failures);
+    }
+
+    const decidedAtMs = now();
+    const rows: LakeRow[] = [];
+    const realtime = new Map<string, OutcomeCount>();
+    for (const outcome of result.outcomes) {
+      const entry = kept[outcome.index];
+      if (!entry) continue;
+      if (outcome.status === 'failed') {
+        failures.add(entry.source.kinesis.sequenceNumber);
+        continue;
+      }
+      if (outcome.status === 'duplicate') {
+        duplicates++;
+        continue;
+      }
+      rows.push(rawRow(entry.record));
+      if (outcome.attribution) rows.push(installAttributionRow(outcome.attribution, decidedAtMs));
+      if (outcome.eventAttribution) rows.push(eventAttributionRow(outcome.eventAttribution, decidedAtMs));
+      countOutcome(outcome, count, realtime, decidedAtMs);
+    }
+    count(ATTRIBUTION_METRICS.duplicates, duplicates);
+    count(CONSUMER_METRICS.failed, failures.size);
+
+    if (rows.length > 0) {
+      const first = kept[0]?.source;
+      const batchId = `${(first?.eventID ?? 'batch').split(':')[0]}-${first?.kinesis.sequenceNumber ?? now()}`;
+      try {
+        const { objects } = await deps.lake.write(batchId, rows);
+        count(CONSUMER_METRICS.lakeObjects, objects);
+      } catch (error) {
+        // The graph is committed; a retry would see duplicates and skip these rows, so log loudly.
+        deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
+        throw error;
+      }
+    }
+    if (deps.realtime && realtime.size > 0) {
+      try {
+        await deps.realtime.write([...realtime.values()]);
+      } catch (error) {
+        deps.logger?.warn('real-time counters not written', { error });
+      }
+    }
+    deps.logger?.info('batch processed', {
+      records: event.Records.length,
+      processed: kept.length - failures.size,
+      duplicates,
+      failed: failures.size,
+    });
+    return toResponse(failures);
+
+    async function quarantine(source: KinesisStreamRecord, reason: string) {
+      const seq = source.kinesis.sequenceNumber;
+      deps.logger?.error('poisoned stream record', { reason, sequenceNumber: seq, eventID: source.eventID });
+      count(CONSUMER_METRICS.poisoned);
+      if (!deps.quarantine) return;
+      const day = new Date(now()).toISOString().slice(0, 10);
+      try {
+        await deps.quarantine(
+          `${QUARANTINE_PREFIX}dt=${day}/${seq}.json`,
+          JSON.stringify({ reason, eventID: source.eventID, sequenceNumber: seq, data: source.kinesis.data }),
+        );
+      } catch (error) {
+        deps.logger?.error('quarantine write failed', { error, sequenceNumber: seq });
+        failures.add(seq);
+      }
+    }
+  };
+}
+
+function countOutcome(
+  outcome: RecordOutcome,
+  count: (name: string, value?: number) => void,
+  realtime: Map<string, OutcomeCount>,
+  timeMs: number,
+) {
+  const bump = (tenantId: string, appId: string, network: string, campaign: string, name: string) => {
+    const key = [tenantId, appId, network, campaign, name].join('\u0000');
+    const previous = realtime.get(key);
+    realtime.set(key, {
+      tenantId,
+      appId,
+      network,
+      campaign,
+      outcome: name,
+      count: (previous?.count ?? 0) + 1,
+      timeMs,
+    });
+  };
+  const a = outcome.attribution;
+  if (a) {
+    const network = a.source?.network ?? 'organic';
+    const campaign = a.source?.campaign ?? '(none)';
+    let name: string;
+    if (a.status === 'rejected') name = ATTRIBUTION_METRICS.rejected;
+    else if (a.kind === 'reinstall') name = ATTRIBUTION_METRICS.reinstall;
+    else if (a.kind === 'reattribution') name = ATTRIBUTION_METRICS.reattribution;
+    else if (a.kind === 'reengagement') name = ATTRIBUTION_METRICS.reengagement;
+    else if (a.status === 'organic') name = ATTRIBUTION_METRICS.organic;
+    else name = ATTRIBUTION_METRICS.attributed;
+    count(name);
+    bump(a.tenantId, a.appId, network, campaign, name);
+  }
+  const e = outcome.eventAttribution;
+  if (e) {
+    if (e.creditedAs === 'reengagement') count(ATTRIBUTION_METRICS.reengagement);
+    if (!LIFECYCLE.has(e.type)) {
+      count(ATTRIBUTION_METRICS.inAppEvents);
+      bump(
+        e.tenantId,
+        e.appId,
+        e.source?.network ?? 'organic',
+        e.source?.campaign ?? '(none)',
+        ATTRIBUTION_METRICS.inAppEvents,
+      );
+    }
+  }
+}
+
+function toResponse(failures: ReadonlySet<string>): KinesisStreamBatchResponse {
+  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+}

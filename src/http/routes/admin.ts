@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
+import { AlreadyExistsError, MissingResourceError } from '../../adapters/errors.js';
+import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
+import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
+import { AppSettingsInputSchema, resolveSettings } from '../../domain/settings.js';
+import { readJsonBody } from '../body.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { json } from '../request.js';
+import type { RouteHandler, RouteKey } from '../router.js';
+import type { ApiServices } from '../services.js';
+import { appForUser, readIdentity } from './query.js';
+
+/** Onboarding (tenants, apps and their keys), app settings and privacy erasure. */
+
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Bundle ids and package names: `com.demo.game`, `id1234567890`. */
+export const APP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' });
+const StoreUrlsSchema = z
+  .object({ android: httpUrl.optional(), ios: httpUrl.optional(), web: httpUrl.optional() })
+  .strict();
+const HostsSchema = z
+  .array(z.string().regex(/^[a-z0-9.-]{1,253}$/i, 'expected a host name such as example.com'))
+  .max(50);
+
+const CreateTenantSchema = z
+  .object({
+    tenant_id: z.string().regex(TENANT_ID_PATTERN, 'expected 2-63 lower-case letters, digits or -'),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+const CreateAppSchema = z
+  .object({
+    app_id: z.string().regex(APP_ID_PATTERN, 'expected a bundle id or package name (letters, digits, . _ -)'),
+    name: z.string().trim().min(1).max(200).optional(),
+    store_urls: StoreUrlsSchema.optional(),
+    allowed_redirect_hosts: HostsSchema.optional(),
+    settings: AppSettingsInputSchema.optional(),
+  })
+  .strict();
+
+const UpdateAppSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    store_urls: StoreUrlsSchema.optional(),
+    allowed_redirect_hosts: HostsSchema.optional(),
+    settings: AppSettingsInputSchema.optional(),
+  })
+  .strict();
+
+const ErasureSchema = z
+  .object({
+    app_id: z.string().regex(APP_ID_PATTERN, 'expected an app id'),
+    advertising_id: z.string().optional(),
+    vendor_id: z.string().optional(),
+    customer_user_id: z.string().optional(),
+  })
+  .strict();
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => {
+    const field = issue.path.map(String).join('.');
+    return { field, message: field ? `${field}: ${issue.message}` : issue.message };
+  });
+  throw new BadRequestError('invalid_request', details[0]?.message ?? 'invalid request body', { details });
+}
+
+function requireUser(user: UserPrincipal | undefined): UserPrincipal {
+  if (!user) throw new NotFoundError();
+  return user;
+}
+
+/** The tenant in the path, if the user acts for it: another tenant's id answers 404, like a missing one. */
+function tenantForUser(user: UserPrincipal, tenantId: string, permission: Permission): string {
+  if (!actsFor(user, tenantId)) throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
+  if (!can(user, permission))
+    throw new ForbiddenError(`role ${user.role} may not ${permission.replace(':', ' ')}`);
+  return tenantId;
+}
+
+export function presentApp(app: AppRecord) {
+  return {
+    tenant_id: app.tenantId,
+    app_id: app.appId,
+    name: app.name,
+    store_urls: app.storeUrls,
+    allowed_redirect_hosts: app.allowedRedirectHosts,
+    settings: app.settings,
+    effective_settings: resolveSettings(app.settings),
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+  };
+}
+
+function createTenant(services: ApiServices): RouteHandler {
+  return async ({ request, user }) => {
+    const u = requireUser(user);
+    if (!can(u, 'tenants:create')) throw new ForbiddenError('only the platform owner may create tenants');
+    const body = parse(CreateTenantSchema, readJsonBody(request));
+    try {
+      const tenant = await services.registry.createTenant(body.tenant_id, body.name ?? body.tenant_id);
+      return json(201, { tenant_id: tenant.tenantId, name: tenant.name, created_at: tenant.createdAt });
+    } catch (error) {
+      if (error instanceof AlreadyExistsError) throw new ConflictError(error.message, { cause: error });
+      throw error;
+    }
+  };
+}
+
+function createApp(services: ApiServices): RouteHandler {
+  return async ({ request, params, user }) => {
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:create');
+    const body = parse(CreateAppSchema, readJsonBody(request));
+    const apiKey = generateApiKey();
+    try {
+      const app = await services.registry.createApp(
+        {
+          tenantId,
+          appId: body.app_id,
+          name: body.name ?? body.app_id,
+          storeUrls: body.store_urls ?? {},
+          allowedRedirectHosts: body.allowed_redirect_hosts ?? [],
+          settings: body.settings ?? {},
+        },
+        hashApiKey(apiKey),
+      );
+      // The key is shown this once; only its hash is stored.
+      return json(201, { ...presentApp(app), api_key: apiKey });
+    } catch (error) {
+      if (error instanceof MissingResourceError)
+        throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
+      if (error instanceof AlreadyExistsError) throw new ConflictError(error.message, { cause: error });
+      throw error;
+    }
+  };
+}
+
+function readApp(services: ApiServices): RouteHandler {
+  return async ({ params, user }) => {
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:read');
+    const app = await services.registry.getTenantApp(tenantId, params.appId ?? '');
+    if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
+    return json(200, presentApp(app));
+  };
+}
+
+function updateApp(services: ApiServices): RouteHandler {
+  return async ({ request, params, user }) => {
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
+    const body = parse(UpdateAppSchema, readJsonBody(request));
+    const app = await services.registry.updateApp(tenantId, params.appId ?? '', {
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.store_urls === undefined ? {} : { storeUrls: body.store_urls }),
+      ...(body.allowed_redirect_hosts === undefined
+        ? {}
+        : { allowedRedirectHosts: body.allowed_redirect_hosts }),
+      ...(body.settings === undefined ? {} : { settings: body.settings }),
+    });
+    if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
+    return json(200, presentApp(app));
+  };
+}
+
+function erasure(services: ApiServices): RouteHandler {
+  return async ({ request, user }) => {
+    const u = requireUser(user);
+    const body = parse(ErasureSchema, readJsonBody(request));
+    const app = await appForUser(services, u, body.app_id, 'privacy:erase');
+    const { kind, value } = readIdentity(body);
+    const requestId = services.newId();
+    const erased = await services.graphFor(app.tenantId).eraseIdentity(app.tenantId, app.appId, kind, value);
+    const requestedAt = new Date(services.now()).toISOString();
+    await services.registry.recordErasure({
+      requestId,
+      tenantId: app.tenantId,
+      appId: app.appId,
+      status: 'completed',
+      requestedBy: u.subject,
+      requestedAt,
+      erased: { ...erased },
+    });
+    services.logger?.info('identity erased', { request_id: requestId, erased });
+    return json(202, { request_id: requestId, status: 'completed', requested_at: requestedAt, erased });
+  };
+}
+
+export function adminRoutes(services: ApiServices): Partial<Record<RouteKey, RouteHandler>> {
+  return {
+    'POST /v1/tenants': createTenant(services),
+    'POST /v1/tenants/{tenantId}/apps': createApp(services),
+    'GET /v1/tenants/{tenantId}/apps/{appId}': readApp(services),
+    'PUT /v1/tenants/{tenantId}/apps/{appId}': updateApp(services),
+    'POST /v1/privacy/erasure': erasure(services),
+  };
+}

@@ -1,0 +1,85 @@
+import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
+import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
+import type {
+  AppPatch,
+  AppRecord,
+  ErasureRecord,
+  TenantRecord,
+} from '../adapters/dynamodb/tenant-registry.js';
+import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
+import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
+import type { TokenVerifier } from '../auth/jwt.js';
+import type { AppPrincipal } from '../auth/permissions.js';
+import type { IdentifierKind } from '../domain/keys.js';
+import type { Device } from '../domain/store.js';
+import { UnauthorizedError } from './errors.js';
+import type { HttpRequest } from './request.js';
+import type { Authenticator, RequestLogger } from './router.js';
+
+/**
+ * What the routes need from the outside world, as ports. The Lambda entry points and local mode wire
+ * the real adapters; handler unit tests may pass fakes.
+ */
+
+export interface TenantDirectory {
+  createTenant(tenantId: string, name: string): Promise<TenantRecord>;
+  getTenant(tenantId: string): Promise<TenantRecord | undefined>;
+  createApp(app: Omit<AppRecord, 'createdAt' | 'updatedAt'>, apiKeyHash: string): Promise<AppRecord>;
+  getApp(appId: string): Promise<AppRecord | undefined>;
+  getTenantApp(tenantId: string, appId: string): Promise<AppRecord | undefined>;
+  updateApp(tenantId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined>;
+  resolveApiKeyHash(apiKeyHash: string): Promise<AppPrincipal | undefined>;
+  recordErasure(record: ErasureRecord): Promise<void>;
+}
+
+export interface IdentityGraphReader {
+  findDevice(
+    tenantId: string,
+    appId: string,
+    kind: IdentifierKind,
+    value: string,
+  ): Promise<Device | undefined>;
+  readCounters(tenantId: string, appId: string, fromDay: string, toDay: string): Promise<CounterRow[]>;
+  eraseIdentity(tenantId: string, appId: string, kind: IdentifierKind, value: string): Promise<ErasureCounts>;
+}
+
+export interface ApiServices {
+  readonly registry: TenantDirectory;
+  /** Per tenant: silo tenants have their own identity graph table. */
+  readonly graphFor: (tenantId: string) => IdentityGraphReader;
+  readonly publisher: RecordPublisher;
+  readonly verifyToken: TokenVerifier;
+  /** The Athena path of reports; without it every range reads the counters. */
+  readonly lakeQueries?: LakeQueryRunner;
+  /** Ranges starting within this many days read the counters; older ones go to the lake. */
+  readonly reportCounterDays: number;
+  readonly now: () => number;
+  /** Our touchpoint ids and request ids. */
+  readonly newId: () => string;
+  readonly logger?: RequestLogger;
+}
+
+/** Authenticates with the registry (API keys, hashed) and the token verifier (bearer JWTs). */
+export function createAuthenticator(services: Pick<ApiServices, 'registry' | 'verifyToken'>): Authenticator {
+  return {
+    async apiKey(request: HttpRequest) {
+      const key = request.headers['x-api-key']?.trim();
+      if (!key) throw new UnauthorizedError('missing x-api-key header');
+      const principal = looksLikeApiKey(key)
+        ? await services.registry.resolveApiKeyHash(hashApiKey(key))
+        : undefined;
+      if (!principal) throw new UnauthorizedError('invalid API key');
+      return principal;
+    },
+    async bearer(request: HttpRequest) {
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+      if (!match?.[1]) throw new UnauthorizedError('missing Authorization: Bearer token');
+      try {
+        return await services.verifyToken(match[1]);
+      } catch (cause) {
+        throw new UnauthorizedError('invalid or expired bearer token', { cause });
+      }
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
+import type { AwsClients } from '../adapters/clients.js';
+import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
+import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
+import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
+import { createTokenVerifier } from '../auth/jwt.js';
+import type { RuntimeConfig } from '../config/runtime.js';
+import type { RequestLogger } from './router.js';
+import type { ApiServices } from './services.js';
+
+/** Our ids (touchpoints, requests): a UUID without dashes, short enough for a referrer. */
+export const newId = (): string => randomUUID().replaceAll('-', '');
+
+/** Identity graph per table: silo tenants have their own table. */
+export function graphResolver(
+  config: RuntimeConfig,
+  clients: AwsClients,
+): (tenantId: string) => IdentityGraph {
+  const graphs = new Map<string, IdentityGraph>();
+  return (tenantId) => {
+    const tableName = config.tenantTables[tenantId] ?? config.identityGraphTable;
+    let graph = graphs.get(tableName);
+    if (!graph) {
+      graph = new IdentityGraph({ documents: clients.documents, tableName });
+      graphs.set(tableName, graph);
+    }
+    return graph;
+  };
+}
+
+/**
+ * Wires the real adapters behind the routes. Athena serves old report ranges in the cloud (no endpoint
+ * overrides) or when an Athena endpoint is configured.
+ */
+export function createApiServices(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  options: { logger?: RequestLogger; registry?: TenantRegistry } = {},
+): ApiServices & { registry: TenantRegistry } {
+  const registry =
+    options.registry ??
+    new TenantRegistry({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+      cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
+    });
+  const local = config.endpoints.dynamodb !== undefined;
+  const lakeQueries =
+    !local || config.endpoints.athena
+      ? new AthenaQueryRunner({
+          client: clients.athena,
+          workgroup: config.athenaWorkgroup,
+          database: config.glueDatabase,
+        })
+      : undefined;
+  return {
+    registry,
+    graphFor: graphResolver(config, clients),
+    publisher: new KinesisPublisher({
+      client: clients.kinesis,
+      streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
+    }),
+    verifyToken: createTokenVerifier(config.auth),
+    ...(lakeQueries ? { lakeQueries } : {}),
+    reportCounterDays: config.reportCounterDays,
+    now: Date.now,
+    newId,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+}
