@@ -266,12 +266,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
   const dlqFile = join(dataDir, 'dead-letters.jsonl');
+  // kinesalite keeps its stream in memory, so a restart begins a new stream: old checkpoints name
+  // sequence numbers it never had. `stop` drains the stream first, so nothing accepted is left behind.
+  const checkpointFile = join(dataDir, 'checkpoints.json');
+  rmSync(checkpointFile, { force: true });
   const poller = new StreamPoller({
     client: kinesis,
     streamName: STREAM_NAME,
     handler: (event) => consumer(event, lambdaContext('consumer')),
     batchSize: options.batchSize ?? 100,
-    checkpointFile: join(dataDir, 'checkpoints.json'),
+    checkpointFile,
     region,
     onDeadLetter: (letter: DeadLetter) => {
       stats.deadLetters += letter.records.length;
@@ -372,8 +376,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await poller.drain(15_000).catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
       await lake.close();
       await services.stop();

@@ -1,0 +1,304 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_QUERIES } from '../../src/definitions/queries.js';
+import { DEMO_APP, type LocalPlatform, startLocalPlatform } from '../../src/local/platform.js';
+
+/**
+ * Local mode end to end (SPEC §2): real DynamoDB Local, kinesalite and s3rver, the Lambda handler
+ * modules behind the local HTTP server, the consumer on the stream. Everything goes over HTTP.
+ */
+
+const ADID_CLICKED = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+const ADID_S2S = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const ADID_ORGANIC = '0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f';
+const ANDROID_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36';
+/** Runs in the page: what Chart.js drew (the series behind each canvas) and the pixels painted. */
+const INSPECT_CHARTS = `(() => {
+  const chartOf = (id) => window.Chart.getChart(id);
+  const painted = (id) => {
+    const canvas = document.getElementById(id);
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count++;
+    return count;
+  };
+  const campaigns = chartOf('campaigns');
+  return {
+    outcomeNetworks: chartOf('outcomes').data.datasets.map((d) => d.label),
+    campaignLabels: campaigns.data.labels,
+    installs: campaigns.data.datasets[0].data,
+    pipelinePoints: chartOf('pipeline').data.labels.length,
+    paintedOutcomes: painted('outcomes'),
+    status: document.getElementById('status').textContent,
+  };
+})()`;
+const iso = (ms: number) => new Date(ms).toISOString();
+const today = () => iso(Date.now()).slice(0, 10);
+
+let factsDir: string;
+let platform: LocalPlatform;
+let apiKey: string;
+let base: string;
+
+async function api(path: string, init: RequestInit & { key?: boolean; token?: boolean } = {}) {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+  if (init.body) headers['content-type'] = 'application/json';
+  if (init.key) headers['x-api-key'] = apiKey;
+  if (init.token) headers.authorization = `Bearer ${platform.facts.adminToken}`;
+  return fetch(`${base}${path}`, { ...init, headers, redirect: 'manual' });
+}
+
+function installEvent(
+  eventId: string,
+  advertisingId: string,
+  timestampMs: number,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    event_id: eventId,
+    type: 'install',
+    timestamp: iso(timestampMs),
+    device: {
+      platform: 'android',
+      advertising_id: advertisingId,
+      ip: '198.51.100.7',
+      user_agent: ANDROID_UA,
+    },
+    ...extra,
+  };
+}
+
+describe('local mode end to end', () => {
+  beforeAll(async () => {
+    factsDir = mkdtempSync(join(tmpdir(), 'ugp-e2e-'));
+    platform = await startLocalPlatform({ port: 0, factsDir });
+    base = platform.endpoint;
+    const app = platform.facts.tenants[0]?.apps[0];
+    if (!app) throw new Error('no demo app');
+    apiKey = app.apiKey;
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(factsDir, { recursive: true, force: true });
+  });
+
+  it('writes local.json with the endpoint, an owner token and the demo app key', () => {
+    const facts = JSON.parse(readFileSync(join(factsDir, 'local.json'), 'utf8'));
+    expect(facts.endpoint).toBe(base);
+    expect(facts.adminToken).toMatch(/^eyJ/);
+    expect(facts.tenants).toEqual([
+      { tenantId: 'demo', apps: [{ appId: DEMO_APP, apiKey: expect.any(String) }] },
+    ]);
+  });
+
+  it('attributes installs to tracking-link and S2S clicks, leaves an unmatched one organic, and reports them', async () => {
+    const now = Date.now();
+    // Act: a tracking-link click (302 to the store with our click id in the Play referrer)…
+    const click = await api(
+      `/v1/click/${DEMO_APP}?network=meta&campaign=spring&adset=a1&ad=ad7&advertising_id=${ADID_CLICKED}`,
+      { headers: { 'user-agent': ANDROID_UA } },
+    );
+    expect(click.status).toBe(302);
+    const location = new URL(click.headers.get('location') ?? '');
+    const referrer = location.searchParams.get('referrer') ?? '';
+    expect(referrer).toMatch(/^ugp_click_id=/);
+    // …an impression, a server-to-server click…
+    expect(
+      (await api(`/v1/impression/${DEMO_APP}?network=unity&campaign=video&advertising_id=${ADID_CLICKED}`))
+        .status,
+    ).toBe(204);
+    const touch = await api('/v1/touchpoints', {
+      method: 'POST',
+      key: true,
+      body: JSON.stringify({
+        touchpoints: [
+          {
+            type: 'click',
+            network: 'tiktok',
+            campaign: 'creators',
+            timestamp: iso(now - 3_600_000),
+            device: { advertising_id: ADID_S2S },
+          },
+        ],
+      }),
+    });
+    expect(touch.status).toBe(202);
+    // …then the SDK's events: three installs and a purchase, plus one bad event that must be rejected alone.
+    const events = await api('/v1/events', {
+      method: 'POST',
+      key: true,
+      body: JSON.stringify({
+        events: [
+          installEvent('e2e-install-1', ADID_CLICKED, now - 60_000, { install_referrer: referrer }),
+          installEvent('e2e-install-2', ADID_S2S, now - 50_000),
+          installEvent('e2e-install-3', ADID_ORGANIC, now - 40_000),
+          {
+            event_id: 'e2e-purchase-1',
+            type: 'purchase',
+            timestamp: iso(now - 30_000),
+            device: { platform: 'android', advertising_id: ADID_CLICKED },
+            revenue: { amount: 4.99, currency: 'USD' },
+          },
+          { event_id: 'e2e-bad', type: 'install', timestamp: 'yesterday', device: {} },
+        ],
+      }),
+    });
+    expect(events.status).toBe(202);
+    const accepted = (await events.json()) as { accepted: number; rejected: unknown[] };
+    expect(accepted.accepted).toBe(4);
+    expect(accepted.rejected).toEqual([expect.objectContaining({ index: 4, code: 'invalid_event' })]);
+
+    await platform.drain();
+
+    // Assess: attribution look-ups.
+    const clicked = (await (
+      await api(`/v1/attribution/${DEMO_APP}?advertising_id=${ADID_CLICKED}`, { key: true })
+    ).json()) as { explanation: string[] };
+    expect(clicked).toMatchObject({
+      status: 'attributed',
+      kind: 'install',
+      network: 'meta',
+      campaign: 'spring',
+      match: 'click_id',
+    });
+    expect(clicked.explanation.length).toBeGreaterThan(1);
+    const s2s = await (
+      await api(`/v1/attribution/${DEMO_APP}?advertising_id=${ADID_S2S}`, { key: true })
+    ).json();
+    expect(s2s).toMatchObject({ status: 'attributed', network: 'tiktok', match: 'device_id' });
+    const organic = await (
+      await api(`/v1/attribution/${DEMO_APP}?advertising_id=${ADID_ORGANIC}`, { key: true })
+    ).json();
+    expect(organic).toMatchObject({ status: 'organic', match: 'none' });
+
+    // Report rows from the aggregate counters.
+    const report = await api(
+      `/v1/reports/${DEMO_APP}/installs?from=${today()}&to=${today()}&group_by=network,campaign`,
+      {
+        token: true,
+      },
+    );
+    expect(report.status).toBe(200);
+    const rows = ((await report.json()) as { rows: Record<string, unknown>[] }).rows;
+    const meta = rows.find((r) => r.network === 'meta' && r.campaign === 'spring');
+    expect(meta).toMatchObject({ installs: 1 });
+    expect(rows.find((r) => r.network === 'tiktok')).toMatchObject({ installs: 1 });
+
+    // Lake files and the Athena named query over them.
+    const lakeRows = await platform.lake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, {
+      tenantId: 'demo',
+      appId: DEMO_APP,
+      fromDay: today(),
+      toDay: today(),
+    });
+    expect(lakeRows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ network: 'meta', campaign: 'spring', installs: '1' }),
+        expect.objectContaining({ network: 'tiktok', installs: '1' }),
+      ]),
+    );
+    const revenue = await platform.lake.report(REPORT_QUERIES.inAppRevenueBySource, {
+      tenantId: 'demo',
+      appId: DEMO_APP,
+      fromDay: today(),
+      toDay: today(),
+    });
+    expect(revenue).toEqual([expect.objectContaining({ network: 'meta', revenue: 4.99 })]);
+  });
+
+  it('serves the dashboard page and its data', async () => {
+    const page = await fetch(`${base}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<canvas id="outcomes">');
+    const data = (await (await fetch(`${base}/dashboard/data`)).json()) as {
+      campaigns: unknown[];
+      pipeline: unknown[];
+    };
+    expect(data.campaigns.length).toBeGreaterThan(0);
+    expect(data.pipeline.length).toBeGreaterThan(0);
+  });
+
+  it('draws the dashboard charts in a real browser', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${base}/dashboard`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+      const screenshot = join(factsDir, 'dashboard.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(readFileSync(screenshot).length).toBeGreaterThan(10_000);
+      // What Chart.js drew: the series behind each canvas, and painted pixels on it.
+      const drawn = (await page.evaluate(INSPECT_CHARTS)) as {
+        outcomeNetworks: string[];
+        campaignLabels: string[];
+        installs: number[];
+        pipelinePoints: number;
+        paintedOutcomes: number;
+        status: string;
+      };
+      expect(drawn.outcomeNetworks).toEqual(expect.arrayContaining(['meta', 'tiktok', 'organic']));
+      expect(drawn.campaignLabels).toEqual(expect.arrayContaining(['meta / spring', 'tiktok / creators']));
+      expect(drawn.installs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+      expect(drawn.pipelinePoints).toBeGreaterThan(0);
+      expect(drawn.paintedOutcomes).toBeGreaterThan(1000);
+      expect(drawn.status).toMatch(/demo \/ com\.demo\.game · \d+ installs/);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('local mode with UNMOGROWP_DATA_DIR', () => {
+  it('finds the data still there after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ugp-data-'));
+    const facts = mkdtempSync(join(tmpdir(), 'ugp-facts-'));
+    try {
+      const first = await startLocalPlatform({ port: 0, dataDir, factsDir: facts });
+      const key = first.facts.tenants[0]?.apps[0]?.apiKey ?? '';
+      const sent = await fetch(`${first.endpoint}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ events: [installEvent('persist-1', ADID_ORGANIC, Date.now() - 10_000)] }),
+      });
+      expect(sent.status).toBe(202);
+      await first.drain();
+      await first.stop();
+      expect(existsSync(join(facts, 'local.json'))).toBe(false);
+
+      const second = await startLocalPlatform({ port: 0, dataDir, factsDir: facts });
+      try {
+        expect(second.facts.tenants[0]?.apps[0]?.apiKey).toBe(key);
+        const found = await fetch(
+          `${second.endpoint}/v1/attribution/${DEMO_APP}?advertising_id=${ADID_ORGANIC}`,
+          {
+            headers: { 'x-api-key': key },
+          },
+        );
+        expect(found.status).toBe(200);
+        expect(await found.json()).toMatchObject({ status: 'organic', kind: 'install' });
+        expect(readdirSync(join(dataDir, 'services', 's3')).length).toBeGreaterThan(0);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(facts, { recursive: true, force: true });
+    }
+  });
+});
