@@ -166,6 +166,15 @@ const CustomDomainSchema = z
   })
   .strict();
 
+const AuthSchema = z
+  .object({
+    /** JWKS URL of the issuer of admin/report bearer tokens (a Cognito user pool or any OIDC issuer). */
+    jwksUrl: z.url({ protocol: /^https$/, message: 'expected an https JWKS URL' }),
+    issuer: z.string().min(1),
+    audience: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const PlatformConfigSchema = z
   .object({
     stage: z.enum(['dev', 'prod']),
@@ -182,6 +191,12 @@ export const PlatformConfigSchema = z
     sinks: SinksSchema.prefault({}),
     alarmEmail: z.email(),
     customDomain: CustomDomainSchema.optional(),
+    /** Bearer token verification; without it admin, report and privacy calls cannot be authorised. */
+    auth: AuthSchema.optional(),
+    /** Data-centre CIDR ranges for the `data_center_ip` fraud rule. */
+    dataCenterCidrs: z
+      .array(z.cidrv4({ message: 'expected an IPv4 CIDR such as 203.0.113.0/24' }).or(z.cidrv6()))
+      .default([]),
     ingest: IngestSchema.prefault({}),
     processing: ProcessingSchema.prefault({}),
     concurrency: ConcurrencySchema.prefault({}),

@@ -1,3 +1,4 @@
+import { RUNTIME_ENV } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/index.js';
 import { resolveSettings } from '../../src/domain/settings.js';
 import type { PlatformPlan } from '../platform-plan.js';
@@ -31,6 +32,12 @@ export function functionEnvironment(
     [ENV.tenantTables]: JSON.stringify(plan.tenantTables),
     [ENV.defaultSettings]: JSON.stringify(resolveSettings(config.attributionDefaults)),
   };
+  if (config.dataCenterCidrs.length > 0) environment[ENV.dataCenterCidrs] = config.dataCenterCidrs.join(',');
+  if (config.auth) {
+    environment[RUNTIME_ENV.jwksUrl] = config.auth.jwksUrl;
+    environment[RUNTIME_ENV.jwtIssuer] = config.auth.issuer;
+    if (config.auth.audience) environment[RUNTIME_ENV.jwtAudience] = config.auth.audience;
+  }
   if (regional.timestream) {
     environment[ENV.timestreamDatabase] = regional.timestream.databaseName;
     environment[ENV.timestreamTable] = regional.timestream.tableName;

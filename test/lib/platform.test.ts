@@ -559,6 +559,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
       tableCapacity: { mode: 'provisioned', minReadCapacity: 5, maxReadCapacity: 200 },
       streamCapacity: { mode: 'provisioned', shardCount: 4 },
       sinks: { timestream: { enabled: true } },
+      auth: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/' },
       concurrency: { minProvisioned: 3, maxProvisioned: 30 },
     });
   });
@@ -621,6 +622,18 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
         TargetValue: 0.7,
         PredefinedMetricSpecification: { PredefinedMetricType: 'LambdaProvisionedConcurrencyUtilization' },
       }),
+    });
+  });
+
+  it('passes the bearer token issuer to the API functions', () => {
+    templateOf(regionOf(platform, 'us-east-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-prod-admin',
+      Environment: {
+        Variables: Match.objectLike({
+          UNMOGROWP_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+          UNMOGROWP_JWT_ISSUER: 'https://idp.example.com/',
+        }),
+      },
     });
   });
 

@@ -139,6 +139,12 @@ describe('config validation names the bad field', () => {
       /^customDomain\.certificateArns\.eu-west-1: missing the ACM certificate ARN for region eu-west-1/,
     ],
     ['a malformed account', { account: '1234' }, /^account: expected a 12-digit AWS account id/],
+    [
+      'a plain-http JWKS URL',
+      { auth: { jwksUrl: 'http://idp.example.com/jwks', issuer: 'x' } },
+      /^auth\.jwksUrl: expected an https JWKS URL/,
+    ],
+    ['a malformed data-centre CIDR', { dataCenterCidrs: ['10.0.0.0/33'] }, /^dataCenterCidrs\.0: /],
     ['an unknown setting', { regionz: ['us-east-1'] }, /regionz/],
     [
       'an attribution default out of range',
