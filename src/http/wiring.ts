@@ -61,7 +61,12 @@ export function createApiServices(
       client: clients.kinesis,
       streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
     }),
-    verifyToken: createTokenVerifier(config.auth),
+    verifyToken: createTokenVerifier({
+      ...(config.auth.jwtSecret ? { secret: config.auth.jwtSecret } : {}),
+      ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
+      ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
+      ...(config.auth.audience ? { audience: config.auth.audience } : {}),
+    }),
     ...(lakeQueries ? { lakeQueries } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,

@@ -15,9 +15,12 @@ export class CapacityMeter {
     let units = 0;
     for (const c of consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed]) {
       const entry = c as ConsumedCapacity;
-      this.readCapacityUnits += entry.ReadCapacityUnits ?? 0;
-      this.writeCapacityUnits += entry.WriteCapacityUnits ?? 0;
-      units += entry.CapacityUnits ?? (entry.ReadCapacityUnits ?? 0) + (entry.WriteCapacityUnits ?? 0);
+      const total = entry.CapacityUnits ?? (entry.ReadCapacityUnits ?? 0) + (entry.WriteCapacityUnits ?? 0);
+      // Some answers (and DynamoDB Local) give only the total: attribute it by the operation's kind.
+      const split = entry.ReadCapacityUnits !== undefined || entry.WriteCapacityUnits !== undefined;
+      this.readCapacityUnits += split ? (entry.ReadCapacityUnits ?? 0) : WRITES.has(operation) ? 0 : total;
+      this.writeCapacityUnits += split ? (entry.WriteCapacityUnits ?? 0) : WRITES.has(operation) ? total : 0;
+      units += total;
     }
     const op = this.byOperation.get(operation) ?? { requests: 0, capacityUnits: 0 };
     op.requests += 1;
@@ -47,4 +50,5 @@ export class CapacityMeter {
   }
 }
 
+const WRITES = new Set(['TransactWriteItems', 'BatchWriteItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
 const round = (n: number) => Math.round(n * 100) / 100;

@@ -275,12 +275,13 @@ export class IdentityGraph implements AttributionStore {
       });
     }
     for (const device of uniqueBy(unit.devices, (d) => d.deviceId)) {
+      // The port's contract: the stored version must be `version - 1`; a new device is written at 0.
       const previous = device.version - 1;
       items.push({
         Put: {
           TableName: t,
           Item: { pk: devicePk(device), sk: 'D', version: device.version, data: JSON.stringify(device) },
-          ...(previous <= 0
+          ...(previous < 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
                 ConditionExpression: 'version = :previous',

@@ -1,0 +1,277 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, createDynamoDbClient } from '../../src/adapters/clients.js';
+import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
+import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
+import {
+  createAttributionConsumer,
+  QUARANTINE_PREFIX,
+} from '../../src/adapters/pipeline/attribution-consumer.js';
+import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
+import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
+import { AttributionEngine } from '../../src/domain/engine.js';
+import type { PipelineRecord } from '../../src/domain/model.js';
+import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
+import type { StoreLoadRequest, UnitOfWork } from '../../src/domain/store.js';
+import { kinesisEvent, kinesisRecord } from '../support/api.js';
+import { adid, clickRecord, eventRecord, HOUR, MINUTE, T0 } from '../support/factories.js';
+import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
+
+let sequence = 1000;
+const toKinesis = (records: PipelineRecord[]): KinesisStreamRecord[] =>
+  records.map((r) => kinesisRecord(Buffer.from(encodeRecord(r)).toString('base64'), String(sequence++)));
+
+function throttlingError() {
+  return Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+    name: 'ProvisionedThroughputExceededException',
+    $fault: 'client',
+    $metadata: {},
+  });
+}
+
+describe('attribution consumer against DynamoDB Local and s3rver', () => {
+  const clients = localClients();
+  let resources: LocalResources;
+  let graph: IdentityGraph;
+  const metrics = new Map<string, number>();
+  const endpoint = () => clients.dynamodb.config.endpoint;
+
+  const consumerFor = (store: ConstructorParameters<typeof AttributionEngine>[0]) =>
+    createAttributionConsumer({
+      engine: new AttributionEngine(store, { settingsFor: () => DEFAULT_SETTINGS }),
+      lake: new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }),
+      quarantine: (key, body) =>
+        new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }).quarantine(key, body),
+      metrics: { count: (name, value) => metrics.set(name, (metrics.get(name) ?? 0) + value) },
+    });
+
+  const installs = async (tenantId = 'acme', appId = 'com.acme.game') =>
+    (await graph.readCounters(tenantId, appId, '2026-11-01', '2026-11-30'))
+      .filter((c) => c.metric === 'installs')
+      .reduce((sum, c) => sum + c.value, 0);
+
+  beforeAll(async () => {
+    resources = await createLocalResources(clients);
+    graph = new IdentityGraph({ documents: clients.documents, tableName: resources.identityGraphTable });
+    void endpoint;
+  });
+
+  it('attributes a batch, writes the lake by partition and counts outcomes', async () => {
+    const id = adid();
+    const organic = adid();
+    const batch = [
+      clickRecord({ advertisingId: id, network: 'meta', campaign: 'winter' }),
+      eventRecord({ advertisingId: id, timestampMs: T0 + HOUR }),
+      eventRecord({ advertisingId: organic, timestampMs: T0 + HOUR, ip: '198.51.100.200' }),
+      eventRecord({
+        advertisingId: id,
+        type: 'purchase',
+        timestampMs: T0 + 2 * HOUR,
+        revenue: { amount: 4.99, currency: 'USD' },
+      }),
+    ];
+    const response = await consumerFor(graph)(kinesisEvent(toKinesis(batch)));
+    expect(response.batchItemFailures).toEqual([]);
+    const device = await graph.findDevice('acme', 'com.acme.game', 'adid', id);
+    expect(device?.currentAttribution).toMatchObject({ status: 'attributed', match: 'device_id' });
+    expect(metrics.get(ATTRIBUTION_METRICS.attributed)).toBe(1);
+    expect(metrics.get(ATTRIBUTION_METRICS.organic)).toBe(1);
+    expect(metrics.get(ATTRIBUTION_METRICS.inAppEvents)).toBe(1);
+    const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: resources.bucket }));
+    const keys = (Contents ?? []).map((c) => c.Key);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^events\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\/.+\.json$/),
+        expect.stringMatching(/^touchpoints\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
+        expect.stringMatching(/^attributions\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
+      ]),
+    );
+  });
+
+  it('changes nothing when a batch is redelivered', async () => {
+    const id = adid();
+    const batch = toKinesis([
+      clickRecord({ advertisingId: id, network: 'google', timestampMs: T0 + 3 * HOUR }),
+      eventRecord({ advertisingId: id, timestampMs: T0 + 4 * HOUR }),
+      eventRecord({
+        advertisingId: id,
+        type: 'purchase',
+        timestampMs: T0 + 5 * HOUR,
+        revenue: { amount: 10, currency: 'EUR' },
+      }),
+    ]);
+    const consume = consumerFor(graph);
+    await consume(kinesisEvent(batch));
+    const before = await graph.readCounters('acme', 'com.acme.game', '2026-11-01', '2026-11-30');
+    const duplicatesBefore = metrics.get(ATTRIBUTION_METRICS.duplicates) ?? 0;
+    const again = await consume(kinesisEvent(batch));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await graph.readCounters('acme', 'com.acme.game', '2026-11-01', '2026-11-30')).toEqual(
+      expect.arrayContaining(before),
+    );
+    expect((await graph.readCounters('acme', 'com.acme.game', '2026-11-01', '2026-11-30')).length).toBe(
+      before.length,
+    );
+    expect((metrics.get(ATTRIBUTION_METRICS.duplicates) ?? 0) - duplicatesBefore).toBe(2);
+    const device = await graph.findDevice('acme', 'com.acme.game', 'adid', id);
+    expect(device?.installCount).toBe(1);
+  });
+
+  it('counts an event sent twice in one batch once', async () => {
+    const install = eventRecord({ advertisingId: adid(), timestampMs: T0 + 6 * HOUR });
+    const before = await installs();
+    const response = await consumerFor(graph)(kinesisEvent(toKinesis([install, install])));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await installs()).toBe(before + 1);
+  });
+
+  it('quarantines a poisoned record without blocking the rest of the batch', async () => {
+    const good = toKinesis([eventRecord({ advertisingId: adid(), timestampMs: T0 + 7 * HOUR })]);
+    const poisoned = kinesisRecord(
+      Buffer.from('{"kind":"event","event":').toString('base64'),
+      String(sequence++),
+    );
+    const before = await installs();
+    const response = await consumerFor(graph)(kinesisEvent([poisoned, ...good]));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await installs()).toBe(before + 1);
+    const { Contents } = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: resources.bucket, Prefix: QUARANTINE_PREFIX }),
+    );
+    expect((Contents ?? []).map((c) => c.Key)).toEqual([
+      expect.stringContaining(`${poisoned.kinesis.sequenceNumber}.json`),
+    ]);
+    expect(metrics.get('PoisonedRecords')).toBe(1);
+  });
+
+  it('reports only the records a throttled transaction failed, and their retry completes them', async () => {
+    // A client whose transactions for one event keep failing with a throttling error (injected).
+    const victim = eventRecord({ advertisingId: adid(), timestampMs: T0 + 8 * HOUR });
+    const victimId = victim.kind === 'event' ? victim.event.eventId : '';
+    let throttle = true;
+    const raw = createDynamoDbClient(
+      'us-east-1',
+      await clients.dynamodb.config.endpoint?.().then((e) => `${e.protocol}//${e.hostname}:${e.port}`),
+    );
+    raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = JSON.stringify((args as { input?: unknown }).input ?? {});
+        if (throttle && context.commandName === 'TransactWriteItemsCommand' && input.includes(victimId)) {
+          throw throttlingError();
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectThrottling' },
+    );
+    const throttled = new IdentityGraph({
+      documents: createDocumentClient(raw),
+      tableName: resources.identityGraphTable,
+      baseDelayMs: 1,
+    });
+    const others = [1, 2, 3].map((i) =>
+      eventRecord({ advertisingId: adid(), timestampMs: T0 + 8 * HOUR + i * MINUTE }),
+    );
+    const batch = toKinesis([others[0] as PipelineRecord, victim, ...others.slice(1)]);
+    const before = await installs();
+    const response = await consumerFor(throttled)(kinesisEvent(batch));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch[1]?.kinesis.sequenceNumber }]);
+    expect(await installs()).toBe(before + 3);
+    throttle = false;
+    // Kinesis redelivers from the failed record on: the rest are duplicates now.
+    const retry = await consumerFor(throttled)(kinesisEvent(batch.slice(1)));
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(await installs()).toBe(before + 4);
+  });
+
+  it('fails a unit that lost a conditional write race, and its retry decides again', async () => {
+    const id = adid();
+    await consumerFor(graph)(
+      kinesisEvent(toKinesis([eventRecord({ advertisingId: id, timestampMs: T0 + 9 * HOUR })])),
+    );
+    // A store that lets another writer change the device between this batch's load and its commit.
+    const racing = {
+      load: (request: StoreLoadRequest) => graph.load(request),
+      commit: async (units: readonly UnitOfWork[]) => {
+        await consumerFor(graph)(
+          kinesisEvent(
+            toKinesis([eventRecord({ advertisingId: id, type: 'open', timestampMs: T0 + 10 * HOUR })]),
+          ),
+        );
+        return graph.commit(units);
+      },
+    };
+    const session = toKinesis([
+      eventRecord({ advertisingId: id, type: 'session', timestampMs: T0 + 11 * HOUR }),
+    ]);
+    const response = await consumerFor(racing)(kinesisEvent(session));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: session[0]?.kinesis.sequenceNumber }]);
+    const retry = await consumerFor(graph)(kinesisEvent(session));
+    expect(retry.batchItemFailures).toEqual([]);
+  });
+
+  it('measures DynamoDB requests and capacity per 1,000 attributed events', async () => {
+    const measured = new IdentityGraph({
+      documents: clients.documents,
+      tableName: resources.identityGraphTable,
+    });
+    const records: PipelineRecord[] = [];
+    // 100 devices (200 events, normalised to 1,000): 70% clicked (half of them on a second network too), each installs and buys once.
+    for (let i = 0; i < 100; i++) {
+      const id = adid();
+      const base = T0 + 20 * HOUR + i * 1000;
+      if (i % 10 < 7)
+        records.push(
+          clickRecord({ advertisingId: id, timestampMs: base, network: 'meta', campaign: `c${i % 5}` }),
+        );
+      if (i % 10 < 3)
+        records.push(clickRecord({ advertisingId: id, timestampMs: base + 1000, network: 'google' }));
+      records.push(
+        eventRecord({
+          advertisingId: id,
+          timestampMs: base + HOUR,
+          ip: `10.0.${Math.floor(i / 250)}.${i % 250}`,
+        }),
+      );
+      records.push(
+        eventRecord({
+          advertisingId: id,
+          type: 'purchase',
+          timestampMs: base + 2 * HOUR,
+          revenue: { amount: 1.99, currency: 'USD' },
+        }),
+      );
+    }
+    // Clicks first, as they arrive before installs on the stream; then batches of 100 like the event source.
+    records.sort(
+      (a, b) =>
+        (a.kind === 'event' ? a.event.timestampMs : a.touchpoint.timestampMs) -
+        (b.kind === 'event' ? b.event.timestampMs : b.touchpoint.timestampMs),
+    );
+    const consume = consumerFor(measured);
+    const started = performance.now();
+    for (let i = 0; i < records.length; i += 100) {
+      const response = await consume(kinesisEvent(toKinesis(records.slice(i, i + 100))));
+      expect(response.batchItemFailures).toEqual([]);
+    }
+    const elapsedMs = performance.now() - started;
+    const events = records.filter((r) => r.kind === 'event').length;
+    const m = measured.meter.snapshot();
+    const per1000 = (n: number) => Math.round((n * 1000 * 100) / events) / 100;
+    console.log(
+      JSON.stringify({
+        records: records.length,
+        events,
+        touchpoints: records.length - events,
+        elapsedMs: Math.round(elapsedMs),
+        per1000Events: {
+          requests: per1000(m.requests),
+          readCapacityUnits: per1000(m.readCapacityUnits),
+          writeCapacityUnits: per1000(m.writeCapacityUnits),
+        },
+        byOperation: m.byOperation,
+      }),
+    );
+    expect(m.requests).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,135 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { AwsClients } from '../../src/adapters/clients.js';
+import { signLocalToken } from '../../src/auth/jwt.js';
+import type { Role } from '../../src/auth/permissions.js';
+import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { createHttpApp } from '../../src/http/app.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
+import type { ApiServices } from '../../src/http/services.js';
+import { createApiServices } from '../../src/http/wiring.js';
+import { createLocalResources, type LocalResources, localClients } from './local.js';
+
+export const JWT_SECRET = 'test-secret-test-secret-test-secret';
+
+export interface TestApi {
+  readonly resources: LocalResources;
+  readonly clients: AwsClients;
+  readonly services: ApiServices;
+  call(request: Partial<HttpRequest> & { method: string; path: string }): Promise<HttpResponse>;
+  token(role: Role, tenant: string): Promise<string>;
+  /** Onboards a tenant and an app through the API; returns the app's API key. */
+  onboard(tenantId: string, appId: string, extra?: Record<string, unknown>): Promise<string>;
+}
+
+export async function createTestApi(overrides: Partial<ApiServices> = {}): Promise<TestApi> {
+  const clients = localClients();
+  const resources = await createLocalResources(clients);
+  const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET });
+  const services = { ...createApiServices(config, clients), ...overrides };
+  const app = createHttpApp(services);
+  const call: TestApi['call'] = (request) =>
+    app({ headers: {}, query: {}, sourceIp: '198.51.100.4', ...request });
+  const token = (role: Role, tenant: string) =>
+    signLocalToken(JWT_SECRET, { sub: `${role}@${tenant}`, role, tenant });
+  const ownerToken = await token('owner', '*');
+  return {
+    resources,
+    clients,
+    services,
+    call,
+    token,
+    async onboard(tenantId, appId, extra = {}) {
+      await call({
+        method: 'POST',
+        path: '/v1/tenants',
+        headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant_id: tenantId, name: tenantId }),
+      });
+      const created = await call({
+        method: 'POST',
+        path: `/v1/tenants/${tenantId}/apps`,
+        headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app_id: appId,
+          store_urls: {
+            android: `https://play.google.com/store/apps/details?id=${appId}`,
+            ios: 'https://apps.apple.com/app/id123456789',
+          },
+          allowed_redirect_hosts: ['landing.example.com'],
+          ...extra,
+        }),
+      });
+      if (created.statusCode !== 201) throw new Error(`onboarding failed: ${created.body}`);
+      return JSON.parse(created.body ?? '{}').api_key as string;
+    },
+  };
+}
+
+/** Every record on a stream so far, as the Kinesis event source would hand them to the consumer. */
+export async function readStream(client: KinesisClient, stream: string): Promise<KinesisStreamRecord[]> {
+  const { Shards } = await client.send(new ListShardsCommand({ StreamName: stream }));
+  const out: KinesisStreamRecord[] = [];
+  for (const shard of Shards ?? []) {
+    const { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: stream,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    let iterator = ShardIterator;
+    for (let i = 0; iterator && i < 20; i++) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of page.Records ?? []) {
+        out.push(
+          kinesisRecord(
+            Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+            r.SequenceNumber ?? '',
+            shard.ShardId ?? 'shard',
+          ),
+        );
+      }
+      if ((page.Records ?? []).length === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return out;
+}
+
+export function kinesisRecord(
+  base64: string,
+  sequenceNumber: string,
+  shardId = 'shardId-000000000000',
+): KinesisStreamRecord {
+  return {
+    eventID: `${shardId}:${sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    eventSource: 'aws:kinesis',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
+    eventVersion: '1.0',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
+    awsRegion: 'us-east-1',
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: 'pk',
+      sequenceNumber,
+      data: base64,
+      approximateArrivalTimestamp: 0,
+    },
+  };
+}
+
+export function kinesisEvent(records: KinesisStreamRecord[]): KinesisStreamEvent {
+  return { Records: records };
+}
+
+export const jsonHeaders = (extra: Record<string, string> = {}) => ({
+  'content-type': 'application/json',
+  ...extra,
+});
