@@ -167,7 +167,12 @@ async function main() {
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
-  if (typeof value === 'object') return JSON.stringify(value);
+  // Revenue comes per currency: { USD: 63.92 } → "63.92 USD".
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, number>)
+      .map(([currency, amount]) => `${Number(amount).toFixed(2)} ${currency}`)
+      .join(', ');
+  }
   return String(value);
 }
 

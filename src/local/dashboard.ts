@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { REPORT_QUERIES } from '../definitions/queries.js';
 import type { LocalLakeQueries } from './lake-sql.js';
 
@@ -101,8 +102,9 @@ export async function dashboardData(
 }
 
 function chartLibrary(): string {
+  // The UMD build is not in the package's exports map: find it beside the package's main file.
   const require = createRequire(import.meta.url);
-  return readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+  return readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
 }
 
 export function createDashboard(sources: DashboardSources) {

@@ -380,7 +380,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         server.close(() => r());
         server.closeAllConnections();
       });
-      await poller.drain(15_000).catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
+      await poller
+        .drain(15_000)
+        .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
       await lake.close();
       await services.stop();
@@ -402,7 +404,7 @@ async function demoApiKey(
   const tenant = await fetch(`${endpoint}/v1/tenants`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ tenantId: DEMO_TENANT, name: 'Demo tenant' }),
+    body: JSON.stringify({ tenant_id: DEMO_TENANT, name: 'Demo tenant' }),
   });
   if (tenant.status !== 201 && tenant.status !== 409) {
     throw new Error(`creating the demo tenant failed: ${tenant.status} ${await tenant.text()}`);
@@ -411,15 +413,16 @@ async function demoApiKey(
     method: 'POST',
     headers,
     body: JSON.stringify({
-      appId: DEMO_APP,
+      app_id: DEMO_APP,
       name: 'Demo Game',
-      platform: 'android',
-      storeUrl: `https://play.google.com/store/apps/details?id=${DEMO_APP}`,
+      store_urls: {
+        android: `https://play.google.com/store/apps/details?id=${DEMO_APP}`,
+        ios: 'https://apps.apple.com/app/id1234567890',
+      },
     }),
   });
   if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);
-  const created = (await app.json()) as { apiKey?: string; api_key?: string };
-  const apiKey = created.apiKey ?? created.api_key;
+  const apiKey = ((await app.json()) as { api_key?: string }).api_key;
   if (!apiKey) throw new Error('the app onboarding answer carries no API key');
   saved.apiKeys[`${DEMO_TENANT}/${DEMO_APP}`] = apiKey;
   return apiKey;
