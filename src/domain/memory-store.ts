@@ -16,6 +16,14 @@ export interface InMemoryStoreOptions {
    * @default never
    */
   readonly failUnit?: (unit: UnitOfWork) => boolean;
+  /**
+   * Keep every committed attribution and event attribution in `attributions` and `eventAttributions`.
+   * Off, those lists stay empty and the store holds only what the engine reads back (devices,
+   * touchpoints, links, processed event keys, counters), as a database-backed store does: long runs
+   * such as the benchmark then do not grow the heap with history nobody reads.
+   * @default true
+   */
+  readonly retainHistory?: boolean;
 }
 
 /**
@@ -37,7 +45,11 @@ export class InMemoryAttributionStore implements AttributionStore {
   loadCalls = 0;
   commitCalls = 0;
 
-  constructor(private readonly options: InMemoryStoreOptions = {}) {}
+  private readonly retainHistory: boolean;
+
+  constructor(private readonly options: InMemoryStoreOptions = {}) {
+    this.retainHistory = options.retainHistory ?? true;
+  }
 
   async load(request: StoreLoadRequest): Promise<StoreSnapshot> {
     return this.loadSync(request);
@@ -102,8 +114,10 @@ export class InMemoryAttributionStore implements AttributionStore {
         else if (!list.some((t) => t.id === touchpoint.id)) list.push(touchpoint);
       }
     }
-    for (const a of unit.attributions) this.attributions.push(a);
-    for (const a of unit.eventAttributions) this.eventAttributions.push(a);
+    if (this.retainHistory) {
+      for (const a of unit.attributions) this.attributions.push(a);
+      for (const a of unit.eventAttributions) this.eventAttributions.push(a);
+    }
     for (const c of unit.counters) {
       const key = `${c.tenantId}|${c.appId}|${c.day}|${c.network}|${c.campaign}|${c.metric}|${c.currency}`;
       const known = this.counterValues.get(key);
