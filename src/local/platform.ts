@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateStreamCommand, DescribeStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
 import type {
   APIGatewayProxyEvent,
@@ -77,6 +78,8 @@ export const DEMO_APP = 'com.demo.game';
 const LAKE_BUCKET = 'unmogrowp-lake';
 const STREAM_NAME = 'unmogrowp-local-ingest';
 const tableName = (logicalName: string) => `unmogrowp-local-${logicalName}`;
+/** The project root, where the Lambda entry points (`HANDLERS`) live, whatever the working directory. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type StreamHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
@@ -258,7 +261,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const modules = new Map<HandlerName, unknown>();
   for (const name of Object.keys(HANDLERS) as HandlerName[]) {
-    const entry = resolve(HANDLERS[name]);
+    const entry = join(PROJECT_ROOT, HANDLERS[name]);
     modules.set(name, ((await import(entry)) as { handler: unknown }).handler);
   }
   const apiHandler = (name: HandlerName) => modules.get(name) as ApiHandler;
