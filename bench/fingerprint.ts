@@ -14,7 +14,8 @@ import { buildWorkload, chunks } from './workload.js';
  * `npx tsx bench/fingerprint.ts`: a behaviour fingerprint of the engine for performance work. It runs
  * the bench workload and a randomised, rule-dense workload (merges, reinstalls, reattributions,
  * re-engagements, every fraud rule, flag and reject modes, probabilistic matching off, duplicates,
- * batch edges) and prints one SHA-256 over every outcome, every unit of work and the store's counters.
+ * batch edges) and prints one SHA-256 over every outcome, every unit of work and the store's counters
+ * (as JSON with sorted keys, so property order does not count).
  * An optimisation that keeps the printed hash keeps the engine's observable behaviour.
  */
 
@@ -145,6 +146,16 @@ function randomWorkload(n: number, seed: number): PipelineRecord[] {
   return records;
 }
 
+/** JSON with object keys sorted: the fingerprint ignores property order, as JSON readers do. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
 async function run(
   hash: ReturnType<typeof createHash>,
   records: PipelineRecord[],
@@ -153,7 +164,7 @@ async function run(
 ) {
   const store = new (class extends InMemoryAttributionStore {
     override async commit(units: readonly UnitOfWork[]) {
-      hash.update(JSON.stringify(units));
+      hash.update(canonical(units));
       return super.commit(units);
     }
   })();
@@ -164,11 +175,11 @@ async function run(
   });
   for (const batch of chunks(records, batchSize)) {
     const r = await engine.processBatch(batch);
-    hash.update(JSON.stringify(r));
+    hash.update(canonical(r));
   }
-  hash.update(JSON.stringify(store.counters()));
-  hash.update(JSON.stringify(store.attributions));
-  hash.update(JSON.stringify(store.eventAttributions));
+  hash.update(canonical(store.counters()));
+  hash.update(canonical(store.attributions));
+  hash.update(canonical(store.eventAttributions));
   hash.update(String(store.deviceCount));
   if (process.env.FP_STATS) {
     const stats: Record<string, number> = {};

@@ -19,7 +19,6 @@ import {
   resolveIdentity,
 } from './identity.js';
 import { clickIdKey, eventKey, ipHourKey, signatureKey } from './keys.js';
-import { touchpointMatchKeys } from './match-keys.js';
 import {
   FOUND_BY_DEVICE_ID,
   FOUND_BY_REFERRER,
@@ -32,7 +31,7 @@ import {
 import type { AppEvent, PipelineRecord, Touchpoint } from './model.js';
 import { computeCredits, EMPTY_CREDITS } from './models.js';
 import { type AppSettings, DAY_MS } from './settings.js';
-import { installSignatures } from './signature.js';
+import { installSignatures, touchpointSignature } from './signature.js';
 import type {
   AttributionStore,
   CounterIncrement,
@@ -106,6 +105,8 @@ interface PreparedTouchpoint {
 export type PreparedRecord = PreparedEvent | PreparedTouchpoint;
 
 const NO_KEYS: readonly string[] = [];
+/** The empty list every unit shares for what it does not write (frozen: never written to). */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Normalises identifiers and computes every key of each record once, for loading and for deciding. */
 export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord[] {
@@ -115,7 +116,13 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
     if (r.kind === 'touchpoint') {
       const tp = r.touchpoint;
       const keys = identifierKeysOf(tp.tenantId, tp.appId, deviceIdentifiers(tp));
-      out[index] = { kind: 'touchpoint', index, touchpoint: tp, keys, matchKeys: touchpointMatchKeys(tp) };
+      // The same keys, in the same order, as `touchpointMatchKeys(tp)`, without normalising twice.
+      const matchKeys = [clickIdKey(tp.tenantId, tp.appId, tp.id)];
+      if (keys.adid !== undefined) matchKeys.push(keys.adid);
+      if (keys.idfv !== undefined) matchKeys.push(keys.idfv);
+      const signature = touchpointSignature(tp);
+      if (signature !== undefined) matchKeys.push(signatureKey(tp.tenantId, tp.appId, signature));
+      out[index] = { kind: 'touchpoint', index, touchpoint: tp, keys, matchKeys };
       continue;
     }
     const e = r.event;
@@ -178,8 +185,8 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
 class Overlay implements IdentityView {
   readonly links = new Map<string, string>();
   readonly devices = new Map<string, Device>();
-  readonly touchpoints: Map<string, readonly Touchpoint[]>;
-  private readonly owned = new Set<string>();
+  /** Touchpoint lists changed in this batch (owned, mutable); others are read from the snapshot. */
+  private readonly ownTouchpoints = new Map<string, Touchpoint[]>();
   readonly seenEvents = new Set<string>();
   readonly ipCounts: Map<string, number>;
 
@@ -189,7 +196,6 @@ class Overlay implements IdentityView {
       const known = this.devices.get(device.deviceId);
       if (!known || known.version < device.version) this.devices.set(device.deviceId, device);
     }
-    this.touchpoints = new Map(snapshot.touchpoints);
     this.ipCounts = new Map(snapshot.ipInstallCounts);
   }
 
@@ -198,23 +204,30 @@ class Overlay implements IdentityView {
     return id === undefined ? undefined : this.devices.get(id);
   }
 
+  touchpointsAt(key: string): readonly Touchpoint[] | undefined {
+    return this.ownTouchpoints.get(key) ?? this.snapshot.touchpoints.get(key);
+  }
+
   isDuplicate(key: string): boolean {
     return this.snapshot.processedEvents.has(key) || this.seenEvents.has(key);
   }
 
   addTouchpoint(key: string, tp: Touchpoint): void {
-    const list = this.touchpoints.get(key);
-    if (!list) {
-      this.touchpoints.set(key, [tp]);
-      this.owned.add(key);
+    const own = this.ownTouchpoints.get(key);
+    if (own) {
+      for (let i = 0; i < own.length; i++) if ((own[i] as Touchpoint).id === tp.id) return;
+      own.push(tp);
       return;
     }
-    for (const t of list) if (t.id === tp.id) return;
-    if (this.owned.has(key)) (list as Touchpoint[]).push(tp);
-    else {
-      this.touchpoints.set(key, [...list, tp]);
-      this.owned.add(key);
+    const loaded = this.snapshot.touchpoints.get(key);
+    if (!loaded) {
+      this.ownTouchpoints.set(key, [tp]);
+      return;
     }
+    for (let i = 0; i < loaded.length; i++) if ((loaded[i] as Touchpoint).id === tp.id) return;
+    const copy = loaded.slice();
+    copy.push(tp);
+    this.ownTouchpoints.set(key, copy);
   }
 }
 
@@ -240,16 +253,11 @@ function counter(
   value = 1,
   currency?: string,
 ): CounterIncrement {
-  const c = {
-    tenantId: e.tenantId,
-    appId: e.appId,
-    day: utcDay(e.timestampMs),
-    network,
-    campaign: campaign ?? NO_CAMPAIGN,
-    metric,
-    value,
-  };
-  return currency === undefined ? c : { ...c, currency };
+  const day = utcDay(e.timestampMs);
+  const c = campaign ?? NO_CAMPAIGN;
+  return currency === undefined
+    ? { tenantId: e.tenantId, appId: e.appId, day, network, campaign: c, metric, value }
+    : { tenantId: e.tenantId, appId: e.appId, day, network, campaign: c, metric, value, currency };
 }
 
 function sourceOf(tp: Touchpoint): Source {
@@ -268,22 +276,30 @@ interface FoundEntry {
   foundBy: number;
 }
 
-function gather(p: PreparedEvent, ov: Overlay): Map<string, FoundEntry> {
-  const found = new Map<string, FoundEntry>();
-  const add = (key: string | undefined, flag: number) => {
-    if (key === undefined) return;
-    const list = ov.touchpoints.get(key);
-    if (!list) return;
-    for (const touchpoint of list) {
-      const entry = found.get(touchpoint.id);
-      if (entry) entry.foundBy |= flag;
-      else found.set(touchpoint.id, { touchpoint, foundBy: flag });
+function gatherKey(found: FoundEntry[], list: readonly Touchpoint[] | undefined, flag: number): void {
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const touchpoint = list[i] as Touchpoint;
+    let entry: FoundEntry | undefined;
+    for (let j = 0; j < found.length; j++) {
+      const f = found[j] as FoundEntry;
+      if (f.touchpoint.id === touchpoint.id) {
+        entry = f;
+        break;
+      }
     }
-  };
-  add(p.referrerKey, FOUND_BY_REFERRER);
-  add(p.keys.adid, FOUND_BY_DEVICE_ID);
-  add(p.keys.idfv, FOUND_BY_DEVICE_ID);
-  for (const k of p.signatureKeys) add(k, FOUND_BY_SIGNATURE);
+    if (entry) entry.foundBy |= flag;
+    else found.push({ touchpoint, foundBy: flag });
+  }
+}
+
+/** Every touchpoint found through the install's keys, each once (first found first), with how. */
+function gather(p: PreparedEvent, ov: Overlay): FoundEntry[] {
+  const found: FoundEntry[] = [];
+  if (p.referrerKey !== undefined) gatherKey(found, ov.touchpointsAt(p.referrerKey), FOUND_BY_REFERRER);
+  if (p.keys.adid !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.adid), FOUND_BY_DEVICE_ID);
+  if (p.keys.idfv !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.idfv), FOUND_BY_DEVICE_ID);
+  for (const k of p.signatureKeys) gatherKey(found, ov.touchpointsAt(k), FOUND_BY_SIGNATURE);
   return found;
 }
 
@@ -312,21 +328,26 @@ function decideAttribution(
   let fraud: FraudFinding[] = [];
   let checks: FraudCheck[] | undefined;
   if (winner) {
+    // One fixed shape (absent values undefined), not conditional spreads: this runs for every install.
     checks = runFraudChecks({
       settings,
       winner,
       installTimeMs: e.timestampMs,
-      ...(e.installBeginMs !== undefined ? { installBeginMs: e.installBeginMs } : {}),
-      ...(p.ids.malformedAdvertisingId !== undefined
-        ? { malformedAdvertisingId: p.ids.malformedAdvertisingId }
-        : {}),
-      ...(e.userAgent !== undefined ? { userAgent: e.userAgent } : {}),
-      ...(e.ip !== undefined ? { ip: e.ip } : {}),
+      installBeginMs: e.installBeginMs,
+      malformedAdvertisingId: p.ids.malformedAdvertisingId,
+      userAgent: e.userAgent,
+      ip: e.ip,
       installsFromIpThisHour: installsFromIp,
-      ...(ctx.dataCenter ? { dataCenter: ctx.dataCenter } : {}),
+      dataCenter: ctx.dataCenter,
     });
-    for (const c of checks) if (c.finding) fraud.push(c.finding);
-    status = fraud.some((f) => f.mode === 'reject') ? 'rejected' : 'attributed';
+    let rejected = false;
+    for (const c of checks) {
+      if (c.finding) {
+        fraud.push(c.finding);
+        if (c.finding.mode === 'reject') rejected = true;
+      }
+    }
+    status = rejected ? 'rejected' : 'attributed';
     for (const l of explainFraud(checks)) lines.push(l);
   } else {
     lines.push('Fraud checks: not run; an organic install has no network to pay.');
@@ -334,21 +355,38 @@ function decideAttribution(
   }
   const source = winner ? sourceOf(winner.touchpoint) : undefined;
   lines.push(explainVerdict(status, source, fraud));
-  const attribution: Attribution = {
-    tenantId: e.tenantId,
-    appId: e.appId,
-    deviceId: device.deviceId,
-    eventId: e.eventId,
-    status,
-    kind,
-    ...(source ? { source } : {}),
-    match: winner ? MATCH_TYPE_OF_CLASS[winner.cls] : 'none',
-    ...(winner ? { touchTimeMs: winner.touchpoint.timestampMs, ctitSeconds: winner.ageMs / 1000 } : {}),
-    installTimeMs: e.timestampMs,
-    fraud,
-    credits: status === 'rejected' ? EMPTY_CREDITS : computeCredits(match.qualifying, winner, settings),
-    explanation: lines,
-  };
+  const credits = status === 'rejected' ? EMPTY_CREDITS : computeCredits(match.qualifying, winner, settings);
+  const attribution: Attribution =
+    winner && source
+      ? {
+          tenantId: e.tenantId,
+          appId: e.appId,
+          deviceId: device.deviceId,
+          eventId: e.eventId,
+          status,
+          kind,
+          source,
+          match: MATCH_TYPE_OF_CLASS[winner.cls],
+          touchTimeMs: winner.touchpoint.timestampMs,
+          ctitSeconds: winner.ageMs / 1000,
+          installTimeMs: e.timestampMs,
+          fraud,
+          credits,
+          explanation: lines,
+        }
+      : {
+          tenantId: e.tenantId,
+          appId: e.appId,
+          deviceId: device.deviceId,
+          eventId: e.eventId,
+          status,
+          kind,
+          match: 'none',
+          installTimeMs: e.timestampMs,
+          fraud,
+          credits,
+          explanation: lines,
+        };
   const network = source?.network ?? 'organic';
   const campaign = source?.campaign;
   const counters: CounterIncrement[] = [];
@@ -361,11 +399,66 @@ function decideAttribution(
   return { attribution, counters };
 }
 
-function countIpInstall(p: PreparedEvent, ov: Overlay): { n: number; inc?: { key: string; delta: number } } {
-  if (p.ipHourKey === undefined) return { n: 0 };
+/** Counts the install against its IP and hour; returns the count, this install included (0 without an IP). */
+function countIpInstall(p: PreparedEvent, ov: Overlay): number {
+  if (p.ipHourKey === undefined) return 0;
   const n = (ov.ipCounts.get(p.ipHourKey) ?? 0) + 1;
   ov.ipCounts.set(p.ipHourKey, n);
-  return { n, inc: { key: p.ipHourKey, delta: 1 } };
+  return n;
+}
+
+/** An event attribution; absent `revenue` and `source` are left out, not set undefined. */
+function eventAttributionOf(
+  e: AppEvent,
+  deviceId: string,
+  creditedAs: EventAttribution['creditedAs'],
+  source: Source | undefined,
+): EventAttribution {
+  const revenue = e.revenue;
+  if (revenue) {
+    return source
+      ? {
+          tenantId: e.tenantId,
+          appId: e.appId,
+          deviceId,
+          eventId: e.eventId,
+          type: e.type,
+          timestampMs: e.timestampMs,
+          revenue,
+          creditedAs,
+          source,
+        }
+      : {
+          tenantId: e.tenantId,
+          appId: e.appId,
+          deviceId,
+          eventId: e.eventId,
+          type: e.type,
+          timestampMs: e.timestampMs,
+          revenue,
+          creditedAs,
+        };
+  }
+  return source
+    ? {
+        tenantId: e.tenantId,
+        appId: e.appId,
+        deviceId,
+        eventId: e.eventId,
+        type: e.type,
+        timestampMs: e.timestampMs,
+        creditedAs,
+        source,
+      }
+    : {
+        tenantId: e.tenantId,
+        appId: e.appId,
+        deviceId,
+        eventId: e.eventId,
+        type: e.type,
+        timestampMs: e.timestampMs,
+        creditedAs,
+      };
 }
 
 function creditEvent(
@@ -378,20 +471,11 @@ function creditEvent(
   attribution?: Attribution;
   counters: CounterIncrement[];
 } {
-  const base = {
-    tenantId: e.tenantId,
-    appId: e.appId,
-    deviceId: device.deviceId,
-    eventId: e.eventId,
-    type: e.type,
-    timestampMs: e.timestampMs,
-    ...(e.revenue ? { revenue: e.revenue } : {}),
-  };
   const counters: CounterIncrement[] = [];
   const re = device.reengagement;
   // Both edges inclusive: the click's own millisecond and exactly one re-engagement window after it.
   if (re && e.timestampMs >= re.touchTimeMs && e.timestampMs <= re.untilMs) {
-    const ea: EventAttribution = { ...base, creditedAs: 'reengagement', source: re.source };
+    const ea = eventAttributionOf(e, device.deviceId, 'reengagement', re.source);
     let attribution: Attribution | undefined;
     let next = device;
     if (!re.counted) {
@@ -437,20 +521,68 @@ function creditEvent(
   let network: string;
   let campaign: string | undefined;
   if (current?.status === 'attributed' && current.source) {
-    ea = { ...base, creditedAs: 'install', source: current.source };
+    ea = eventAttributionOf(e, device.deviceId, 'install', current.source);
     network = current.source.network;
     campaign = current.source.campaign;
   } else if (current?.status === 'organic') {
-    ea = { ...base, creditedAs: 'organic' };
+    ea = eventAttributionOf(e, device.deviceId, 'organic', undefined);
     network = 'organic';
   } else {
-    ea = { ...base, creditedAs: 'unattributed' };
+    ea = eventAttributionOf(e, device.deviceId, 'unattributed', undefined);
     network = 'unattributed';
   }
   counters.push(counter(e, network, campaign, 'events'));
   if (e.revenue)
     counters.push(counter(e, network, campaign, 'revenue', e.revenue.amount, e.revenue.currency));
   return { ea, device, counters };
+}
+
+/** A reinstall credited to the device's first source (or organic); absent values are left out. */
+function reinstallOf(
+  e: AppEvent,
+  deviceId: string,
+  first: Attribution | undefined,
+  explanation: string[],
+): Attribution {
+  const source = first?.source;
+  const touchTimeMs = first?.touchTimeMs;
+  const status = first?.status ?? 'organic';
+  const match = first?.match ?? 'none';
+  const fraud = first?.fraud ?? NONE;
+  const credits = first?.credits ?? EMPTY_CREDITS;
+  if (source !== undefined && touchTimeMs !== undefined) {
+    return {
+      tenantId: e.tenantId,
+      appId: e.appId,
+      deviceId,
+      eventId: e.eventId,
+      status,
+      kind: 'reinstall',
+      source,
+      match,
+      touchTimeMs,
+      installTimeMs: e.timestampMs,
+      fraud,
+      credits,
+      explanation,
+    };
+  }
+  const a: { -readonly [K in keyof Attribution]: Attribution[K] } = {
+    tenantId: e.tenantId,
+    appId: e.appId,
+    deviceId,
+    eventId: e.eventId,
+    status,
+    kind: 'reinstall',
+    match,
+    installTimeMs: e.timestampMs,
+    fraud,
+    credits,
+    explanation,
+  };
+  if (source !== undefined) a.source = source;
+  if (touchTimeMs !== undefined) a.touchTimeMs = touchTimeMs;
+  return a;
 }
 
 const MIN_KINDS: Readonly<Record<AttributionKind, string>> = {
@@ -482,24 +614,20 @@ function decideEvent(
   let attribution: Attribution | undefined;
   let eventAttribution: EventAttribution | undefined;
   let counters: CounterIncrement[];
-  let ipInc: { key: string; delta: number } | undefined;
+  let countedIp = false;
+  const version = resolution.stored ? resolution.stored.version + 1 : 0;
   const isInstallType = e.type === 'install' || e.type === 'open';
 
   if (isInstallType && device.installCount === 0) {
     // Rule 1: the device's first install (or, failing one, its first open) is its install.
-    const ip = countIpInstall(p, ov);
-    ipInc = ip.inc;
-    const match = matchInstall(
-      gather(p, ov).values(),
-      e.timestampMs,
-      e.referrerClickId,
-      matchWindows(settings),
-    );
+    const ipCount = countIpInstall(p, ov);
+    countedIp = p.ipHourKey !== undefined;
+    const match = matchInstall(gather(p, ov), e.timestampMs, e.referrerClickId, matchWindows(settings));
     const head = [
       explainIdentity(resolution),
       `${MIN_KINDS.install}: first ${e.type === 'install' ? 'install' : 'open (no install event seen)'} of device ${device.deviceId}, at ${formatTime(e.timestampMs)}.`,
     ];
-    const d = decideAttribution(p, ov, settings, ctx, device, match, 'install', head, ip.n);
+    const d = decideAttribution(p, ov, settings, ctx, device, match, 'install', head, ipCount);
     attribution = d.attribution;
     counters = d.counters;
     device = {
@@ -508,11 +636,12 @@ function decideEvent(
       firstAttribution: attribution,
       currentAttribution: attribution,
       lastEventMs: Math.max(device.lastEventMs, e.timestampMs),
+      version,
     };
   } else if (e.type === 'install') {
     // Rule 4: a later install of a known device.
-    const ip = countIpInstall(p, ov);
-    ipInc = ip.inc;
+    const ipCount = countIpInstall(p, ov);
+    countedIp = p.ipHourKey !== undefined;
     const first = device.firstAttribution;
     const inactiveMs = e.timestampMs - device.lastEventMs;
     const windowMs = settings.reattributionWindowDays * DAY_MS;
@@ -520,7 +649,7 @@ function decideEvent(
     let reattributed: InstallDecision | undefined;
     if (inactiveMs >= windowMs) {
       const match = matchInstall(
-        gather(p, ov).values(),
+        gather(p, ov),
         e.timestampMs,
         e.referrerClickId,
         matchWindows(settings),
@@ -530,7 +659,7 @@ function decideEvent(
         head.push(
           `${MIN_KINDS.reattribution}: device ${device.deviceId} was inactive ${formatDuration(inactiveMs)} (at least the ${settings.reattributionWindowDays} d reattribution window) and a new touchpoint qualifies, at ${formatTime(e.timestampMs)}.`,
         );
-        reattributed = decideAttribution(p, ov, settings, ctx, device, match, 'reattribution', head, ip.n);
+        reattributed = decideAttribution(p, ov, settings, ctx, device, match, 'reattribution', head, ipCount);
       } else {
         head.push(
           `${MIN_KINDS.reinstall}: device ${device.deviceId} was inactive ${formatDuration(inactiveMs)} (at least the ${settings.reattributionWindowDays} d reattribution window) but no new touchpoint qualifies.`,
@@ -545,43 +674,36 @@ function decideEvent(
     if (reattributed) {
       attribution = reattributed.attribution;
       counters = reattributed.counters;
-      device = { ...device, installCount: device.installCount + 1, currentAttribution: attribution };
     } else {
       head.push(
         first?.source
           ? `Result: reinstall credited to the first source, ${describeSource(first.source)} (${first.status}).`
           : 'Result: reinstall credited to the first source: organic.',
       );
-      attribution = {
-        tenantId: e.tenantId,
-        appId: e.appId,
-        deviceId: device.deviceId,
-        eventId: e.eventId,
-        status: first?.status ?? 'organic',
-        kind: 'reinstall',
-        ...(first?.source ? { source: first.source } : {}),
-        match: first?.match ?? 'none',
-        ...(first?.touchTimeMs !== undefined ? { touchTimeMs: first.touchTimeMs } : {}),
-        installTimeMs: e.timestampMs,
-        fraud: first?.fraud ?? [],
-        credits: first?.credits ?? EMPTY_CREDITS,
-        explanation: head,
-      };
+      attribution = reinstallOf(e, device.deviceId, first, head);
       const network = first?.source?.network ?? 'organic';
       counters = [counter(e, network, first?.source?.campaign, 'reinstalls')];
-      device = { ...device, installCount: device.installCount + 1, currentAttribution: attribution };
     }
-    device = { ...device, lastEventMs: Math.max(device.lastEventMs, e.timestampMs) };
+    device = {
+      ...device,
+      installCount: device.installCount + 1,
+      currentAttribution: attribution,
+      lastEventMs: Math.max(device.lastEventMs, e.timestampMs),
+      version,
+    };
   } else {
     // Rule 5: in-app events, opens and sessions carry the install's source or a re-engagement's.
     const credited = creditEvent(e, device, settings);
     eventAttribution = credited.ea;
     attribution = credited.attribution;
     counters = credited.counters;
-    device = { ...credited.device, lastEventMs: Math.max(credited.device.lastEventMs, e.timestampMs) };
+    device = {
+      ...credited.device,
+      lastEventMs: Math.max(credited.device.lastEventMs, e.timestampMs),
+      version,
+    };
   }
 
-  device = { ...device, version: resolution.stored ? resolution.stored.version + 1 : 0 };
   ov.devices.set(device.deviceId, device);
   const identifierLinks = new Array<{ key: string; deviceId: string }>(resolution.newLinks.length);
   for (let i = 0; i < resolution.newLinks.length; i++) {
@@ -594,18 +716,19 @@ function decideEvent(
     eventKey: p.eventKey,
     devices: [device],
     identifierLinks,
-    touchpoints: [],
-    attributions: attribution ? [attribution] : [],
-    eventAttributions: eventAttribution ? [eventAttribution] : [],
+    touchpoints: NONE,
+    attributions: attribution ? [attribution] : NONE,
+    eventAttributions: eventAttribution ? [eventAttribution] : NONE,
     counters,
-    ipHourIncrements: ipInc ? [ipInc] : [],
+    ipHourIncrements: countedIp ? [{ key: p.ipHourKey as string, delta: 1 }] : NONE,
   };
-  const outcome: RecordOutcome = {
-    index: p.index,
-    status: 'processed',
-    ...(attribution ? { attribution } : {}),
-    ...(eventAttribution ? { eventAttribution } : {}),
-  };
+  const outcome: RecordOutcome = attribution
+    ? eventAttribution
+      ? { index: p.index, status: 'processed', attribution, eventAttribution }
+      : { index: p.index, status: 'processed', attribution }
+    : eventAttribution
+      ? { index: p.index, status: 'processed', eventAttribution }
+      : { index: p.index, status: 'processed' };
   return { outcome, unit };
 }
 
@@ -616,7 +739,7 @@ function decideTouchpoint(
 ): { outcome: RecordOutcome; unit: UnitOfWork } {
   const tp = p.touchpoint;
   for (const key of p.matchKeys) ov.addTouchpoint(key, tp);
-  const devices: Device[] = [];
+  let devices: readonly Device[] = NONE;
   // A click that reaches an already-installed device (by device id) is a retargeting click.
   if (tp.type === 'click') {
     const device =
@@ -641,18 +764,18 @@ function decideTouchpoint(
         version: device.version + 1,
       };
       ov.devices.set(next.deviceId, next);
-      devices.push(next);
+      devices = [next];
     }
   }
   const unit: UnitOfWork = {
     recordIndex: p.index,
     devices,
-    identifierLinks: [],
+    identifierLinks: NONE,
     touchpoints: [{ touchpoint: tp, keys: p.matchKeys }],
-    attributions: [],
-    eventAttributions: [],
-    counters: [],
-    ipHourIncrements: [],
+    attributions: NONE,
+    eventAttributions: NONE,
+    counters: NONE,
+    ipHourIncrements: NONE,
   };
   return { outcome: { index: p.index, status: 'processed' }, unit };
 }
@@ -685,14 +808,33 @@ async function resolveBatchSettings(
   settingsFor: EngineOptions['settingsFor'],
 ): Promise<(tenantId: string, appId: string) => AppSettings> {
   const byApp = new Map<string, Map<string, AppSettings>>();
+  let lastTenant: string | undefined;
+  let lastApp: string | undefined;
   for (const r of records) {
-    const { tenantId, appId } = r.kind === 'event' ? r.event : r.touchpoint;
+    const scoped = r.kind === 'event' ? r.event : r.touchpoint;
+    const tenantId = scoped.tenantId;
+    const appId = scoped.appId;
+    // Records of a batch mostly share one app: skip the look-ups while it repeats.
+    if (tenantId === lastTenant && appId === lastApp) continue;
+    lastTenant = tenantId;
+    lastApp = appId;
     let apps = byApp.get(tenantId);
     if (!apps) {
       apps = new Map();
       byApp.set(tenantId, apps);
     }
     if (!apps.has(appId)) apps.set(appId, await settingsFor(tenantId, appId));
+  }
+  if (byApp.size === 1 && lastTenant !== undefined && lastApp !== undefined) {
+    const only = byApp.get(lastTenant)?.get(lastApp);
+    if (only && byApp.get(lastTenant)?.size === 1) {
+      const onlyTenant = lastTenant;
+      const onlyApp = lastApp;
+      return (tenantId, appId) => {
+        if (tenantId === onlyTenant && appId === onlyApp) return only;
+        throw new Error(`no settings resolved for tenant ${tenantId}, app ${appId}`);
+      };
+    }
   }
   return (tenantId, appId) => {
     const s = byApp.get(tenantId)?.get(appId);

@@ -8,15 +8,25 @@ import type { Device } from './store.js';
  * user may own several devices.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ALL_ZEROS = /^[0-]+$/;
-
 /**
- * An advertising id is usable when it is a UUID and not the all-zeros id that iOS (limited ad tracking)
- * and Android (opted out of personalised ads) send in its place.
+ * An advertising id is usable when it is a UUID (`8-4-4-4-12` hex digits, either case) and not the
+ * all-zeros id that iOS (limited ad tracking) and Android (opted out of personalised ads) send in its
+ * place. A character loop, not a regular expression: it runs for every record.
  */
 export function isValidAdvertisingId(value: string): boolean {
-  return value.length === 36 && UUID.test(value) && !ALL_ZEROS.test(value);
+  if (value.length !== 36) return false;
+  let nonZero = false;
+  for (let i = 0; i < 36; i++) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45 /* - */) return false;
+    } else if (c === 48 /* 0 */) {
+      // A zero digit.
+    } else if ((c >= 49 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)) {
+      nonZero = true;
+    } else return false;
+  }
+  return nonZero;
 }
 
 /** An event's or touchpoint's identifiers, normalised; malformed advertising ids are set aside. */
@@ -173,10 +183,12 @@ export function resolveIdentity(
 
   const newLinks: string[] = [];
   let customerUserIdElsewhere: string | undefined;
-  const linkedHere = (d: Device | undefined) => d !== undefined && d.deviceId === stored?.deviceId;
-  if (keys.adid !== undefined && !linkedHere(byAdid)) newLinks.push(keys.adid);
-  if (keys.idfv !== undefined && !linkedHere(byIdfv)) newLinks.push(keys.idfv);
-  if (keys.cuid !== undefined && !linkedHere(byCuid)) {
+  const storedId = stored?.deviceId;
+  if (keys.adid !== undefined && (byAdid === undefined || byAdid.deviceId !== storedId))
+    newLinks.push(keys.adid);
+  if (keys.idfv !== undefined && (byIdfv === undefined || byIdfv.deviceId !== storedId))
+    newLinks.push(keys.idfv);
+  if (keys.cuid !== undefined && (byCuid === undefined || byCuid.deviceId !== storedId)) {
     // A customer user id already on another device stays there: one user may own several devices.
     if (byCuid) customerUserIdElsewhere = ids.customerUserId;
     else newLinks.push(keys.cuid);

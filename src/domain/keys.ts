@@ -5,7 +5,19 @@
 
 export type IdentifierKind = 'adid' | 'idfv' | 'cuid';
 
-const scope = (tenantId: string, appId: string) => `${tenantId}#${appId}`;
+// The `tenant#app` prefix of the last app seen: records of a batch mostly share one app.
+let lastTenant = '';
+let lastApp = '';
+let lastScope = '#';
+
+function scope(tenantId: string, appId: string): string {
+  if (tenantId !== lastTenant || appId !== lastApp) {
+    lastScope = `${tenantId}#${appId}`;
+    lastTenant = tenantId;
+    lastApp = appId;
+  }
+  return lastScope;
+}
 
 /** A device identifier: advertising id, vendor id or customer user id. */
 export function identifierKey(tenantId: string, appId: string, kind: IdentifierKind, value: string): string {

@@ -111,7 +111,12 @@ export class InMemoryAttributionStore implements AttributionStore {
       for (const key of keys) {
         const list = this.touchpointsByKey.get(key);
         if (!list) this.touchpointsByKey.set(key, [touchpoint]);
-        else if (!list.some((t) => t.id === touchpoint.id)) list.push(touchpoint);
+        else {
+          let known = false;
+          for (let i = 0; i < list.length && !known; i++)
+            known = (list[i] as Touchpoint).id === touchpoint.id;
+          if (!known) list.push(touchpoint);
+        }
       }
     }
     if (this.retainHistory) {
