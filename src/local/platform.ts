@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateStreamCommand, DescribeStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
@@ -208,9 +217,8 @@ async function ensureStream(client: ReturnType<typeof createKinesisClient>, shar
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
   const persistent = options.dataDir !== undefined;
-  const dataDir = resolve(
-    options.dataDir ?? join(process.cwd(), '.unmogrowp', `run-${process.pid}-${Date.now()}`),
-  );
+  // Fresh state lives in a temporary directory (DynamoDB Local then runs in memory); a data dir keeps it.
+  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'unmogrowp-local-')));
   mkdirSync(dataDir, { recursive: true });
   const factsDir = options.factsDir ?? join(process.cwd(), '.unmogrowp');
   const statePath = join(dataDir, 'state.json');
@@ -219,7 +227,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} as Record<string, string> };
 
   log(`starting DynamoDB Local, kinesalite and s3rver (state: ${persistent ? dataDir : 'fresh, temporary'})`);
-  const services = await startLocalServices({ dataDir: join(dataDir, 'services') });
+  const services = await startLocalServices(persistent ? { dataDir: join(dataDir, 'services') } : {});
   const { endpoints } = services;
   const region = 'us-east-1';
 
@@ -292,7 +300,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     },
   });
 
-  const lake = new LocalLakeQueries(join(dataDir, 'services', 's3', LAKE_BUCKET), {
+  const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;

@@ -28,6 +28,8 @@ export interface LocalServiceEndpoints {
 
 export interface LocalServices {
   readonly endpoints: LocalServiceEndpoints;
+  /** Where s3rver keeps the objects: `<s3Directory>/<bucket>/<key>._S3rver_object`. */
+  readonly s3Directory: string;
   /** Stops every service this call started; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -99,19 +101,29 @@ async function startDynamoDbLocal(host: string, dataDir: string | undefined, tim
   const dir = dynamoDbLocalDirectory();
   const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory'];
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const javaArgs = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    ...storage,
+    // Shared database: every region and access key sees the same tables, as the handlers expect.
+    '-sharedDb',
+    '-port',
+    String(port),
+  ];
+  // The JVM runs under a small shell that holds our end of a pipe: when this process ends for any
+  // reason (Ctrl-C, a crash, SIGKILL) the pipe closes and the shell stops the JVM, so no orphan keeps
+  // the port or the database files. `stop` closes the pipe on purpose.
   const child: ChildProcess = spawn(
-    'java',
+    'sh',
     [
-      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
-      ...storage,
-      // Shared database: every region and access key sees the same tables, as the handlers expect.
-      '-sharedDb',
-      '-port',
-      String(port),
+      '-c',
+      // Background jobs of a non-interactive shell read /dev/null, so the watcher reads the pipe as fd 3.
+      'exec 3<&0; java "$@" & pid=$!; (read -r _ <&3; kill "$pid" 2>/dev/null) & wait "$pid"',
+      'dynamodb-local',
+      ...javaArgs,
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let stderr = '';
   let exited = false;
@@ -127,6 +139,7 @@ async function startDynamoDbLocal(host: string, dataDir: string | undefined, tim
   });
   const up = await waitForPort(host, port, timeoutMs, () => exited);
   if (!up) {
+    child.stdin?.end();
     child.kill('SIGKILL');
     throw new LocalServiceStartError(
       `DynamoDB Local did not start on port ${port} within ${timeoutMs} ms (is Java 11+ installed?): ${stderr}`,
@@ -137,8 +150,8 @@ async function startDynamoDbLocal(host: string, dataDir: string | undefined, tim
     new Promise<void>((resolve) => {
       if (exited) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      child.stdin?.end();
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     });
   return { endpoint: `http://${host}:${port}`, stop };
 }
@@ -202,6 +215,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     let stopped = false;
     return {
       endpoints: { dynamodb: dynamodb.endpoint, kinesis: kinesis.endpoint, s3: s3.endpoint },
+      s3Directory: join(root, 's3'),
       async stop() {
         if (stopped) return;
         stopped = true;
