@@ -6,11 +6,14 @@ import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from '../src/adapters/clients.js';
 import { TenantRegistry } from '../src/adapters/dynamodb/tenant-registry.js';
+import { FirehoseAttributionSink } from '../src/adapters/firehose/attribution-delivery.js';
 import { createAttributionConsumer } from '../src/adapters/pipeline/attribution-consumer.js';
+import type { LakeSink } from '../src/adapters/pipeline/lake-sink.js';
 import { S3LakeWriter } from '../src/adapters/s3/lake-writer.js';
 import { createSettingsProvider } from '../src/adapters/settings-provider.js';
 import { TimestreamWriter } from '../src/adapters/timestream/writer.js';
-import { loadRuntimeConfig, type RuntimeConfig } from '../src/config/runtime.js';
+import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../src/config/runtime.js';
+import { ENV } from '../src/definitions/environment.js';
 import { AttributionEngine } from '../src/domain/engine.js';
 import { createObservability, logPort, type Observability, traceClients } from '../src/http/lambda.js';
 import { graphResolver } from '../src/http/wiring.js';
@@ -19,6 +22,30 @@ export interface ConsumerLambdaOptions {
   readonly config?: RuntimeConfig;
   readonly clients?: AwsClients;
   readonly observability?: Observability;
+}
+
+/**
+ * The lake sink of the consumer. In the cloud (an attribution delivery stream configured) only
+ * attribution rows go to that Firehose: raw records reach the lake through the ingest stream's own
+ * delivery stream, so writing them here would duplicate them. Local mode and tests have no Firehose:
+ * raw and attribution rows go to the lake bucket as NDJSON, which local mode's DuckDB queries read.
+ */
+export function selectLakeSink(
+  config: Pick<RuntimeConfig, 'attributionDeliveryStream'>,
+  clients: Pick<AwsClients, 'firehose'>,
+  bucketWriter: S3LakeWriter,
+): LakeSink {
+  if (!config.attributionDeliveryStream) return bucketWriter;
+  if (!clients.firehose) {
+    throw new ConfigurationError(
+      `${ENV.attributionDeliveryStream} is ${config.attributionDeliveryStream} but the clients have no Firehose client; build them with createAwsClients(config)`,
+      ENV.attributionDeliveryStream,
+    );
+  }
+  return new FirehoseAttributionSink({
+    client: clients.firehose,
+    deliveryStreamName: config.attributionDeliveryStream,
+  });
 }
 
 /**
@@ -36,7 +63,9 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   });
   const settingsFor = createSettingsProvider(registry, config.defaultSettings);
   const graphFor = graphResolver(config, clients);
-  const lake = new S3LakeWriter({ client: clients.s3, bucket: config.lakeBucket });
+  // The bucket writer also keeps poisoned records under the quarantine prefix, in every mode.
+  const bucketWriter = new S3LakeWriter({ client: clients.s3, bucket: config.lakeBucket });
+  const lake = selectLakeSink(config, clients, bucketWriter);
   // A stream belongs to one graph table: silo tenants have both their own stream and their own table.
   const engine = {
     processBatch: (records: Parameters<AttributionEngine['processBatch']>[0]) => {
@@ -55,7 +84,7 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const consume = createAttributionConsumer({
     engine,
     lake,
-    quarantine: (key, body) => lake.quarantine(key, body),
+    quarantine: (key, body) => bucketWriter.quarantine(key, body),
     metrics: { count: (name, value) => o.metrics.addMetric(name, MetricUnit.Count, value) },
     ...(clients.timestream && config.timestream
       ? {

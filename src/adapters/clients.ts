@@ -1,5 +1,7 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -22,6 +24,10 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly athena: AthenaClient;
   readonly timestream?: TimestreamWriteClient;
+  /** Set when the config names an attribution delivery stream (the cloud). */
+  readonly firehose?: FirehoseClient;
+  /** Set when the config names a REST API whose usage plans meter app keys (the cloud). */
+  readonly apiGateway?: APIGatewayClient;
 }
 
 type Endpoints = RuntimeConfig['endpoints'];
@@ -58,7 +64,10 @@ export function createS3Client(region: string, endpoint?: string): S3Client {
  * const clients = createAwsClients(loadRuntimeConfig());
  */
 export function createAwsClients(
-  config: Pick<RuntimeConfig, 'region' | 'endpoints' | 'timestream'>,
+  config: Pick<
+    RuntimeConfig,
+    'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream' | 'restApiId'
+  >,
 ): AwsClients {
   const e: Endpoints = config.endpoints;
   const dynamodb = createDynamoDbClient(config.region, e.dynamodb);
@@ -71,5 +80,7 @@ export function createAwsClients(
     ...(config.timestream
       ? { timestream: new TimestreamWriteClient(common(config.region, e.timestream)) }
       : {}),
+    ...(config.attributionDeliveryStream ? { firehose: new FirehoseClient({ region: config.region }) } : {}),
+    ...(config.restApiId ? { apiGateway: new APIGatewayClient({ region: config.region }) } : {}),
   };
 }

@@ -13,6 +13,19 @@ export interface RuntimeConfig {
   readonly lakeBucket: string;
   readonly athenaWorkgroup: string;
   readonly glueDatabase: string;
+  /**
+   * Firehose delivery stream of the lake's `attributions` table. Set (in the cloud), the consumer puts
+   * only attribution rows there and raw records reach the lake through the stream's own Firehose; unset
+   * (local mode, tests), the consumer writes raw and attribution rows to the lake bucket as NDJSON.
+   */
+  readonly attributionDeliveryStream?: string;
+  /**
+   * API Gateway REST API whose usage plans meter app API keys. Set (in the cloud), onboarding imports each
+   * new app key into API Gateway; unset (local mode), keys live only in the tenant registry.
+   */
+  readonly restApiId?: string;
+  /** Usage plan name by tenant id; `*` names the plan of tenants onboarded live. */
+  readonly usagePlans: Readonly<Record<string, string>>;
   /** Timestream database and table; both set means the consumer writes real-time counters there. */
   readonly timestream?: { readonly database: string; readonly table: string };
   /** Silo tenants' own ingest streams, by tenant id. */
@@ -113,6 +126,8 @@ const optional = (value: string | undefined) => (value ? value : undefined);
 export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   const timestreamDatabase = optional(env[ENV.timestreamDatabase]);
   const timestreamTable = optional(env[ENV.timestreamTable]);
+  const attributionDeliveryStream = optional(env[ENV.attributionDeliveryStream]);
+  const restApiId = optional(env[ENV.restApiId]);
   const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
   const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
   const issuer = optional(env[RUNTIME_ENV.jwtIssuer]);
@@ -126,6 +141,9 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     lakeBucket: env[ENV.lakeBucket] ?? 'unmogrowp-lake',
     athenaWorkgroup: env[ENV.athenaWorkgroup] ?? 'primary',
     glueDatabase: env[ENV.glueDatabase] ?? 'unmogrowp',
+    ...(attributionDeliveryStream ? { attributionDeliveryStream } : {}),
+    ...(restApiId ? { restApiId } : {}),
+    usagePlans: stringMap(env, ENV.usagePlans),
     ...(timestreamDatabase && timestreamTable
       ? { timestream: { database: timestreamDatabase, table: timestreamTable } }
       : {}),

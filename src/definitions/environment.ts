@@ -22,7 +22,7 @@ export const ENV = {
   tenantTables: 'UNMOGROWP_TENANT_TABLES',
   /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
-  /** JSON object: tenant id → API Gateway usage plan id; `*` is the plan of tenants onboarded live. */
+  /** JSON object: tenant id → API Gateway usage plan name; `*` is the plan of tenants onboarded live. */
   usagePlans: 'UNMOGROWP_USAGE_PLANS',
   /** API Gateway REST API id, for importing app API keys into usage plans. */
   restApiId: 'UNMOGROWP_REST_API_ID',

@@ -89,5 +89,11 @@ export const LAKE_TABLE_COLUMNS: Readonly<Record<keyof typeof DATA_LAKE.tables, 
   attributions: ATTRIBUTION_COLUMNS,
 };
 
+/**
+ * Lake bucket prefix where the attribution consumer keeps stream records it cannot decode (its dead
+ * letters); the consumer's role may write to this prefix and nowhere else in the bucket.
+ */
+export const LAKE_QUARANTINE_PREFIX = 'delivery-errors/consumer/';
+
 /** First day partition projection enumerates for `dt`. */
 export const LAKE_PROJECTION_START_DATE = '2024-01-01';

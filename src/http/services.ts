@@ -1,3 +1,4 @@
+import type { ApiKeyImporter } from '../adapters/apigateway/usage-plan-keys.js';
 import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
 import type {
@@ -25,7 +26,8 @@ export interface TenantDirectory {
   createTenant(tenantId: string, name: string): Promise<TenantRecord>;
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   createApp(app: Omit<AppRecord, 'createdAt' | 'updatedAt'>, apiKeyHash: string): Promise<AppRecord>;
-  getApp(appId: string): Promise<AppRecord | undefined>;
+  /** The app, wherever its tenant; `consistent` bypasses caches (checks before irreversible steps). */
+  getApp(appId: string, options?: { consistent?: boolean }): Promise<AppRecord | undefined>;
   getTenantApp(tenantId: string, appId: string): Promise<AppRecord | undefined>;
   updateApp(tenantId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined>;
   resolveApiKeyHash(apiKeyHash: string): Promise<AppPrincipal | undefined>;
@@ -49,6 +51,11 @@ export interface ApiServices {
   readonly graphFor: (tenantId: string) => IdentityGraphReader;
   readonly publisher: RecordPublisher;
   readonly verifyToken: TokenVerifier;
+  /**
+   * Imports new app API keys into API Gateway's usage plans (the cloud); without it (local mode) keys
+   * live only in the registry.
+   */
+  readonly apiKeys?: ApiKeyImporter;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /** Ranges starting within this many days read the counters; older ones go to the lake. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
@@ -31,7 +32,8 @@ export function graphResolver(
 
 /**
  * Wires the real adapters behind the routes. Athena serves old report ranges in the cloud (no endpoint
- * overrides) or when an Athena endpoint is configured.
+ * overrides) or when an Athena endpoint is configured; app keys are imported into API Gateway when the
+ * config names the REST API.
  */
 export function createApiServices(
   config: RuntimeConfig,
@@ -54,8 +56,18 @@ export function createApiServices(
           database: config.glueDatabase,
         })
       : undefined;
+  // In the cloud the REST API requires API keys: new app keys must be imported into its usage plans.
+  const apiKeys =
+    config.restApiId && clients.apiGateway
+      ? new UsagePlanKeys({
+          client: clients.apiGateway,
+          restApiId: config.restApiId,
+          usagePlans: config.usagePlans,
+        })
+      : undefined;
   return {
     registry,
+    ...(apiKeys ? { apiKeys } : {}),
     graphFor: graphResolver(config, clients),
     publisher: new KinesisPublisher({
       client: clients.kinesis,

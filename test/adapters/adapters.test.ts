@@ -120,7 +120,7 @@ describe('adapters against local services', () => {
     it('writes one JSON-lines object per partition at the lake layout', async () => {
       const lake = new S3LakeWriter({ client: clients.s3, bucket: resources.bucket });
       const rows = [rawRow(eventRecord()), rawRow(eventRecord()), rawRow(clickRecord())];
-      expect(await lake.write('shard-1', rows)).toEqual({ objects: 2 });
+      expect(await lake.write('shard-1', rows)).toEqual({ objects: 2, records: 3 });
       const object = await clients.s3.send(
         new GetObjectCommand({
           Bucket: resources.bucket,

@@ -7,8 +7,10 @@ import {
   type PutRecordsRequestEntry,
   ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
+import { LAKE_RECORD_FIELDS } from '../../definitions/lake.js';
 import type { PipelineRecord } from '../../domain/model.js';
 import { StreamPublishError } from '../errors.js';
+import { rawRow } from '../s3/lake-rows.js';
 
 /**
  * Puts pipeline records on the ingest stream with PutRecords: at most 500 records or 5 MiB a call,
@@ -49,17 +51,18 @@ export function partitionKeyOf(record: PipelineRecord): string {
 }
 
 /**
- * The JSON put on the stream: the pipeline record itself, plus the lake routing fields
- * (`record_type`, `tenant_id`, `app_id`, `timestamp`) a delivery stream may partition by.
+ * The JSON put on the stream, read by two consumers: the attribution consumer decodes the pipeline
+ * record itself (`kind`, `receivedAtMs`, `event` | `touchpoint`), and the stream's Firehose partitions by
+ * the lake routing fields (`record_type`, `tenant_id`, `app_id`, `timestamp`) and converts the columns of
+ * `RAW_RECORD_COLUMNS` to Parquet (its JSON SerDe ignores the other keys). Hence both shapes, side by side.
  */
 export function encodeRecord(record: PipelineRecord): string {
-  const r = record.kind === 'event' ? record.event : record.touchpoint;
+  const raw = rawRow(record);
   return JSON.stringify({
     ...record,
-    record_type: record.kind,
-    tenant_id: r.tenantId,
-    app_id: r.appId,
-    timestamp: new Date(r.timestampMs).toISOString(),
+    ...raw.row,
+    [LAKE_RECORD_FIELDS.tenantId]: raw.tenantId,
+    [LAKE_RECORD_FIELDS.appId]: raw.appId,
   });
 }
 

@@ -1,12 +1,13 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
+import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
 import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';
 import { decodeKinesisRecord } from '../kinesis/decode.js';
 import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
-import type { LakeSink } from '../s3/lake-writer.js';
 import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
+import { type LakeSink, sinkCarries } from './lake-sink.js';
 
 /**
  * The attribution consumer: decode a Kinesis batch, drop in-batch duplicates, run the engine over the
@@ -31,6 +32,7 @@ export interface MetricsSink {
 
 export interface ConsumerDependencies {
   readonly engine: { processBatch(records: readonly PipelineRecord[]): Promise<BatchResult> };
+  /** Lake rows of the batch: the sink says which tables it carries (raw, attributions or both). */
   readonly lake: LakeSink;
   /** Keeps an undecodable record. @default records are only logged */
   readonly quarantine?: (key: string, body: string) => Promise<void>;
@@ -47,10 +49,11 @@ export const CONSUMER_METRICS = {
   poisoned: 'PoisonedRecords',
   failed: 'FailedRecords',
   lakeObjects: 'LakeObjectsWritten',
+  lakeRecords: 'LakeRecordsWritten',
 } as const;
 
-/** Lake bucket prefix of undecodable stream records. */
-export const QUARANTINE_PREFIX = 'delivery-errors/consumer/';
+/** Lake bucket prefix of undecodable stream records (the consumer's role may write only there). */
+export const QUARANTINE_PREFIX = LAKE_QUARANTINE_PREFIX;
 
 const LIFECYCLE = new Set<string>(LIFECYCLE_EVENT_TYPES);
 
@@ -65,6 +68,10 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
   const count = (name: string, value = 1) => {
     if (value > 0) deps.metrics?.count(name, value);
   };
+
+  const lakeTakesEvents = sinkCarries(deps.lake, 'events');
+  const lakeTakesTouchpoints = sinkCarries(deps.lake, 'touchpoints');
+  const lakeTakesAttributions = sinkCarries(deps.lake, 'attributions');
 
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const failures = new Set<string>();
@@ -112,9 +119,12 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
         duplicates++;
         continue;
       }
-      rows.push(rawRow(entry.record));
-      if (outcome.attribution) rows.push(installAttributionRow(outcome.attribution, decidedAtMs));
-      if (outcome.eventAttribution) rows.push(eventAttributionRow(outcome.eventAttribution, decidedAtMs));
+      if (entry.record.kind === 'event' ? lakeTakesEvents : lakeTakesTouchpoints)
+        rows.push(rawRow(entry.record));
+      if (lakeTakesAttributions) {
+        if (outcome.attribution) rows.push(installAttributionRow(outcome.attribution, decidedAtMs));
+        if (outcome.eventAttribution) rows.push(eventAttributionRow(outcome.eventAttribution, decidedAtMs));
+      }
       countOutcome(outcome, count, realtime, decidedAtMs);
     }
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
@@ -124,8 +134,9 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       const first = kept[0]?.source;
       const batchId = `${(first?.eventID ?? 'batch').split(':')[0]}-${first?.kinesis.sequenceNumber ?? now()}`;
       try {
-        const { objects } = await deps.lake.write(batchId, rows);
+        const { objects, records } = await deps.lake.write(batchId, rows);
         count(CONSUMER_METRICS.lakeObjects, objects);
+        count(CONSUMER_METRICS.lakeRecords, records);
       } catch (error) {
         // The graph is committed; a retry would see duplicates and skip these rows, so log loudly.
         deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });

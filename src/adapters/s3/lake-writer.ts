@@ -1,17 +1,17 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATA_LAKE } from '../../definitions/tables.js';
 import { mapLimit } from '../concurrency.js';
+import type { LakeSink, LakeWriteResult } from '../pipeline/lake-sink.js';
 import type { LakeRow } from './lake-rows.js';
 
 /**
  * Writes lake rows to S3 as JSON lines, one object per batch per partition, at the Hive layout of
  * `DATA_LAKE`: `<table>/tenant_id=<t>/app_id=<a>/dt=<YYYY-MM-DD>/<batchId>.json`. The batch id is
  * deterministic (shard and first sequence number), so a retried batch overwrites rather than duplicates.
+ * Local mode and tests use it for every lake table; in the cloud only Firehose writes lake tables.
  */
 
-export interface LakeSink {
-  write(batchId: string, rows: readonly LakeRow[]): Promise<{ objects: number }>;
-}
+export type { LakeSink } from '../pipeline/lake-sink.js';
 
 export interface S3LakeWriterOptions {
   readonly client: S3Client;
@@ -36,7 +36,7 @@ export function lakeObjectKey(
 export class S3LakeWriter implements LakeSink {
   constructor(private readonly options: S3LakeWriterOptions) {}
 
-  async write(batchId: string, rows: readonly LakeRow[]): Promise<{ objects: number }> {
+  async write(batchId: string, rows: readonly LakeRow[]): Promise<LakeWriteResult> {
     const objects = new Map<string, string[]>();
     for (const row of rows) {
       const key = lakeObjectKey(row, batchId, this.options.prefix);
@@ -54,7 +54,7 @@ export class S3LakeWriter implements LakeSink {
         }),
       );
     });
-    return { objects: objects.size };
+    return { objects: objects.size, records: rows.length };
   }
 
   /** Keeps a record the consumer could not decode, for inspection (the consumer's dead letters). */
