@@ -37,6 +37,17 @@ export interface IngestStackProps extends StackProps {
   readonly environment: Readonly<Record<string, string>>;
 }
 
+/** API Gateway actions the admin function needs to import app API keys into usage plans. */
+export const API_KEY_IMPORT_ACTIONS = {
+  /** `POST /apikeys` (CreateApiKey) and `POST /usageplans/{id}/keys` (CreateUsagePlanKey). */
+  create: ['apigateway:POST'],
+  /** `GET /usageplans` (GetUsagePlans, to resolve a plan id by name). */
+  resolvePlans: ['apigateway:GET'],
+} as const;
+
+/** API Gateway resource path of a usage plan's keys, for any plan. */
+const USAGE_PLAN_KEYS_PATH = '/usageplans/*/keys';
+
 /** Handlers with a latency-sensitive route get provisioned concurrency in prod. */
 export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<HandlerName> = new Set(
   ROUTES.filter((route) => route.latencySensitive).map((route) => route.handler),
@@ -126,26 +137,34 @@ export class IngestStack extends Stack {
     admin.addEnvironment(ENV.usagePlans, JSON.stringify(this.api.usagePlanNames));
     admin.addEnvironment(ENV.restApiId, this.api.api.restApiId);
     // App API keys are created at onboarding time and imported into their tenant's usage plan.
+    this.grantApiKeyImport(admin.role);
+  }
+
+  /**
+   * Lets the admin function import app API keys: create the key (`POST /apikeys`), link it to a usage
+   * plan (`POST /usageplans/{id}/keys`) and resolve plan ids by name (`GET /usageplans`). Nothing else:
+   * no reading or deleting keys.
+   */
+  private grantApiKeyImport(role: iam.Role): void {
     const apiGatewayArn = (path: string) => `arn:${this.partition}:apigateway:${this.region}::${path}`;
-    admin.role.addToPolicy(
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE'],
-        resources: [
-          '/apikeys',
-          '/apikeys/*',
-          '/usageplans',
-          '/usageplans/*/keys',
-          '/usageplans/*/keys/*',
-        ].map(apiGatewayArn),
+        actions: [...API_KEY_IMPORT_ACTIONS.create],
+        resources: [apiGatewayArn('/apikeys'), apiGatewayArn(USAGE_PLAN_KEYS_PATH)],
       }),
     );
-    for (const path of ['/apikeys/*', '/usageplans/*/keys', '/usageplans/*/keys/*']) {
-      acknowledgeWildcardResource(
-        admin.role,
-        apiGatewayArn(path),
-        'App API keys and their usage plan links are created at onboarding time; their ids are not known at deploy.',
-      );
-    }
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...API_KEY_IMPORT_ACTIONS.resolvePlans],
+        resources: [apiGatewayArn('/usageplans')],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      apiGatewayArn(USAGE_PLAN_KEYS_PATH),
+      "Onboarding links each new app key to its tenant's usage plan, whose id CloudFormation assigns; the " +
+        'action is POST only (create the link).',
+    );
   }
 
   /**

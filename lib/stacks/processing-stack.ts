@@ -2,14 +2,21 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { ENV, IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE } from '../../src/definitions/index.js';
+import {
+  ENV,
+  IDENTITY_GRAPH_TABLE,
+  LAKE_QUARANTINE_PREFIX,
+  TENANT_REGISTRY_TABLE,
+} from '../../src/definitions/index.js';
 import { HouseFunction } from '../compute/house-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
+import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { LakeStorage } from '../storage/lake-storage.js';
 
 export interface ProcessingStackProps extends StackProps {
   readonly plan: PlatformPlan;
@@ -34,6 +41,10 @@ export class ProcessingStack extends Stack {
     const registry = GlobalTable.fromName(this, 'TenantRegistry', {
       definition: TENANT_REGISTRY_TABLE,
       tableName: plan.tenantRegistryTableName,
+      encryptionKey: props.encryptionKey,
+    });
+    const lakeBucket = LakeStorage.importBucket(this, 'LakeBucket', {
+      bucketName: plan.lakeBucketName(this.region),
       encryptionKey: props.encryptionKey,
     });
 
@@ -63,7 +74,15 @@ export class ProcessingStack extends Stack {
       });
       identityGraph.grantReadWriteData(fn.function);
       registry.grantReadData(fn.function);
+      // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
       props.attributionDelivery.grantPutRecords(fn.function);
+      LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);
+      acknowledgeWildcardResource(
+        fn.role,
+        lakeBucket.arnForObjects(`${LAKE_QUARANTINE_PREFIX}*`),
+        'The consumer keeps each undecodable record as a new object named by date and sequence number, ' +
+          'only under its quarantine prefix.',
+      );
       props.realtime?.grantWrite(fn.function);
 
       return new AttributionConsumer(this, `Attribution${suffix}`, {

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -7,6 +8,9 @@ import { Construct } from 'constructs';
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Prefix of records Firehose could not deliver or convert. */
 export const DELIVERY_ERRORS_PREFIX = 'delivery-errors/';
+
+/** Actions a writer of new objects under one prefix needs: the put, and a data key of the lake's KMS key. */
+export const PREFIX_PUT_ACTIONS = { s3: ['s3:PutObject'], kms: ['kms:GenerateDataKey'] } as const;
 
 export interface LakeStorageProps {
   /** Physical name of the lake bucket (deterministic, so stacks of the region import it by name). */
@@ -42,6 +46,34 @@ export class LakeStorage extends Construct {
     props: { bucketName: string; encryptionKey: kms.IKey },
   ): s3.IBucket {
     return s3.Bucket.fromBucketAttributes(scope, id, props);
+  }
+
+  /**
+   * Lets a principal put new objects under one prefix of the lake bucket, and nothing else: no reads, no
+   * deletes, no other prefix (the consumer's quarantine of undecodable records).
+   */
+  static grantPutUnder(
+    bucket: s3.IBucket,
+    encryptionKey: kms.IKey,
+    grantee: iam.IGrantable,
+    prefix: string,
+  ): iam.Grant {
+    if (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.includes('*')) {
+      throw new Error(`prefix must be a folder such as "delivery-errors/consumer/". Received ${prefix}`);
+    }
+    const put = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...PREFIX_PUT_ACTIONS.s3],
+      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+    });
+    // SSE-KMS with a bucket key: the put asks KMS for a data key on the caller's behalf.
+    return put.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: [...PREFIX_PUT_ACTIONS.kms],
+        resourceArns: [encryptionKey.keyArn],
+      }),
+    );
   }
 
   readonly bucket: s3.Bucket;

@@ -1,5 +1,6 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { partitionQuery } from '../../lib/lake/lake-delivery.js';
 import type { Platform } from '../../lib/platform.js';
 import { allStacks, buildTestPlatform, nagErrors, regionOf, templateOf } from './support/platform.js';
 
@@ -218,6 +219,34 @@ describe('the default app (every configured region)', () => {
       });
     });
 
+    it("partitions attributions with the jq the consumer's records satisfy and converts them with their Glue schema", () => {
+      const lake = templateOf(regionOf(platform, 'us-east-1').lake);
+
+      lake.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamName: 'unmogrowp-dev-attributions-lake',
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [
+              {
+                Type: 'MetadataExtraction',
+                Parameters: Match.arrayWith([
+                  {
+                    ParameterName: 'MetadataExtractionQuery',
+                    ParameterValue: partitionQuery({ table: 'attributions' }),
+                  },
+                ]),
+              },
+            ],
+          },
+          DataFormatConversionConfiguration: Match.objectLike({
+            Enabled: true,
+            SchemaConfiguration: Match.objectLike({ TableName: 'attributions' }),
+          }),
+        }),
+      });
+    });
+
     it('catalogs events, touchpoints and attributions with partition projection instead of crawlers', () => {
       const lake = templateOf(regionOf(platform, 'us-east-1').lake);
 
@@ -327,6 +356,30 @@ describe('the default app (every configured region)', () => {
         },
       });
     });
+    it('lets the consumer put only quarantined records in the lake bucket, and attributions on Firehose', () => {
+      const processing = templateOf(regionOf(platform, 'us-east-1').processing);
+      const statements = policyStatements(processing, 'ConsumerRole');
+
+      const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+      expect(s3).toHaveLength(1);
+      expect(actionsOf(s3[0])).toEqual(['s3:PutObject']);
+      expect(s3[0]?.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':s3:::unmogrowp-dev-lake-',
+            { Ref: 'AWS::AccountId' },
+            '-us-east-1/delivery-errors/consumer/*',
+          ],
+        ],
+      });
+      const kms = statements.filter((st) => actionsOf(st).includes('kms:GenerateDataKey'));
+      expect(kms.length).toBeGreaterThan(0);
+      const firehose = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('firehose:')));
+      expect(firehose.map(actionsOf)).toEqual([['firehose:PutRecord', 'firehose:PutRecordBatch']]);
+    });
   });
 
   describe('ingest stack', () => {
@@ -386,6 +439,32 @@ describe('the default app (every configured region)', () => {
         ]),
       });
       ingest.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    });
+
+    it('lets the admin function import app keys into usage plans, and nothing more', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const apigateway = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
+        actionsOf(st).some((a) => a.startsWith('apigateway:')),
+      );
+
+      expect(
+        apigateway.map((st) => ({ actions: actionsOf(st), paths: resourcesOf(st).map(apiGatewayPath) })),
+      ).toEqual([
+        { actions: ['apigateway:POST'], paths: ['/apikeys', '/usageplans/*/keys'] },
+        { actions: ['apigateway:GET'], paths: ['/usageplans'] },
+      ]);
+      ingest.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'unmogrowp-dev-admin',
+        Environment: {
+          Variables: Match.objectLike({
+            UNMOGROWP_REST_API_ID: { Ref: Match.stringLikeRegexp('^Api') },
+            UNMOGROWP_USAGE_PLANS: JSON.stringify({
+              demo: 'unmogrowp-dev-api-demo',
+              '*': 'unmogrowp-dev-api-default',
+            }),
+          }),
+        },
+      });
     });
 
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
@@ -653,3 +732,25 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
     });
   });
 });
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Statements of the IAM policies attached to roles whose logical id starts with `rolePrefix`. */
+function policyStatements(template: Template, rolePrefix: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) =>
+      (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statement: Statement | undefined): string[] =>
+  statement === undefined ? [] : [statement.Action].flat();
+const resourcesOf = (statement: Statement): unknown[] => [statement.Resource].flat();
+
+/** The path part of an API Gateway ARN built with Fn::Join (`arn:…:apigateway:region::/path`). */
+function apiGatewayPath(arn: unknown): string {
+  const parts = (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const last = parts[parts.length - 1];
+  return typeof last === 'string' ? last.slice(last.indexOf('::') + 2) : JSON.stringify(last);
+}

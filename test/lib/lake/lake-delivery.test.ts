@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { partitionQuery } from '../../../lib/lake/lake-delivery.js';
-import { RECORD_TYPE_TABLES, REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
+import { attributionDeliveryRecord } from '../../../src/adapters/firehose/attribution-delivery.js';
+import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
+import { eventAttributionRow, installAttributionRow } from '../../../src/adapters/s3/lake-rows.js';
+import {
+  ATTRIBUTION_COLUMNS,
+  RAW_RECORD_COLUMNS,
+  RECORD_TYPE_TABLES,
+  REPORT_QUERY_LIST,
+} from '../../../src/definitions/index.js';
+import type { Attribution, EventAttribution } from '../../../src/domain/attribution.js';
+import { clickRecord, eventRecord, HOUR, T0 } from '../../support/factories.js';
+
+/** Top-level fields a jq filter reads (`.field`). */
+const fieldsRead = (jq: string) => [...new Set([...jq.matchAll(/\.([a-z_]+)/g)].map((m) => m[1]))];
 
 describe('lake partitioning', () => {
   it('routes records by record_type and partitions by tenant, app and event date', () => {
@@ -14,6 +27,58 @@ describe('lake partitioning', () => {
     expect(partitionQuery({ table: 'attributions' })).toBe(
       '{tenant_id: .tenant_id, app_id: .app_id, dt: .timestamp[0:10]}',
     );
+  });
+});
+
+describe('what the delivery streams read is what the producers send', () => {
+  const install = installAttributionRow(
+    {
+      tenantId: 'acme',
+      appId: 'com.acme.game',
+      deviceId: 'd',
+      eventId: 'e',
+      status: 'organic',
+      kind: 'install',
+      match: 'none',
+      installTimeMs: T0,
+      fraud: [],
+      credits: {} as Attribution['credits'],
+      explanation: [],
+    },
+    T0 + HOUR,
+  );
+  const credit = eventAttributionRow(
+    {
+      tenantId: 'acme',
+      appId: 'com.acme.game',
+      deviceId: 'd',
+      eventId: 'p',
+      type: 'purchase',
+      timestampMs: T0,
+      creditedAs: 'organic',
+    } satisfies EventAttribution,
+    T0 + HOUR,
+  );
+
+  it("gives the attribution delivery every field its jq reads and every column of the table's Glue schema", () => {
+    const jqFields = fieldsRead(partitionQuery({ table: 'attributions' }));
+    expect(jqFields).toEqual(['tenant_id', 'app_id', 'timestamp']);
+    for (const row of [install, credit]) {
+      const record = JSON.parse(attributionDeliveryRecord(row));
+      for (const field of jqFields) expect(typeof record[field], field).toBe('string');
+      for (const column of ATTRIBUTION_COLUMNS) expect(record, column.name).toHaveProperty(column.name);
+    }
+  });
+
+  it('gives the raw delivery every field its jq reads and every raw column, for events and touchpoints', () => {
+    const jqFields = fieldsRead(partitionQuery({ recordTypeTables: RECORD_TYPE_TABLES }));
+    expect(jqFields).toEqual(['record_type', 'tenant_id', 'app_id', 'timestamp']);
+    for (const pipelineRecord of [eventRecord(), clickRecord()]) {
+      const record = JSON.parse(encodeRecord(pipelineRecord));
+      for (const field of jqFields) expect(typeof record[field], field).toBe('string');
+      expect(Object.keys(RECORD_TYPE_TABLES)).toContain(record.record_type);
+      for (const column of RAW_RECORD_COLUMNS) expect(record, column.name).toHaveProperty(column.name);
+    }
   });
 });
 
