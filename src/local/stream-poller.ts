@@ -122,10 +122,11 @@ export class StreamPoller {
       let busy = false;
       try {
         await this.refreshShards();
-        for (const [shardId, state] of this.shards) {
-          if (!this.running) break;
-          busy = (await this.pollShard(shardId, state)) || busy;
-        }
+        // Shards are consumed concurrently, one batch in flight per shard, as the event source mapping does.
+        const results = await Promise.all(
+          [...this.shards].map(([shardId, state]) => this.pollShard(shardId, state)),
+        );
+        busy = results.some(Boolean);
         if (!busy) this.caughtUp = cycleStartedAt;
       } catch (error) {
         process.stderr.write(`stream poller: ${(error as Error).message}\n`);
