@@ -13,7 +13,9 @@ import type { Attribution, EventAttribution } from '../../../src/domain/attribut
 import { clickRecord, eventRecord, HOUR, T0 } from '../../support/factories.js';
 
 /** Top-level fields a jq filter reads (`.field`). */
-const fieldsRead = (jq: string) => [...new Set([...jq.matchAll(/\.([a-z_]+)/g)].map((m) => m[1]))];
+const fieldsRead = (jq: string): string[] => [
+  ...new Set([...jq.matchAll(/\.([a-z_]+)/g)].map((m) => m[1] ?? '')),
+];
 
 describe('lake partitioning', () => {
   it('routes records by record_type and partitions by tenant, app and event date', () => {
