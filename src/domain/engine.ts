@@ -355,6 +355,7 @@ function decideAttribution(
   }
   const source = winner ? sourceOf(winner.touchpoint) : undefined;
   lines.push(explainVerdict(status, source, fraud));
+  flattenLines(lines);
   const credits = status === 'rejected' ? EMPTY_CREDITS : computeCredits(match.qualifying, winner, settings);
   const attribution: Attribution =
     winner && source
@@ -537,6 +538,16 @@ function creditEvent(
   return { ea, device, counters };
 }
 
+/**
+ * Makes each line one flat string. Template literals build a tree of string pieces (V8 cons strings),
+ * several objects per line; an attribution keeps its explanation as long as the device lives, so the
+ * lines are flattened (reading a character flattens a cons string in place) while they are still young:
+ * far less memory is then retained and copied by the garbage collector.
+ */
+function flattenLines(lines: string[]): void {
+  for (let i = 0; i < lines.length; i++) (lines[i] as string).charCodeAt(0);
+}
+
 /** A reinstall credited to the device's first source (or organic); absent values are left out. */
 function reinstallOf(
   e: AppEvent,
@@ -680,6 +691,7 @@ function decideEvent(
           ? `Result: reinstall credited to the first source, ${describeSource(first.source)} (${first.status}).`
           : 'Result: reinstall credited to the first source: organic.',
       );
+      flattenLines(head);
       attribution = reinstallOf(e, device.deviceId, first, head);
       const network = first?.source?.network ?? 'organic';
       counters = [counter(e, network, first?.source?.campaign, 'reinstalls')];

@@ -31,9 +31,15 @@ export interface InMemoryStoreOptions {
  * DynamoDB adapter does: a unit whose event key was already processed, or whose device versions are not
  * the stored version + 1, is not applied and its record index is reported failed.
  */
+/** One device's current version; every identifier key linked to the device shares its slot. */
+interface DeviceSlot {
+  device: Device | undefined;
+}
+
 export class InMemoryAttributionStore implements AttributionStore {
-  private readonly links = new Map<string, string>();
-  private readonly devicesById = new Map<string, Device>();
+  /** Identifier key → the slot of the device it links to: one look-up from identifier to device. */
+  private readonly links = new Map<string, DeviceSlot>();
+  private readonly devicesById = new Map<string, DeviceSlot>();
   private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
   private readonly processed = new Set<string>();
   private readonly ipCounts = new Map<string, number>();
@@ -60,7 +66,7 @@ export class InMemoryAttributionStore implements AttributionStore {
     this.loadCalls++;
     const devices = new Map<string, Device>();
     for (const key of request.deviceKeys) {
-      const device = this.deviceByIdentifier(key);
+      const device = this.links.get(key)?.device;
       if (device) devices.set(key, device);
     }
     const touchpoints = new Map<string, readonly Touchpoint[]>();
@@ -97,7 +103,7 @@ export class InMemoryAttributionStore implements AttributionStore {
     if (this.options.failUnit?.(unit)) return false;
     if (unit.eventKey !== undefined && this.processed.has(unit.eventKey)) return false;
     for (const d of unit.devices) {
-      const stored = this.devicesById.get(d.deviceId)?.version ?? -1;
+      const stored = this.devicesById.get(d.deviceId)?.device?.version ?? -1;
       if (stored !== d.version - 1) return false;
     }
     return true;
@@ -105,8 +111,8 @@ export class InMemoryAttributionStore implements AttributionStore {
 
   private apply(unit: UnitOfWork): void {
     if (unit.eventKey !== undefined) this.processed.add(unit.eventKey);
-    for (const d of unit.devices) this.devicesById.set(d.deviceId, d);
-    for (const l of unit.identifierLinks) this.links.set(l.key, l.deviceId);
+    for (const d of unit.devices) this.slot(d.deviceId).device = d;
+    for (const l of unit.identifierLinks) this.links.set(l.key, this.slot(l.deviceId));
     for (const { touchpoint, keys } of unit.touchpoints) {
       for (const key of keys) {
         const list = this.touchpointsByKey.get(key);
@@ -133,18 +139,28 @@ export class InMemoryAttributionStore implements AttributionStore {
       this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
   }
 
+  private slot(deviceId: string): DeviceSlot {
+    let slot = this.devicesById.get(deviceId);
+    if (!slot) {
+      slot = { device: undefined };
+      this.devicesById.set(deviceId, slot);
+    }
+    return slot;
+  }
+
   /** The device an identifier key (`identifierKey`) links to. */
   deviceByIdentifier(key: string): Device | undefined {
-    const id = this.links.get(key);
-    return id === undefined ? undefined : this.devicesById.get(id);
+    return this.links.get(key)?.device;
   }
 
   deviceById(deviceId: string): Device | undefined {
-    return this.devicesById.get(deviceId);
+    return this.devicesById.get(deviceId)?.device;
   }
 
   get deviceCount(): number {
-    return this.devicesById.size;
+    let n = 0;
+    for (const slot of this.devicesById.values()) if (slot.device) n++;
+    return n;
   }
 
   /** Counter totals, optionally filtered; one entry per tenant, app, day, network, campaign, metric, currency. */
