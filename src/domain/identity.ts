@@ -118,6 +118,8 @@ export interface IdentityResolution {
   readonly customerUserIdElsewhere?: string;
 }
 
+const NO_DEVICES: readonly Device[] = Object.freeze([]);
+
 const installTimeOf = (d: Device) => d.firstAttribution?.installTimeMs ?? Number.POSITIVE_INFINITY;
 
 /** The device kept when identifiers point at different devices: earliest install, then earliest seen, then id. */
@@ -164,7 +166,7 @@ export function resolveIdentity(
 
   let stored: Device | undefined;
   let foundBy: IdentityResolution['foundBy'];
-  let merged: Device[] = [];
+  let merged: readonly Device[] = NO_DEVICES;
   if (byAdid && byIdfv && byAdid.deviceId !== byIdfv.deviceId) {
     const [primary, secondary] = comparePrimary(byAdid, byIdfv) <= 0 ? [byAdid, byIdfv] : [byIdfv, byAdid];
     stored = primary;
@@ -194,10 +196,10 @@ export function resolveIdentity(
     else newLinks.push(keys.cuid);
   }
 
-  const adids = ids.advertisingId === undefined ? [] : [ids.advertisingId];
-  const idfvs = ids.vendorId === undefined ? [] : [ids.vendorId];
-  const cuids =
-    ids.customerUserId === undefined || customerUserIdElsewhere !== undefined ? [] : [ids.customerUserId];
+  const cuid =
+    ids.customerUserId === undefined || customerUserIdElsewhere !== undefined
+      ? undefined
+      : ids.customerUserId;
 
   if (!stored) {
     const firstKey = keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey;
@@ -205,9 +207,9 @@ export function resolveIdentity(
       deviceId: deviceIdFor(firstKey),
       tenantId,
       appId,
-      advertisingIds: adids,
-      vendorIds: idfvs,
-      customerUserIds: cuids,
+      advertisingIds: ids.advertisingId === undefined ? [] : [ids.advertisingId],
+      vendorIds: ids.vendorId === undefined ? [] : [ids.vendorId],
+      customerUserIds: cuid === undefined ? [] : [cuid],
       firstSeenMs: eventTimeMs,
       lastEventMs: eventTimeMs,
       installCount: 0,
@@ -218,46 +220,60 @@ export function resolveIdentity(
       : { device, newLinks, merged, customerUserIdElsewhere };
   }
 
-  let advertisingIds = union(stored.advertisingIds, adids);
-  let vendorIds = union(stored.vendorIds, idfvs);
-  let customerUserIds = union(stored.customerUserIds, cuids);
-  let firstSeenMs = stored.firstSeenMs;
-  let lastEventMs = stored.lastEventMs;
-  let installCount = stored.installCount;
-  let reengagement = stored.reengagement;
-  for (const other of merged) {
-    advertisingIds = union(advertisingIds, other.advertisingIds);
-    vendorIds = union(vendorIds, other.vendorIds);
-    customerUserIds = union(customerUserIds, other.customerUserIds);
-    firstSeenMs = Math.min(firstSeenMs, other.firstSeenMs);
-    lastEventMs = Math.max(lastEventMs, other.lastEventMs);
-    installCount += other.installCount;
-    if (other.reengagement && (!reengagement || other.reengagement.touchTimeMs > reengagement.touchTimeMs)) {
-      reengagement = other.reengagement;
+  let advertisingIds = withValue(stored.advertisingIds, ids.advertisingId);
+  let vendorIds = withValue(stored.vendorIds, ids.vendorId);
+  let customerUserIds = withValue(stored.customerUserIds, cuid);
+  let device: Device;
+  if (merged.length === 0) {
+    // The common case: a known device, nothing merged; only new identifiers change.
+    device = { ...stored, advertisingIds, vendorIds, customerUserIds };
+  } else {
+    let firstSeenMs = stored.firstSeenMs;
+    let lastEventMs = stored.lastEventMs;
+    let installCount = stored.installCount;
+    let reengagement = stored.reengagement;
+    for (const other of merged) {
+      advertisingIds = union(advertisingIds, other.advertisingIds);
+      vendorIds = union(vendorIds, other.vendorIds);
+      customerUserIds = union(customerUserIds, other.customerUserIds);
+      firstSeenMs = Math.min(firstSeenMs, other.firstSeenMs);
+      lastEventMs = Math.max(lastEventMs, other.lastEventMs);
+      installCount += other.installCount;
+      if (
+        other.reengagement &&
+        (!reengagement || other.reengagement.touchTimeMs > reengagement.touchTimeMs)
+      ) {
+        reengagement = other.reengagement;
+      }
+      // Every identifier of the merged device now points at the primary.
+      for (const v of other.advertisingIds) newLinks.push(identifierKey(tenantId, appId, 'adid', v));
+      for (const v of other.vendorIds) newLinks.push(identifierKey(tenantId, appId, 'idfv', v));
+      for (const v of other.customerUserIds) newLinks.push(identifierKey(tenantId, appId, 'cuid', v));
     }
-    // Every identifier of the merged device now points at the primary.
-    for (const v of other.advertisingIds) newLinks.push(identifierKey(tenantId, appId, 'adid', v));
-    for (const v of other.vendorIds) newLinks.push(identifierKey(tenantId, appId, 'idfv', v));
-    for (const v of other.customerUserIds) newLinks.push(identifierKey(tenantId, appId, 'cuid', v));
+    device = {
+      ...stored,
+      advertisingIds,
+      vendorIds,
+      customerUserIds,
+      firstSeenMs,
+      lastEventMs,
+      installCount,
+      ...(reengagement ? { reengagement } : {}),
+    };
   }
-  const device: Device = {
-    ...stored,
-    advertisingIds,
-    vendorIds,
-    customerUserIds,
-    firstSeenMs,
-    lastEventMs,
-    installCount,
-    ...(reengagement ? { reengagement } : {}),
-  };
-  return {
-    device,
-    stored,
-    newLinks: dedupe(newLinks),
-    merged,
-    ...(foundBy ? { foundBy } : {}),
-    ...(customerUserIdElsewhere !== undefined ? { customerUserIdElsewhere } : {}),
-  };
+  const links = dedupe(newLinks);
+  // `foundBy` is always set when a stored device was found.
+  return customerUserIdElsewhere === undefined
+    ? { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}) }
+    : { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}), customerUserIdElsewhere };
+}
+
+/** `values` with `value` added at the end when it is not already there (the same array otherwise). */
+function withValue(values: readonly string[], value: string | undefined): readonly string[] {
+  if (value === undefined || values.includes(value)) return values;
+  const out = values.slice();
+  out.push(value);
+  return out;
 }
 
 function dedupe(values: string[]): string[] {
