@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '40' },
     seconds: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '4' },
+    'batch-size': { type: 'string', default: '100' },
   },
 });
 const target = Number(args.events);
@@ -30,7 +31,11 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
-const platform = await startLocalPlatform({ port: 0, log: (line) => console.log(`· ${line}`) });
+const platform = await startLocalPlatform({
+  port: 0,
+  batchSize: Number(args['batch-size']),
+  log: (line) => console.log(`· ${line}`),
+});
 try {
   const app = platform.facts.tenants[0]?.apps[0];
   if (!app) throw new Error('no demo app');
@@ -97,6 +102,7 @@ try {
   const throughput = {
     records: total,
     accepted,
+    consumer_batch_size: Number(args['batch-size']),
     ingest_records_per_sec: Math.round(total / (sentMs / 1000)),
     pipeline_records_per_sec: Math.round(total / (pipelineMs / 1000)),
     pipeline_seconds: Math.round(pipelineMs / 100) / 10,
