@@ -32,6 +32,26 @@ export interface InMemoryStoreOptions {
  * the stored version + 1, is not applied and its record index is reported failed.
  */
 /** One device's current version; every identifier key linked to the device shares its slot. */
+interface CounterEntry {
+  readonly increment: CounterIncrement;
+  value: number;
+}
+
+/**
+ * Counter index: tenant → app → day → network → campaign → metric → currency → entry. Each level
+ * looks up a string the engine already holds (no key to build and hash per increment).
+ */
+type CounterTree = Map<string | undefined, CounterTree | CounterEntry>;
+
+function child(level: CounterTree, part: string): CounterTree {
+  let next = level.get(part) as CounterTree | undefined;
+  if (next === undefined) {
+    next = new Map();
+    level.set(part, next);
+  }
+  return next;
+}
+
 interface DeviceSlot {
   device: Device | undefined;
 }
@@ -43,7 +63,9 @@ export class InMemoryAttributionStore implements AttributionStore {
   private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
   private readonly processed = new Set<string>();
   private readonly ipCounts = new Map<string, number>();
-  private readonly counterValues = new Map<string, { readonly increment: CounterIncrement; value: number }>();
+  /** Counter totals in first-increment order, indexed by a tree keyed by each field in turn. */
+  private readonly counterValues: CounterEntry[] = [];
+  private readonly counterIndex: CounterTree = new Map();
   /** Every attribution committed, in commit order. */
   readonly attributions: Attribution[] = [];
   /** Every event attribution committed, in commit order. */
@@ -130,13 +152,25 @@ export class InMemoryAttributionStore implements AttributionStore {
       for (const a of unit.eventAttributions) this.eventAttributions.push(a);
     }
     for (const c of unit.counters) {
-      const key = `${c.tenantId}|${c.appId}|${c.day}|${c.network}|${c.campaign}|${c.metric}|${c.currency}`;
-      const known = this.counterValues.get(key);
+      const known = this.counterEntry(c);
       if (known) known.value += c.value;
-      else this.counterValues.set(key, { increment: c, value: c.value });
     }
     for (const inc of unit.ipHourIncrements)
       this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
+  }
+
+  /** The increment's entry; a new one (holding the increment's own value) returns undefined. */
+  private counterEntry(c: CounterIncrement): CounterEntry | undefined {
+    const level = child(
+      child(child(child(child(child(this.counterIndex, c.tenantId), c.appId), c.day), c.network), c.campaign),
+      c.metric,
+    );
+    const known = level.get(c.currency) as CounterEntry | undefined;
+    if (known) return known;
+    const entry: CounterEntry = { increment: c, value: c.value };
+    level.set(c.currency, entry);
+    this.counterValues.push(entry);
+    return undefined;
   }
 
   private slot(deviceId: string): DeviceSlot {
@@ -167,7 +201,7 @@ export class InMemoryAttributionStore implements AttributionStore {
   counters(
     filter: Partial<Pick<CounterIncrement, 'metric' | 'network' | 'day' | 'campaign'>> = {},
   ): CounterIncrement[] {
-    return [...this.counterValues.values()]
+    return this.counterValues
       .map((c) => ({ ...c.increment, value: c.value }))
       .filter(
         (c) =>
