@@ -74,7 +74,12 @@ async function main() {
     plan.lateEvents.length;
 
   const bar = new cliProgress.SingleBar(
-    { format: 'demo traffic |{bar}| {value}/{total} {stage}', hideCursor: true },
+    {
+      format: 'demo traffic |{bar}| {value}/{total} {stage}',
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { stage: 'touchpoints' });
