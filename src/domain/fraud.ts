@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { isbot } from 'isbot';
 import type { FraudFinding } from './attribution.js';
+import { formatDuration } from './explain.js';
 import type { Candidate } from './matching.js';
 import type { AppSettings, FraudReason } from './settings.js';
 
@@ -128,8 +129,8 @@ export function runFraudChecks(input: FraudInput): FraudCheck[] {
         'click_injection',
         ctit < threshold,
         ctit < threshold
-          ? `click-to-install time ${ctit} s is under the ${threshold} s threshold`
-          : `click-to-install time ${ctit} s is at or above the ${threshold} s threshold`,
+          ? `click-to-install time ${readableSeconds(winner.ageMs)} is under the ${threshold} s threshold`
+          : `click-to-install time ${readableSeconds(winner.ageMs)} is at or above the ${threshold} s threshold`,
       ),
     );
   }
@@ -194,4 +195,9 @@ export function runFraudChecks(input: FraudInput): FraudCheck[] {
     );
   }
   return checks;
+}
+
+/** Seconds with one decimal under a minute (where the threshold bites), `3 d 4 h` beyond. */
+function readableSeconds(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 100) / 10} s` : formatDuration(ms);
 }
