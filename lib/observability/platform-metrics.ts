@@ -7,15 +7,8 @@ import { ATTRIBUTION_METRICS, METRICS_NAMESPACE } from '../../src/definitions/in
  * another region's resources without cross-region references. Every metric is per minute unless named.
  */
 export class PlatformMetrics {
-  /**
-   * @param region region of the resources, used in labels.
-   * @param crossRegion whether the metrics are charted from another region (then they name their region;
-   *   alarms must use same-region metrics).
-   */
-  constructor(
-    readonly region: string,
-    private readonly crossRegion = true,
-  ) {}
+  /** @param region region of the resources, named on every metric and used in labels. */
+  constructor(readonly region: string) {}
 
   private metric(
     namespace: string,

@@ -53,7 +53,7 @@ export class RegionMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: RegionMonitoringProps) {
     super(scope, id);
-    const m = new PlatformMetrics(props.region, false);
+    const m = new PlatformMetrics(props.region);
     const r = props.resources;
     const t = props.thresholds ?? {};
 

@@ -18,7 +18,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 
 export type KinesisBatchHandler = (
   event: KinesisStreamEvent,
-) => Promise<KinesisStreamBatchResponse | undefined | void>;
+) => Promise<KinesisStreamBatchResponse | undefined> | Promise<void>;
 
 export interface DeadLetter {
   readonly shardId: string;
