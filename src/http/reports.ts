@@ -1,5 +1,5 @@
 import type { CounterRow } from '../adapters/dynamodb/identity-graph.js';
-import type { CounterMetric } from '../domain/store.js';
+import { COUNTER_METRICS, type CounterMetric } from '../domain/store.js';
 
 /**
  * The install report: aggregates by any of day, network and campaign, built from the per-day counters
@@ -9,17 +9,9 @@ import type { CounterMetric } from '../domain/store.js';
 export const GROUP_BY_FIELDS = ['day', 'network', 'campaign'] as const;
 export type GroupByField = (typeof GROUP_BY_FIELDS)[number];
 
-const COUNT_METRICS = [
-  'installs',
-  'organic',
-  'reinstalls',
-  'reattributions',
-  'reengagements',
-  'rejected',
-  'flagged',
-  'events',
-] as const satisfies readonly CounterMetric[];
-type CountMetric = (typeof COUNT_METRICS)[number];
+type CountMetric = Exclude<CounterMetric, 'revenue'>;
+/** Every counter but revenue, which is kept per currency. */
+const COUNT_METRICS = COUNTER_METRICS.filter((m): m is CountMetric => m !== 'revenue');
 
 export interface ReportRow {
   day?: string;
