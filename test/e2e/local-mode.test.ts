@@ -272,6 +272,12 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 
+  const children: ReturnType<typeof spawn>[] = [];
+  // A failed assertion must not leave a platform running behind the test.
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
   /** Runs `scripts/start.ts` as `npm start` does, in its own working directory; resolves once it serves. */
   async function startCommand(cwd: string, dataDir: string) {
     const child = spawn(process.execPath, ['--import', tsx, join(root, 'scripts/start.ts')], {
@@ -279,6 +285,7 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
       env: { ...process.env, PORT: '0', UNMOGROWP_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
     let output = '';
     child.stdout.on('data', (c: Buffer) => {
       output += c.toString();
