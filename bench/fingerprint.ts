@@ -8,7 +8,7 @@ import {
   type Touchpoint,
   type UnitOfWork,
 } from '../src/domain/index.js';
-import { buildWorkload, chunks } from './workload.js';
+import { buildWorkload, chunks, rng } from './workload.js';
 
 /**
  * `npx tsx bench/fingerprint.ts`: a behaviour fingerprint of the engine for performance work. It runs
@@ -22,16 +22,6 @@ import { buildWorkload, chunks } from './workload.js';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const START = Date.parse('2026-06-01T00:00:00Z');
-
-function rng(seed: number) {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 const UAS = [
   'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A.230803.041) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',

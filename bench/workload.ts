@@ -20,7 +20,7 @@ const START = Date.parse('2026-11-01T00:00:00Z');
 const HOUR = 3_600_000;
 
 /** xorshift32: reproducible without Math.random. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let x = seed | 0 || 1;
   return () => {
     x ^= x << 13;

@@ -1,4 +1,4 @@
-import { type WriteRequest as RawWriteRequest, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -115,7 +115,8 @@ const metricAttribute = (metric: CounterMetric, currency: string | undefined) =>
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type WriteRequest = Omit<RawWriteRequest, 'PutRequest'> & { PutRequest?: { Item: Item } };
+// The document client's shapes: plain JavaScript items and keys, not AttributeValue maps.
+type WriteRequest = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Record<string, unknown> } };
 
 /** A unit's writes, prepared once for packing into transactions. */
 interface UnitPlan {
@@ -741,23 +742,10 @@ export class IdentityGraph implements AttributionStore {
 
   private async batchDelete(keys: readonly { pk: string; sk: string }[]): Promise<void> {
     const distinct = uniqueBy(keys, (k) => `${k.pk}|${k.sk}`);
-    for (const batch of chunk(distinct, 25)) {
-      let pending = batch.map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > this.maxAttempts) {
-          throw new StoreThrottledError('BatchWriteItem left items unprocessed', 'BatchWriteItem');
-        }
-        if (attempt > 1) await sleep(this.backoff(attempt));
-        const response = await this.withRetry('BatchWriteItem', () =>
-          this.documents.send(
-            new BatchWriteCommand({
-              RequestItems: { [this.tableName]: pending },
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          ),
-        );
-        this.meter.record('BatchWriteItem', response.ConsumedCapacity);
-        pending = (response.UnprocessedItems?.[this.tableName] as typeof pending | undefined) ?? [];
+    for (const batch of chunk(distinct, BATCH_WRITE_LIMIT)) {
+      const unprocessed = await this.batchWrite(batch.map((Key) => ({ DeleteRequest: { Key } })));
+      if (unprocessed.length > 0) {
+        throw new StoreThrottledError('BatchWriteItem left items unprocessed', 'BatchWriteItem');
       }
     }
   }
