@@ -68,7 +68,10 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const lake = selectLakeSink(config, clients, bucketWriter);
   // A stream belongs to one graph table: silo tenants have both their own stream and their own table.
   const engine = {
-    processBatch: (records: Parameters<AttributionEngine['processBatch']>[0]) => {
+    processBatch: (
+      records: Parameters<AttributionEngine['processBatch']>[0],
+      sourceIds?: Parameters<AttributionEngine['processBatch']>[1],
+    ) => {
       const first = records[0];
       const tenantId = first
         ? first.kind === 'event'
@@ -78,7 +81,7 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
       return new AttributionEngine(graphFor(tenantId), {
         settingsFor,
         dataCenterCidrs: config.dataCenterCidrs,
-      }).processBatch(records);
+      }).processBatch(records, sourceIds);
     },
   };
   const consume = createAttributionConsumer({

@@ -37,6 +37,7 @@ import type {
   CounterIncrement,
   CounterMetric,
   Device,
+  StoredEventOutcome,
   StoreLoadRequest,
   StoreSnapshot,
   UnitOfWork,
@@ -62,6 +63,11 @@ export interface RecordOutcome {
   readonly attribution?: Attribution;
   /** How an in-app event, open or session was credited. */
   readonly eventAttribution?: EventAttribution;
+  /**
+   * Of a `duplicate`: what the event's earlier commit recorded, when the store kept it. Its `sourceId`
+   * equal to this record's source means this is a redelivery of the very record that was committed.
+   */
+  readonly previous?: StoredEventOutcome;
 }
 
 export interface BatchResult {
@@ -74,6 +80,8 @@ export interface BatchResult {
 export interface DecisionContext {
   settingsFor(tenantId: string, appId: string): AppSettings;
   readonly dataCenter?: DataCenterMatcher;
+  /** Identity of each input record by batch index, kept with its event's marker (`UnitOfWork.sourceId`). */
+  readonly sourceIds?: readonly (string | undefined)[];
 }
 
 export interface BatchDecision {
@@ -609,7 +617,16 @@ function decideEvent(
   ctx: DecisionContext,
 ): { outcome: RecordOutcome; unit?: UnitOfWork } {
   const e = p.event;
-  if (ov.isDuplicate(p.eventKey)) return { outcome: { index: p.index, status: 'duplicate' } };
+  if (ov.isDuplicate(p.eventKey)) {
+    const previous = ov.seenEvents.has(p.eventKey)
+      ? undefined
+      : ov.snapshot.processedEventOutcomes?.get(p.eventKey);
+    return {
+      outcome: previous
+        ? { index: p.index, status: 'duplicate', previous }
+        : { index: p.index, status: 'duplicate' },
+    };
+  }
   ov.seenEvents.add(p.eventKey);
   const settings = ctx.settingsFor(e.tenantId, e.appId);
   const resolution: IdentityResolution = resolveIdentity(
@@ -723,9 +740,11 @@ function decideEvent(
     ov.links.set(key, device.deviceId);
     identifierLinks[i] = { key, deviceId: device.deviceId };
   }
+  const sourceId = ctx.sourceIds?.[p.index];
   const unit: UnitOfWork = {
     recordIndex: p.index,
     eventKey: p.eventKey,
+    ...(sourceId === undefined ? {} : { sourceId }),
     devices: [device],
     identifierLinks,
     touchpoints: NONE,
@@ -872,14 +891,22 @@ export class AttributionEngine {
     if (cidrs.length > 0) this.dataCenter = new DataCenterMatcher(cidrs);
   }
 
-  async processBatch(records: readonly PipelineRecord[]): Promise<BatchResult> {
+  /**
+   * @param sourceIds identity of each record's input (e.g. its stream record), by index, kept with the
+   *   event's marker so a redelivery of that same input gets the stored decision back (`previous`).
+   */
+  async processBatch(
+    records: readonly PipelineRecord[],
+    sourceIds?: readonly (string | undefined)[],
+  ): Promise<BatchResult> {
     if (records.length === 0) return { outcomes: [], failedRecordIndexes: [] };
     const settingsFor = await resolveBatchSettings(records, this.options.settingsFor);
     const prepared = prepareBatch(records);
     const snapshot = await this.store.load(collectKeys(prepared));
-    const ctx: DecisionContext = this.dataCenter
+    const base: DecisionContext = this.dataCenter
       ? { settingsFor, dataCenter: this.dataCenter }
       : { settingsFor };
+    const ctx: DecisionContext = sourceIds ? { ...base, sourceIds } : base;
     const { outcomes, units } = decideBatch(prepared, snapshot, ctx);
     const { failedRecordIndexes } = await this.store.commit(units);
     if (failedRecordIndexes.length === 0) return { outcomes, failedRecordIndexes: [] };

@@ -89,7 +89,21 @@ export interface StoreSnapshot {
   readonly touchpoints: ReadonlyMap<string, readonly Touchpoint[]>;
   /** Event keys already processed (redelivery). */
   readonly processedEvents: ReadonlySet<string>;
+  /**
+   * What an already processed event's commit recorded, by event key, when its unit carried a
+   * `sourceId`: the consumer rewrites the lake rows of a redelivered stream record from it.
+   * @default none known
+   */
+  readonly processedEventOutcomes?: ReadonlyMap<string, StoredEventOutcome>;
   readonly ipInstallCounts: ReadonlyMap<string, number>;
+}
+
+/** The decision an event's unit committed, kept with its processed-event marker. */
+export interface StoredEventOutcome {
+  /** The input record (e.g. the stream record `shardId:sequenceNumber`) whose unit was committed. */
+  readonly sourceId: string;
+  readonly attribution?: Attribution;
+  readonly eventAttribution?: EventAttribution;
 }
 
 /**
@@ -102,6 +116,12 @@ export interface UnitOfWork {
   /** Index of the record in the batch that caused it (for partial batch failure). */
   readonly recordIndex: number;
   readonly eventKey?: string;
+  /**
+   * The input record's identity (opaque), kept with the event marker with the unit's decision so a
+   * redelivery of the same record can be told from a second record of the same event.
+   * @default not kept
+   */
+  readonly sourceId?: string;
   readonly devices: readonly Device[];
   /** New identifier → device links (merges included). */
   readonly identifierLinks: readonly { readonly key: string; readonly deviceId: string }[];

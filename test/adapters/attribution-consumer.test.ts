@@ -1,8 +1,9 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, createDynamoDbClient } from '../../src/adapters/clients.js';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
+import { decodeKinesisRecord } from '../../src/adapters/kinesis/decode.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
 import {
   createAttributionConsumer,
@@ -50,6 +51,38 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
     (await graph.readCounters(tenantId, appId, '2026-11-01', '2026-11-30'))
       .filter((c) => c.metric === 'installs')
       .reduce((sum, c) => sum + c.value, 0);
+
+  const decode = (r: KinesisStreamRecord): PipelineRecord => {
+    const decoded = decodeKinesisRecord(r);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    return decoded.value;
+  };
+
+  /** Every row of a lake table (objects listed and read from s3rver). */
+  async function lakeRows(table: string): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = [];
+    let token: string | undefined;
+    do {
+      const page = await clients.s3.send(
+        new ListObjectsV2Command({ Bucket: resources.bucket, Prefix: `${table}/`, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        const body = await clients.s3.send(
+          new GetObjectCommand({ Bucket: resources.bucket, Key: object.Key }),
+        );
+        for (const line of (await body.Body?.transformToString())?.split('\n') ?? [])
+          if (line) rows.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return rows;
+  }
+  const lakeRow = async (table: string, eventId: string) =>
+    (await lakeRows(table)).find((r) => r.event_id === eventId);
+  const lakeRowsOf = async (eventId: string) => ({
+    events: (await lakeRows('events')).filter((r) => r.event_id === eventId).length,
+    attributions: (await lakeRows('attributions')).filter((r) => r.event_id === eventId).length,
+  });
 
   beforeAll(async () => {
     resources = await createLocalResources(clients);
@@ -113,9 +146,52 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
     expect((await graph.readCounters('acme', 'com.acme.game', '2026-11-01', '2026-11-30')).length).toBe(
       before.length,
     );
+    // The same stream records again: redeliveries of committed records, not new duplicates.
+    expect((metrics.get(ATTRIBUTION_METRICS.duplicates) ?? 0) - duplicatesBefore).toBe(0);
+    // The same events in new stream records (a client's re-send): duplicates.
+    const resent = await consume(kinesisEvent(toKinesis(batch.map((r) => decode(r)))));
+    expect(resent.batchItemFailures).toEqual([]);
     expect((metrics.get(ATTRIBUTION_METRICS.duplicates) ?? 0) - duplicatesBefore).toBe(2);
     const device = await graph.findDevice('acme', 'com.acme.game', 'adid', id);
     expect(device?.installCount).toBe(1);
+    // Each event's rows are in the lake once: the redelivery overwrote its batch's objects.
+    const install = decode(batch[1] as KinesisStreamRecord);
+    const installId = install.kind === 'event' ? install.event.eventId : '';
+    expect(await lakeRowsOf(installId)).toEqual({ events: 1, attributions: 1 });
+  });
+
+  it('writes the lake rows of a batch whose lake write failed after the graph commit, once', async () => {
+    const id = adid();
+    const batch = toKinesis([
+      clickRecord({ advertisingId: id, network: 'tiktok', timestampMs: T0 + 3 * HOUR }),
+      eventRecord({ advertisingId: id, timestampMs: T0 + 4 * HOUR }),
+      eventRecord({
+        advertisingId: id,
+        type: 'purchase',
+        timestampMs: T0 + 5 * HOUR,
+        revenue: { amount: 3, currency: 'USD' },
+      }),
+    ]);
+    const writer = new S3LakeWriter({ client: clients.s3, bucket: resources.bucket });
+    let crash = true;
+    const consume = createAttributionConsumer({
+      engine: new AttributionEngine(graph, { settingsFor: () => DEFAULT_SETTINGS }),
+      lake: {
+        write: async (batchId, rows) => {
+          if (crash) throw new Error('injected: crash after the graph commit');
+          return writer.write(batchId, rows);
+        },
+      },
+    });
+    await expect(consume(kinesisEvent(batch))).rejects.toThrow(/injected/);
+    crash = false;
+    // The event source mapping retries the whole batch: every event is a redelivery now.
+    expect((await consume(kinesisEvent(batch))).batchItemFailures).toEqual([]);
+    const purchase = decode(batch[2] as KinesisStreamRecord);
+    const purchaseId = purchase.kind === 'event' ? purchase.event.eventId : '';
+    expect(await lakeRowsOf(purchaseId)).toEqual({ events: 1, attributions: 1 });
+    const attribution = await lakeRow('attributions', purchaseId);
+    expect(attribution).toMatchObject({ network: 'tiktok', revenue_amount: 3, status: 'attributed' });
   });
 
   it('counts an event sent twice in one batch once', async () => {

@@ -16,6 +16,7 @@ import type {
   CounterIncrement,
   CounterMetric,
   Device,
+  StoredEventOutcome,
   StoreLoadRequest,
   StoreSnapshot,
   UnitOfWork,
@@ -180,12 +181,15 @@ export class IdentityGraph implements AttributionStore {
 
     const deviceIdByKey = new Map<string, string>();
     const processedEvents = new Set<string>();
+    const processedEventOutcomes = new Map<string, StoredEventOutcome>();
     const ipInstallCounts = new Map<string, number>();
     for (const item of items.values()) {
       const pk = String(item.pk);
       if (pk.startsWith('I#')) deviceIdByKey.set(pk.slice(2), String(item.deviceId));
-      else if (pk.startsWith('E#')) processedEvents.add(pk.slice(2));
-      else if (pk.startsWith('H#')) ipInstallCounts.set(pk.slice(2), Number(item.count ?? 0));
+      else if (pk.startsWith('E#')) {
+        processedEvents.add(pk.slice(2));
+        if (item.z !== undefined) processedEventOutcomes.set(pk.slice(2), decodeEventOutcome(item));
+      } else if (pk.startsWith('H#')) ipInstallCounts.set(pk.slice(2), Number(item.count ?? 0));
     }
 
     const devicePks = new Map<string, string>();
@@ -199,7 +203,9 @@ export class IdentityGraph implements AttributionStore {
       const item = deviceItems.get(`${pk}|D`);
       if (item) devices.set(key, decodeDevice(item));
     }
-    return { devices, touchpoints, processedEvents, ipInstallCounts };
+    return processedEventOutcomes.size > 0
+      ? { devices, touchpoints, processedEvents, processedEventOutcomes, ipInstallCounts }
+      : { devices, touchpoints, processedEvents, ipInstallCounts };
   }
 
   private async queryTouchpoints(keys: readonly string[]): Promise<Map<string, Touchpoint[]>> {
@@ -438,7 +444,13 @@ export class IdentityGraph implements AttributionStore {
       owned.push({
         Put: {
           TableName: t,
-          Item: { pk: eventPk(unit.eventKey), sk: 'E', expiresAt: nowS + EVENT_MARKER_TTL_S },
+          Item: {
+            pk: eventPk(unit.eventKey),
+            sk: 'E',
+            expiresAt: nowS + EVENT_MARKER_TTL_S,
+            // The committing record and its decision: a redelivery of that record rewrites its lake rows.
+            ...(unit.sourceId === undefined ? {} : eventOutcomeAttributes(unit, unit.sourceId)),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
@@ -928,6 +940,20 @@ interface StoredDevice {
   /** 1: the first attribution is the current one. */
   readonly f?: 1;
   readonly first?: Attribution;
+}
+
+/** The event marker's record of its unit: source and decision, compressed (`z`). */
+function eventOutcomeAttributes(unit: UnitOfWork, sourceId: string): Item {
+  const outcome: StoredEventOutcome = {
+    sourceId,
+    ...(unit.attributions[0] ? { attribution: unit.attributions[0] } : {}),
+    ...(unit.eventAttributions[0] ? { eventAttribution: unit.eventAttributions[0] } : {}),
+  };
+  return { zv: CODEC_VERSION, z: encodeDocument(outcome) };
+}
+
+function decodeEventOutcome(item: Item): StoredEventOutcome {
+  return decodeDocument<StoredEventOutcome>(item.z as Uint8Array, Number(item.zv));
 }
 
 function decodeDevice(item: Item): Device {

@@ -31,7 +31,13 @@ export interface MetricsSink {
 }
 
 export interface ConsumerDependencies {
-  readonly engine: { processBatch(records: readonly PipelineRecord[]): Promise<BatchResult> };
+  readonly engine: {
+    /** `sourceIds[i]`: the stream record of `records[i]` (`shardId:sequenceNumber`). */
+    processBatch(
+      records: readonly PipelineRecord[],
+      sourceIds?: readonly (string | undefined)[],
+    ): Promise<BatchResult>;
+  };
   /** Lake rows of the batch: the sink says which tables it carries (raw, attributions or both). */
   readonly lake: LakeSink;
   /** Keeps an undecodable record. @default records are only logged */
@@ -50,6 +56,7 @@ export const CONSUMER_METRICS = {
   failed: 'FailedRecords',
   lakeObjects: 'LakeObjectsWritten',
   lakeRecords: 'LakeRecordsWritten',
+  redelivered: 'RedeliveredRecords',
 } as const;
 
 /** Lake bucket prefix of undecodable stream records (the consumer's role may write only there). */
@@ -75,11 +82,11 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
 
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const failures = new Set<string>();
-    const kept: { record: PipelineRecord; source: KinesisStreamRecord }[] = [];
+    const kept: { record: PipelineRecord; source: KinesisStreamRecord; position: number }[] = [];
     const seen = new Set<string>();
     let duplicates = 0;
 
-    for (const source of event.Records) {
+    for (const [position, source] of event.Records.entries()) {
       const decoded = decodeKinesisRecord(source);
       if (!decoded.ok) {
         await quarantine(source, decoded.reason);
@@ -91,12 +98,15 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
         continue;
       }
       seen.add(identity);
-      kept.push({ record: decoded.value, source });
+      kept.push({ record: decoded.value, source, position });
     }
 
     let result: BatchResult;
     try {
-      result = await deps.engine.processBatch(kept.map((k) => k.record));
+      result = await deps.engine.processBatch(
+        kept.map((k) => k.record),
+        kept.map((k) => sourceIdOf(k.source)),
+      );
     } catch (error) {
       // Nothing of this batch is known to be committed: retry it all (units are idempotent).
       deps.logger?.error('attribution batch failed', { error, records: kept.length });
@@ -105,40 +115,60 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       return toResponse(failures);
     }
 
+    for (const outcome of result.outcomes) {
+      const entry = kept[outcome.index];
+      if (entry && outcome.status === 'failed') failures.add(entry.source.kinesis.sequenceNumber);
+    }
+    // The event source mapping retries from the first failed record on, committed or not: the lake
+    // rows of those records are written by that retry (as redeliveries), not here, so no row is
+    // written twice. See docs/reliability.md.
+    const retryFrom = firstFailedPosition(event, failures);
+
     const decidedAtMs = now();
     const rows: LakeRow[] = [];
     const realtime = new Map<string, OutcomeCount>();
+    let redelivered = 0;
     for (const outcome of result.outcomes) {
       const entry = kept[outcome.index];
-      if (!entry) continue;
-      if (outcome.status === 'failed') {
-        failures.add(entry.source.kinesis.sequenceNumber);
-        continue;
-      }
+      if (!entry || outcome.status === 'failed') continue;
+      if (entry.position >= retryFrom) continue;
+      let attribution = outcome.attribution;
+      let eventAttribution = outcome.eventAttribution;
       if (outcome.status === 'duplicate') {
-        duplicates++;
-        continue;
+        // A redelivery of the record whose unit was committed (a retry after a crash or a failed lake
+        // write): its rows are written again, from the stored decision, under the same object key.
+        // Any other duplicate (a client's re-send) was written with its first record: skip it.
+        if (outcome.previous?.sourceId !== sourceIdOf(entry.source)) {
+          duplicates++;
+          continue;
+        }
+        redelivered++;
+        attribution = outcome.previous.attribution;
+        eventAttribution = outcome.previous.eventAttribution;
+      } else {
+        countOutcome(outcome, count, realtime, decidedAtMs);
       }
       if (entry.record.kind === 'event' ? lakeTakesEvents : lakeTakesTouchpoints)
         rows.push(rawRow(entry.record));
       if (lakeTakesAttributions) {
-        if (outcome.attribution) rows.push(installAttributionRow(outcome.attribution, decidedAtMs));
-        if (outcome.eventAttribution) rows.push(eventAttributionRow(outcome.eventAttribution, decidedAtMs));
+        if (attribution) rows.push(installAttributionRow(attribution, decidedAtMs));
+        if (eventAttribution) rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
       }
-      countOutcome(outcome, count, realtime, decidedAtMs);
     }
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
+    count(CONSUMER_METRICS.redelivered, redelivered);
     count(CONSUMER_METRICS.failed, failures.size);
 
     if (rows.length > 0) {
-      const first = kept[0]?.source;
+      // Deterministic: a retry of this batch starts at the same record and overwrites these objects.
+      const first = event.Records[0];
       const batchId = `${(first?.eventID ?? 'batch').split(':')[0]}-${first?.kinesis.sequenceNumber ?? now()}`;
       try {
         const { objects, records } = await deps.lake.write(batchId, rows);
         count(CONSUMER_METRICS.lakeObjects, objects);
         count(CONSUMER_METRICS.lakeRecords, records);
       } catch (error) {
-        // The graph is committed; a retry would see duplicates and skip these rows, so log loudly.
+        // The graph is committed: the retry sees these records as redeliveries and writes their rows.
         deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
         throw error;
       }
@@ -224,6 +254,18 @@ function countOutcome(
       );
     }
   }
+}
+
+/** The identity of a stream record kept with its event's marker: shard and sequence number. */
+function sourceIdOf(source: KinesisStreamRecord): string {
+  return `${(source.eventID ?? '').split(':')[0]}:${source.kinesis.sequenceNumber}`;
+}
+
+/** Position in the batch of the first record reported failed (the batch length when none is). */
+function firstFailedPosition(event: KinesisStreamEvent, failures: ReadonlySet<string>): number {
+  if (failures.size === 0) return event.Records.length;
+  const i = event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber));
+  return i < 0 ? 0 : i;
 }
 
 function toResponse(failures: ReadonlySet<string>): KinesisStreamBatchResponse {
