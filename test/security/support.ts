@@ -1,0 +1,446 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
+import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
+import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
+import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
+import { ROLES, type Role } from '../../src/auth/permissions.js';
+import type { RouteDefinition } from '../../src/definitions/routes.js';
+import { AttributionEngine } from '../../src/domain/engine.js';
+import type { HttpRequest } from '../../src/http/request.js';
+import { routeKeyOf } from '../../src/http/router.js';
+import type { ApiServices } from '../../src/http/services.js';
+import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
+
+/**
+ * The two-tenant world of the security suites: tenants A and B with two apps each, an API key per app,
+ * a bearer token of every role per tenant, and some data of B's (a device with an attribution, counters,
+ * an erasure request) that A's credentials must never reach.
+ */
+
+export interface TenantFixture {
+  readonly tenantId: string;
+  readonly apps: readonly [string, string];
+  /** API key by app id. */
+  readonly keys: Readonly<Record<string, string>>;
+  /** Bearer token by role, acting for this tenant. */
+  readonly tokens: Readonly<Record<Role, string>>;
+  /** An advertising id of a device this tenant's first app knows (attributed). */
+  readonly adid: string;
+  /** The request id of an erasure this tenant asked for. */
+  readonly erasureRequestId: string;
+}
+
+/** What a request is aimed at: another tenant's resources, or ones that do not exist. */
+export interface Target {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly adid: string;
+  readonly requestId: string;
+}
+
+/** A credential and the header it travels in. */
+export interface Credential {
+  readonly name: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Set for API keys: the app the key belongs to. */
+  readonly appId?: string;
+  /** Set for bearer tokens. */
+  readonly role?: Role;
+}
+
+export const A = { tenantId: 'tenant-a', apps: ['com.a.one', 'com.a.two'] } as const;
+export const B = { tenantId: 'tenant-b', apps: ['com.b.one', 'com.b.two'] } as const;
+/** Resources that exist nowhere: what B's must be indistinguishable from. */
+export const GHOST: Target = {
+  tenantId: 'tenant-z',
+  appId: 'com.z.none',
+  adid: '00000000-0000-4000-8000-00000000dead',
+  requestId: 'ffffffffffffffffffffffffffffffff',
+};
+
+export interface World {
+  readonly api: TestApi;
+  readonly platformOwner: string;
+  readonly a: TenantFixture;
+  readonly b: TenantFixture;
+  /** Runs the attribution consumer over the stream records it has not consumed yet. */
+  drain(): Promise<void>;
+}
+
+export function targetOf(t: TenantFixture, app = 0): Target {
+  return {
+    tenantId: t.tenantId,
+    appId: t.apps[app] as string,
+    adid: t.adid,
+    requestId: t.erasureRequestId,
+  };
+}
+
+export function credentialsOf(t: TenantFixture): Credential[] {
+  return [
+    ...t.apps.map((appId) => ({
+      name: `api key of ${appId}`,
+      headers: { 'x-api-key': t.keys[appId] as string },
+      appId,
+    })),
+    ...ROLES.map((role) => ({
+      name: `${role} token of ${t.tenantId}`,
+      headers: { authorization: `Bearer ${t.tokens[role]}` },
+      role,
+    })),
+  ];
+}
+
+const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
+
+export async function createWorld(overrides: Partial<ApiServices> = {}): Promise<World> {
+  const api = await createTestApi(overrides);
+  const platformOwner = await api.token('owner', '*');
+  const consumed = new Set<string>();
+  /** Runs the consumer over the records it has not seen yet. */
+  const drain = async () => {
+    const graph = new IdentityGraph({
+      documents: api.clients.documents,
+      tableName: api.resources.identityGraphTable,
+    });
+    const consume = createAttributionConsumer({
+      engine: new AttributionEngine(graph, {
+        settingsFor: createSettingsProvider(api.services.registry as never),
+      }),
+      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
+    });
+    const fresh = (await readStream(api.clients.kinesis, api.resources.stream)).filter(
+      (r) => !consumed.has(r.eventID),
+    );
+    const result = await consume(kinesisEvent(fresh));
+    if (result.batchItemFailures.length > 0) throw new Error('the consumer failed on the seed data');
+    for (const r of fresh) consumed.add(r.eventID);
+  };
+
+  const tenant = async (spec: { tenantId: string; apps: readonly [string, string] }) => {
+    const keys: Record<string, string> = {};
+    for (const appId of spec.apps) keys[appId] = await api.onboard(spec.tenantId, appId);
+    const tokens = {} as Record<Role, string>;
+    for (const role of ROLES) tokens[role] = await api.token(role, spec.tenantId);
+    const adid = crypto.randomUUID();
+    const appId = spec.apps[0];
+    const click = await api.call({
+      method: 'GET',
+      path: `/v1/click/${appId}`,
+      query: { network: 'meta', campaign: `${spec.tenantId}-winter` },
+      headers: { 'user-agent': PIXEL },
+    });
+    if (click.statusCode !== 302) throw new Error(`seed click failed: ${click.body}`);
+    // The click is consumed before the install, whatever shards they land on.
+    await drain();
+    const events = await api.call({
+      method: 'POST',
+      path: '/v1/events',
+      headers: jsonHeaders({ 'x-api-key': keys[appId] as string }),
+      body: JSON.stringify({
+        events: [
+          {
+            event_id: `${spec.tenantId}-install`,
+            type: 'install',
+            timestamp: new Date(Date.now() + 60_000).toISOString(),
+            install_referrer: `ugp_click_id=${click.headers?.['x-click-id']}`,
+            device: { platform: 'android', advertising_id: adid, ip: '203.0.113.50' },
+          },
+        ],
+      }),
+    });
+    if (events.statusCode !== 202) throw new Error(`seed events failed: ${events.body}`);
+    // An erasure of another identity, so the tenant has an erasure request on record.
+    const erasure = await api.call({
+      method: 'POST',
+      path: '/v1/privacy/erasure',
+      headers: jsonHeaders({ authorization: `Bearer ${tokens.owner}` }),
+      body: JSON.stringify({ app_id: appId, advertising_id: crypto.randomUUID() }),
+    });
+    if (erasure.statusCode !== 202) throw new Error(`seed erasure failed: ${erasure.body}`);
+    const erasureRequestId = JSON.parse(erasure.body ?? '{}').request_id as string;
+    return { tenantId: spec.tenantId, apps: spec.apps, keys, tokens, adid, erasureRequestId };
+  };
+
+  const a = await tenant(A);
+  const b = await tenant(B);
+  await drain();
+  return { api, platformOwner, a, b, drain };
+}
+
+/** Every item of the registry and the identity graph, sorted: equal snapshots mean nothing was written. */
+export async function tableSnapshot(api: TestApi): Promise<string> {
+  const scan = async (table: string) => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await api.clients.documents.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.map((item) => JSON.stringify(item, sortedKeys)).sort();
+  };
+  const [registry, graph] = await Promise.all([
+    scan(api.resources.tenantRegistryTable),
+    scan(api.resources.identityGraphTable),
+  ]);
+  return JSON.stringify({ registry, graph });
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)),
+  );
+}
+
+/** The records on the stream so far, decoded, by shard and sequence number. */
+export async function streamRecords(api: TestApi): Promise<Map<string, Record<string, unknown>>> {
+  const records = await readStream(api.clients.kinesis, api.resources.stream);
+  return new Map(
+    records.map((r) => [r.eventID, JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8'))]),
+  );
+}
+
+/** The records put on the stream since `before` was read (shards are read one after another). */
+export async function streamAddedSince(
+  api: TestApi,
+  before: ReadonlyMap<string, unknown>,
+): Promise<Record<string, unknown>[]> {
+  const now = await streamRecords(api);
+  return [...now].filter(([id]) => !before.has(id)).map(([, record]) => record);
+}
+
+/** The tenant and app a stream record was written under. */
+export function ownerOf(record: Record<string, unknown>): { tenantId: unknown; appId: unknown } {
+  const inner = (record.event ?? record.touchpoint ?? {}) as Record<string, unknown>;
+  return { tenantId: inner.tenantId, appId: inner.appId };
+}
+
+/** A request without the credential: path, query and body. */
+export type RequestShape = Pick<HttpRequest, 'path'> & {
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+};
+
+/**
+ * How to build a valid request of each route, aimed at a target. Every route of `ROUTES` must have an
+ * entry: the suites fail on a route without one, so coverage cannot silently lapse.
+ */
+export interface RouteCase {
+  /**
+   * Requests aimed at `target` by a caller of tenant `self` (holding, for API keys, the app `selfApp`).
+   * Each variant names what it tries.
+   */
+  readonly attempts?: (
+    target: Target,
+    self: { tenantId: string; appId: string },
+  ) => readonly { readonly what: string; readonly request: RequestShape }[];
+  /** Why the route has no cross-tenant attempts (e.g. public tracking links). */
+  readonly publicBecause?: string;
+  /** A valid request on the caller's own resources (fuzzing starts from it). */
+  readonly valid: (self: Target) => RequestShape;
+}
+
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+const event = (id: string, extra: Record<string, unknown> = {}) => ({
+  event_id: id,
+  type: 'session',
+  timestamp: new Date().toISOString(),
+  device: { platform: 'android', advertising_id: crypto.randomUUID() },
+  ...extra,
+});
+
+const touchpoint = (extra: Record<string, unknown> = {}) => ({
+  type: 'click',
+  network: 'meta',
+  timestamp: new Date().toISOString(),
+  device: { advertising_id: crypto.randomUUID() },
+  ...extra,
+});
+
+export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
+  'GET /v1/click/{appId}': {
+    publicBecause:
+      'tracking links need no credential: the app id in the path names the app (SPEC §3); the tenant comes from the app record',
+    valid: (t) => ({ path: `/v1/click/${t.appId}`, query: { network: 'meta', campaign: 'fuzz' } }),
+  },
+  'GET /v1/impression/{appId}': {
+    publicBecause:
+      'tracking links need no credential: the app id in the path names the app (SPEC §3); the tenant comes from the app record',
+    valid: (t) => ({ path: `/v1/impression/${t.appId}`, query: { network: 'meta' } }),
+  },
+  'POST /v1/touchpoints': {
+    attempts: (target) => [
+      {
+        what: "touchpoints naming the target's tenant and app in the body",
+        request: {
+          path: '/v1/touchpoints',
+          body: {
+            tenant_id: target.tenantId,
+            app_id: target.appId,
+            touchpoints: [
+              touchpoint({
+                tenant_id: target.tenantId,
+                app_id: target.appId,
+                tenantId: target.tenantId,
+                appId: target.appId,
+              }),
+            ],
+          },
+        },
+      },
+    ],
+    valid: () => ({ path: '/v1/touchpoints', body: { touchpoints: [touchpoint()] } }),
+  },
+  'POST /v1/events': {
+    attempts: (target) => [
+      {
+        what: "events naming the target's tenant, app and device in the body",
+        request: {
+          path: '/v1/events',
+          body: {
+            tenant_id: target.tenantId,
+            app_id: target.appId,
+            events: [
+              event(`iso-${crypto.randomUUID()}`, {
+                tenant_id: target.tenantId,
+                app_id: target.appId,
+                tenantId: target.tenantId,
+                appId: target.appId,
+                device: { platform: 'android', advertising_id: target.adid },
+              }),
+            ],
+          },
+        },
+      },
+    ],
+    valid: () => ({ path: '/v1/events', body: { events: [event(`ok-${crypto.randomUUID()}`)] } }),
+  },
+  'GET /v1/attribution/{appId}': {
+    attempts: (target, self) => [
+      {
+        what: "the target's app in the path",
+        request: { path: `/v1/attribution/${target.appId}`, query: { advertising_id: target.adid } },
+      },
+      {
+        what: "the target's device looked up through the caller's own app",
+        request: { path: `/v1/attribution/${self.appId}`, query: { advertising_id: target.adid } },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/attribution/${t.appId}`, query: { advertising_id: t.adid } }),
+  },
+  'GET /v1/reports/{appId}/installs': {
+    attempts: (target) => [
+      {
+        what: "the target's app in the path",
+        request: {
+          path: `/v1/reports/${target.appId}/installs`,
+          query: { from: day(-1), to: day(1), group_by: 'network,campaign', tenant_id: target.tenantId },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/reports/${t.appId}/installs`, query: { from: day(-1), to: day(1) } }),
+  },
+  'POST /v1/privacy/erasure': {
+    attempts: (target) => [
+      {
+        what: "the target's app and device in the body",
+        request: {
+          path: '/v1/privacy/erasure',
+          body: { app_id: target.appId, advertising_id: target.adid },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: '/v1/privacy/erasure',
+      body: { app_id: t.appId, advertising_id: crypto.randomUUID() },
+    }),
+  },
+  'POST /v1/tenants': {
+    attempts: (target) => [
+      {
+        what: "the target's tenant id in the body",
+        request: { path: '/v1/tenants', body: { tenant_id: target.tenantId, name: 'taken over' } },
+      },
+    ],
+    valid: () => ({ path: '/v1/tenants', body: { tenant_id: `t-${crypto.randomUUID().slice(0, 8)}` } }),
+  },
+  'POST /v1/tenants/{tenantId}/apps': {
+    attempts: (target) => [
+      {
+        what: "an app created under the target's tenant",
+        request: {
+          path: `/v1/tenants/${target.tenantId}/apps`,
+          body: { app_id: `com.planted.${crypto.randomUUID().slice(0, 8)}` },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/tenants/${t.tenantId}/apps`,
+      body: { app_id: `com.fuzz.${crypto.randomUUID().slice(0, 8)}` },
+    }),
+  },
+  'GET /v1/tenants/{tenantId}/apps/{appId}': {
+    attempts: (target, self) => [
+      {
+        what: "the target's tenant and app in the path",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}` },
+      },
+      {
+        what: "the caller's tenant with the target's app in the path",
+        request: { path: `/v1/tenants/${self.tenantId}/apps/${target.appId}` },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}` }),
+  },
+  'PUT /v1/tenants/{tenantId}/apps/{appId}': {
+    attempts: (target, self) => [
+      {
+        what: "the target's tenant and app in the path",
+        request: {
+          path: `/v1/tenants/${target.tenantId}/apps/${target.appId}`,
+          body: { name: 'taken over', allowed_redirect_hosts: ['evil.example.com'] },
+        },
+      },
+      {
+        what: "the caller's tenant with the target's app in the path",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}`,
+          body: { name: 'taken over', store_urls: { android: 'https://evil.example.com/' } },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}`, body: { name: 'renamed' } }),
+  },
+};
+
+/** The table's entry for a route, or an error telling to add one. */
+export function caseOf(route: RouteDefinition): RouteCase {
+  const key = routeKeyOf(route);
+  const found = ROUTE_CASES[key];
+  if (!found)
+    throw new Error(
+      `route ${key} has no entry in ROUTE_CASES (test/security/support.ts): add one so the isolation, role and fuzz suites cover it`,
+    );
+  return found;
+}
+
+/** Turns a request shape plus credential headers into an HttpRequest for `api.call`. */
+export function toRequest(
+  route: RouteDefinition,
+  shape: RequestShape,
+  headers: Readonly<Record<string, string>>,
+): Partial<HttpRequest> & { method: string; path: string } {
+  const hasBody = shape.body !== undefined;
+  return {
+    method: route.method,
+    path: shape.path,
+    query: { ...shape.query },
+    headers: hasBody ? jsonHeaders({ ...headers }) : { ...headers },
+    ...(hasBody ? { body: typeof shape.body === 'string' ? shape.body : JSON.stringify(shape.body) } : {}),
+  };
+}
