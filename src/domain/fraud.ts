@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { isbot } from 'isbot';
 import type { FraudFinding } from './attribution.js';
 import { formatDuration } from './explain.js';
+import { isHashedIp } from './ip-privacy.js';
 import type { Candidate } from './matching.js';
 import type { AppSettings, FraudReason } from './settings.js';
 
@@ -183,6 +184,8 @@ export function runFraudChecks(input: FraudInput): FraudCheck[] {
     checks.push(na('data_center_ip', 'no data-centre ranges configured'));
   } else if (input.ip === undefined) {
     checks.push(na('data_center_ip', 'the install has no IP'));
+  } else if (isHashedIp(input.ip)) {
+    checks.push(na('data_center_ip', "the app keeps IPs hashed (ipHandling 'hashed'): ranges cannot be checked"));
   } else {
     const range = input.dataCenter.match(input.ip);
     checks.push(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IP_HANDLING, type IpHandling } from './ip-privacy.js';
 
 /** The fraud rules the engine runs; each name is the machine-readable reason it reports. */
 export const FRAUD_REASONS = [
@@ -53,6 +54,8 @@ export const AppSettingsInputSchema = z
     fraudMode: z.enum(['reject', 'flag']).optional(),
     fraudModes: fraudModes.optional(),
     maxInstallsPerIpPerHour: z.number().int().positive().max(1_000_000).optional(),
+    /** How received IPs are kept (see `ip-privacy.ts`): as sent, truncated, or hashed per app. */
+    ipHandling: z.enum(IP_HANDLING).optional(),
   })
   .strict();
 export type AppSettingsInput = z.input<typeof AppSettingsInputSchema>;
@@ -70,6 +73,7 @@ export interface AppSettings {
   /** Mode of every fraud rule, resolved from `fraudModes` over `fraudMode`. */
   readonly fraudModes: Readonly<Record<FraudReason, FraudMode>>;
   readonly maxInstallsPerIpPerHour: number;
+  readonly ipHandling: IpHandling;
 }
 
 /** The defaults of SPEC §4. */
@@ -84,6 +88,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   positionBasedWeights: { first: 0.4, middle: 0.2, last: 0.4 },
   fraudModes: Object.fromEntries(FRAUD_REASONS.map((r) => [r, 'reject'])) as Record<FraudReason, FraudMode>,
   maxInstallsPerIpPerHour: 50,
+  ipHandling: 'full',
 };
 
 /** Resolves an app's stored settings over the SPEC defaults. The input must already be validated. */
@@ -106,6 +111,7 @@ export function resolveSettings(input: AppSettingsInput = {}): AppSettings {
       FRAUD_REASONS.map((r) => [r, input.fraudModes?.[r] ?? baseMode ?? d.fraudModes[r]]),
     ) as Record<FraudReason, FraudMode>,
     maxInstallsPerIpPerHour: input.maxInstallsPerIpPerHour ?? d.maxInstallsPerIpPerHour,
+    ipHandling: input.ipHandling ?? d.ipHandling,
   };
 }
 
