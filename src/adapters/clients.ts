@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import type { RuntimeConfig } from '../config/runtime.js';
 
 /**
@@ -32,12 +33,71 @@ export interface AwsClients {
 
 type Endpoints = RuntimeConfig['endpoints'];
 
+/** One AWS SDK call that succeeded, as a `SdkCallObserver` sees it. */
+export interface ObservedSdkCall {
+  /** e.g. `DynamoDBClient`. */
+  readonly client: string;
+  /** e.g. `TransactWriteItemsCommand`. */
+  readonly command: string;
+  /** The input as serialised (DynamoDB: `AttributeValue` maps, also behind the document client). */
+  readonly input: unknown;
+  /** The output as deserialised (DynamoDB: `AttributeValue` maps). */
+  readonly output: unknown;
+  /** HTTP body sizes, from `content-length` (0 when unknown, e.g. a streamed body). */
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+}
+
+export type SdkCallObserver = (call: ObservedSdkCall) => void;
+
+const observers = new Set<SdkCallObserver>();
+
+/**
+ * Calls `observer` after every successful SDK call (each attempt) of the clients built here, until the
+ * returned function is called. Local mode's cost meter uses it; with no observer the clients' extra
+ * middleware only checks an empty set.
+ */
+export function observeSdkCalls(observer: SdkCallObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+const contentLength = (message: unknown): number =>
+  Number((message as { headers?: Record<string, string> } | undefined)?.headers?.['content-length'] ?? 0) ||
+  0;
+
+const observerMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
+  (next, context) => async (args) => {
+    if (observers.size === 0) return next(args);
+    const result = await next(args);
+    const call: ObservedSdkCall = {
+      client: String(context.clientName ?? ''),
+      command: String(context.commandName ?? ''),
+      input: args.input,
+      output: result.output,
+      requestBytes: contentLength(args.request),
+      responseBytes: contentLength(result.response),
+    };
+    for (const observer of observers) observer(call);
+    return result;
+  };
+
+/** Adds the observer middleware, inside the retry loop so that each attempt is seen. */
+function observed<C extends { middlewareStack: { add(...args: never[]): void } }>(client: C): C {
+  (
+    client.middlewareStack as unknown as {
+      add(m: typeof observerMiddleware, o: { step: 'finalizeRequest'; name: string; priority: 'low' }): void;
+    }
+  ).add(observerMiddleware, { step: 'finalizeRequest', name: 'unmogrowpSdkCallObserver', priority: 'low' });
+  return client;
+}
+
 function common(region: string, endpoint: string | undefined) {
   return endpoint ? { region, endpoint, credentials: LOCAL_CREDENTIALS } : { region };
 }
 
 export function createDynamoDbClient(region: string, endpoint?: string): DynamoDBClient {
-  return new DynamoDBClient({ ...common(region, endpoint), maxAttempts: 3 });
+  return observed(new DynamoDBClient({ ...common(region, endpoint), maxAttempts: 3 }));
 }
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -48,14 +108,18 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
 
 export function createKinesisClient(region: string, endpoint?: string): KinesisClient {
   // Kinesalite speaks HTTP/1.1 only; the client's default handler would try HTTP/2 against it.
-  return new KinesisClient({
-    ...common(region, endpoint),
-    ...(endpoint ? { requestHandler: new NodeHttpHandler() } : {}),
-  });
+  return observed(
+    new KinesisClient({
+      ...common(region, endpoint),
+      ...(endpoint ? { requestHandler: new NodeHttpHandler() } : {}),
+    }),
+  );
 }
 
 export function createS3Client(region: string, endpoint?: string): S3Client {
-  return new S3Client({ ...common(region, endpoint), ...(endpoint ? { forcePathStyle: true } : {}) });
+  return observed(
+    new S3Client({ ...common(region, endpoint), ...(endpoint ? { forcePathStyle: true } : {}) }),
+  );
 }
 
 /**
@@ -76,11 +140,13 @@ export function createAwsClients(
     documents: createDocumentClient(dynamodb),
     kinesis: createKinesisClient(config.region, e.kinesis),
     s3: createS3Client(config.region, e.s3),
-    athena: new AthenaClient(common(config.region, e.athena)),
+    athena: observed(new AthenaClient(common(config.region, e.athena))),
     ...(config.timestream
-      ? { timestream: new TimestreamWriteClient(common(config.region, e.timestream)) }
+      ? { timestream: observed(new TimestreamWriteClient(common(config.region, e.timestream))) }
       : {}),
-    ...(config.attributionDeliveryStream ? { firehose: new FirehoseClient({ region: config.region }) } : {}),
+    ...(config.attributionDeliveryStream
+      ? { firehose: observed(new FirehoseClient({ region: config.region })) }
+      : {}),
     ...(config.restApiId ? { apiGateway: new APIGatewayClient({ region: config.region }) } : {}),
   };
 }

@@ -20,14 +20,23 @@ import type {
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
 } from 'aws-lambda';
-import { createDynamoDbClient, createKinesisClient, createS3Client } from '../adapters/clients.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  createDynamoDbClient,
+  createKinesisClient,
+  createS3Client,
+  observeSdkCalls,
+} from '../adapters/clients.js';
 import { createTables } from '../adapters/dynamodb/create-tables.js';
 import { createBucket } from '../adapters/s3/lake-writer.js';
 import { signLocalToken } from '../auth/jwt.js';
-import { RUNTIME_ENV } from '../config/runtime.js';
+import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
+import type { UsageMeter } from '../cost/meter.js';
 import { ENV } from '../definitions/environment.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
 import { HANDLERS, type HandlerName, TABLES } from '../definitions/tables.js';
+import { createApiLambda } from '../http/lambda.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
 import { type LocalServices, startLocalServices } from './services.js';
 import { type DeadLetter, StreamPoller } from './stream-poller.js';
@@ -52,6 +61,23 @@ export interface LocalPlatformOptions {
   readonly batchSize?: number;
   /** Writes progress lines. @default no output */
   readonly log?: (line: string) => void;
+  /**
+   * Counts what the platform uses once started (AWS SDK calls, API requests, Lambda invocations and
+   * durations), for the cost model (`npm run cost`). @default nothing is counted
+   */
+  readonly meter?: UsageMeter;
+  /**
+   * Internal hook of the soak harness (`src/local/soak`): fault injection. When set, every handler is
+   * built for this start with its own AWS clients (not the Lambda modules' module-scope handlers, whose
+   * clients would point at a previous start's services) and `instrument` adds middleware to them.
+   * @default the handler modules' own handlers, no faults
+   */
+  readonly faults?: PlatformFaults;
+}
+
+/** Fault-injection hook on the AWS clients of each handler (see `LocalPlatformOptions.faults`). */
+export interface PlatformFaults {
+  instrument(clients: AwsClients, handler: HandlerName): void;
 }
 
 export interface LocalFacts {
@@ -84,9 +110,9 @@ export interface LocalPlatform {
 
 export const DEMO_TENANT = 'demo';
 export const DEMO_APP = 'com.demo.game';
-const LAKE_BUCKET = 'unmogrowp-lake';
-const STREAM_NAME = 'unmogrowp-local-ingest';
-const tableName = (logicalName: string) => `unmogrowp-local-${logicalName}`;
+export const LAKE_BUCKET = 'unmogrowp-lake';
+export const STREAM_NAME = 'unmogrowp-local-ingest';
+export const tableName = (logicalName: string) => `unmogrowp-local-${logicalName}`;
 /** The project root, where the Lambda entry points (`HANDLERS`) live, whatever the working directory. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -270,10 +296,23 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const modules = new Map<HandlerName, unknown>();
   for (const name of Object.keys(HANDLERS) as HandlerName[]) {
     const entry = join(PROJECT_ROOT, HANDLERS[name]);
-    modules.set(name, ((await import(entry)) as { handler: unknown }).handler);
+    const module = (await import(entry)) as { handler: unknown };
+    modules.set(name, options.faults ? await instrumentedHandler(name, options.faults) : module.handler);
   }
   const apiHandler = (name: HandlerName) => modules.get(name) as ApiHandler;
   const consumer = modules.get('consumer') as StreamHandler;
+
+  // The meter counts from the moment the platform is up: not the tables, stream and demo tenant set-up.
+  let metering = false;
+  const timed = async <T>(functionName: string, invoke: () => Promise<T>): Promise<T> => {
+    if (!metering || !options.meter) return invoke();
+    const started = performance.now();
+    try {
+      return await invoke();
+    } finally {
+      options.meter.recordInvocation(functionName, performance.now() - started);
+    }
+  };
 
   const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
   const dlqFile = join(dataDir, 'dead-letters.jsonl');
@@ -284,7 +323,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const poller = new StreamPoller({
     client: kinesis,
     streamName: STREAM_NAME,
-    handler: (event) => consumer(event, lambdaContext('consumer')),
+    handler: (event) => timed('consumer', () => consumer(event, lambdaContext('consumer'))),
     batchSize: options.batchSize ?? 100,
     checkpointFile,
     region,
@@ -294,7 +333,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       appendFileSync(dlqFile, `${JSON.stringify(letter)}\n`);
     },
     onBatch: (info) => {
-      if (info.failed === 0) stats.consumedRecords += info.records;
+      stats.consumedRecords += info.handled;
       stats.batches.push({ atMs: Date.now(), records: info.records, failed: info.failed, lagMs: info.lagMs });
       if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
     },
@@ -334,7 +373,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       }
       const body = await readBody(req, 2 * 1024 * 1024);
       const event = toProxyEvent(req, url, match.route, match.pathParameters, body);
-      const result = await apiHandler(match.route.handler)(event, lambdaContext(match.route.handler));
+      if (metering) options.meter?.recordApiRequest(`${match.route.method} ${match.route.path}`);
+      const result = await timed(match.route.handler, () =>
+        apiHandler(match.route.handler)(event, lambdaContext(match.route.handler)),
+      );
       res.writeHead(result.statusCode, result.headers as Record<string, string>);
       res.end(result.body);
     } catch (error) {
@@ -376,6 +418,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const { createDashboard } = await import('./dashboard.js');
   dashboard = createDashboard({ stats, lake, facts });
 
+  const stopObserving = options.meter ? observeSdkCalls(options.meter.observe) : undefined;
+  metering = true;
   let stopped = false;
   return {
     facts,
@@ -395,12 +439,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         .drain(15_000)
         .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
+      stopObserving?.();
       await lake.close();
       await services.stop();
       rmSync(join(factsDir, 'local.json'), { force: true });
       if (!persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A handler built for this start with its own clients, instrumented with the fault plan. */
+async function instrumentedHandler(name: HandlerName, faults: PlatformFaults): Promise<unknown> {
+  const config = loadRuntimeConfig();
+  const clients = createAwsClients(config);
+  faults.instrument(clients, name);
+  if (name === 'consumer') {
+    const { createConsumerLambda } = (await import(
+      join(PROJECT_ROOT, HANDLERS.consumer)
+    )) as typeof import('../../lambdas/consumer.js');
+    return createConsumerLambda({ config, clients });
+  }
+  return createApiLambda(name, { config, clients });
 }
 
 /** The demo app's API key: created on first start, kept in the state directory afterwards. */

@@ -46,8 +46,17 @@ export interface StreamPollerOptions {
   /** File that keeps each shard's last processed sequence number across restarts. @default none */
   readonly checkpointFile?: string;
   readonly region?: string;
-  /** Called after every handler call with its outcome, for metrics (lag, throughput). */
-  readonly onBatch?: (info: { shardId: string; records: number; failed: number; lagMs: number }) => void;
+  /**
+   * Called after every handler call with its outcome, for metrics (lag, throughput): `handled` records
+   * are done (those before the first failed one), `failed` the records the handler reported failed.
+   */
+  readonly onBatch?: (info: {
+    shardId: string;
+    records: number;
+    handled: number;
+    failed: number;
+    lagMs: number;
+  }) => void;
 }
 
 interface ShardState {
@@ -163,7 +172,9 @@ export class StreamPoller {
   /** Reads and handles one batch of a shard; true when it did any work. */
   private async pollShard(shardId: string, state: ShardState): Promise<boolean> {
     const { client, batchSize } = this.options;
-    if (state.pending.length < batchSize) {
+    // A failed batch is retried as it was (no records added): its retry starts at the same record and
+    // holds the same records, so the consumer's lake objects for it are overwritten, not duplicated.
+    if (state.pending.length < batchSize && state.attempts === 0) {
       state.iterator ??= await this.iteratorFor(shardId);
       if (state.iterator) {
         const out = await client.send(
@@ -242,7 +253,13 @@ export class StreamPoller {
       failedCount = batch.length;
     }
     const oldest = batch[0]?.ApproximateArrivalTimestamp?.getTime() ?? started;
-    this.options.onBatch?.({ shardId, records: batch.length, failed: failedCount, lagMs: started - oldest });
+    this.options.onBatch?.({
+      shardId,
+      records: batch.length,
+      handled: failedIndex ?? batch.length,
+      failed: failedCount,
+      lagMs: started - oldest,
+    });
     return failedIndex;
   }
 

@@ -1,0 +1,437 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ObservedSdkCall } from '../adapters/clients.js';
+import {
+  itemBytes,
+  readUnits,
+  transactionWriteUnits,
+  updateBytes,
+  writeUnits,
+} from '../adapters/dynamodb/billing.js';
+import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
+import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
+import type { LakeRow } from '../adapters/s3/lake-rows.js';
+import { DATA_LAKE } from '../definitions/tables.js';
+import {
+  type FirehoseUsage,
+  firehoseBilledBytes,
+  kinesisOnDemandBytes,
+  kinesisPayloadUnits,
+  type Usage,
+} from './model.js';
+
+/**
+ * Counts what a workload uses in local mode, the way AWS would bill it in the cloud: every AWS SDK call
+ * of the handlers (fed by `observeSdkCalls`), every API request and every Lambda invocation (fed by the
+ * local platform's `meter` option). `usage()` turns the counters into the cost model's `Usage`.
+ *
+ * DynamoDB units are computed from the items themselves (`billing.ts`), because DynamoDB Local reports
+ * one item's capacity for a whole transaction; what it reported is kept beside them (`reported`).
+ */
+
+/** Memory of each function in the CDK app (lib/compute/house-function.ts default; the consumer's in lib/stacks/processing-stack.ts). */
+export const LAMBDA_MEMORY_MB: Readonly<Record<string, number>> = {
+  ingest: 512,
+  query: 512,
+  admin: 512,
+  consumer: 1024,
+};
+
+/** CloudWatch Logs bytes written besides the SDK calls (each figure includes CloudWatch's 26 bytes per log event). */
+export interface LogAssumptions {
+  /** One API Gateway access log line (`jsonWithStandardFields`). @default 260 */
+  readonly accessLogBytesPerRequest?: number;
+  /** Lambda's JSON platform lines (start, runtimeDone, report) of one invocation. @default 630 */
+  readonly platformBytesPerInvocation?: number;
+  /** An API function's EMF document (one HTTP status metric) per invocation. @default 320 */
+  readonly apiMetricsBytesPerInvocation?: number;
+  /** The consumer's `batch processed` INFO line and EMF document (about ten metrics) per invocation. @default 1300 */
+  readonly consumerLogBytesPerInvocation?: number;
+}
+
+export interface UsageMeterOptions {
+  /** Memory per function name, MB. @default LAMBDA_MEMORY_MB */
+  readonly memoryMb?: Readonly<Record<string, number>>;
+  readonly logs?: LogAssumptions;
+  /**
+   * Parquet (Snappy) bytes per byte of the local lake's NDJSON: the cloud lake's files are Parquet.
+   * An assumption, not a measurement. @default 0.25
+   */
+  readonly parquetRatio?: number;
+}
+
+interface CallCounter {
+  requests: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+interface LambdaCounter {
+  invocations: number;
+  durationMs: number;
+  billedDurationMs: number;
+}
+
+type Item = Record<string, unknown>;
+const ATTRIBUTE_VALUE_KEYS = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
+
+/** An item as plain values: the raw client answers `AttributeValue` maps, the document client plain ones. */
+function plain(item: unknown): Item {
+  if (!item || typeof item !== 'object') return {};
+  const values = Object.values(item as Item);
+  const marshalled =
+    values.length > 0 &&
+    values.every((v) => {
+      if (!v || typeof v !== 'object' || v instanceof Uint8Array) return false;
+      const keys = Object.keys(v);
+      return keys.length === 1 && ATTRIBUTE_VALUE_KEYS.has(keys[0] ?? '');
+    });
+  return marshalled ? (unmarshall(item as Parameters<typeof unmarshall>[0]) as Item) : (item as Item);
+}
+
+const bodyBytes = (body: unknown): number =>
+  typeof body === 'string'
+    ? Buffer.byteLength(body, 'utf8')
+    : body instanceof Uint8Array
+      ? body.byteLength
+      : 0;
+
+const emptyFirehose = (): { records: number; bytes: number; billedBytes: number } => ({
+  records: 0,
+  bytes: 0,
+  billedBytes: 0,
+});
+
+export class UsageMeter {
+  /** Requests and HTTP body bytes per `Client.Command`. */
+  readonly calls = new Map<string, CallCounter>();
+  readonly api = { requests: 0, byRoute: new Map<string, number>() };
+  readonly lambda = new Map<string, LambdaCounter>();
+  readonly dynamodb = {
+    readUnits: 0,
+    writeUnits: 0,
+    replicatedWriteUnits: 0,
+    writtenBytes: 0,
+    byOperation: new Map<string, { requests: number; readUnits: number; writeUnits: number }>(),
+  };
+  /** What DynamoDB (Local) answered in `ConsumedCapacity`, for comparison. */
+  readonly reported = new CapacityMeter();
+  readonly kinesis = { records: 0, bytes: 0, payloadUnits: 0, onDemandBytes: 0 };
+  readonly firehose = { raw: emptyFirehose(), attributions: emptyFirehose() };
+  readonly s3 = {
+    puts: 0,
+    gets: 0,
+    putBytes: 0,
+    getBytes: 0,
+    /** NDJSON bytes by lake table (first key segment). */
+    lakeBytesByTable: new Map<string, number>(),
+  };
+  private readonly memoryMb: Readonly<Record<string, number>>;
+  private readonly logs: Required<LogAssumptions>;
+  private readonly parquetRatio: number;
+
+  constructor(options: UsageMeterOptions = {}) {
+    this.memoryMb = options.memoryMb ?? LAMBDA_MEMORY_MB;
+    this.logs = {
+      accessLogBytesPerRequest: options.logs?.accessLogBytesPerRequest ?? 260,
+      platformBytesPerInvocation: options.logs?.platformBytesPerInvocation ?? 630,
+      apiMetricsBytesPerInvocation: options.logs?.apiMetricsBytesPerInvocation ?? 320,
+      consumerLogBytesPerInvocation: options.logs?.consumerLogBytesPerInvocation ?? 1300,
+    };
+    this.parquetRatio = options.parquetRatio ?? 0.25;
+  }
+
+  /** An API request API Gateway would have served (a route of `ROUTES`). */
+  recordApiRequest(route: string): void {
+    this.api.requests += 1;
+    this.api.byRoute.set(route, (this.api.byRoute.get(route) ?? 0) + 1);
+  }
+
+  /** A Lambda invocation and its duration; Lambda bills duration rounded up to the millisecond. */
+  recordInvocation(functionName: string, durationMs: number): void {
+    const c = this.lambda.get(functionName) ?? { invocations: 0, durationMs: 0, billedDurationMs: 0 };
+    c.invocations += 1;
+    c.durationMs += durationMs;
+    c.billedDurationMs += Math.max(1, Math.ceil(durationMs));
+    this.lambda.set(functionName, c);
+  }
+
+  /** Counts one SDK call: pass it to `observeSdkCalls`. */
+  readonly observe = (call: ObservedSdkCall): void => {
+    const service = call.client.replace(/Client$/, '');
+    const operation = call.command.replace(/Command$/, '');
+    const key = `${service}.${operation}`;
+    const c = this.calls.get(key) ?? { requests: 0, requestBytes: 0, responseBytes: 0 };
+    c.requests += 1;
+    c.requestBytes += call.requestBytes;
+    c.responseBytes += call.responseBytes;
+    this.calls.set(key, c);
+    const input = (call.input ?? {}) as Item;
+    const output = (call.output ?? {}) as Item;
+    if (service === 'DynamoDB') this.dynamoDbCall(operation, input, output);
+    else if (service === 'Kinesis' && operation === 'PutRecords') this.putRecords(input, output);
+    else if (service === 'Kinesis' && operation === 'PutRecord') this.kinesisRecord(input.Data);
+    else if (service === 'S3' && operation === 'PutObject') this.putObject(input);
+    else if (service === 'S3' && operation === 'GetObject') {
+      this.s3.gets += 1;
+      this.s3.getBytes += Number(output.ContentLength ?? call.responseBytes) || 0;
+    }
+  };
+
+  private kinesisRecord(data: unknown): void {
+    const bytes = bodyBytes(data);
+    this.kinesis.records += 1;
+    this.kinesis.bytes += bytes;
+    this.kinesis.payloadUnits += kinesisPayloadUnits(bytes);
+    this.kinesis.onDemandBytes += kinesisOnDemandBytes(bytes);
+    // The ingest stream's own Firehose carries every record to the raw lake tables.
+    addFirehose(this.firehose.raw, bytes);
+  }
+
+  private putRecords(input: Item, output: Item): void {
+    const results = (output.Records ?? []) as { ErrorCode?: string }[];
+    ((input.Records ?? []) as { Data?: unknown }[]).forEach((record, i) => {
+      if (!results[i]?.ErrorCode) this.kinesisRecord(record.Data);
+    });
+  }
+
+  private putObject(input: Item): void {
+    const bytes = bodyBytes(input.Body);
+    this.s3.puts += 1;
+    this.s3.putBytes += bytes;
+    const key = String(input.Key ?? '');
+    const table = key.split('/', 1)[0] ?? '';
+    if (!Object.values(DATA_LAKE.tables).includes(table as never)) return;
+    this.s3.lakeBytesByTable.set(table, (this.s3.lakeBytesByTable.get(table) ?? 0) + bytes);
+    if (table !== DATA_LAKE.tables.attributions || typeof input.Body !== 'string') return;
+    // In the cloud each attribution row is one record put on the attribution delivery stream.
+    const partition = Object.fromEntries(
+      key
+        .split('/')
+        .filter((p) => p.includes('='))
+        .map((p) => {
+          const [name = '', value = ''] = p.split('=', 2);
+          return [name, decodeURIComponent(value)];
+        }),
+    );
+    for (const line of input.Body.split('\n')) {
+      if (!line) continue;
+      const row: LakeRow = {
+        table: 'attributions',
+        tenantId: partition.tenant_id ?? '',
+        appId: partition.app_id ?? '',
+        day: partition.dt ?? '',
+        row: JSON.parse(line) as Item,
+      };
+      addFirehose(this.firehose.attributions, Buffer.byteLength(attributionDeliveryRecord(row), 'utf8'));
+    }
+  }
+
+  private dynamoDbCall(operation: string, input: Item, output: Item): void {
+    if (operation.startsWith('Describe') || operation.startsWith('Create') || operation === 'ListTables')
+      return;
+    this.reported.record(operation, output.ConsumedCapacity as never);
+    let read = 0;
+    let write = 0;
+    let standard = 0;
+    let bytes = 0;
+    const put = (item: Item) => {
+      const size = itemBytes(item);
+      bytes += size;
+      return writeUnits(size);
+    };
+    const consistent = (flag: unknown) => (flag === true ? 1 : 0.5);
+    switch (operation) {
+      case 'PutItem':
+        write = put(plain(input.Item));
+        standard = write;
+        break;
+      case 'UpdateItem':
+      case 'DeleteItem': {
+        const size = operation === 'UpdateItem' ? updateBytes(plainUpdate(input)) : 0;
+        bytes += size;
+        write = writeUnits(size);
+        standard = write;
+        break;
+      }
+      case 'BatchWriteItem': {
+        const tally = (requests: unknown) => {
+          let units = 0;
+          let size = 0;
+          for (const list of Object.values((requests ?? {}) as Record<string, unknown[]>))
+            for (const r of list as { PutRequest?: { Item: unknown } }[]) {
+              const item = r.PutRequest ? itemBytes(plain(r.PutRequest.Item)) : undefined;
+              units += item === undefined ? 1 : writeUnits(item);
+              size += item ?? 0;
+            }
+          return { units, size };
+        };
+        const sent = tally(input.RequestItems);
+        const left = tally(output.UnprocessedItems);
+        write = sent.units - left.units;
+        standard = write;
+        bytes = sent.size - left.size;
+        break;
+      }
+      case 'TransactWriteItems': {
+        const items = ((input.TransactItems ?? []) as Item[]).map((t) => {
+          const p = t.Put as Item | undefined;
+          if (p) {
+            const item = plain(p.Item);
+            bytes += itemBytes(item);
+            return { Put: { TableName: String(p.TableName), Item: item } };
+          }
+          const u = t.Update as Item | undefined;
+          if (u) {
+            const update = plainUpdate(u);
+            bytes += updateBytes(update);
+            return { Update: update };
+          }
+          return { ConditionCheck: t.ConditionCheck ?? t.Delete } as never;
+        });
+        write = transactionWriteUnits(items);
+        // Replicas apply a transaction's writes as standard writes; condition checks write nothing.
+        standard = transactionWriteUnits(items.filter((t) => !('ConditionCheck' in t))) / 2;
+        break;
+      }
+      case 'GetItem':
+        read = consistent(input.ConsistentRead) * readUnits(itemBytes(plain(output.Item)));
+        break;
+      case 'BatchGetItem': {
+        const asked = Object.values((input.RequestItems ?? {}) as Record<string, Item>);
+        const unprocessed = Object.values((output.UnprocessedKeys ?? {}) as Record<string, Item>).reduce(
+          (n, r) => n + ((r.Keys as unknown[]) ?? []).length,
+          0,
+        );
+        const keys = asked.reduce((n, r) => n + ((r.Keys as unknown[]) ?? []).length, 0);
+        const found = Object.values((output.Responses ?? {}) as Record<string, unknown[]>).flat();
+        const factor = consistent(asked[0]?.ConsistentRead);
+        // A key asked for and not found still costs a read unit.
+        read =
+          factor *
+          (found.reduce((n: number, i) => n + readUnits(itemBytes(plain(i))), 0) +
+            Math.max(0, keys - unprocessed - found.length));
+        break;
+      }
+      case 'Query':
+      case 'Scan': {
+        const size = ((output.Items ?? []) as unknown[]).reduce((n: number, i) => n + itemBytes(plain(i)), 0);
+        read = consistent(input.ConsistentRead) * readUnits(size);
+        break;
+      }
+      case 'TransactGetItems':
+        read =
+          2 *
+          ((output.Responses ?? []) as { Item?: unknown }[]).reduce(
+            (n, r) => n + readUnits(itemBytes(plain(r.Item))),
+            0,
+          );
+        break;
+      default:
+        break;
+    }
+    const d = this.dynamodb;
+    d.readUnits += read;
+    d.writeUnits += write;
+    d.replicatedWriteUnits += standard;
+    d.writtenBytes += bytes;
+    const op = d.byOperation.get(operation) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
+    op.requests += 1;
+    op.readUnits += read;
+    op.writeUnits += write;
+    d.byOperation.set(operation, op);
+  }
+
+  /** Bytes of CloudWatch Logs the metered requests and invocations would write. */
+  logBytes(): number {
+    let bytes = this.api.requests * this.logs.accessLogBytesPerRequest;
+    for (const [name, c] of this.lambda) {
+      bytes += c.invocations * this.logs.platformBytesPerInvocation;
+      bytes +=
+        c.invocations *
+        (name === 'consumer'
+          ? this.logs.consumerLogBytesPerInvocation
+          : this.logs.apiMetricsBytesPerInvocation);
+    }
+    return bytes;
+  }
+
+  /** NDJSON bytes the local lake received, and the Parquet estimate of them. */
+  lakeBytes(): { json: number; parquet: number; byTable: Record<string, number> } {
+    const byTable = Object.fromEntries(this.s3.lakeBytesByTable);
+    const json = Object.values(byTable).reduce((n, b) => n + b, 0);
+    return { json, parquet: json * this.parquetRatio, byTable };
+  }
+
+  /**
+   * The counters as the cost model's input.
+   * @param events records accepted by the API (the events the cost is per)
+   * @param storedBytes bytes the identity graph holds after the workload
+   */
+  usage(events: number, storedBytes: number): Usage {
+    const lambda: Record<string, { invocations: number; billedDurationMs: number; memoryMb: number }> = {};
+    for (const [name, c] of this.lambda)
+      lambda[name] = {
+        invocations: c.invocations,
+        billedDurationMs: c.billedDurationMs,
+        memoryMb: this.memoryMb[name] ?? 512,
+      };
+    const firehose: Record<string, FirehoseUsage> = { ...this.firehose };
+    return {
+      events,
+      apiRequests: this.api.requests,
+      lambda,
+      dynamodb: {
+        readUnits: this.dynamodb.readUnits,
+        writeUnits: this.dynamodb.writeUnits,
+        replicatedWriteUnits: this.dynamodb.replicatedWriteUnits,
+        writtenBytes: this.dynamodb.writtenBytes,
+        storedBytes,
+      },
+      kinesis: { ...this.kinesis },
+      firehose,
+      logBytes: this.logBytes(),
+      lakeBytes: this.lakeBytes().parquet,
+    };
+  }
+
+  /** Everything counted, as plain JSON. */
+  snapshot() {
+    const entries = <V>(m: Map<string, V>) =>
+      Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+    return {
+      calls: entries(this.calls),
+      api: { requests: this.api.requests, byRoute: entries(this.api.byRoute) },
+      lambda: entries(this.lambda),
+      dynamodb: {
+        readUnits: this.dynamodb.readUnits,
+        writeUnits: this.dynamodb.writeUnits,
+        replicatedWriteUnits: this.dynamodb.replicatedWriteUnits,
+        writtenBytes: this.dynamodb.writtenBytes,
+        byOperation: entries(this.dynamodb.byOperation),
+        reported: this.reported.snapshot(),
+      },
+      kinesis: { ...this.kinesis },
+      firehose: { raw: { ...this.firehose.raw }, attributions: { ...this.firehose.attributions } },
+      s3: { puts: this.s3.puts, gets: this.s3.gets, putBytes: this.s3.putBytes, getBytes: this.s3.getBytes },
+      lake: this.lakeBytes(),
+      logBytes: this.logBytes(),
+    };
+  }
+}
+
+function addFirehose(f: { records: number; bytes: number; billedBytes: number }, bytes: number): void {
+  f.records += 1;
+  f.bytes += bytes;
+  f.billedBytes += firehoseBilledBytes(bytes);
+}
+
+/** An Update (of UpdateItem or a transaction) with plain key and values, as `updateBytes` reads it. */
+function plainUpdate(u: Item): Parameters<typeof updateBytes>[0] {
+  return {
+    TableName: String(u.TableName ?? ''),
+    Key: plain(u.Key),
+    UpdateExpression: String(u.UpdateExpression ?? ''),
+    ExpressionAttributeNames: (u.ExpressionAttributeNames ?? {}) as Record<string, string>,
+    ExpressionAttributeValues: plain(u.ExpressionAttributeValues),
+  };
+}

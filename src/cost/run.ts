@@ -1,0 +1,152 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS } from '../adapters/clients.js';
+import { itemBytes } from '../adapters/dynamodb/billing.js';
+import { ENV } from '../definitions/environment.js';
+import { startLocalPlatform } from '../local/platform.js';
+import { UsageMeter, type UsageMeterOptions } from './meter.js';
+import type { Usage } from './model.js';
+import { BILLING_RULES } from './prices.js';
+import {
+  type CostWorkload,
+  type CostWorkloadOptions,
+  costWorkload,
+  type WorkloadRequest,
+} from './workload.js';
+
+/**
+ * Runs the cost workload through local mode with a `UsageMeter` attached: starts the platform, sends the
+ * workload's phases over HTTP (draining the stream between phases), then measures what the identity
+ * graph holds. Shared by `npm run cost` and its smoke test.
+ */
+
+export interface CostRunOptions extends Omit<CostWorkloadOptions, 'nowMs'> {
+  /** Requests in flight at once. @default 8 */
+  readonly concurrency?: number;
+  readonly meter?: UsageMeterOptions;
+  /** Progress lines. @default no output */
+  readonly log?: (line: string) => void;
+}
+
+export interface CostRun {
+  readonly workload: CostWorkload;
+  /** Records the API accepted (202 answers' `accepted`, and one per tracking-link redirect). */
+  readonly accepted: number;
+  /** Records rejected by validation (not written anywhere, still billed as requests). */
+  readonly rejected: number;
+  /** Records the consumer handled. */
+  readonly consumed: number;
+  readonly meter: UsageMeter;
+  readonly usage: Usage;
+  /** Items and bytes the identity graph holds after the run. */
+  readonly table: { readonly items: number; readonly bytes: number };
+  readonly seconds: number;
+}
+
+export async function runCostWorkload(options: CostRunOptions): Promise<CostRun> {
+  const log = options.log ?? (() => undefined);
+  const meter = new UsageMeter(options.meter);
+  const platform = await startLocalPlatform({ port: 0, meter, log });
+  const started = performance.now();
+  try {
+    const app = platform.facts.tenants[0]?.apps[0];
+    if (!app) throw new Error('the local platform lists no demo app');
+    const workload = costWorkload({ ...options, nowMs: Date.now() });
+    log(
+      `workload: ${workload.records} records in ${workload.requests} requests (${workload.devices} installing devices)`,
+    );
+    const referrers = new Map<number, string>();
+    let accepted = 0;
+    let rejected = 0;
+
+    const send = async (request: WorkloadRequest): Promise<void> => {
+      if (request.kind === 'click') {
+        const query = new URLSearchParams(request.query as Record<string, string>);
+        const res = await fetch(`${platform.endpoint}/v1/click/${encodeURIComponent(app.appId)}?${query}`, {
+          redirect: 'manual',
+          headers: { 'user-agent': request.userAgent, 'x-forwarded-for': request.ip },
+        });
+        await res.arrayBuffer();
+        if (res.status !== 302) throw new Error(`GET /v1/click answered ${res.status}`);
+        accepted += 1;
+        const referrer = new URL(res.headers.get('location') ?? '', platform.endpoint).searchParams.get(
+          'referrer',
+        );
+        if (referrer && request.deviceIndex !== undefined) referrers.set(request.deviceIndex, referrer);
+        return;
+      }
+      const path = request.kind === 'touchpoints' ? '/v1/touchpoints' : '/v1/events';
+      const body =
+        request.kind === 'touchpoints'
+          ? { touchpoints: request.touchpoints }
+          : {
+              events: request.events.map((e) => {
+                if (e.install_referrer !== 'fromTrackingLink') return e;
+                const { install_referrer: _, ...rest } = e;
+                const referrer = referrers.get(request.deviceIndex);
+                return referrer ? { ...rest, install_referrer: referrer } : rest;
+              }),
+            };
+      const res = await fetch(`${platform.endpoint}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': app.apiKey },
+        body: JSON.stringify(body),
+      });
+      const answer = (await res.json()) as { accepted?: number; rejected?: unknown[] };
+      if (res.status !== 202)
+        throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+      accepted += answer.accepted ?? 0;
+      rejected += answer.rejected?.length ?? 0;
+    };
+
+    for (const [index, phase] of workload.phases.entries()) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: options.concurrency ?? 8 }, async () => {
+          while (next < phase.length) {
+            const request = phase[next++];
+            if (request) await send(request);
+          }
+        }),
+      );
+      await platform.drain(1_800_000);
+      log(`phase ${index + 1}/${workload.phases.length}: ${phase.length} requests sent and consumed`);
+    }
+
+    const table = await measureTable(platform.services.endpoints.dynamodb);
+    return {
+      workload,
+      accepted,
+      rejected,
+      consumed: platform.stats.consumedRecords,
+      meter,
+      usage: meter.usage(accepted, table.bytes),
+      table,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await platform.stop();
+  }
+}
+
+/** Items and stored bytes of the identity graph (a client of its own, so the meter does not count the scan). */
+async function measureTable(endpoint: string): Promise<{ items: number; bytes: number }> {
+  const tableName = process.env[ENV.identityGraphTable];
+  if (!tableName) throw new Error(`${ENV.identityGraphTable} is not set: is the local platform running?`);
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: LOCAL_CREDENTIALS }),
+  );
+  let items = 0;
+  let bytes = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      items += 1;
+      bytes += itemBytes(item) + BILLING_RULES.dynamodbItemOverheadBytes;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  documents.destroy();
+  return { items, bytes };
+}

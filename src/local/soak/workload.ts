@@ -1,0 +1,153 @@
+/**
+ * The soak's workload: N records for one app (clicks, impressions, installs, in-app events with
+ * revenue), seeded and deterministic, cut into API requests of at most 500 items. Pure: the driver
+ * sends it and keeps the client-side record of what the API accepted.
+ */
+
+export interface SoakWorkloadOptions {
+  /** Records in total (touchpoints + events), exactly. */
+  readonly records: number;
+  /** Seed of the pseudo-random generator. @default 1 */
+  readonly seed?: number;
+  /** The clock the traffic is laid out against, epoch ms (timestamps fall in the 30 h before it). */
+  readonly nowMs: number;
+  /** Items per request. @default 250 */
+  readonly itemsPerRequest?: number;
+}
+
+/** One request of the workload: a touchpoint batch or an event batch. */
+export interface SoakRequest {
+  readonly path: '/v1/touchpoints' | '/v1/events';
+  readonly items: readonly Record<string, unknown>[];
+}
+
+/** What the reconciler expects of an event sent. */
+export interface SentEvent {
+  readonly type: string;
+  /** Revenue in cents (integers add up exactly) and its currency. */
+  readonly revenueCents?: number;
+  readonly currency?: string;
+}
+
+export interface SoakWorkload {
+  /** In sending order: a group's touchpoints before its events, as networks report clicks first. */
+  readonly requests: readonly SoakRequest[];
+  readonly counts: {
+    readonly clicks: number;
+    readonly impressions: number;
+    readonly installs: number;
+    readonly inAppEvents: number;
+  };
+}
+
+/** mulberry32: small, fast, seedable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NETWORKS = ['meta', 'google_ads', 'tiktok', 'unity_ads', 'applovin'] as const;
+const IN_APP = ['purchase', 'level_complete', 'tutorial_complete', 'ad_view'] as const;
+const PRICES_CENTS = [99, 199, 499, 999, 1999] as const;
+const HOUR = 3_600_000;
+
+/** Devices are processed in groups: a group's touchpoints go in one request, its events in the next. */
+export function soakWorkload(options: SoakWorkloadOptions): SoakWorkload {
+  const random = seededRandom(options.seed ?? 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
+  const perRequest = options.itemsPerRequest ?? 250;
+  const seed = options.seed ?? 1;
+  const requests: SoakRequest[] = [];
+  const counts = { clicks: 0, impressions: 0, installs: 0, inAppEvents: 0 };
+  let remaining = options.records;
+  let touchpoints: Record<string, unknown>[] = [];
+  let events: Record<string, unknown>[] = [];
+  const flush = () => {
+    if (touchpoints.length > 0) requests.push({ path: '/v1/touchpoints', items: touchpoints });
+    if (events.length > 0) requests.push({ path: '/v1/events', items: events });
+    touchpoints = [];
+    events = [];
+  };
+
+  for (let device = 0; remaining > 0; device++) {
+    const android = random() < 0.7;
+    const adid = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+    const ids = {
+      platform: android ? 'android' : 'ios',
+      advertising_id: adid,
+      ...(android ? {} : { vendor_id: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase() }),
+    };
+    const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
+    const userAgent = android
+      ? 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36'
+      : 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+    const installMs = options.nowMs - 10 * 60_000 - random() * 24 * HOUR;
+    const network = pick(NETWORKS);
+    // 60% of the devices clicked an ad, 20% saw one; the rest are organic.
+    const touch = random();
+    if (touch < 0.8 && remaining > 0) {
+      const click = touch < 0.6;
+      touchpoints.push({
+        type: click ? 'click' : 'impression',
+        network,
+        campaign: `${network}_c${1 + Math.floor(random() * 3)}`,
+        click_id: `${network}-${hex(10)}`,
+        timestamp: iso(installMs - (0.1 + random() * 5) * HOUR),
+        device: ids,
+        ip,
+        user_agent: userAgent,
+      });
+      if (click) counts.clicks++;
+      else counts.impressions++;
+      remaining--;
+    }
+    if (remaining > 0) {
+      events.push({
+        event_id: `soak-${seed}-${device}-install`,
+        type: 'install',
+        timestamp: iso(installMs),
+        device: { ...ids, ip, user_agent: userAgent },
+      });
+      counts.installs++;
+      remaining--;
+    }
+    const inApp = Math.floor(random() * 3);
+    for (let e = 0; e < inApp && remaining > 0; e++) {
+      const type = pick(IN_APP);
+      events.push({
+        event_id: `soak-${seed}-${device}-${e}`,
+        type,
+        timestamp: iso(Math.min(options.nowMs - 60_000, installMs + (e + 1) * 5 * 60_000)),
+        device: { ...ids, ip, user_agent: userAgent },
+        ...(type === 'purchase'
+          ? { revenue: { amount: pick(PRICES_CENTS) / 100, currency: random() < 0.8 ? 'USD' : 'EUR' } }
+          : {}),
+      });
+      counts.inAppEvents++;
+      remaining--;
+    }
+    if (touchpoints.length + events.length >= perRequest) flush();
+  }
+  flush();
+  return { requests, counts };
+}
+
+/** The reconciler's view of an event item of the workload. */
+export function sentEventOf(item: Record<string, unknown>): SentEvent {
+  const revenue = item.revenue as { amount: number; currency: string } | undefined;
+  return revenue
+    ? {
+        type: String(item.type),
+        revenueCents: Math.round(revenue.amount * 100),
+        currency: revenue.currency,
+      }
+    : { type: String(item.type) };
+}
