@@ -102,3 +102,15 @@ const THROTTLING = new Set([
 export function isThrottling(error: unknown): boolean {
   return error instanceof Error && (THROTTLING.has(error.name) || error instanceof StoreThrottledError);
 }
+
+/** An app already has as many live API keys as a rotation may leave behind. */
+export class TooManyApiKeysError extends Error {
+  constructor(
+    readonly appId: string,
+    readonly liveKeys: number,
+    readonly limit: number,
+  ) {
+    super(`app ${JSON.stringify(appId)} has ${liveKeys} live API keys, the limit is ${limit}`);
+    this.name = 'TooManyApiKeysError';
+  }
+}

@@ -95,6 +95,20 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin',
     summary: "Change an app's settings",
   },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/keys',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Rotate an app's API key",
+  },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/signing-secret',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Set or turn off an app's request signing secret",
+  },
 ];
 
 /** Request limits of SPEC §3, enforced by API Gateway validators and by the handlers. */

@@ -185,7 +185,9 @@ export function runFraudChecks(input: FraudInput): FraudCheck[] {
   } else if (input.ip === undefined) {
     checks.push(na('data_center_ip', 'the install has no IP'));
   } else if (isHashedIp(input.ip)) {
-    checks.push(na('data_center_ip', "the app keeps IPs hashed (ipHandling 'hashed'): ranges cannot be checked"));
+    checks.push(
+      na('data_center_ip', "the app keeps IPs hashed (ipHandling 'hashed'): ranges cannot be checked"),
+    );
   } else {
     const range = input.dataCenter.match(input.ip);
     checks.push(

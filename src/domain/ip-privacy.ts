@@ -39,8 +39,11 @@ function parse(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
 export function truncateIp(ip: string): string {
   const addr = parse(ip);
   if (!addr) return ip;
-  const bits = addr.kind() === 'ipv4' ? IPV4_PREFIX_BITS : IPV6_PREFIX_BITS;
-  const network = ipaddr.subnetMaskFromPrefixLength(addr.kind(), bits).toByteArray();
+  const mask =
+    addr.kind() === 'ipv4'
+      ? ipaddr.IPv4.subnetMaskFromPrefixLength(IPV4_PREFIX_BITS)
+      : ipaddr.IPv6.subnetMaskFromPrefixLength(IPV6_PREFIX_BITS);
+  const network = mask.toByteArray();
   const bytes = addr.toByteArray().map((byte, i) => byte & (network[i] ?? 0));
   return ipaddr.fromByteArray(bytes).toString();
 }

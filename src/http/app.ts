@@ -3,6 +3,7 @@ import type { HandlerName } from '../definitions/tables.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { keyRoutes } from './routes/keys.js';
 import { queryRoutes } from './routes/query.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
@@ -12,7 +13,7 @@ const ROUTE_FACTORIES: Record<
 > = {
   ingest: ingestRoutes,
   query: queryRoutes,
-  admin: adminRoutes,
+  admin: (services) => ({ ...adminRoutes(services), ...keyRoutes(services) }),
 };
 
 /**

@@ -50,8 +50,8 @@ export class BadRequestError extends ApiError {
 
 /** 401: no credential, or one that does not verify. */
 export class UnauthorizedError extends ApiError {
-  constructor(message = 'missing or invalid credentials', options?: ApiErrorOptions) {
-    super(401, 'unauthorized', message, options);
+  constructor(message = 'missing or invalid credentials', options?: ApiErrorOptions & { code?: string }) {
+    super(401, options?.code ?? 'unauthorized', message, options);
     this.name = 'UnauthorizedError';
   }
 }

@@ -5,6 +5,7 @@ import type {
   AppPatch,
   AppRecord,
   ErasureRecord,
+  KeyRotation,
   TenantRecord,
 } from '../adapters/dynamodb/tenant-registry.js';
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
@@ -31,6 +32,21 @@ export interface TenantDirectory {
   getTenantApp(tenantId: string, appId: string): Promise<AppRecord | undefined>;
   updateApp(tenantId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined>;
   resolveApiKeyHash(apiKeyHash: string): Promise<AppPrincipal | undefined>;
+  /** Adds a key and gives the app's other live keys a deadline (`now` revokes them). */
+  rotateApiKey(
+    tenantId: string,
+    appId: string,
+    apiKeyHash: string,
+    oldKeysExpireAtMs: number,
+  ): Promise<KeyRotation>;
+  /** Sets or (with undefined) removes an app's signing secret; undefined when not the tenant's app. */
+  setSigningSecret(
+    tenantId: string,
+    appId: string,
+    secret: string | undefined,
+  ): Promise<AppRecord | undefined>;
+  /** The app's IP hash key, stored on first need (`candidate` if none was stored yet). */
+  ensureIpHashKey(appId: string, candidate: string): Promise<string>;
   recordErasure(record: ErasureRecord): Promise<void>;
 }
 

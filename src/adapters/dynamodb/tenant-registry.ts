@@ -11,7 +11,7 @@ import type { AppPrincipal } from '../../auth/permissions.js';
 import { TENANT_REGISTRY_TABLE } from '../../definitions/tables.js';
 import type { AppSettingsInput } from '../../domain/settings.js';
 import { TtlCache } from '../cache.js';
-import { AlreadyExistsError, MissingResourceError } from '../errors.js';
+import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../errors.js';
 
 /**
  * The tenant registry: tenants, their apps (settings, store URLs) and the apps' API keys, stored only as
@@ -22,7 +22,7 @@ import { AlreadyExistsError, MissingResourceError } from '../errors.js';
  * | tenant        | `TENANT#<t>`     | `TENANT`        |
  * | tenant's app  | `TENANT#<t>`     | `APP#<app>`     |
  * | app           | `APP#<app>`      | `APP`           |
- * | app API key   | `APP#<app>`      | `KEY#<hash:16>` (GSI `byApiKeyHash` on `apiKeyHash`) |
+ * | app API key   | `APP#<app>`      | `KEY#<hash:16>` (GSI `byApiKeyHash` on `apiKeyHash`; `expiresAtMs` once rotated out) |
  * | erasure       | `TENANT#<t>`     | `ERASURE#<id>`  |
  */
 
@@ -50,6 +50,39 @@ export interface AppRecord {
   readonly settings: AppSettingsInput;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The signing secret of signed requests (`auth/signing.ts`), when the app has one. Never shown by GET. */
+  readonly signing?: SigningSecretRecord;
+  /** The app's key for hashed IPs (`ipHandling: 'hashed'`), made on first need and never changed. */
+  readonly ipHashKey?: string;
+}
+
+export interface SigningSecretRecord {
+  readonly secret: string;
+  readonly createdAt: string;
+}
+
+/** An app API key as listed (the key itself is never stored). */
+export interface ApiKeyRecord {
+  /** The first 16 hex digits of the key's SHA-256: names the key without revealing it. */
+  readonly keyId: string;
+  readonly createdAt: string;
+  /** When the key stops working (set by a rotation). */
+  readonly expiresAt?: string;
+}
+
+/** What a key rotation did. */
+export interface KeyRotation {
+  readonly created: ApiKeyRecord;
+  /** The app's other keys still working until their deadline (none when revoked at once). */
+  readonly previous: readonly ApiKeyRecord[];
+}
+
+/** Live keys a rotation may leave behind (keeps a rotation inside one transaction). */
+export const MAX_LIVE_API_KEYS = 20;
+
+interface ResolvedApiKey {
+  readonly principal: AppPrincipal;
+  readonly expiresAtMs?: number;
 }
 
 export type AppPatch = Partial<Pick<AppRecord, 'name' | 'storeUrls' | 'allowedRedirectHosts' | 'settings'>>;
@@ -82,7 +115,8 @@ export class TenantRegistry {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => number;
-  private readonly keyCache: TtlCache<string, AppPrincipal | null>;
+  // Keys are cached with their deadline, checked on every hit: a key stops at its deadline, not a TTL later.
+  private readonly keyCache: TtlCache<string, ResolvedApiKey | null>;
   private readonly appCache: TtlCache<string, AppRecord | null>;
 
   constructor(options: TenantRegistryOptions) {
@@ -240,7 +274,7 @@ export class TenantRegistry {
 
   /** Resolves an API key hash to its app, through the `byApiKeyHash` index; cached briefly. */
   async resolveApiKeyHash(apiKeyHash: string): Promise<AppPrincipal | undefined> {
-    const principal = await this.keyCache.getOrLoad(apiKeyHash, async () => {
+    const resolved = await this.keyCache.getOrLoad(apiKeyHash, async () => {
       const { Items } = await this.documents.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -252,10 +286,177 @@ export class TenantRegistry {
       );
       const item = Items?.[0];
       if (!item || typeof item.tenantId !== 'string' || typeof item.appId !== 'string') return null;
-      if (typeof item.expiresAtMs === 'number' && item.expiresAtMs <= this.now()) return null;
-      return { kind: 'app', tenantId: item.tenantId, appId: item.appId } satisfies AppPrincipal;
+      const principal: AppPrincipal = { kind: 'app', tenantId: item.tenantId, appId: item.appId };
+      return typeof item.expiresAtMs === 'number'
+        ? { principal, expiresAtMs: item.expiresAtMs }
+        : { principal };
     });
-    return principal ?? undefined;
+    if (!resolved) return undefined;
+    if (resolved.expiresAtMs !== undefined && resolved.expiresAtMs <= this.now()) return undefined;
+    return resolved.principal;
+  }
+
+  /** The app's API keys, live and expired, oldest first. */
+  async listApiKeys(appId: string): Promise<ApiKeyRecord[]> {
+    return (await this.queryKeyItems(appId)).map(toApiKeyRecord);
+  }
+
+  private async queryKeyItems(appId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+          ExpressionAttributeValues: { ':pk': appPk(appId), ':key': 'KEY#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+  }
+
+  /**
+   * Adds a new API key to an app of `tenantId` and gives every other live key the deadline
+   * `oldKeysExpireAtMs` (a key with an earlier one keeps it; `now` revokes them). Keys past their deadline
+   * are deleted on the way. One transaction: the new key and the deadlines land together or not at all.
+   * @throws MissingResourceError when the app does not exist or belongs to another tenant
+   * @throws TooManyApiKeysError when more than `MAX_LIVE_API_KEYS` keys would stay live
+   */
+  async rotateApiKey(
+    tenantId: string,
+    appId: string,
+    apiKeyHash: string,
+    oldKeysExpireAtMs: number,
+  ): Promise<KeyRotation> {
+    const nowMs = this.now();
+    const createdAt = new Date(nowMs).toISOString();
+    const items = await this.queryKeyItems(appId);
+    const expired = items.filter((i) => typeof i.expiresAtMs === 'number' && i.expiresAtMs <= nowMs);
+    const live = items.filter((i) => !expired.includes(i));
+    const keepLive = oldKeysExpireAtMs > nowMs ? live.length : 0;
+    if (keepLive + 1 > MAX_LIVE_API_KEYS)
+      throw new TooManyApiKeysError(appId, keepLive + 1, MAX_LIVE_API_KEYS);
+    const deadlineOf = (item: Record<string, unknown>) =>
+      typeof item.expiresAtMs === 'number'
+        ? Math.min(item.expiresAtMs, oldKeysExpireAtMs)
+        : oldKeysExpireAtMs;
+    const keyItem = (item: Record<string, unknown>) => ({ pk: appPk(appId), sk: String(item.sk) });
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk: appPk(appId), sk: 'APP' },
+                ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+                ExpressionAttributeValues: { ':t': tenantId },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: appPk(appId),
+                  sk: `KEY#${apiKeyHash.slice(0, 16)}`,
+                  type: 'api-key',
+                  apiKeyHash,
+                  tenantId,
+                  appId,
+                  createdAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...live.map((item) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: keyItem(item),
+                UpdateExpression: 'SET expiresAtMs = :e, expiresAt = :iso',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: {
+                  ':e': deadlineOf(item),
+                  ':iso': new Date(deadlineOf(item)).toISOString(),
+                },
+              },
+            })),
+            ...expired.map((item) => ({ Delete: { TableName: this.tableName, Key: keyItem(item) } })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+          throw new MissingResourceError('app', appId, { cause: error });
+        }
+      }
+      throw error;
+    }
+    // This instance forgets the old keys at once; others reload them within the cache TTL.
+    for (const item of [...live, ...expired]) this.keyCache.delete(String(item.apiKeyHash));
+    return {
+      created: { keyId: apiKeyHash.slice(0, 16), createdAt },
+      previous: live
+        .map((item) => ({ ...toApiKeyRecord(item), expiresAt: new Date(deadlineOf(item)).toISOString() }))
+        .filter((key) => Date.parse(key.expiresAt) > nowMs),
+    };
+  }
+
+  /**
+   * Sets (or, with `undefined`, removes) the signing secret of an app of `tenantId`.
+   * @returns the updated app, or undefined when it does not exist or belongs to another tenant
+   */
+  async setSigningSecret(
+    tenantId: string,
+    appId: string,
+    secret: string | undefined,
+  ): Promise<AppRecord | undefined> {
+    const at = new Date(this.now()).toISOString();
+    const signing: SigningSecretRecord | undefined =
+      secret === undefined ? undefined : { secret, createdAt: at };
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: appPk(appId), sk: 'APP' },
+          UpdateExpression: signing
+            ? 'SET signing = :s, updatedAt = :u'
+            : 'REMOVE signing SET updatedAt = :u',
+          ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+          ExpressionAttributeValues: { ':t': tenantId, ':u': at, ...(signing ? { ':s': signing } : {}) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      this.appCache.delete(appId);
+      return Attributes ? toAppRecord(Attributes) : undefined;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The app's IP hash key, made on first need. Concurrent callers agree: the first write wins and every
+   * caller reads it back.
+   */
+  async ensureIpHashKey(appId: string, candidate: string): Promise<string> {
+    const { Attributes } = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: appPk(appId), sk: 'APP' },
+        UpdateExpression: 'SET ipHashKey = if_not_exists(ipHashKey, :k)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':k': candidate },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    this.appCache.delete(appId);
+    return String(Attributes?.ipHashKey ?? candidate);
   }
 
   async recordErasure(record: ErasureRecord): Promise<void> {
@@ -301,5 +502,20 @@ function toAppRecord(item: Record<string, unknown>): AppRecord {
     settings: (item.settings as AppSettingsInput | undefined) ?? {},
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt ?? item.createdAt),
+    ...(isSigningSecret(item.signing) ? { signing: item.signing } : {}),
+    ...(typeof item.ipHashKey === 'string' ? { ipHashKey: item.ipHashKey } : {}),
+  };
+}
+
+function isSigningSecret(value: unknown): value is SigningSecretRecord {
+  const v = value as Partial<SigningSecretRecord> | undefined;
+  return typeof v?.secret === 'string' && typeof v.createdAt === 'string';
+}
+
+function toApiKeyRecord(item: Record<string, unknown>): ApiKeyRecord {
+  return {
+    keyId: String(item.apiKeyHash ?? String(item.sk).slice(4)).slice(0, 16),
+    createdAt: String(item.createdAt),
+    ...(typeof item.expiresAtMs === 'number' ? { expiresAt: new Date(item.expiresAtMs).toISOString() } : {}),
   };
 }

@@ -66,7 +66,7 @@ const ErasureSchema = z
   })
   .strict();
 
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
@@ -76,13 +76,13 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   throw new BadRequestError('invalid_request', details[0]?.message ?? 'invalid request body', { details });
 }
 
-function requireUser(user: UserPrincipal | undefined): UserPrincipal {
+export function requireUser(user: UserPrincipal | undefined): UserPrincipal {
   if (!user) throw new NotFoundError();
   return user;
 }
 
 /** The tenant in the path, if the user acts for it: another tenant's id answers 404, like a missing one. */
-function tenantForUser(user: UserPrincipal, tenantId: string, permission: Permission): string {
+export function tenantForUser(user: UserPrincipal, tenantId: string, permission: Permission): string {
   if (!actsFor(user, tenantId)) throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
   if (!can(user, permission))
     throw new ForbiddenError(`role ${user.role} may not ${permission.replace(':', ' ')}`);
@@ -98,6 +98,8 @@ export function presentApp(app: AppRecord) {
     allowed_redirect_hosts: app.allowedRedirectHosts,
     settings: app.settings,
     effective_settings: resolveSettings(app.settings),
+    // Whether signed requests are on; the secret itself is shown only when it is made.
+    signing: app.signing ? { enabled: true, created_at: app.signing.createdAt } : { enabled: false },
     created_at: app.createdAt,
     updated_at: app.updatedAt,
   };

@@ -1,6 +1,7 @@
 import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { StreamPublishError } from '../../adapters/errors.js';
 import { REQUEST_LIMITS } from '../../definitions/routes.js';
+import { withProtectedIp } from '../../domain/ip-privacy.js';
 import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/model.js';
 import { stripUndefined, validateEvent, validateTouchpoint } from '../../domain/validation.js';
 import { readBatch, readJsonBody } from '../body.js';
@@ -8,6 +9,7 @@ import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../erro
 import { type HttpResponse, json } from '../request.js';
 import type { RouteContext, RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { ipKeeperFor, signedApp } from './ingest-guards.js';
 
 /**
  * The ingest routes: tracking links (click, impression), S2S touchpoints and SDK event batches. They
@@ -139,7 +141,8 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
         details: [{ field: result.field, code: result.code, message: result.message }],
       });
     }
-    await publish(services, [{ kind: 'touchpoint', receivedAtMs: nowMs, touchpoint: result.value }]);
+    const touchpoint = withProtectedIp(result.value, await ipKeeperFor(services, app));
+    await publish(services, [{ kind: 'touchpoint', receivedAtMs: nowMs, touchpoint }]);
     if (type === 'impression') return { statusCode: 204, headers: { 'cache-control': 'no-store' } };
     const location = platform === 'android' ? withPlayReferrer(target as string, id) : (target as string);
     return {
@@ -153,6 +156,7 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
 function touchpointBatch(services: ApiServices): RouteHandler {
   return async ({ request, app }) => {
     if (!app) throw new NotFoundError();
+    const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
     const body = readJsonBody(request);
     const items = readBatch(body, 'touchpoints', REQUEST_LIMITS.maxTouchpointsPerBatch);
     const nowMs = services.now();
@@ -166,7 +170,11 @@ function touchpointBatch(services: ApiServices): RouteHandler {
         rejected.push({ index, code: result.code, message: `touchpoints[${index}].${result.message}` });
         return;
       }
-      records.push({ kind: 'touchpoint', receivedAtMs: nowMs, touchpoint: result.value });
+      records.push({
+        kind: 'touchpoint',
+        receivedAtMs: nowMs,
+        touchpoint: withProtectedIp(result.value, keepIp),
+      });
       ids.push({ index, id });
     });
     await publish(services, records);
@@ -177,6 +185,7 @@ function touchpointBatch(services: ApiServices): RouteHandler {
 function eventBatch(services: ApiServices): RouteHandler {
   return async ({ request, app }) => {
     if (!app) throw new NotFoundError();
+    const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
     const body = readJsonBody(request);
     const items = readBatch(body, 'events', REQUEST_LIMITS.maxEventsPerBatch);
     const nowMs = services.now();
@@ -188,9 +197,9 @@ function eventBatch(services: ApiServices): RouteHandler {
         rejected.push({ index, code: result.code, message: `events[${index}].${result.message}` });
         return;
       }
-      records.push({ kind: 'event', receivedAtMs: nowMs, event: result.value });
+      records.push({ kind: 'event', receivedAtMs: nowMs, event: withProtectedIp(result.value, keepIp) });
     });
-    await publish(services, records);
+    await withinDailyQuota(services, app, records.length, () => publish(services, records));
     return json(202, { accepted: records.length, rejected });
   };
 }

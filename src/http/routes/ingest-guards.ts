@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
+import type { AppPrincipal } from '../../auth/permissions.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequestSignature } from '../../auth/signing.js';
+import { ipProtector } from '../../domain/ip-privacy.js';
+import { resolveSettings } from '../../domain/settings.js';
+import { NotFoundError, UnauthorizedError } from '../errors.js';
+import type { HttpRequest } from '../request.js';
+import type { ApiServices } from '../services.js';
+
+/**
+ * What the ingest routes check and apply per app before anything is published: the signed-request
+ * check of apps with a signing secret, and the app's IP handling.
+ */
+
+/**
+ * The app an API-key route works for, after its signed-request check: an app with a signing secret
+ * refuses a request its secret did not sign with 401 `incorrect_signature`, before the body is read.
+ */
+export async function signedApp(
+  services: Pick<ApiServices, 'registry' | 'now'>,
+  principal: AppPrincipal,
+  request: HttpRequest,
+): Promise<AppRecord> {
+  const app = await services.registry.getApp(principal.appId);
+  if (!app || app.tenantId !== principal.tenantId) throw new NotFoundError();
+  if (!app.signing) return app;
+  const check = verifyRequestSignature({
+    secret: app.signing.secret,
+    timestamp: request.headers[TIMESTAMP_HEADER],
+    signature: request.headers[SIGNATURE_HEADER],
+    body: request.body ?? '',
+    nowMs: services.now(),
+  });
+  if (!check.ok) {
+    throw new UnauthorizedError(check.message, {
+      code: 'incorrect_signature',
+      context: { reason: check.reason, app_id: app.appId },
+    });
+  }
+  return app;
+}
+
+/**
+ * The function that turns a received IP into the form the app keeps (`ipHandling`). The app's hash key
+ * is made and stored the first time an app keeping hashed IPs needs it.
+ */
+export async function ipKeeperFor(
+  services: Pick<ApiServices, 'registry'>,
+  app: AppRecord,
+): Promise<(ip: string | undefined) => string | undefined> {
+  const handling = resolveSettings(app.settings).ipHandling;
+  if (handling !== 'hashed') return ipProtector(handling);
+  const key =
+    app.ipHashKey ??
+    (await services.registry.ensureIpHashKey(app.appId, randomBytes(32).toString('base64url')));
+  return ipProtector('hashed', key);
+}
