@@ -98,6 +98,41 @@ export class PlatformPlan {
     );
   }
 
+  /** Athena workgroup of each tenant declared in the config, by tenant id. */
+  get tenantWorkgroups(): Record<string, string> {
+    return Object.fromEntries(
+      this.config.tenants.map((tenant) => [tenant.tenantId, this.names.scoped(tenant.tenantId, 'reports')]),
+    );
+  }
+
+  /** The Athena workgroup of tenants onboarded live (not in the config). */
+  get sharedWorkgroup(): string {
+    return this.names.name('reports');
+  }
+
+  /** Cognito user pool of the people calling bearer routes (`auth.kind` `cognito`, home region). */
+  get userPoolName(): string {
+    return this.names.name('users');
+  }
+
+  /** Secrets Manager secret of the service-token signing key (`auth.kind` `jwt-secret`). */
+  get serviceTokenSecretName(): string {
+    return this.names.name('service-token');
+  }
+
+  /** The API Gateway token authorizer function (`auth.kind` `jwks` or `jwt-secret`). */
+  get authorizerFunctionName(): string {
+    return this.names.name('authorizer');
+  }
+
+  /**
+   * Stacks that reference the home region's user pool from another region need CDK's cross-region
+   * references (SSM parameters written by a custom resource at deploy time).
+   */
+  get needsCrossRegionReferences(): boolean {
+    return this.config.auth.kind === 'cognito' && this.replicaRegions.length > 0;
+  }
+
   /** API functions, by handler. */
   get apiFunctionNames(): { readonly ingest: string; readonly query: string; readonly admin: string } {
     return {

@@ -1,5 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformConfig } from './config/schema.js';
+import type { BearerAuth } from './auth/bearer-auth.js';
 import { PlatformPlan } from './platform-plan.js';
 import { functionEnvironment } from './stacks/function-environment.js';
 import { IngestStack } from './stacks/ingest-stack.js';
@@ -62,6 +63,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   for (const stack of statefulStacks.values())
     if (stack !== home) home.addStackDependency(stack, 'replica key alias');
 
+  const bearerAuth = resolveBearerAuth(plan, home);
   const regions = config.regions.map((region): RegionStacks => {
     const stateful = statefulStacks.get(region) ?? home;
     const common = { env: env(region), plan };
@@ -87,6 +89,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     });
     const ingest = new IngestStack(app, names.stackName(region, 'Ingest'), {
       ...common,
+      bearerAuth,
       description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
@@ -106,4 +109,34 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     return { region, stateful, lake, processing, ingest, observability };
   });
   return { plan, regions };
+}
+
+/**
+ * Where every region's API gets its bearer token verification from: the home region's user pool
+ * (referenced across regions), the configured JWKS issuer, or the replicated service-token secret.
+ */
+function resolveBearerAuth(plan: PlatformPlan, home: StatefulStack): BearerAuth {
+  const { auth } = plan.config;
+  switch (auth.kind) {
+    case 'cognito': {
+      const users = home.userPool;
+      if (users === undefined) throw new Error('the home stateful stack has no user pool');
+      return {
+        kind: 'cognito',
+        userPool: users.userPool,
+        issuer: users.issuer,
+        jwksUrl: users.jwksUrl,
+        audience: users.client.userPoolClientId,
+      };
+    }
+    case 'jwks':
+      return auth;
+    case 'jwt-secret':
+      return {
+        kind: 'jwt-secret',
+        secretName: plan.serviceTokenSecretName,
+        issuer: auth.issuer,
+        ...(auth.audience ? { audience: auth.audience } : {}),
+      };
+  }
 }

@@ -11,9 +11,13 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
 
+/** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
+export const HOUSE_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
+export type HouseFunctionHandler = HandlerName | 'authorizer';
+
 export interface HouseFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
-  readonly handler: HandlerName;
+  readonly handler: HouseFunctionHandler;
   /** Physical function name (deterministic, so dashboards in other regions can address it). */
   readonly functionName: string;
   /** Powertools service name, shown in logs, traces and metrics. */
@@ -63,7 +67,7 @@ export class HouseFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** Which handler of `lambdas/` it runs. */
-  readonly handler: HandlerName;
+  readonly handler: HouseFunctionHandler;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     super(scope, id);
@@ -97,7 +101,7 @@ export class HouseFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
-      entry: `${props.projectRoot}/${HANDLERS[props.handler]}`,
+      entry: `${props.projectRoot}/${HOUSE_FUNCTION_ENTRIES[props.handler]}`,
       handler: 'handler',
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,

@@ -46,6 +46,8 @@ const TenantSchema = z
     ownTable: z.boolean().default(false),
     apps: z.array(AppSchema).default([]),
     usagePlan: UsagePlanSchema.prefault({}),
+    /** Athena stops any query of this tenant's workgroup scanning more, in GiB; default `lake`'s cutoff. */
+    athenaBytesScannedCutoffGiB: int(1, 10_000).optional(),
   })
   .strict()
   .refine((tenant) => !(tenant.ownTable && tenant.tier === 'pool'), {
@@ -166,14 +168,54 @@ const CustomDomainSchema = z
   })
   .strict();
 
-const AuthSchema = z
+/** Cognito user pool the home region's stateful stack creates; every region's API trusts it. */
+const CognitoAuthSchema = z
   .object({
-    /** JWKS URL of the issuer of admin/report bearer tokens (a Cognito user pool or any OIDC issuer). */
+    kind: z.literal('cognito'),
+    /** Second factor (TOTP) at sign-in: `required` for everyone, or `optional` (each user opts in). */
+    mfa: z.enum(['required', 'optional']).default('required'),
+    /**
+     * Cognito Plus feature plan with threat protection enforced (compromised credentials, adaptive
+     * authentication). Billed per monthly active user; `false` keeps the Essentials plan.
+     */
+    threatProtection: z.boolean().default(true),
+    /** Minimum password length (upper and lower case, digits and symbols are always required). */
+    passwordMinLength: int(8, 99).default(12),
+  })
+  .strict();
+
+/** Any OIDC issuer that publishes a JWKS (Auth0, Okta, Entra ID, an existing Cognito pool…). */
+const JwksAuthSchema = z
+  .object({
+    kind: z.literal('jwks'),
+    /** JWKS URL of the issuer of admin/report bearer tokens. */
     jwksUrl: z.url({ protocol: /^https$/, message: 'expected an https JWKS URL' }),
     issuer: z.string().min(1),
     audience: z.string().min(1).optional(),
   })
   .strict();
+
+/** HS256 service tokens signed with a secret Secrets Manager generates (machine-to-machine use). */
+const JwtSecretAuthSchema = z
+  .object({
+    kind: z.literal('jwt-secret'),
+    /** `iss` the tokens must carry. */
+    issuer: z.string().min(1).default('unmogrowp'),
+    audience: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * How bearer tokens are issued and verified. A config written before `kind` existed
+ * (`{ jwksUrl, issuer, audience }`) still reads as `kind: 'jwks'`.
+ */
+const AuthSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !('kind' in value) && 'jwksUrl' in value
+      ? { kind: 'jwks', ...value }
+      : value,
+  z.discriminatedUnion('kind', [CognitoAuthSchema, JwksAuthSchema, JwtSecretAuthSchema]),
+);
 
 export const PlatformConfigSchema = z
   .object({
@@ -191,8 +233,8 @@ export const PlatformConfigSchema = z
     sinks: SinksSchema.prefault({}),
     alarmEmail: z.email(),
     customDomain: CustomDomainSchema.optional(),
-    /** Bearer token verification; without it admin, report and privacy calls cannot be authorised. */
-    auth: AuthSchema.optional(),
+    /** Who issues the bearer tokens of admin, report and privacy calls (SPEC §3). */
+    auth: AuthSchema.prefault({ kind: 'cognito' }),
     /** Data-centre CIDR ranges for the `data_center_ip` fraud rule. */
     dataCenterCidrs: z
       .array(z.cidrv4({ message: 'expected an IPv4 CIDR such as 203.0.113.0/24' }).or(z.cidrv6()))
@@ -251,3 +293,4 @@ export type PlatformConfigInput = z.input<typeof PlatformConfigSchema>;
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 export type TenantConfig = PlatformConfig['tenants'][number];
 export type Stage = PlatformConfig['stage'];
+export type AuthConfig = PlatformConfig['auth'];

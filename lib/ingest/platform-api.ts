@@ -15,14 +15,29 @@ import {
 import { RateLimitedWebAcl } from './web-acl.js';
 
 /** Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), by its auth kind (SPEC §3). */
-const AUTHORIZATION_REASONS: Readonly<Record<RouteDefinition['auth'], string>> = {
+const AUTHORIZATION_REASONS: Readonly<Record<Exclude<RouteDefinition['auth'], 'bearer'>, string>> = {
   none: 'Tracking links are public by contract (SPEC §3): ad networks redirect users without credentials. WAF rate-limits them.',
   apiKey:
     'Authenticated by the app API key: API Gateway requires a key of a tenant usage plan, and the handler checks its hash.',
-  bearer:
-    'Authenticated by the tenant JWT, verified with its roles in the handler (the same code runs in local mode); ' +
-    'tenants bring their own identity provider, so no Cognito user pool is involved.',
 };
+
+/** Why a bearer route's Lambda token authorizer stands in for a Cognito one (cdk-nag COG4). */
+const TOKEN_AUTHORIZER_REASON =
+  'The operator configured an external JWKS issuer or the Secrets Manager service-token secret (auth.kind), ' +
+  'so a Lambda TOKEN authorizer verifies the JWT; the handler verifies it again with its roles.';
+
+/**
+ * Error bodies API Gateway itself returns (authorizer refusals, throttling, missing keys), in the
+ * SPEC §3 error shape instead of API Gateway's `{"message": …}`.
+ */
+const GATEWAY_ERRORS: readonly { type: apigateway.ResponseType; code: string }[] = [
+  { type: apigateway.ResponseType.UNAUTHORIZED, code: 'unauthorized' },
+  { type: apigateway.ResponseType.ACCESS_DENIED, code: 'forbidden' },
+  { type: apigateway.ResponseType.EXPIRED_TOKEN, code: 'unauthorized' },
+  { type: apigateway.ResponseType.INVALID_API_KEY, code: 'forbidden' },
+  { type: apigateway.ResponseType.THROTTLED, code: 'rate_limited' },
+  { type: apigateway.ResponseType.QUOTA_EXCEEDED, code: 'quota_exceeded' },
+];
 
 /** Throttle and quota of one tenant's usage plan. */
 export interface TenantUsagePlan {
@@ -42,6 +57,12 @@ export interface PlatformApiProps {
   readonly routes: readonly RouteDefinition[];
   /** The function (or alias) each handler's routes invoke. */
   readonly handlers: Readonly<Partial<Record<HandlerName, lambda.IFunction>>>;
+  /**
+   * The authorizer of every route with `auth: 'bearer'` (a Cognito user pool authorizer or a Lambda
+   * TOKEN authorizer); the handlers verify the token again.
+   * @default no API Gateway authorizer: the handlers alone verify bearer tokens
+   */
+  readonly bearerAuthorizer?: apigateway.IAuthorizer;
   /** One usage plan per tenant declared at deploy time. */
   readonly tenantUsagePlans: readonly TenantUsagePlan[];
   /** The usage plan of tenants onboarded live through the API (without a redeploy). */
@@ -108,6 +129,14 @@ export class PlatformApi extends Construct {
     }
 
     this.addRoutes(props);
+    for (const { type, code } of GATEWAY_ERRORS) {
+      this.api.addGatewayResponse(`Error-${code}-${type.responseType}`, {
+        type,
+        templates: {
+          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[]}}`,
+        },
+      });
+    }
     this.usagePlanNames = this.addUsagePlans(props);
 
     this.webAcl = new RateLimitedWebAcl(this, 'Waf', {
@@ -165,12 +194,15 @@ export class PlatformApi extends Construct {
       for (const name of REQUIRED_QUERY_PARAMETERS[key] ?? []) {
         requestParameters[`method.request.querystring.${name}`] = true;
       }
-      if (route.auth === 'bearer') requestParameters['method.request.header.Authorization'] = true;
+      const bearer = route.auth === 'bearer';
+      if (bearer) requestParameters['method.request.header.Authorization'] = true;
+      const authorizer = bearer ? props.bearerAuthorizer : undefined;
 
       const modelName = key.replace(/[^A-Za-z0-9]/g, '');
       const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         operationName: modelName,
         apiKeyRequired: route.auth === 'apiKey',
+        ...(authorizer ? { authorizer } : {}),
         requestParameters,
         requestValidator: bodySchema ? bodyValidator : parameterValidator,
         requestModels: bodySchema
@@ -184,11 +216,17 @@ export class PlatformApi extends Construct {
             }
           : undefined,
       });
-      const reason = AUTHORIZATION_REASONS[route.auth];
-      Validations.of(method).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason },
-        { id: 'AwsSolutions-COG4', reason },
-      );
+      if (route.auth !== 'bearer') {
+        const reason = AUTHORIZATION_REASONS[route.auth];
+        Validations.of(method).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason },
+          { id: 'AwsSolutions-COG4', reason },
+        );
+      } else if (authorizer && !(authorizer instanceof apigateway.CognitoUserPoolsAuthorizer)) {
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON });
+      } else if (!authorizer) {
+        throw new Error(`bearerAuthorizer is required by bearer route ${key}`);
+      }
     }
   }
 

@@ -1,4 +1,5 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +12,9 @@ import {
   ROUTES,
   TENANT_REGISTRY_TABLE,
 } from '../../src/definitions/index.js';
+import type { BearerAuth } from '../auth/bearer-auth.js';
+import { JwtTokenAuthorizer } from '../auth/jwt-token-authorizer.js';
+import { ServiceTokenSecret } from '../auth/service-token-secret.js';
 import { HouseFunction } from '../compute/house-function.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
@@ -23,6 +27,7 @@ import {
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { bearerAuthEnvironment } from './function-environment.js';
 
 type ApiHandler = Extract<HandlerName, 'ingest' | 'query' | 'admin'>;
 
@@ -35,6 +40,8 @@ export interface IngestStackProps extends StackProps {
   readonly analytics: LakeAnalytics;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
+  /** How bearer tokens are verified in this region (API Gateway authorizer and handlers). */
+  readonly bearerAuth: BearerAuth;
 }
 
 /** API Gateway actions the admin function needs to import app API keys into usage plans. */
@@ -49,20 +56,30 @@ export const API_KEY_IMPORT_ACTIONS = {
 const USAGE_PLAN_KEYS_PATH = '/usageplans/*/keys';
 
 /** Handlers with a latency-sensitive route get provisioned concurrency in prod. */
-export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<HandlerName> = new Set(
+export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(
   ROUTES.filter((route) => route.latencySensitive).map((route) => route.handler),
 );
 
 /**
- * One region's HTTP API v1: the API Gateway REST API with WAF, usage plans and validation, and the
- * ingest, query and admin functions behind it.
+ * One region's HTTP API v1: the API Gateway REST API with WAF, usage plans and validation, the
+ * authorizer of its bearer routes (the home region's Cognito user pool, or a Lambda token authorizer),
+ * and the ingest, query and admin functions behind it.
  */
+/** Handlers serving at least one bearer route: they verify tokens themselves too. */
+export const BEARER_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(
+  ROUTES.filter((route) => route.auth === 'bearer').map((route) => route.handler),
+);
+
 export class IngestStack extends Stack {
   readonly api: PlatformApi;
   readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
+  /** The authorizer of the bearer routes. */
+  readonly bearerAuthorizer: apigateway.IAuthorizer;
+  /** The Lambda TOKEN authorizer, when tokens do not come from the platform's Cognito user pool. */
+  readonly tokenAuthorizer?: JwtTokenAuthorizer;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
     const { plan } = props;
     const { config } = plan;
     const functionNames = plan.apiFunctionNames;
@@ -109,6 +126,35 @@ export class IngestStack extends Stack {
       );
     }
 
+    const authEnvironment = bearerAuthEnvironment(props.bearerAuth);
+    const bearerFunctions = [ingest, query, admin].filter((fn) => BEARER_HANDLERS.has(fn.handler));
+    for (const fn of bearerFunctions) {
+      for (const [name, value] of Object.entries(authEnvironment)) fn.addEnvironment(name, value);
+    }
+    if (props.bearerAuth.kind === 'cognito') {
+      this.bearerAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'BearerAuthorizer', {
+        authorizerName: plan.userPoolName,
+        cognitoUserPools: [props.bearerAuth.userPool],
+        identitySource: apigateway.IdentitySource.header('Authorization'),
+        resultsCacheTtl: Duration.minutes(5),
+      });
+    } else {
+      this.tokenAuthorizer = new JwtTokenAuthorizer(this, 'BearerAuthorizer', {
+        functionName: plan.authorizerFunctionName,
+        projectRoot: props.projectRoot,
+        logRetention: plan.logRetention,
+        logRemovalPolicy: plan.removalPolicy,
+        environment: { ...props.environment, ...authEnvironment },
+      });
+      this.bearerAuthorizer = this.tokenAuthorizer.authorizer;
+    }
+    if (props.bearerAuth.kind === 'jwt-secret') {
+      const readers = [...bearerFunctions, ...(this.tokenAuthorizer ? [this.tokenAuthorizer.function] : [])];
+      for (const fn of readers) {
+        ServiceTokenSecret.grantReadByName(this, props.bearerAuth.secretName, props.encryptionKey, fn.function);
+      }
+    }
+
     const targets: Record<ApiHandler, lambda.IFunction> = {
       ingest: this.target(ingest, plan),
       query: this.target(query, plan),
@@ -119,6 +165,7 @@ export class IngestStack extends Stack {
       stageName: config.stage,
       routes: ROUTES,
       handlers: targets,
+      bearerAuthorizer: this.bearerAuthorizer,
       tenantUsagePlans: config.tenants.map((tenant) => ({ tenantId: tenant.tenantId, ...tenant.usagePlan })),
       defaultUsagePlan: { rateLimit: 50, burstLimit: 100, monthlyQuota: 0 },
       throttleRateLimit: config.ingest.throttleRateLimit,

@@ -18,7 +18,8 @@ export interface LakeStackProps extends StackProps {
 
 /**
  * One region's lake plumbing: the Glue catalog, a delivery stream from every ingest stream into the raw
- * tables, a direct-put delivery stream for the consumers' attribution records, and the Athena workgroup.
+ * tables, a direct-put delivery stream for the consumers' attribution records, and the Athena workgroups
+ * (a shared one and one per configured tenant).
  */
 export class LakeStack extends Stack {
   readonly catalog: LakeCatalog;
@@ -63,7 +64,12 @@ export class LakeStack extends Stack {
     });
 
     this.analytics = new LakeAnalytics(this, 'Analytics', {
-      workGroupName: names.name('reports'),
+      workGroupName: plan.sharedWorkgroup,
+      tenantWorkGroups: config.tenants.map((tenant) => ({
+        tenantId: tenant.tenantId,
+        workGroupName: plan.tenantWorkgroups[tenant.tenantId] ?? plan.sharedWorkgroup,
+        bytesScannedCutoffGiB: tenant.athenaBytesScannedCutoffGiB,
+      })),
       catalog: this.catalog,
       bucket,
       encryptionKey,

@@ -3,6 +3,8 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE } from '../../src/definitions/index.js';
+import { PlatformUserPool } from '../auth/platform-user-pool.js';
+import { ServiceTokenSecret } from '../auth/service-token-secret.js';
 import { AlarmTopic } from '../observability/alarm-topic.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { RealtimeCounters } from '../realtime/realtime-counters.js';
@@ -17,7 +19,8 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * One region's data: its KMS key, ingest streams, lake buckets, alarm topic and (when enabled) Timestream
- * counters. The home region's copy also declares the global tables with a replica in every other region.
+ * counters. The home region's copy also declares the global tables with a replica in every other region,
+ * and the platform's user pool (`auth.kind` `cognito`) or service-token secret (`jwt-secret`).
  * Compute lives in other stacks, so a compute change never replaces data.
  */
 export class StatefulStack extends Stack {
@@ -28,9 +31,17 @@ export class StatefulStack extends Stack {
   readonly streams: ReadonlyMap<string | undefined, kinesis.Stream>;
   readonly realtime?: RealtimeCounters;
   readonly globalTables: readonly GlobalTable[];
+  /** Home region only, `auth.kind` `cognito`: the user pool every region's API trusts. */
+  readonly userPool?: PlatformUserPool;
+  /** Home region only, `auth.kind` `jwt-secret`: the signing secret, replicated to every region. */
+  readonly serviceTokenSecret?: ServiceTokenSecret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
-    super(scope, id, { ...props, terminationProtection: props.plan.isProd });
+    super(scope, id, {
+      ...props,
+      terminationProtection: props.plan.isProd,
+      crossRegionReferences: props.plan.needsCrossRegionReferences,
+    });
     const { plan } = props;
     const { config, names } = plan;
     const removalPolicy = plan.removalPolicy;
@@ -77,12 +88,31 @@ export class StatefulStack extends Stack {
       });
     }
 
-    this.globalTables = this.region === config.homeRegion ? this.declareGlobalTables(plan) : [];
+    const isHome = this.region === config.homeRegion;
+    this.globalTables = isHome ? this.declareGlobalTables(plan) : [];
+    // People and service credentials are global to the platform: one copy, in the home region.
+    if (isHome && config.auth.kind === 'cognito') {
+      this.userPool = new PlatformUserPool(this, 'Users', {
+        userPoolName: plan.userPoolName,
+        mfa: config.auth.mfa,
+        threatProtection: config.auth.threatProtection,
+        passwordMinLength: config.auth.passwordMinLength,
+        removalPolicy,
+      });
+    }
+    if (isHome && config.auth.kind === 'jwt-secret') {
+      this.serviceTokenSecret = new ServiceTokenSecret(this, 'ServiceToken', {
+        secretName: plan.serviceTokenSecretName,
+        encryptionKey: this.key,
+        replicaKeyArns: this.replicaKeyArns(plan),
+        removalPolicy,
+      });
+    }
   }
 
-  private declareGlobalTables(plan: PlatformPlan): GlobalTable[] {
-    // Replica regions' keys are addressed by alias: their stacks deploy first (see buildPlatform).
-    const replicaKeyArns = Object.fromEntries(
+  /** Replica regions' platform keys, addressed by alias: their stacks deploy first (see buildPlatform). */
+  private replicaKeyArns(plan: PlatformPlan): Record<string, string> {
+    return Object.fromEntries(
       plan.replicaRegions.map((region) => [
         region,
         Arn.format(
@@ -97,9 +127,12 @@ export class StatefulStack extends Stack {
         ),
       ]),
     );
+  }
+
+  private declareGlobalTables(plan: PlatformPlan): GlobalTable[] {
     const common = {
       encryptionKey: this.key,
-      replicaKeyArns,
+      replicaKeyArns: this.replicaKeyArns(plan),
       capacity: plan.config.tableCapacity,
       removalPolicy: plan.removalPolicy,
     };

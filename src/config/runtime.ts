@@ -32,6 +32,11 @@ export interface RuntimeConfig {
   readonly tenantStreams: Readonly<Record<string, string>>;
   /** Silo tenants' own identity graph tables, by tenant id. */
   readonly tenantTables: Readonly<Record<string, string>>;
+  /**
+   * Athena workgroup of each tenant declared at deploy time, by tenant id; other tenants (onboarded
+   * live) use `athenaWorkgroup`.
+   */
+  readonly tenantWorkgroups: Readonly<Record<string, string>>;
   /** Platform-wide settings defaults (validated later against the settings schema). */
   readonly defaultSettings: Readonly<Record<string, unknown>>;
   readonly dataCenterCidrs: readonly string[];
@@ -42,10 +47,16 @@ export interface RuntimeConfig {
     readonly s3?: string;
     readonly athena?: string;
     readonly timestream?: string;
+    readonly secretsManager?: string;
   };
   readonly auth: {
     /** HS256 secret of locally signed bearer tokens (local mode, tests). */
     readonly jwtSecret?: string;
+    /**
+     * Secrets Manager secret (name or ARN) holding the HS256 secret of service tokens (`auth.kind`
+     * `jwt-secret` in the cloud); read when the first token is verified, never put in the environment.
+     */
+    readonly jwtSecretId?: string;
     /** JWKS URL of the cloud issuer (Cognito user pool or another OIDC issuer). */
     readonly jwksUrl?: string;
     readonly issuer?: string;
@@ -62,6 +73,8 @@ export const RUNTIME_ENV = {
   athenaEndpoint: 'ATHENA_ENDPOINT',
   timestreamEndpoint: 'TIMESTREAM_ENDPOINT',
   jwtSecret: 'UNMOGROWP_JWT_SECRET',
+  jwtSecretId: 'UNMOGROWP_JWT_SECRET_ID',
+  secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
   jwksUrl: 'UNMOGROWP_JWKS_URL',
   jwtIssuer: 'UNMOGROWP_JWT_ISSUER',
   jwtAudience: 'UNMOGROWP_JWT_AUDIENCE',
@@ -129,6 +142,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   const attributionDeliveryStream = optional(env[ENV.attributionDeliveryStream]);
   const restApiId = optional(env[ENV.restApiId]);
   const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
+  const jwtSecretId = optional(env[RUNTIME_ENV.jwtSecretId]);
   const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
   const issuer = optional(env[RUNTIME_ENV.jwtIssuer]);
   const audience = optional(env[RUNTIME_ENV.jwtAudience]);
@@ -149,6 +163,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       : {}),
     tenantStreams: stringMap(env, ENV.tenantStreams),
     tenantTables: stringMap(env, ENV.tenantTables),
+    tenantWorkgroups: stringMap(env, ENV.tenantWorkgroups),
     defaultSettings: jsonObject(env, ENV.defaultSettings),
     dataCenterCidrs: (env[ENV.dataCenterCidrs] ?? '')
       .split(',')
@@ -160,8 +175,9 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       s3: optional(env[ENV.s3Endpoint]),
       athena: optional(env[RUNTIME_ENV.athenaEndpoint]),
       timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
+      secretsManager: optional(env[RUNTIME_ENV.secretsManagerEndpoint]),
     },
-    auth: { jwtSecret, jwksUrl, issuer, audience },
+    auth: { jwtSecret, ...(jwtSecretId ? { jwtSecretId } : {}), jwksUrl, issuer, audience },
     apiKeyCacheTtlSeconds: positiveNumber(env, RUNTIME_ENV.apiKeyCacheTtlSeconds, 60),
     reportCounterDays: positiveNumber(env, RUNTIME_ENV.reportCounterDays, 400),
   };

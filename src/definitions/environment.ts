@@ -20,6 +20,8 @@ export const ENV = {
   tenantStreams: 'UNMOGROWP_TENANT_STREAMS',
   /** JSON object: tenant id → its own identity graph table name (others use `identityGraphTable`). */
   tenantTables: 'UNMOGROWP_TENANT_TABLES',
+  /** JSON object: tenant id → its own Athena workgroup (tenants onboarded live use `athenaWorkgroup`). */
+  tenantWorkgroups: 'UNMOGROWP_TENANT_WORKGROUPS',
   /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
   /** JSON object: tenant id → API Gateway usage plan name; `*` is the plan of tenants onboarded live. */

@@ -10,6 +10,10 @@ import { LakeQueryError } from '../errors.js';
 /**
  * Runs one of the saved report queries on Athena: start it with its parameters bound, poll until it
  * ends, then page through the results. Rows come back as objects keyed by column name (strings).
+ *
+ * Tenant isolation has two layers: the SQL always binds `tenant_id` as a parameter (never spliced in),
+ * and each query runs in the tenant's own workgroup, whose enforced settings keep its results under
+ * its own prefix and cap what one query may scan (the cost of one tenant never lands on another).
  */
 
 export interface LakeQueryRunner {
@@ -21,7 +25,13 @@ export interface LakeQueryRunner {
 
 export interface AthenaQueryRunnerOptions {
   readonly client: AthenaClient;
+  /** Workgroup of tenants without their own. */
   readonly workgroup: string;
+  /**
+   * The tenant's own workgroup, if it has one.
+   * @default every tenant uses `workgroup`
+   */
+  readonly tenantWorkgroups?: Readonly<Record<string, string>>;
   readonly database: string;
   /** Poll interval. @default 250 */
   readonly pollIntervalMs?: number;
@@ -37,6 +47,11 @@ const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 export class AthenaQueryRunner implements LakeQueryRunner {
   constructor(private readonly options: AthenaQueryRunnerOptions) {}
 
+  /** The workgroup a tenant's queries run in. */
+  workgroupFor(tenantId: string): string {
+    return this.options.tenantWorkgroups?.[tenantId] ?? this.options.workgroup;
+  }
+
   async run(
     query: ReportQueryDefinition,
     parameters: Readonly<Record<QueryParameter, string>>,
@@ -45,7 +60,7 @@ export class AthenaQueryRunner implements LakeQueryRunner {
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: query.sql,
-        WorkGroup: this.options.workgroup,
+        WorkGroup: this.workgroupFor(parameters.tenantId),
         QueryExecutionContext: { Database: this.options.database },
         ExecutionParameters: query.parameters.map((p) => literal(parameters[p])),
       }),
