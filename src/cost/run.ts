@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS } from '../adapters/clients.js';
@@ -46,7 +49,9 @@ export interface CostRun {
 export async function runCostWorkload(options: CostRunOptions): Promise<CostRun> {
   const log = options.log ?? (() => undefined);
   const meter = new UsageMeter(options.meter);
-  const platform = await startLocalPlatform({ port: 0, meter, log });
+  // Its own facts directory: a running `npm start` keeps its `.unmogrowp/local.json`.
+  const factsDir = mkdtempSync(join(tmpdir(), 'unmogrowp-cost-'));
+  const platform = await startLocalPlatform({ port: 0, meter, log, factsDir });
   const started = performance.now();
   try {
     const app = platform.facts.tenants[0]?.apps[0];
@@ -126,6 +131,7 @@ export async function runCostWorkload(options: CostRunOptions): Promise<CostRun>
     };
   } finally {
     await platform.stop();
+    rmSync(factsDir, { recursive: true, force: true });
   }
 }
 
