@@ -82,6 +82,30 @@ export const ATTRIBUTION_COLUMNS: readonly LakeColumn[] = [
   { name: 'decided_at', type: 'string' },
 ];
 
+/**
+ * Erasure tombstones (GDPR / CCPA): one row per erased key, written by the privacy route at erasure time
+ * as JSON lines under `erasures/tenant_id=…/app_id=…/<request id>.json`. A row names either the erased
+ * device (`device_id`, matching attribution rows) or one of its identifiers as `identifier_hash` (see
+ * `identifierHash` in `src/domain/erasure.ts`, matching raw rows); never a raw identifier value. Every
+ * report query anti-joins it, for rows received or decided at or before `erased_at`.
+ */
+export const LAKE_ERASURES = {
+  table: 'erasures',
+  /** Key prefix of the tombstone objects (the privacy route may write here and nowhere else). */
+  prefix: 'erasures/',
+  /** Partition keys, in path order: `erasures/tenant_id=…/app_id=…/`. */
+  partitionKeys: ['tenant_id', 'app_id'],
+} as const;
+
+export const ERASURE_COLUMNS: readonly LakeColumn[] = [
+  { name: 'request_id', type: 'string' },
+  { name: 'erased_at', type: 'string' },
+  /** `device` (row names `device_id`) or an identifier kind `adid` | `idfv` | `cuid`. */
+  { name: 'key_kind', type: 'string' },
+  { name: 'device_id', type: 'string' },
+  { name: 'identifier_hash', type: 'string' },
+];
+
 /** Column schema of every lake table, by table name. */
 export const LAKE_TABLE_COLUMNS: Readonly<Record<keyof typeof DATA_LAKE.tables, readonly LakeColumn[]>> = {
   events: RAW_RECORD_COLUMNS,

@@ -2,6 +2,10 @@
  * The standard report queries, saved as Athena named queries by the CDK lake stack and runnable locally
  * with DuckDB over the same Hive layout. Both engines accept this SQL: `?` positional parameters,
  * `FILTER (WHERE …)`, `CROSS JOIN UNNEST`, `date_diff('day', …)`. Pure data: no AWS or CDK imports.
+ *
+ * Every query honours the erasure tombstones (table `erasures`, see `LAKE_ERASURES`): attribution rows
+ * go through `liveAttributionsSql` (anti-join on the erased device ids), raw rows through an anti-join
+ * on the hashes of their identifiers (`identifierHashSql`). Ad-hoc queries should do the same.
  */
 
 export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay';
@@ -18,61 +22,106 @@ export interface ReportQueryDefinition {
 const SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
 const SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
 
+/**
+ * The SQL of an identifier's tombstone hash, the same as `identifierHash` in `src/domain/erasure.ts`:
+ * unpadded base64url SHA-256 of `<kind>:<value>`, advertising and vendor ids lower-cased. Athena runs it
+ * as written; local mode's DuckDB connection defines the two Trino functions it lacks (`to_utf8`,
+ * `to_base64url`, see `src/local/lake-sql.ts`). NULL when the column is NULL.
+ */
+export function identifierHashSql(kind: 'adid' | 'idfv' | 'cuid', column: string): string {
+  const value = kind === 'cuid' ? column : `lower(${column})`;
+  return `replace(to_base64url(sha256(to_utf8('${kind}:' || ${value}))), '=', '')`;
+}
+
+/**
+ * Attribution rows of one app and day range whose device was not erased after they were decided: the
+ * anti-join on the `erasures` tombstones every attribution query reads through. Rows decided after the
+ * erasure (the device came back with new events) stay. Its `?`s take `ERASURE_SCOPE_PARAMETERS` then the
+ * row scope (`tenantId`, `appId`, then the days of `dtCondition`).
+ */
+export function liveAttributionsSql(dtCondition: string): string {
+  return `SELECT r.*
+  FROM attributions r
+  LEFT JOIN (
+    SELECT device_id AS erased_device_id, MAX(erased_at) AS erased_at
+    FROM erasures
+    WHERE tenant_id = ? AND app_id = ? AND device_id IS NOT NULL
+    GROUP BY 1
+  ) x ON x.erased_device_id = r.device_id AND r.decided_at <= x.erased_at
+  WHERE r.tenant_id = ? AND r.app_id = ? AND r.${dtCondition} AND x.erased_device_id IS NULL`;
+}
+
+const ERASURE_SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId'];
+const LIVE_SCOPE_PARAMETERS: readonly QueryParameter[] = [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS];
+const LIVE = `WITH live AS (
+  ${liveAttributionsSql('dt BETWEEN ? AND ?')}
+)`;
+
+const RAW_COLUMNS =
+  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, network, campaign, dt';
+
 export const REPORT_QUERIES = {
   installsByNetworkCampaignDaily: {
     name: 'installs-by-network-campaign-daily',
     description: 'Installs, reinstalls and rejected installs by network and campaign per day',
-    sql: `SELECT dt AS day,
+    sql: `${LIVE}
+SELECT dt AS day,
        COALESCE(network, 'organic') AS network,
        COALESCE(campaign, '(none)') AS campaign,
        COUNT(*) FILTER (WHERE status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')) AS installs,
        COUNT(*) FILTER (WHERE kind = 'reinstall') AS reinstalls,
        COUNT(*) FILTER (WHERE status = 'rejected') AS rejected
-FROM attributions
-WHERE ${SCOPE} AND subject = 'install'
+FROM live
+WHERE subject = 'install'
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3`,
-    parameters: SCOPE_PARAMETERS,
+    parameters: LIVE_SCOPE_PARAMETERS,
   },
   inAppRevenueBySource: {
     name: 'in-app-revenue-by-source',
     description: 'In-app events and revenue by the network and campaign they are credited to',
-    sql: `SELECT COALESCE(network, 'organic') AS network,
+    sql: `${LIVE}
+SELECT COALESCE(network, 'organic') AS network,
        COALESCE(campaign, '(none)') AS campaign,
        revenue_currency AS currency,
        COUNT(*) AS events,
        SUM(revenue_amount) AS revenue
-FROM attributions
-WHERE ${SCOPE} AND subject = 'event' AND revenue_amount IS NOT NULL
+FROM live
+WHERE subject = 'event' AND revenue_amount IS NOT NULL
 GROUP BY 1, 2, 3
 ORDER BY revenue DESC`,
-    parameters: SCOPE_PARAMETERS,
+    parameters: LIVE_SCOPE_PARAMETERS,
   },
   fraudRejectionsByReason: {
     name: 'fraud-rejections-by-reason',
     description: 'Rejected installs by fraud reason and network',
-    sql: `SELECT f.reason AS reason,
+    sql: `${LIVE}
+SELECT f.reason AS reason,
        COALESCE(network, '(unknown)') AS network,
        COUNT(*) AS rejected
-FROM attributions
+FROM live
 CROSS JOIN UNNEST(fraud) AS f(reason)
-WHERE ${SCOPE} AND subject = 'install' AND status = 'rejected'
+WHERE subject = 'install' AND status = 'rejected'
 GROUP BY 1, 2
 ORDER BY rejected DESC`,
-    parameters: SCOPE_PARAMETERS,
+    parameters: LIVE_SCOPE_PARAMETERS,
   },
   retentionCohorts: {
     name: 'retention-cohorts',
     description: 'Day 1, 7 and 30 retention of each install-day cohort by network',
-    sql: `WITH cohort AS (
+    sql: `${LIVE},
+live_since AS (
+  ${liveAttributionsSql('dt >= ?')}
+),
+cohort AS (
   SELECT device_id, COALESCE(network, 'organic') AS network, substr(install_time, 1, 10) AS cohort_day
-  FROM attributions
-  WHERE ${SCOPE} AND subject = 'install' AND status IN ('attributed', 'organic')
+  FROM live
+  WHERE subject = 'install' AND status IN ('attributed', 'organic')
 ),
 activity AS (
   SELECT DISTINCT device_id, dt AS active_day
-  FROM attributions
-  WHERE tenant_id = ? AND app_id = ? AND dt >= ? AND subject = 'event' AND event_name IN ('open', 'session')
+  FROM live_since
+  WHERE subject = 'event' AND event_name IN ('open', 'session')
 )
 SELECT c.cohort_day,
        c.network,
@@ -84,7 +133,43 @@ FROM cohort c
 LEFT JOIN activity a ON a.device_id = c.device_id
 GROUP BY 1, 2
 ORDER BY 1, 2`,
-    parameters: [...SCOPE_PARAMETERS, 'tenantId', 'appId', 'fromDay'],
+    parameters: [...LIVE_SCOPE_PARAMETERS, ...ERASURE_SCOPE_PARAMETERS, 'tenantId', 'appId', 'fromDay'],
+  },
+  rawRecords: {
+    name: 'raw-records',
+    description:
+      'Accepted raw events and touchpoints with their device identifiers, erased identities excluded',
+    sql: `WITH erased AS (
+  SELECT identifier_hash, MAX(erased_at) AS erased_at
+  FROM erasures
+  WHERE tenant_id = ? AND app_id = ? AND identifier_hash IS NOT NULL
+  GROUP BY 1
+),
+raw AS (
+  SELECT ${RAW_COLUMNS} FROM events WHERE ${SCOPE}
+  UNION ALL
+  SELECT ${RAW_COLUMNS} FROM touchpoints WHERE ${SCOPE}
+)
+SELECT r.dt AS day,
+       r.record_type,
+       r.event_id,
+       r.type,
+       r.timestamp,
+       r.device.advertising_id AS advertising_id,
+       r.device.vendor_id AS vendor_id,
+       r.customer_user_id,
+       r.network,
+       r.campaign
+FROM raw r
+LEFT JOIN erased x
+  ON x.identifier_hash IN (
+       ${identifierHashSql('adid', 'r.device.advertising_id')},
+       ${identifierHashSql('idfv', 'r.device.vendor_id')},
+       ${identifierHashSql('cuid', 'r.customer_user_id')})
+  AND COALESCE(r.received_at, r.timestamp) <= x.erased_at
+WHERE x.identifier_hash IS NULL
+ORDER BY r.timestamp, r.event_id`,
+    parameters: [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS, ...SCOPE_PARAMETERS],
   },
 } as const satisfies Record<string, ReportQueryDefinition>;
 

@@ -73,6 +73,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin',
     summary: "Erase one identity's data",
   },
+  {
+    method: 'GET',
+    path: '/v1/privacy/erasure/{requestId}',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: 'The status of an erasure request',
+  },
   { method: 'POST', path: '/v1/tenants', auth: 'bearer', handler: 'admin', summary: 'Create a tenant' },
   {
     method: 'POST',

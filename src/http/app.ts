@@ -4,6 +4,7 @@ import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
@@ -13,7 +14,7 @@ const ROUTE_FACTORIES: Record<
 > = {
   ingest: ingestRoutes,
   query: queryRoutes,
-  admin: (services) => ({ ...adminRoutes(services), ...keyRoutes(services) }),
+  admin: (services) => ({ ...adminRoutes(services), ...privacyRoutes(services), ...keyRoutes(services) }),
 };
 
 /**

@@ -9,6 +9,7 @@ import type {
   TenantRecord,
 } from '../adapters/dynamodb/tenant-registry.js';
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
+import type { TombstoneSink } from '../adapters/s3/tombstones.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';
@@ -48,6 +49,7 @@ export interface TenantDirectory {
   /** The app's IP hash key, stored on first need (`candidate` if none was stored yet). */
   ensureIpHashKey(appId: string, candidate: string): Promise<string>;
   recordErasure(record: ErasureRecord): Promise<void>;
+  getErasure(tenantId: string, requestId: string): Promise<ErasureRecord | undefined>;
 }
 
 export interface IdentityGraphReader {
@@ -66,6 +68,8 @@ export interface ApiServices {
   /** Per tenant: silo tenants have their own identity graph table. */
   readonly graphFor: (tenantId: string) => IdentityGraphReader;
   readonly publisher: RecordPublisher;
+  /** Erasure tombstones in the lake (`erasures` table), which every lake query honours. */
+  readonly tombstones: TombstoneSink;
   readonly verifyToken: TokenVerifier;
   /**
    * Imports new app API keys into API Gateway's usage plans (the cloud); without it (local mode) keys

@@ -5,6 +5,7 @@ import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
 import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
+import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
 import { createTokenVerifier } from '../auth/jwt.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
@@ -73,6 +74,7 @@ export function createApiServices(
       client: clients.kinesis,
       streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
     }),
+    tombstones: new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket }),
     verifyToken: createTokenVerifier({
       ...(config.auth.jwtSecret ? { secret: config.auth.jwtSecret } : {}),
       ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
+import { ERASURE_COLUMNS, LAKE_ERASURES, LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
 import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
 import { DATA_LAKE } from '../definitions/tables.js';
 
@@ -71,15 +71,17 @@ function hasFiles(dir: string, suffix: string): boolean {
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-function viewSql(lakeDir: string, suffix: string, table: string, columns: readonly LakeColumn[]): string {
+function viewSql(
+  lakeDir: string,
+  suffix: string,
+  table: string,
+  columns: readonly LakeColumn[],
+  partitionKeys: readonly string[] = DATA_LAKE.partitionKeys,
+): string {
   const dir = join(lakeDir, table);
   if (!hasFiles(dir, suffix)) {
     const typed = columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS "${c.name}"`);
-    typed.push(
-      'CAST(NULL AS VARCHAR) AS tenant_id',
-      'CAST(NULL AS VARCHAR) AS app_id',
-      'CAST(NULL AS VARCHAR) AS dt',
-    );
+    typed.push(...partitionKeys.map((key) => `CAST(NULL AS VARCHAR) AS ${key}`));
     return `CREATE OR REPLACE VIEW "${table}" AS SELECT ${typed.join(', ')} WHERE false`;
   }
   const spec = columns.map((c) => `${quote(c.name)}: ${quote(duckDbType(c.type))}`).join(', ');
@@ -94,6 +96,16 @@ export interface LocalLakeQueriesOptions {
    */
   readonly objectSuffix?: string;
 }
+
+/**
+ * Trino functions the lake queries use that DuckDB lacks. DuckDB strings are UTF-8 already, and its
+ * `sha256` answers the digest as hex where Trino's answers bytes: so here `to_base64url` takes that hex.
+ * Only `identifierHashSql` (in `src/definitions/queries.ts`) relies on them.
+ */
+const TRINO_SHIMS = [
+  'CREATE OR REPLACE MACRO to_utf8(s) AS s',
+  "CREATE OR REPLACE MACRO to_base64url(hex) AS replace(replace(to_base64(unhex(hex)), '+', '-'), '/', '_')",
+];
 
 /** s3rver's on-disk name of an object's content. */
 export const S3RVER_OBJECT_SUFFIX = '.json._S3rver_object';
@@ -111,7 +123,11 @@ export class LocalLakeQueries {
   }
 
   private connect(): Promise<DuckDBConnection> {
-    this.connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
+    this.connection ??= DuckDBInstance.create(':memory:').then(async (db) => {
+      const connection = await db.connect();
+      for (const shim of TRINO_SHIMS) await connection.run(shim);
+      return connection;
+    });
     return this.connection;
   }
 
@@ -124,6 +140,9 @@ export class LocalLakeQueries {
         viewSql(this.lakeDir, this.suffix, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
       );
     }
+    await connection.run(
+      viewSql(this.lakeDir, this.suffix, LAKE_ERASURES.table, ERASURE_COLUMNS, LAKE_ERASURES.partitionKeys),
+    );
     const reader = await connection.runAndReadAll(sql, [...values]);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }

@@ -91,10 +91,16 @@ export interface ErasureRecord {
   readonly requestId: string;
   readonly tenantId: string;
   readonly appId: string;
-  readonly status: 'completed' | 'failed';
+  /** `pending` until the tombstone and the graph deletions are done (see src/http/routes/privacy.ts). */
+  readonly status: 'pending' | 'completed' | 'failed';
+  /** The kind of identifier the request named (`adid`, `idfv`, `cuid`); never its value. */
+  readonly identifierKind?: string;
   readonly requestedBy: string;
   readonly requestedAt: string;
+  readonly completedAt?: string;
   readonly erased: Readonly<Record<string, number>>;
+  /** Why a `failed` request failed, for its caller. */
+  readonly failure?: string;
 }
 
 export interface TenantRegistryOptions {

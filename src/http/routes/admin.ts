@@ -15,9 +15,8 @@ import {
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
-import { appForUser, readIdentity } from './query.js';
 
-/** Onboarding (tenants, apps and their keys), app settings and privacy erasure. */
+/** Onboarding (tenants, apps and their keys) and app settings; privacy erasure is in `privacy.ts`. */
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Bundle ids and package names: `com.demo.game`, `id1234567890`. */
@@ -57,15 +56,7 @@ const UpdateAppSchema = z
   })
   .strict();
 
-const ErasureSchema = z
-  .object({
-    app_id: z.string().regex(APP_ID_PATTERN, 'expected an app id'),
-    advertising_id: z.string().optional(),
-    vendor_id: z.string().optional(),
-    customer_user_id: z.string().optional(),
-  })
-  .strict();
-
+/** Validates a request body, answering 400 with the first issue's field named. */
 export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
@@ -215,35 +206,11 @@ function updateApp(services: ApiServices): RouteHandler {
   };
 }
 
-function erasure(services: ApiServices): RouteHandler {
-  return async ({ request, user }) => {
-    const u = requireUser(user);
-    const body = parse(ErasureSchema, readJsonBody(request));
-    const app = await appForUser(services, u, body.app_id, 'privacy:erase');
-    const { kind, value } = readIdentity(body);
-    const requestId = services.newId();
-    const erased = await services.graphFor(app.tenantId).eraseIdentity(app.tenantId, app.appId, kind, value);
-    const requestedAt = new Date(services.now()).toISOString();
-    await services.registry.recordErasure({
-      requestId,
-      tenantId: app.tenantId,
-      appId: app.appId,
-      status: 'completed',
-      requestedBy: u.subject,
-      requestedAt,
-      erased: { ...erased },
-    });
-    services.logger?.info('identity erased', { request_id: requestId, erased });
-    return json(202, { request_id: requestId, status: 'completed', requested_at: requestedAt, erased });
-  };
-}
-
 export function adminRoutes(services: ApiServices): Partial<Record<RouteKey, RouteHandler>> {
   return {
     'POST /v1/tenants': createTenant(services),
     'POST /v1/tenants/{tenantId}/apps': createApp(services),
     'GET /v1/tenants/{tenantId}/apps/{appId}': readApp(services),
     'PUT /v1/tenants/{tenantId}/apps/{appId}': updateApp(services),
-    'POST /v1/privacy/erasure': erasure(services),
   };
 }
