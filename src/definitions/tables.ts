@@ -45,7 +45,10 @@ export const IDENTITY_GRAPH_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-/** Tenants, apps, their settings and hashed API keys. */
+/**
+ * Tenants, apps, their settings and hashed API keys; also the per-app usage counters of the ingest
+ * limits (`LIMIT#…` items, deleted by TTL once their window is over).
+ */
 export const TENANT_REGISTRY_TABLE: TableDefinition = {
   logicalName: 'TenantRegistry',
   partitionKey: { name: 'pk', type: 'S' },
@@ -56,6 +59,7 @@ export const TENANT_REGISTRY_TABLE: TableDefinition = {
       partitionKey: { name: 'apiKeyHash', type: 'S' },
     },
   ],
+  timeToLiveAttribute: 'expiresAtSeconds',
 };
 
 export const TABLES: readonly TableDefinition[] = [IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE];

@@ -14,6 +14,9 @@ export type FraudReason = (typeof FRAUD_REASONS)[number];
 /** `reject` makes the install `rejected`; `flag` keeps the attribution and marks it. */
 export type FraudMode = 'reject' | 'flag';
 
+/** The highest `rateLimitPerSecond`: one DynamoDB item takes at most 1,000 writes a second. */
+export const MAX_RATE_LIMIT_PER_SECOND = 1000;
+
 const hours = (max: number) => z.number().positive().max(max);
 
 const fraudModes = z
@@ -56,6 +59,13 @@ export const AppSettingsInputSchema = z
     maxInstallsPerIpPerHour: z.number().int().positive().max(1_000_000).optional(),
     /** How received IPs are kept (see `ip-privacy.ts`): as sent, truncated, or hashed per app. */
     ipHandling: z.enum(IP_HANDLING).optional(),
+    /**
+     * Ingest requests per second the app may make (events, touchpoints and tracking links together);
+     * at most 1,000, the write rate one DynamoDB counter item sustains.
+     */
+    rateLimitPerSecond: z.number().int().positive().max(MAX_RATE_LIMIT_PER_SECOND).optional(),
+    /** Events the app may send per UTC day (accepted by `POST /v1/events`). */
+    dailyEventQuota: z.number().int().positive().max(1e12).optional(),
   })
   .strict();
 export type AppSettingsInput = z.input<typeof AppSettingsInputSchema>;
@@ -74,6 +84,8 @@ export interface AppSettings {
   readonly fraudModes: Readonly<Record<FraudReason, FraudMode>>;
   readonly maxInstallsPerIpPerHour: number;
   readonly ipHandling: IpHandling;
+  readonly rateLimitPerSecond: number;
+  readonly dailyEventQuota: number;
 }
 
 /** The defaults of SPEC §4. */
@@ -89,6 +101,8 @@ export const DEFAULT_SETTINGS: AppSettings = {
   fraudModes: Object.fromEntries(FRAUD_REASONS.map((r) => [r, 'reject'])) as Record<FraudReason, FraudMode>,
   maxInstallsPerIpPerHour: 50,
   ipHandling: 'full',
+  rateLimitPerSecond: 100,
+  dailyEventQuota: 1_000_000,
 };
 
 /** Resolves an app's stored settings over the SPEC defaults. The input must already be validated. */
@@ -112,6 +126,8 @@ export function resolveSettings(input: AppSettingsInput = {}): AppSettings {
     ) as Record<FraudReason, FraudMode>,
     maxInstallsPerIpPerHour: input.maxInstallsPerIpPerHour ?? d.maxInstallsPerIpPerHour,
     ipHandling: input.ipHandling ?? d.ipHandling,
+    rateLimitPerSecond: input.rateLimitPerSecond ?? d.rateLimitPerSecond,
+    dailyEventQuota: input.dailyEventQuota ?? d.dailyEventQuota,
   };
 }
 

@@ -4,6 +4,7 @@ import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
 import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
+import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
 import { createTokenVerifier } from '../auth/jwt.js';
@@ -75,6 +76,11 @@ export function createApiServices(
       streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
     }),
     tombstones: new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket }),
+    // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+    usageCounters: new DynamoUsageCounters({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+    }),
     verifyToken: createTokenVerifier({
       ...(config.auth.jwtSecret ? { secret: config.auth.jwtSecret } : {}),
       ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),

@@ -6,6 +6,7 @@ import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/model
 import { stripUndefined, validateEvent, validateTouchpoint } from '../../domain/validation.js';
 import { readBatch, readJsonBody } from '../body.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { admitRequest, withinDailyQuota } from '../limits.js';
 import { type HttpResponse, json } from '../request.js';
 import type { RouteContext, RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
@@ -106,6 +107,7 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
     const appId = params.appId ?? '';
     const app = await services.registry.getApp(appId);
     if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(appId)}`);
+    await admitRequest(services, app);
     const q = request.query;
     const userAgent = request.headers['user-agent'];
     const platform = platformOf(userAgent);
@@ -156,6 +158,7 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
 function touchpointBatch(services: ApiServices): RouteHandler {
   return async ({ request, app }) => {
     if (!app) throw new NotFoundError();
+    await admitRequest(services, app);
     const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
     const body = readJsonBody(request);
     const items = readBatch(body, 'touchpoints', REQUEST_LIMITS.maxTouchpointsPerBatch);
@@ -185,6 +188,7 @@ function touchpointBatch(services: ApiServices): RouteHandler {
 function eventBatch(services: ApiServices): RouteHandler {
   return async ({ request, app }) => {
     if (!app) throw new NotFoundError();
+    await admitRequest(services, app);
     const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
     const body = readJsonBody(request);
     const items = readBatch(body, 'events', REQUEST_LIMITS.maxEventsPerBatch);

@@ -1,0 +1,213 @@
+import type { AppRecord } from '../adapters/dynamodb/tenant-registry.js';
+import { DAY_MS, resolveSettings } from '../domain/settings.js';
+import { TooManyRequestsError } from './errors.js';
+import type { RequestLogger } from './router.js';
+import type { ApiServices, CounterWindow, UsageCounters } from './services.js';
+
+/**
+ * Per-app ingest limits (issue 6), the same code in Lambda and in local mode:
+ *
+ * - `rateLimitPerSecond`: ingest requests per UTC second (events, touchpoints and tracking links
+ *   together), a fixed window; over it, 429 with `Retry-After` to the next second.
+ * - `dailyEventQuota`: events accepted by `POST /v1/events` per UTC day; a batch that would pass the
+ *   remaining quota answers 429 (`Retry-After` to the next UTC midnight) and writes nothing.
+ *
+ * Each check is at most one conditional write to the counters. A window known to be exhausted (from
+ * the counter's last answer) refuses in memory without a write until it ends. Counters that cannot be
+ * reached do not stop ingest: the request is admitted and the failure logged (limits protect the
+ * platform; losing data to a counter outage would not).
+ */
+
+const SECOND_MS = 1000;
+
+/** The UTC second of `nowMs`, per app. */
+export function secondWindow(appId: string, nowMs: number): CounterWindow {
+  const second = Math.floor(nowMs / SECOND_MS);
+  return { key: `${appId}#S#${second}`, endsAtMs: (second + 1) * SECOND_MS };
+}
+
+/** The UTC day of `nowMs`, per app. */
+export function dayWindow(appId: string, nowMs: number): CounterWindow {
+  const day = Math.floor(nowMs / DAY_MS);
+  const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  return { key: `${appId}#D#${date}`, endsAtMs: (day + 1) * DAY_MS };
+}
+
+/** Whole seconds until the window ends (at least 1): the `Retry-After` of a refusal. */
+export function retryAfterSeconds(window: CounterWindow, nowMs: number): number {
+  return Math.max(1, Math.ceil((window.endsAtMs - nowMs) / SECOND_MS));
+}
+
+/** The app a limit applies to: its id and stored settings. */
+export type LimitedApp = Pick<AppRecord, 'tenantId' | 'appId' | 'settings'>;
+
+export interface IngestLimiterOptions {
+  readonly counters: UsageCounters;
+  readonly now: () => number;
+  readonly logger?: RequestLogger;
+  /** Windows remembered in memory. @default 10,000 */
+  readonly maxKnownWindows?: number;
+}
+
+/** The limits of every app, with what this process last learned of each window's total. */
+export class IngestLimiter {
+  private readonly counters: UsageCounters;
+  private readonly now: () => number;
+  private readonly logger: RequestLogger | undefined;
+  private readonly maxKnownWindows: number;
+  /** A lower bound of each window's total (totals only grow within a window). */
+  private readonly known = new Map<string, { readonly total: number; readonly endsAtMs: number }>();
+
+  constructor(options: IngestLimiterOptions) {
+    this.counters = options.counters;
+    this.now = options.now;
+    this.logger = options.logger;
+    this.maxKnownWindows = options.maxKnownWindows ?? 10_000;
+  }
+
+  /** Counts one ingest request of the app; throws 429 over `rateLimitPerSecond`. */
+  async admitRequest(app: LimitedApp): Promise<void> {
+    const nowMs = this.now();
+    const limit = resolveSettings(app.settings).rateLimitPerSecond;
+    const window = secondWindow(app.appId, nowMs);
+    if (await this.take(app, window, 1, limit)) return;
+    throw new TooManyRequestsError(
+      `app ${app.appId} is over its rate limit of ${limit} requests per second; retry after the Retry-After header`,
+      retryAfterSeconds(window, nowMs),
+      {
+        details: [
+          { field: 'settings.rateLimitPerSecond', code: 'rate_limit', message: `${limit} per second` },
+        ],
+        context: { app_id: app.appId, tenant_id: app.tenantId, limit: 'rate_limit_per_second' },
+      },
+    );
+  }
+
+  /**
+   * Counts `events` accepted events of the app against today's quota, runs `work` (the publish), and
+   * gives the events back if `work` fails. Throws 429, before `work`, when they do not fit.
+   */
+  async withinDailyQuota<T>(app: LimitedApp, events: number, work: () => Promise<T>): Promise<T> {
+    if (events <= 0) return work();
+    const nowMs = this.now();
+    const quota = resolveSettings(app.settings).dailyEventQuota;
+    const window = dayWindow(app.appId, nowMs);
+    if (!(await this.take(app, window, events, quota))) {
+      const used = this.known.get(window.key)?.total;
+      const remaining = used === undefined ? undefined : Math.max(0, quota - used);
+      throw new TooManyRequestsError(
+        events > quota
+          ? `a batch of ${events} events is more than app ${app.appId}'s daily event quota of ${quota}`
+          : `app ${app.appId} has ${remaining === undefined ? 'less than this batch' : remaining} of its daily quota of ${quota} events left; this batch has ${events}`,
+        retryAfterSeconds(window, nowMs),
+        {
+          details: [
+            {
+              field: 'settings.dailyEventQuota',
+              code: 'daily_event_quota',
+              message: `${quota} events per UTC day`,
+            },
+          ],
+          context: { app_id: app.appId, tenant_id: app.tenantId, limit: 'daily_event_quota', events },
+        },
+      );
+    }
+    try {
+      return await work();
+    } catch (error) {
+      await this.counters.remove(window, events).catch((cause: unknown) =>
+        this.logger?.warn('daily quota not given back after a failed publish', {
+          app_id: app.appId,
+          events,
+          error: cause,
+        }),
+      );
+      this.known.delete(window.key);
+      throw error;
+    }
+  }
+
+  /** Whether `units` fit in the window under `limit`; counts them if so. */
+  private async take(app: LimitedApp, window: CounterWindow, units: number, limit: number): Promise<boolean> {
+    const nowMs = this.now();
+    const known = this.known.get(window.key);
+    if (units > limit || (known && known.endsAtMs > nowMs && known.total + units > limit)) return false;
+    let answer: { admitted: boolean; total?: number };
+    try {
+      answer = await this.counters.add(window, units, limit);
+    } catch (error) {
+      this.logger?.error('usage counters unavailable; request admitted without its limit check', {
+        app_id: app.appId,
+        tenant_id: app.tenantId,
+        counter: window.key,
+        error,
+      });
+      return true;
+    }
+    // Refused without a total: at least enough that these units did not fit.
+    const total = answer.total ?? (answer.admitted ? undefined : limit - units + 1);
+    if (total !== undefined) this.remember(window, Math.max(total, known?.total ?? 0), nowMs);
+    return answer.admitted;
+  }
+
+  private remember(window: CounterWindow, total: number, nowMs: number): void {
+    if (this.known.size >= this.maxKnownWindows && !this.known.has(window.key)) {
+      for (const [key, entry] of this.known) if (entry.endsAtMs <= nowMs) this.known.delete(key);
+      if (this.known.size >= this.maxKnownWindows) this.known.clear();
+    }
+    this.known.set(window.key, { total, endsAtMs: window.endsAtMs });
+  }
+}
+
+const limiters = new WeakMap<UsageCounters, IngestLimiter>();
+
+/** The limiter of a set of services (one per counters, so its memory lasts across requests). */
+export function limiterFor(
+  services: Pick<ApiServices, 'usageCounters' | 'now' | 'logger'>,
+): IngestLimiter | undefined {
+  const counters = services.usageCounters;
+  if (!counters) return undefined;
+  let limiter = limiters.get(counters);
+  if (!limiter) {
+    limiter = new IngestLimiter({
+      counters,
+      now: services.now,
+      ...(services.logger ? { logger: services.logger } : {}),
+    });
+    limiters.set(counters, limiter);
+  }
+  return limiter;
+}
+
+/** The app's stored settings: the record itself, or (for an API-key principal) the registry's cached copy. */
+async function limitedApp(
+  services: Pick<ApiServices, 'registry'>,
+  app: LimitedApp | { tenantId: string; appId: string },
+): Promise<LimitedApp | undefined> {
+  if ('settings' in app) return app;
+  const record = await services.registry.getApp(app.appId);
+  return record && record.tenantId === app.tenantId ? record : undefined;
+}
+
+/** Counts one ingest request against the app's `rateLimitPerSecond` (no-op without counters). */
+export async function admitRequest(
+  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger'>,
+  app: LimitedApp | { tenantId: string; appId: string },
+): Promise<void> {
+  const limiter = limiterFor(services);
+  if (!limiter) return;
+  const limited = await limitedApp(services, app);
+  if (limited) await limiter.admitRequest(limited);
+}
+
+/** Runs `publish` once `events` fit in the app's daily quota (no-op check without counters). */
+export async function withinDailyQuota<T>(
+  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger'>,
+  app: LimitedApp | { tenantId: string; appId: string },
+  events: number,
+  publish: () => Promise<T>,
+): Promise<T> {
+  const limiter = limiterFor(services);
+  const limited = limiter ? await limitedApp(services, app) : undefined;
+  return limiter && limited ? limiter.withinDailyQuota(limited, events, publish) : publish();
+}

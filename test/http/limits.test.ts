@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { TooManyRequestsError } from '../../src/http/errors.js';
+import {
+  dayWindow,
+  IngestLimiter,
+  type LimitedApp,
+  retryAfterSeconds,
+  secondWindow,
+} from '../../src/http/limits.js';
+import type { CounterWindow, UsageCounters } from '../../src/http/services.js';
+
+/** Counters in memory with the adapter's contract, counting the writes they were asked for. */
+class FakeCounters implements UsageCounters {
+  readonly totals = new Map<string, number>();
+  writes = 0;
+  failing = false;
+
+  async add(counter: CounterWindow, units: number, limit: number) {
+    this.writes++;
+    if (this.failing) throw new Error('table unavailable');
+    const total = this.totals.get(counter.key) ?? 0;
+    if (total + units > limit) return { admitted: false, total };
+    this.totals.set(counter.key, total + units);
+    return { admitted: true, total: total + units };
+  }
+
+  async remove(counter: CounterWindow, units: number) {
+    this.writes++;
+    this.totals.set(counter.key, (this.totals.get(counter.key) ?? 0) - units);
+  }
+}
+
+const T0 = Date.UTC(2026, 10, 29, 23, 59, 58, 250);
+const app = (appId: string, settings: LimitedApp['settings'] = {}): LimitedApp => ({
+  tenantId: 'acme',
+  appId,
+  settings,
+});
+
+function limiter(counters = new FakeCounters(), start = T0) {
+  const clock = { now: start };
+  return { counters, clock, limiter: new IngestLimiter({ counters, now: () => clock.now }) };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<TooManyRequestsError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TooManyRequestsError);
+  return error as TooManyRequestsError;
+}
+
+describe('windows', () => {
+  it('are the UTC second and the UTC day, per app', () => {
+    expect(secondWindow('a', T0)).toEqual({ key: `a#S#${Math.floor(T0 / 1000)}`, endsAtMs: T0 + 750 });
+    expect(dayWindow('a', T0)).toEqual({ key: 'a#D#2026-11-29', endsAtMs: Date.UTC(2026, 10, 30) });
+    expect(dayWindow('b', T0).key).toBe('b#D#2026-11-29');
+  });
+
+  it('answer Retry-After in whole seconds to the window end, at least 1', () => {
+    expect(retryAfterSeconds(secondWindow('a', T0), T0)).toBe(1);
+    expect(retryAfterSeconds(dayWindow('a', T0), T0)).toBe(2); // 1.75 s to midnight
+    expect(retryAfterSeconds(dayWindow('a', Date.UTC(2026, 0, 1, 0, 0, 0)), Date.UTC(2026, 0, 1))).toBe(86_400);
+  });
+});
+
+describe('IngestLimiter.admitRequest', () => {
+  it('admits rateLimitPerSecond requests a second, refuses the next with Retry-After, admits again next second', async () => {
+    const { limiter: l, clock } = limiter();
+    const limited = app('com.acme.game', { rateLimitPerSecond: 3 });
+    for (let i = 0; i < 3; i++) await l.admitRequest(limited);
+    const error = await refusal(l.admitRequest(limited));
+    expect(error.statusCode).toBe(429);
+    expect(error.code).toBe('rate_limited');
+    expect(error.headers['retry-after']).toBe('1');
+    expect(error.message).toContain('3 requests per second');
+    clock.now += 750;
+    await l.admitRequest(limited);
+  });
+
+  it('uses the default of 100 per second when the app sets none', async () => {
+    const { limiter: l } = limiter();
+    for (let i = 0; i < 100; i++) await l.admitRequest(app('x'));
+    await refusal(l.admitRequest(app('x')));
+  });
+
+  it('refuses in memory, without a write, once a window is known to be exhausted', async () => {
+    const { limiter: l, counters } = limiter();
+    const limited = app('a', { rateLimitPerSecond: 1 });
+    await l.admitRequest(limited);
+    expect(counters.writes).toBe(1);
+    await refusal(l.admitRequest(limited));
+    await refusal(l.admitRequest(limited));
+    expect(counters.writes).toBe(1);
+  });
+
+  it('keeps apps apart', async () => {
+    const { limiter: l } = limiter();
+    await l.admitRequest(app('a', { rateLimitPerSecond: 1 }));
+    await refusal(l.admitRequest(app('a', { rateLimitPerSecond: 1 })));
+    await l.admitRequest(app('b', { rateLimitPerSecond: 1 }));
+  });
+
+  it('admits (fails open) when the counters cannot be reached', async () => {
+    const counters = new FakeCounters();
+    counters.failing = true;
+    const { limiter: l } = limiter(counters);
+    for (let i = 0; i < 5; i++) await l.admitRequest(app('a', { rateLimitPerSecond: 1 }));
+  });
+});
+
+describe('IngestLimiter.withinDailyQuota', () => {
+  const publish = () => Promise.resolve('published');
+
+  it('runs the work while the batch fits; refuses one that would pass the quota, without running it', async () => {
+    const { limiter: l, counters } = limiter();
+    const limited = app('a', { dailyEventQuota: 10 });
+    await expect(l.withinDailyQuota(limited, 6, publish)).resolves.toBe('published');
+    let ran = false;
+    const error = await refusal(
+      l.withinDailyQuota(limited, 5, async () => {
+        ran = true;
+      }),
+    );
+    expect(ran).toBe(false);
+    expect(error.message).toContain('4 of its daily quota of 10 events left');
+    expect(error.headers['retry-after']).toBe('2'); // to the next UTC midnight
+    expect(counters.totals.get(dayWindow('a', T0).key)).toBe(6);
+    await expect(l.withinDailyQuota(limited, 4, publish)).resolves.toBe('published');
+    await refusal(l.withinDailyQuota(limited, 1, publish));
+  });
+
+  it('starts again on the next UTC day', async () => {
+    const { limiter: l, clock } = limiter();
+    const limited = app('a', { dailyEventQuota: 2 });
+    await l.withinDailyQuota(limited, 2, publish);
+    await refusal(l.withinDailyQuota(limited, 1, publish));
+    clock.now = Date.UTC(2026, 10, 30, 0, 0, 0, 1);
+    await expect(l.withinDailyQuota(limited, 2, publish)).resolves.toBe('published');
+  });
+
+  it('refuses a batch larger than the whole quota without a write', async () => {
+    const { limiter: l, counters } = limiter();
+    const error = await refusal(l.withinDailyQuota(app('a', { dailyEventQuota: 3 }), 4, publish));
+    expect(error.message).toContain('more than');
+    expect(counters.writes).toBe(0);
+  });
+
+  it('gives the events back when the work fails', async () => {
+    const { limiter: l, counters } = limiter();
+    const limited = app('a', { dailyEventQuota: 5 });
+    await expect(
+      l.withinDailyQuota(limited, 5, () => Promise.reject(new Error('stream down'))),
+    ).rejects.toThrow('stream down');
+    expect(counters.totals.get(dayWindow('a', T0).key)).toBe(0);
+    await expect(l.withinDailyQuota(limited, 5, publish)).resolves.toBe('published');
+  });
+
+  it('writes nothing for an empty batch', async () => {
+    const { limiter: l, counters } = limiter();
+    await l.withinDailyQuota(app('a'), 0, publish);
+    expect(counters.writes).toBe(0);
+  });
+});
