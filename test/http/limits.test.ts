@@ -61,7 +61,9 @@ describe('windows', () => {
   it('answer Retry-After in whole seconds to the window end, at least 1', () => {
     expect(retryAfterSeconds(secondWindow('a', T0), T0)).toBe(1);
     expect(retryAfterSeconds(dayWindow('a', T0), T0)).toBe(2); // 1.75 s to midnight
-    expect(retryAfterSeconds(dayWindow('a', Date.UTC(2026, 0, 1, 0, 0, 0)), Date.UTC(2026, 0, 1))).toBe(86_400);
+    expect(retryAfterSeconds(dayWindow('a', Date.UTC(2026, 0, 1, 0, 0, 0)), Date.UTC(2026, 0, 1))).toBe(
+      86_400,
+    );
   });
 });
 
