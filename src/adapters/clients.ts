@@ -46,6 +46,9 @@ export interface ObservedSdkCall {
   /** HTTP body sizes, from `content-length` (0 when unknown, e.g. a streamed body). */
   readonly requestBytes: number;
   readonly responseBytes: number;
+  /** When the attempt started (`performance.now()`) and how long it took, ms. */
+  readonly startedMs: number;
+  readonly durationMs: number;
 }
 
 export type SdkCallObserver = (call: ObservedSdkCall) => void;
@@ -69,6 +72,7 @@ const contentLength = (message: unknown): number =>
 const observerMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
   (next, context) => async (args) => {
     if (observers.size === 0) return next(args);
+    const startedMs = performance.now();
     const result = await next(args);
     const call: ObservedSdkCall = {
       client: String(context.clientName ?? ''),
@@ -77,6 +81,8 @@ const observerMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
       output: result.output,
       requestBytes: contentLength(args.request),
       responseBytes: contentLength(result.response),
+      startedMs,
+      durationMs: performance.now() - startedMs,
     };
     for (const observer of observers) observer(call);
     return result;

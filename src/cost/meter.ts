@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ObservedSdkCall } from '../adapters/clients.js';
 import {
@@ -48,9 +49,23 @@ export interface LogAssumptions {
   readonly consumerLogBytesPerInvocation?: number;
 }
 
+/** Round trips assumed in the cloud, ms, by service (the client name without `Client`). */
+export const CLOUD_LATENCY_MS: Readonly<Record<string, number>> = {
+  DynamoDB: 8,
+  Kinesis: 20,
+  S3: 30,
+  Firehose: 30,
+};
+const OTHER_SERVICE_LATENCY_MS = 20;
+
 export interface UsageMeterOptions {
   /** Memory per function name, MB. @default LAMBDA_MEMORY_MB */
   readonly memoryMb?: Readonly<Record<string, number>>;
+  /**
+   * Cloud round trip per service, for the cloud estimate of each invocation's duration (local emulators
+   * are far slower than the services). @default CLOUD_LATENCY_MS, 20 ms for others
+   */
+  readonly cloudLatencyMs?: Readonly<Record<string, number>>;
   readonly logs?: LogAssumptions;
   /**
    * Parquet (Snappy) bytes per byte of the local lake's NDJSON: the cloud lake's files are Parquet.
@@ -67,8 +82,52 @@ interface CallCounter {
 
 interface LambdaCounter {
   invocations: number;
+  /** Local wall time. */
   durationMs: number;
+  /** Local time with at least one AWS call in flight. */
+  awsWaitMs: number;
+  /** Cloud estimate: local time outside AWS calls, plus one cloud round trip per wave of overlapping calls. */
+  cloudDurationMs: number;
+  /** The cloud estimate, each invocation rounded up to 1 ms: what is priced. */
   billedDurationMs: number;
+}
+
+/** An AWS call made during an invocation: its local interval and its service. */
+export interface TimedCall {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly service: string;
+}
+
+/**
+ * Local AWS wait and its cloud estimate: overlapping calls form a wave, which takes one round trip of
+ * its slowest service in the cloud.
+ */
+export function awsWait(
+  calls: readonly TimedCall[],
+  latencyMs: (service: string) => number,
+): { localMs: number; cloudMs: number } {
+  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
+  let localMs = 0;
+  let cloudMs = 0;
+  let wave: { end: number; start: number; latency: number } | undefined;
+  for (const c of sorted) {
+    if (wave && c.startMs <= wave.end) {
+      wave.end = Math.max(wave.end, c.endMs);
+      wave.latency = Math.max(wave.latency, latencyMs(c.service));
+      continue;
+    }
+    if (wave) {
+      localMs += wave.end - wave.start;
+      cloudMs += wave.latency;
+    }
+    wave = { start: c.startMs, end: c.endMs, latency: latencyMs(c.service) };
+  }
+  if (wave) {
+    localMs += wave.end - wave.start;
+    cloudMs += wave.latency;
+  }
+  return { localMs, cloudMs };
 }
 
 type Item = Record<string, unknown>;
@@ -126,11 +185,14 @@ export class UsageMeter {
     lakeBytesByTable: new Map<string, number>(),
   };
   private readonly memoryMb: Readonly<Record<string, number>>;
+  private readonly cloudLatencyMs: Readonly<Record<string, number>>;
+  private readonly invocation = new AsyncLocalStorage<TimedCall[]>();
   private readonly logs: Required<LogAssumptions>;
   private readonly parquetRatio: number;
 
   constructor(options: UsageMeterOptions = {}) {
     this.memoryMb = options.memoryMb ?? LAMBDA_MEMORY_MB;
+    this.cloudLatencyMs = options.cloudLatencyMs ?? CLOUD_LATENCY_MS;
     this.logs = {
       accessLogBytesPerRequest: options.logs?.accessLogBytesPerRequest ?? 260,
       platformBytesPerInvocation: options.logs?.platformBytesPerInvocation ?? 630,
@@ -146,12 +208,36 @@ export class UsageMeter {
     this.api.byRoute.set(route, (this.api.byRoute.get(route) ?? 0) + 1);
   }
 
-  /** A Lambda invocation and its duration; Lambda bills duration rounded up to the millisecond. */
-  recordInvocation(functionName: string, durationMs: number): void {
-    const c = this.lambda.get(functionName) ?? { invocations: 0, durationMs: 0, billedDurationMs: 0 };
+  /** Runs a handler invocation, timing it and the AWS calls it makes. */
+  async invoke<T>(functionName: string, handler: () => Promise<T>): Promise<T> {
+    const calls: TimedCall[] = [];
+    const started = performance.now();
+    try {
+      return await this.invocation.run(calls, handler);
+    } finally {
+      this.recordInvocation(functionName, performance.now() - started, calls);
+    }
+  }
+
+  /**
+   * A Lambda invocation: its local duration and the AWS calls it made. Priced duration is the cloud
+   * estimate (`awsWait`), rounded up to the millisecond as Lambda bills.
+   */
+  recordInvocation(functionName: string, durationMs: number, calls: readonly TimedCall[] = []): void {
+    const wait = awsWait(calls, (service) => this.cloudLatencyMs[service] ?? OTHER_SERVICE_LATENCY_MS);
+    const cloudMs = Math.max(0, durationMs - wait.localMs) + wait.cloudMs;
+    const c = this.lambda.get(functionName) ?? {
+      invocations: 0,
+      durationMs: 0,
+      awsWaitMs: 0,
+      cloudDurationMs: 0,
+      billedDurationMs: 0,
+    };
     c.invocations += 1;
     c.durationMs += durationMs;
-    c.billedDurationMs += Math.max(1, Math.ceil(durationMs));
+    c.awsWaitMs += wait.localMs;
+    c.cloudDurationMs += cloudMs;
+    c.billedDurationMs += Math.max(1, Math.ceil(cloudMs));
     this.lambda.set(functionName, c);
   }
 
@@ -165,6 +251,9 @@ export class UsageMeter {
     c.requestBytes += call.requestBytes;
     c.responseBytes += call.responseBytes;
     this.calls.set(key, c);
+    this.invocation
+      .getStore()
+      ?.push({ startMs: call.startedMs, endMs: call.startedMs + call.durationMs, service });
     const input = (call.input ?? {}) as Item;
     const output = (call.output ?? {}) as Item;
     if (service === 'DynamoDB') this.dynamoDbCall(operation, input, output);

@@ -306,12 +306,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   let metering = false;
   const timed = async <T>(functionName: string, invoke: () => Promise<T>): Promise<T> => {
     if (!metering || !options.meter) return invoke();
-    const started = performance.now();
-    try {
-      return await invoke();
-    } finally {
-      options.meter.recordInvocation(functionName, performance.now() - started);
-    }
+    return options.meter.invoke(functionName, invoke);
   };
 
   const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
