@@ -1,6 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
-import type { PlatformConfig } from './config/schema.js';
 import type { BearerAuth } from './auth/bearer-auth.js';
+import type { PlatformConfig } from './config/schema.js';
 import { PlatformPlan } from './platform-plan.js';
 import { functionEnvironment } from './stacks/function-environment.js';
 import { IngestStack } from './stacks/ingest-stack.js';

@@ -108,7 +108,8 @@ export class PlatformUserPool extends Construct {
     if (mfa === 'optional') {
       Validations.of(this.userPool).acknowledge({
         id: 'AwsSolutions-COG2',
-        reason: 'The operator chose auth.mfa "optional": each user opts in to TOTP (config default: required).',
+        reason:
+          'The operator chose auth.mfa "optional": each user opts in to TOTP (config default: required).',
       });
     }
     if (!threatProtection) {

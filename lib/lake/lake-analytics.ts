@@ -150,7 +150,11 @@ export class LakeAnalytics extends Construct {
   }
 
   private arnOf(workGroupName: string): string {
-    return Stack.of(this).formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroupName });
+    return Stack.of(this).formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: workGroupName,
+    });
   }
 
   /**

@@ -151,7 +151,12 @@ export class IngestStack extends Stack {
     if (props.bearerAuth.kind === 'jwt-secret') {
       const readers = [...bearerFunctions, ...(this.tokenAuthorizer ? [this.tokenAuthorizer.function] : [])];
       for (const fn of readers) {
-        ServiceTokenSecret.grantReadByName(this, props.bearerAuth.secretName, props.encryptionKey, fn.function);
+        ServiceTokenSecret.grantReadByName(
+          this,
+          props.bearerAuth.secretName,
+          props.encryptionKey,
+          fn.function,
+        );
       }
     }
 

@@ -8,7 +8,9 @@ import { createTokenVerifier, type TokenVerifier } from './jwt.js';
  * @example
  * const verify = tokenVerifierFor(loadRuntimeConfig());
  */
-export function tokenVerifierFor(config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints'>): TokenVerifier {
+export function tokenVerifierFor(
+  config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints'>,
+): TokenVerifier {
   const { auth } = config;
   return createTokenVerifier({
     ...(auth.jwtSecret ? { secret: auth.jwtSecret } : {}),

@@ -1,0 +1,109 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LakeAnalytics, type TenantWorkGroup } from '../../../lib/lake/lake-analytics.js';
+import { LakeCatalog } from '../../../lib/lake/lake-catalog.js';
+import { REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
+import { testApp } from '../support/platform.js';
+
+const GIB = 1024 ** 3;
+
+function build(tenantWorkGroups: readonly TenantWorkGroup[]) {
+  const stack = new Stack(testApp(), 'Lake', { env: { region: 'eu-west-1', account: '111122223333' } });
+  const encryptionKey = new kms.Key(stack, 'Key');
+  const bucket = s3.Bucket.fromBucketAttributes(stack, 'Bucket', { bucketName: 'lake', encryptionKey });
+  const catalog = new LakeCatalog(stack, 'Catalog', { databaseName: 'unmogrowp_dev', bucket });
+  const analytics = new LakeAnalytics(stack, 'Analytics', {
+    workGroupName: 'unmogrowp-dev-reports',
+    catalog,
+    bucket,
+    encryptionKey,
+    bytesScannedCutoffGiB: 10,
+    queries: REPORT_QUERY_LIST,
+    tenantWorkGroups,
+  });
+  const role = new iam.Role(stack, 'QueryRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  });
+  analytics.grantQuery(role);
+  return { stack, analytics, template: Template.fromStack(stack) };
+}
+
+describe('per-tenant Athena workgroups', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = build([
+      { tenantId: 'demo', workGroupName: 'unmogrowp-dev-demo-reports' },
+      { tenantId: 'bigco', workGroupName: 'unmogrowp-dev-bigco-reports', bytesScannedCutoffGiB: 50 },
+    ]).template;
+  });
+
+  it("gives each tenant an enforced, encrypted workgroup writing results under the tenant's own prefix", () => {
+    template.resourceCountIs('AWS::Athena::WorkGroup', 3);
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'unmogrowp-dev-demo-reports',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        BytesScannedCutoffPerQuery: 10 * GIB,
+        ResultConfiguration: {
+          OutputLocation: 's3://lake/athena-results/tenant_id=demo/',
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() },
+        },
+      }),
+    });
+  });
+
+  it("applies a tenant's own bytes-scanned cutoff", () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'unmogrowp-dev-bigco-reports',
+      WorkGroupConfiguration: Match.objectLike({
+        BytesScannedCutoffPerQuery: 50 * GIB,
+        ResultConfiguration: Match.objectLike({
+          OutputLocation: 's3://lake/athena-results/tenant_id=bigco/',
+        }),
+      }),
+    });
+  });
+
+  it('keeps the saved report queries in the shared workgroup', () => {
+    for (const query of REPORT_QUERY_LIST) {
+      template.hasResourceProperties('AWS::Athena::NamedQuery', {
+        Name: query.name,
+        WorkGroup: 'unmogrowp-dev-reports',
+      });
+    }
+  });
+
+  it('lets the query role use exactly the shared and the tenant workgroups', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const athena = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('athena:')));
+
+    expect(athena).toHaveLength(1);
+    expect([athena[0]?.Resource].flat()).toEqual(
+      ['reports', 'demo-reports', 'bigco-reports'].map((name) => ({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            `:athena:eu-west-1:111122223333:workgroup/unmogrowp-dev-${name}`,
+          ],
+        ],
+      })),
+    );
+  });
+
+  it('rejects a cutoff that is not a positive whole number of GiB', () => {
+    expect(() => build([{ tenantId: 'demo', workGroupName: 'wg', bytesScannedCutoffGiB: 0.5 }])).toThrow(
+      'bytesScannedCutoffGiB of tenant demo must be a positive whole number. Received 0.5',
+    );
+  });
+});
