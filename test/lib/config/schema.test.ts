@@ -49,6 +49,34 @@ describe('default platform config', () => {
     expect(config.attributionDefaults).toEqual({});
   });
 
+  it('issues bearer tokens from a Cognito user pool with required MFA and threat protection by default', () => {
+    expect(loadPlatformConfig().auth).toEqual({
+      kind: 'cognito',
+      mfa: 'required',
+      threatProtection: true,
+      passwordMinLength: 12,
+    });
+  });
+
+  it('reads a config written before auth.kind existed as a JWKS issuer', () => {
+    const config = parsePlatformConfig(
+      withConfig({ auth: { jwksUrl: 'https://idp.example.com/jwks', issuer: 'https://idp.example.com/' } }),
+    );
+
+    expect(config.auth).toEqual({
+      kind: 'jwks',
+      jwksUrl: 'https://idp.example.com/jwks',
+      issuer: 'https://idp.example.com/',
+    });
+  });
+
+  it('accepts service tokens signed with a Secrets Manager secret, issuer "unmogrowp" by default', () => {
+    expect(parsePlatformConfig(withConfig({ auth: { kind: 'jwt-secret' } })).auth).toEqual({
+      kind: 'jwt-secret',
+      issuer: 'unmogrowp',
+    });
+  });
+
   it('accepts provisioned capacity with autoscaling bounds', () => {
     const config = parsePlatformConfig(
       withConfig({
@@ -143,6 +171,28 @@ describe('config validation names the bad field', () => {
       'a plain-http JWKS URL',
       { auth: { jwksUrl: 'http://idp.example.com/jwks', issuer: 'x' } },
       /^auth\.jwksUrl: expected an https JWKS URL/,
+    ],
+    [
+      'an unknown auth kind',
+      { auth: { kind: 'oidc' } },
+      /^auth\.kind: Invalid discriminator value\. Expected 'cognito' \| 'jwks' \| 'jwt-secret'/,
+    ],
+    ['a JWKS issuer without its URL', { auth: { kind: 'jwks', issuer: 'x' } }, /^auth\.jwksUrl: /],
+    ['an MFA mode Cognito does not offer', { auth: { kind: 'cognito', mfa: 'off' } }, /^auth\.mfa: /],
+    [
+      'a password shorter than Cognito allows',
+      { auth: { kind: 'cognito', passwordMinLength: 6 } },
+      /^auth\.passwordMinLength: /,
+    ],
+    [
+      'a JWKS setting on a Cognito pool',
+      { auth: { kind: 'cognito', jwksUrl: 'https://idp.example.com/jwks' } },
+      /^auth: Unrecognized key: "jwksUrl"/,
+    ],
+    [
+      "a tenant's Athena cutoff of zero",
+      { tenants: [{ tenantId: 'demo', athenaBytesScannedCutoffGiB: 0 }] },
+      /^tenants\.0\.athenaBytesScannedCutoffGiB: /,
     ],
     ['a malformed data-centre CIDR', { dataCenterCidrs: ['10.0.0.0/33'] }, /^dataCenterCidrs\.0: /],
     ['an unknown setting', { regionz: ['us-east-1'] }, /regionz/],
