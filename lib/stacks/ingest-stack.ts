@@ -9,6 +9,7 @@ import {
   ENV,
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
+  LAKE_ERASURES,
   ROUTES,
   TENANT_REGISTRY_TABLE,
 } from '../../src/definitions/index.js';
@@ -27,6 +28,7 @@ import {
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { LakeStorage } from '../storage/lake-storage.js';
 import { bearerAuthEnvironment } from './function-environment.js';
 
 type ApiHandler = Extract<HandlerName, 'ingest' | 'query' | 'admin'>;
@@ -159,6 +161,20 @@ export class IngestStack extends Stack {
         );
       }
     }
+
+    // Privacy erasure writes its tombstone into the lake, and may touch nothing else of the bucket.
+    LakeStorage.grantPutUnder(
+      props.analytics.bucket,
+      props.encryptionKey,
+      admin.function,
+      LAKE_ERASURES.prefix,
+    );
+    acknowledgeWildcardResource(
+      admin.role,
+      props.analytics.bucket.arnForObjects(`${LAKE_ERASURES.prefix}*`),
+      'The privacy route writes one tombstone object per erasure request, named by tenant, app and ' +
+        'request id, only under the erasures/ prefix.',
+    );
 
     const targets: Record<ApiHandler, lambda.IFunction> = {
       ingest: this.target(ingest, plan),

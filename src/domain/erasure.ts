@@ -44,7 +44,9 @@ export function normaliseIdentifier(kind: IdentifierKind, value: string): string
  * identity are excluded while the tombstone never holds the identifier.
  */
 export function identifierHash(kind: IdentifierKind, value: string): string {
-  return createHash('sha256').update(`${kind}:${normaliseIdentifier(kind, value)}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${kind}:${normaliseIdentifier(kind, value)}`)
+    .digest('base64url');
 }
 
 /** The rows a tombstone is written as: one per device and one per distinct identifier. */

@@ -4,8 +4,8 @@ import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
 import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
-import { identifierHash, type TombstoneRow } from '../../src/domain/erasure.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
+import { identifierHash, type TombstoneRow } from '../../src/domain/erasure.js';
 import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
 
 /** The privacy routes against local DynamoDB, Kinesis and S3: graph deletions, lake tombstone, status. */
@@ -69,7 +69,13 @@ describe('privacy erasure', () => {
       new GetObjectCommand({ Bucket: api.resources.bucket, Key: objectKey }),
     );
     const text = (await object.Body?.transformToString()) ?? '';
-    return { text, rows: text.trim().split('\n').map((line) => JSON.parse(line) as TombstoneRow) };
+    return {
+      text,
+      rows: text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as TombstoneRow),
+    };
   };
 
   beforeAll(async () => {
@@ -115,7 +121,9 @@ describe('privacy erasure', () => {
   it('refuses a body naming no identifier (400) and writes nothing', async () => {
     const res = await erase({ app_id: APP });
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body ?? '').error.message).toContain('advertising_id, vendor_id or customer_user_id');
+    expect(JSON.parse(res.body ?? '').error.message).toContain(
+      'advertising_id, vendor_id or customer_user_id',
+    );
     expect(await tombstoneKeys()).toEqual([]);
   });
 

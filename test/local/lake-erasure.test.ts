@@ -68,10 +68,18 @@ beforeAll(async () => {
   // Prepare: X spells its advertising id in capitals on the wire (the graph lower-cases it) and sends one
   // event with only its customer user id; Y installs organically and buys.
   const h = harness();
-  const clickX = click({ network: 'meta', campaign: 'spring', advertisingId: ADID, timestampMs: T0 - HOUR_MS });
+  const clickX = click({
+    network: 'meta',
+    campaign: 'spring',
+    advertisingId: ADID,
+    timestampMs: T0 - HOUR_MS,
+  });
   const before: PipelineRecord[] = [
     { kind: 'touchpoint', receivedAtMs: clickX.timestampMs, touchpoint: clickX },
-    received(install({ eventId: 'x-install', advertisingId: ADID.toUpperCase(), customerUserId: CUID_X }), T0),
+    received(
+      install({ eventId: 'x-install', advertisingId: ADID.toUpperCase(), customerUserId: CUID_X }),
+      T0,
+    ),
     received(
       appEvent({ eventId: 'x-buy', revenue: { amount: 4.99, currency: 'USD' }, timestampMs: T0 + HOUR_MS }),
       T0 + HOUR_MS,
@@ -107,7 +115,11 @@ beforeAll(async () => {
   deviceY = result.outcomes.find((o) => o.attribution?.eventId === 'y-install')?.attribution?.deviceId ?? '';
   // X comes back after its erasure: a purchase received and decided later is new data.
   const later = received(
-    appEvent({ eventId: 'x-later', revenue: { amount: 1.99, currency: 'USD' }, timestampMs: T0 + 3 * HOUR_MS }),
+    appEvent({
+      eventId: 'x-later',
+      revenue: { amount: 1.99, currency: 'USD' },
+      timestampMs: T0 + 3 * HOUR_MS,
+    }),
     T0 + 3 * HOUR_MS,
   );
   const laterResult = await h.engine.processBatch([later]);
@@ -207,7 +219,9 @@ describe('erasure tombstones in the lake', () => {
   it("keep another tenant's tombstones out of this tenant's queries", async () => {
     const raw = await lake.report(REPORT_QUERIES.rawRecords, params);
     expect(raw.filter((r) => r.advertising_id === ADID_2)).toHaveLength(2);
-    const erasedElsewhere = await lake.sql('SELECT COUNT(*) AS n FROM erasures WHERE device_id = ?', [deviceY]);
+    const erasedElsewhere = await lake.sql('SELECT COUNT(*) AS n FROM erasures WHERE device_id = ?', [
+      deviceY,
+    ]);
     expect(erasedElsewhere).toEqual([{ n: '1' }]);
   });
 
