@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { type AwsClients, createAwsClients } from '../src/adapters/clients.js';
+import { type AwsClients, createConsumerClients } from '../src/adapters/clients.js';
 import { TenantRegistry } from '../src/adapters/dynamodb/tenant-registry.js';
 import { FirehoseAttributionSink } from '../src/adapters/firehose/attribution-delivery.js';
 import { createAttributionConsumer } from '../src/adapters/pipeline/attribution-consumer.js';
@@ -20,9 +20,13 @@ import { graphResolver } from '../src/http/wiring.js';
 
 export interface ConsumerLambdaOptions {
   readonly config?: RuntimeConfig;
-  readonly clients?: AwsClients;
+  /** @default the consumer's clients, built from the config */
+  readonly clients?: ConsumerClients;
   readonly observability?: Observability;
 }
+
+/** The clients the consumer uses (a full `AwsClients` also fits). */
+export type ConsumerClients = Pick<AwsClients, 'documents' | 's3' | 'timestream' | 'firehose'>;
 
 /**
  * The lake sink of the consumer. In the cloud (an attribution delivery stream configured) only
@@ -55,7 +59,7 @@ export function selectLakeSink(
 export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
   const o = options.observability ?? createObservability('unmogrowp-consumer');
-  const clients = traceClients(o.tracer, options.clients ?? createAwsClients(config));
+  const clients = traceClients(o.tracer, options.clients ?? createConsumerClients(config));
   const registry = new TenantRegistry({
     documents: clients.documents,
     tableName: config.tenantRegistryTable,

@@ -1,4 +1,8 @@
-import { createApiLambda } from '../src/http/lambda.js';
+import { createApiCoreClients } from '../src/adapters/clients.js';
+import { loadRuntimeConfig } from '../src/config/runtime.js';
+import { createApiFunction } from '../src/http/lambda.js';
 
-/** API Gateway entry point of the `ingest` routes (see `ROUTES`). */
-export const handler = createApiLambda('ingest');
+const config = loadRuntimeConfig();
+
+/** API Gateway entry point of the `ingest` routes (see `ROUTES`): DynamoDB and Kinesis only. */
+export const handler = createApiFunction('ingest', { config, clients: createApiCoreClients(config) });

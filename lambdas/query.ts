@@ -1,4 +1,13 @@
-import { createApiLambda } from '../src/http/lambda.js';
+import { createApiCoreClients, createAthenaClient } from '../src/adapters/clients.js';
+import { loadRuntimeConfig } from '../src/config/runtime.js';
+import { createApiFunction } from '../src/http/lambda.js';
+import { athenaLakeQueries } from '../src/http/wiring.js';
 
-/** API Gateway entry point of the `query` routes (see `ROUTES`). */
-export const handler = createApiLambda('query');
+const config = loadRuntimeConfig();
+
+/** API Gateway entry point of the `query` routes (see `ROUTES`): DynamoDB, plus Athena for old report ranges. */
+export const handler = createApiFunction('query', {
+  config,
+  clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
+  adapters: { lakeQueries: athenaLakeQueries },
+});

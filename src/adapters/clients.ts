@@ -156,3 +156,54 @@ export function createAwsClients(
     ...(config.restApiId ? { apiGateway: new APIGatewayClient({ region: config.region }) } : {}),
   };
 }
+
+type ClientConfig = Pick<RuntimeConfig, 'region' | 'endpoints'>;
+
+/*
+ * Per-function client sets. A Lambda entry point builds only the clients its function uses, so its
+ * bundle leaves the other SDK clients out (each is 10-100 KB minified); `createAwsClients` (local mode,
+ * tests) builds them all.
+ */
+
+/** DynamoDB (registry, limits, identity graph) and Kinesis (the ingest stream): every API function. */
+export function createApiCoreClients(
+  config: ClientConfig,
+): Pick<AwsClients, 'dynamodb' | 'documents' | 'kinesis'> {
+  const dynamodb = createDynamoDbClient(config.region, config.endpoints.dynamodb);
+  return {
+    dynamodb,
+    documents: createDocumentClient(dynamodb),
+    kinesis: createKinesisClient(config.region, config.endpoints.kinesis),
+  };
+}
+
+/** Athena, for report ranges older than the counters (the query function). */
+export function createAthenaClient(config: ClientConfig): AthenaClient {
+  return observed(new AthenaClient(common(config.region, config.endpoints.athena)));
+}
+
+/** API Gateway, when the config names the REST API whose usage plans meter app keys (the admin function). */
+export function createApiGatewayClient(
+  config: Pick<RuntimeConfig, 'region' | 'restApiId'>,
+): APIGatewayClient | undefined {
+  return config.restApiId ? new APIGatewayClient({ region: config.region }) : undefined;
+}
+
+/** The attribution consumer's clients: DynamoDB, S3 (lake, quarantine), Firehose and Timestream when configured. */
+export function createConsumerClients(
+  config: Pick<RuntimeConfig, 'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream'>,
+): Pick<AwsClients, 'dynamodb' | 'documents' | 's3' | 'timestream' | 'firehose'> {
+  const e: Endpoints = config.endpoints;
+  const dynamodb = createDynamoDbClient(config.region, e.dynamodb);
+  return {
+    dynamodb,
+    documents: createDocumentClient(dynamodb),
+    s3: createS3Client(config.region, e.s3),
+    ...(config.timestream
+      ? { timestream: observed(new TimestreamWriteClient(common(config.region, e.timestream))) }
+      : {}),
+    ...(config.attributionDeliveryStream
+      ? { firehose: observed(new FirehoseClient({ region: config.region })) }
+      : {}),
+  };
+}

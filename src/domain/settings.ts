@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IP_HANDLING, type IpHandling } from './ip-privacy.js';
 
 /** The fraud rules the engine runs; each name is the machine-readable reason it reports. */

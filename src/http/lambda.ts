@@ -14,7 +14,12 @@ import type { HandlerName } from '../definitions/tables.js';
 import { createHttpApp } from './app.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from './request.js';
 import type { RequestLogger } from './router.js';
-import { createApiServices } from './wiring.js';
+import {
+  ALL_API_ADAPTERS,
+  type ApiClients,
+  createApiServicesWith,
+  type OptionalApiAdapters,
+} from './wiring.js';
 
 /** Powertools utilities of one function, built once per container. */
 export interface Observability {
@@ -43,31 +48,45 @@ export function logPort(logger: Logger): RequestLogger {
 }
 
 /** Traces every SDK call when tracing is on (in Lambda with active tracing). */
-export function traceClients(tracer: Tracer, clients: AwsClients): AwsClients {
+export function traceClients<C extends object>(tracer: Tracer, clients: C): C {
   if (!tracer.isTracingEnabled()) return clients;
-  for (const client of Object.values(clients)) tracer.captureAWSv3Client(client);
+  for (const client of Object.values(clients))
+    if (client) tracer.captureAWSv3Client(client as Parameters<Tracer['captureAWSv3Client']>[0]);
   return clients;
 }
 
 export interface ApiLambdaOptions {
   /** @default read from the environment */
   readonly config?: RuntimeConfig;
-  /** @default built from the config */
+  /** @default built from the config (every client) */
   readonly clients?: AwsClients;
+  readonly observability?: Observability;
+}
+
+/** What one API function is built from: its own clients and optional adapters (see `lambdas/`). */
+export interface ApiFunctionParts {
+  readonly config: RuntimeConfig;
+  readonly clients: ApiClients;
+  /** @default none */
+  readonly adapters?: OptionalApiAdapters;
   readonly observability?: Observability;
 }
 
 /**
  * The Lambda handler of one API function (API Gateway REST proxy events): Middy with the Powertools
- * logger (tenant and app ids appended per request), EMF metrics and the tracer.
+ * logger (tenant and app ids appended per request), EMF metrics and the tracer. Only the given
+ * clients and adapters are referenced, which keeps the function's bundle to what it uses.
  * @example
- * export const handler = createApiLambda('ingest');
+ * const config = loadRuntimeConfig();
+ * export const handler = createApiFunction('ingest', { config, clients: createApiCoreClients(config) });
  */
-export function createApiLambda(name: Exclude<HandlerName, 'consumer'>, options: ApiLambdaOptions = {}) {
-  const config = options.config ?? loadRuntimeConfig();
-  const o = options.observability ?? createObservability(`unmogrowp-${name}`);
-  const clients = traceClients(o.tracer, options.clients ?? createAwsClients(config));
-  const app = createHttpApp(createApiServices(config, clients, { logger: logPort(o.logger) }), [name]);
+export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts: ApiFunctionParts) {
+  const o = parts.observability ?? createObservability(`unmogrowp-${name}`);
+  const clients = traceClients(o.tracer, parts.clients);
+  const services = createApiServicesWith(parts.adapters ?? {}, parts.config, clients, {
+    logger: logPort(o.logger),
+  });
+  const app = createHttpApp(services, [name]);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const response = await app(fromApiGatewayEvent(event));
     o.metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
@@ -77,4 +96,19 @@ export function createApiLambda(name: Exclude<HandlerName, 'consumer'>, options:
     .use(captureLambdaHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics));
+}
+
+/**
+ * One API function with every client and every optional adapter: what local mode and the tests run.
+ * @example
+ * const admin = createApiLambda('admin', { config, clients });
+ */
+export function createApiLambda(name: Exclude<HandlerName, 'consumer'>, options: ApiLambdaOptions = {}) {
+  const config = options.config ?? loadRuntimeConfig();
+  return createApiFunction(name, {
+    config,
+    clients: options.clients ?? createAwsClients(config),
+    adapters: ALL_API_ADAPTERS,
+    ...(options.observability ? { observability: options.observability } : {}),
+  });
 }

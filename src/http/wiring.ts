@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
-import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
+import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
+import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
 import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
-import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
+import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
 import { createTokenVerifier } from '../auth/jwt.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
@@ -18,7 +18,7 @@ export const newId = (): string => randomUUID().replaceAll('-', '');
 /** Identity graph per table: silo tenants have their own table. */
 export function graphResolver(
   config: RuntimeConfig,
-  clients: AwsClients,
+  clients: Pick<AwsClients, 'documents'>,
 ): (tenantId: string) => IdentityGraph {
   const graphs = new Map<string, IdentityGraph>();
   return (tenantId) => {
@@ -32,14 +32,85 @@ export function graphResolver(
   };
 }
 
+/** The clients the API routes use: Athena and API Gateway only in the functions that need them. */
+export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
+  Partial<Pick<AwsClients, 'athena' | 'apiGateway' | 's3'>>;
+
 /**
- * Wires the real adapters behind the routes. Athena serves old report ranges in the cloud (no endpoint
- * overrides) or when an Athena endpoint is configured; app keys are imported into API Gateway when the
- * config names the REST API.
+ * Adapters only some API functions need. Each Lambda entry point passes its own (`lambdas/`), so the
+ * other functions' bundles leave out those adapters and their SDK clients.
+ */
+export interface OptionalApiAdapters {
+  /** @default none: every report range reads the counters */
+  readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
+  /** @default none: app keys live only in the registry */
+  readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
+  /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
+  readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
+}
+
+/** The tombstone sink of functions without the privacy routes: never called, refuses if it were. */
+const noTombstones: TombstoneSink = {
+  write: () => Promise.reject(new Error('erasure tombstones are written by the admin function only')),
+};
+
+/** Erasure tombstones go to the lake bucket (needs the S3 client). */
+export function s3Tombstones(config: RuntimeConfig, clients: ApiClients): TombstoneSink {
+  if (!clients.s3) throw new Error('the S3 client is needed for erasure tombstones');
+  return new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket });
+}
+
+/**
+ * Athena serves old report ranges in the cloud (no endpoint overrides) or when an Athena endpoint is
+ * configured.
+ */
+export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): LakeQueryRunner | undefined {
+  const local = config.endpoints.dynamodb !== undefined;
+  return (!local || config.endpoints.athena) && clients.athena
+    ? new AthenaQueryRunner({
+        client: clients.athena,
+        workgroup: config.athenaWorkgroup,
+        tenantWorkgroups: config.tenantWorkgroups,
+        database: config.glueDatabase,
+      })
+    : undefined;
+}
+
+/** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
+export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
+  return config.restApiId && clients.apiGateway
+    ? new UsagePlanKeys({
+        client: clients.apiGateway,
+        restApiId: config.restApiId,
+        usagePlans: config.usagePlans,
+      })
+    : undefined;
+}
+
+/** Every optional adapter: what local mode and the tests wire. */
+export const ALL_API_ADAPTERS: OptionalApiAdapters = {
+  lakeQueries: athenaLakeQueries,
+  apiKeys: usagePlanApiKeys,
+  tombstones: s3Tombstones,
+};
+
+/**
+ * Wires the real adapters behind the routes, with every optional adapter (Athena for old report
+ * ranges, API Gateway usage plans for app keys) that the config and clients allow.
  */
 export function createApiServices(
   config: RuntimeConfig,
-  clients: AwsClients,
+  clients: ApiClients,
+  options: { logger?: RequestLogger; registry?: TenantRegistry } = {},
+): ApiServices & { registry: TenantRegistry } {
+  return createApiServicesWith(ALL_API_ADAPTERS, config, clients, options);
+}
+
+/** `createApiServices` with only the given optional adapters (one Lambda function's). */
+export function createApiServicesWith(
+  adapters: OptionalApiAdapters,
+  config: RuntimeConfig,
+  clients: ApiClients,
   options: { logger?: RequestLogger; registry?: TenantRegistry } = {},
 ): ApiServices & { registry: TenantRegistry } {
   const registry =
@@ -49,24 +120,8 @@ export function createApiServices(
       tableName: config.tenantRegistryTable,
       cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
     });
-  const local = config.endpoints.dynamodb !== undefined;
-  const lakeQueries =
-    !local || config.endpoints.athena
-      ? new AthenaQueryRunner({
-          client: clients.athena,
-          workgroup: config.athenaWorkgroup,
-          database: config.glueDatabase,
-        })
-      : undefined;
-  // In the cloud the REST API requires API keys: new app keys must be imported into its usage plans.
-  const apiKeys =
-    config.restApiId && clients.apiGateway
-      ? new UsagePlanKeys({
-          client: clients.apiGateway,
-          restApiId: config.restApiId,
-          usagePlans: config.usagePlans,
-        })
-      : undefined;
+  const lakeQueries = adapters.lakeQueries?.(config, clients);
+  const apiKeys = adapters.apiKeys?.(config, clients);
   return {
     registry,
     ...(apiKeys ? { apiKeys } : {}),
@@ -75,17 +130,17 @@ export function createApiServices(
       client: clients.kinesis,
       streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
     }),
-    tombstones: new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket }),
-    // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
-    usageCounters: new DynamoUsageCounters({
-      documents: clients.documents,
-      tableName: config.tenantRegistryTable,
-    }),
+    tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
     verifyToken: createTokenVerifier({
       ...(config.auth.jwtSecret ? { secret: config.auth.jwtSecret } : {}),
       ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
       ...(config.auth.audience ? { audience: config.auth.audience } : {}),
+    }),
+    // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+    usageCounters: new DynamoUsageCounters({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
     reportCounterDays: config.reportCounterDays,

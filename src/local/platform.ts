@@ -87,6 +87,15 @@ export interface LocalFacts {
     readonly tenantId: string;
     readonly apps: { readonly appId: string; readonly apiKey: string }[];
   }[];
+  /** Where the pipeline's dead letters and stream are (`npx unmogrowp dlq --local`). */
+  readonly pipeline?: {
+    readonly dataDir: string;
+    readonly region: string;
+    readonly kinesisEndpoint: string;
+    readonly streamName: string;
+    readonly s3Endpoint: string;
+    readonly lakeBucket: string;
+  };
 }
 
 export interface PipelineStats {
@@ -405,6 +414,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         apps: [{ appId: DEMO_APP, apiKey: await demoApiKey(endpoint, adminToken, saved) }],
       },
     ],
+    pipeline: {
+      dataDir,
+      region,
+      kinesisEndpoint: endpoints.kinesis,
+      streamName: STREAM_NAME,
+      s3Endpoint: endpoints.s3,
+      lakeBucket: LAKE_BUCKET,
+    },
   };
   writeFileSync(statePath, JSON.stringify(saved));
   mkdirSync(factsDir, { recursive: true });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { AlreadyExistsError, ApiKeyImportError, MissingResourceError } from '../../adapters/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';

@@ -1,0 +1,56 @@
+/**
+ * The one definition of how a Lambda handler is bundled: `lib/compute/house-function.ts` hands it to
+ * the CDK's NodejsFunction (esbuild), and `src/tools/bundle-size.ts` and the cold-start benchmark call
+ * esbuild with the same values (`esbuildOptions`), so the sizes they report are the deployed ones.
+ * Pure data and one mapping: no esbuild or CDK import here.
+ */
+
+/**
+ * Packages the bundles leave out. The AWS SDK clients stay bundled (versions pinned by our lock file);
+ * these are only the credential providers the SDK's default chain loads with `await import()` after
+ * the environment provider, which always succeeds in Lambda (the runtime sets AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN). Were one ever reached, the Node.js runtime's own copy of
+ * the AWS SDK v3 would answer the import. Together about 95 KB minified per function.
+ */
+export const LAZY_CREDENTIAL_PROVIDERS: readonly string[] = [
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
+/** How every Lambda handler is bundled. */
+export const LAMBDA_BUNDLING = {
+  format: 'esm',
+  /** The Lambda runtime's Node.js major (NODEJS_24_X). */
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  /** ESM builds of dependencies first: they tree-shake, their CommonJS builds do not. */
+  mainFields: ['module', 'main'],
+  /** ESM bundles of CommonJS dependencies still call `require`. */
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  externalModules: LAZY_CREDENTIAL_PROVIDERS,
+} as const;
+
+/** The same settings as options of esbuild's `build()` (one output file, `<name>.mjs`). */
+export function esbuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    format: LAMBDA_BUNDLING.format,
+    target: LAMBDA_BUNDLING.target,
+    minify: LAMBDA_BUNDLING.minify,
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    banner: { js: LAMBDA_BUNDLING.banner },
+    external: [...LAMBDA_BUNDLING.externalModules],
+    logLevel: 'silent' as const,
+  };
+}
