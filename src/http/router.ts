@@ -104,6 +104,7 @@ export function createRouter(options: RouterOptions): HttpHandler {
         tenant_id: app?.tenantId ?? user?.tenantId,
         app_id: app?.appId ?? params.appId,
       });
+      checkParams(params);
       const response = await entry.handler({ request, params, route: entry.route, app, user });
       return withRequestId(response, requestId);
     } catch (error) {
@@ -127,6 +128,20 @@ export function createRouter(options: RouterOptions): HttpHandler {
       );
     }
   };
+}
+
+/**
+ * Longest path parameter served. No id (tenant, app, request) comes near it, and it keeps every storage
+ * key built from a parameter under DynamoDB's 2,048-byte key limit (a longer key fails the look-up itself).
+ */
+export const MAX_PATH_PARAM_LENGTH = 256;
+
+/** A parameter no resource can have answers 404, like any unknown id. */
+function checkParams(params: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (value.length > MAX_PATH_PARAM_LENGTH)
+      throw new NotFoundError(`${name}: unknown; ids are at most ${MAX_PATH_PARAM_LENGTH} characters`);
+  }
 }
 
 function safeDecode(segment: string): string {

@@ -4,6 +4,7 @@ import { routeKeyOf } from '../../src/http/router.js';
 import { jsonHeaders } from '../support/api.js';
 import {
   caseOf,
+  countersTouched,
   createWorld,
   credentialsOf,
   GHOST,
@@ -101,7 +102,16 @@ describe('tenant isolation', () => {
       }
       expect(tried).toBeGreaterThan(0);
       // Nothing of B's (nor anyone's) changed in the tables.
-      expect(await tableSnapshot(api), `${key} wrote to the tables`).toBe(tablesBefore);
+      const tablesAfter = await tableSnapshot(api);
+      expect(tablesAfter.data, `${key} wrote to the tables`).toBe(tablesBefore.data);
+      // Ingest counts against the limits of the key's own app only.
+      for (const pk of countersTouched(tablesBefore, tablesAfter)) {
+        expect(ingest, `${key} touched the limit counter ${pk}`).toBe(true);
+        expect(
+          a.apps.some((app) => pk.startsWith(`LIMIT#${app}#`)),
+          pk,
+        ).toBe(true);
+      }
       const added = await streamAddedSince(api, streamBefore);
       if (!ingest) {
         expect(added, `${key} put records on the stream`).toEqual([]);

@@ -168,8 +168,17 @@ export async function createWorld(overrides: Partial<ApiServices> = {}): Promise
   return { api, platformOwner, a, b, drain };
 }
 
-/** Every item of the registry and the identity graph, sorted: equal snapshots mean nothing was written. */
-export async function tableSnapshot(api: TestApi): Promise<string> {
+/** Items of the per-app ingest limit counters (`LIMIT#<app>#…`), which every ingest request updates. */
+const COUNTER_PK = /^LIMIT#/;
+
+export interface TableSnapshot {
+  /** Every other item of the registry and the identity graph, sorted: equal means nothing was written. */
+  readonly data: string;
+  /** The limit counters by `pk`. */
+  readonly counters: ReadonlyMap<string, string>;
+}
+
+export async function tableSnapshot(api: TestApi): Promise<TableSnapshot> {
   const scan = async (table: string) => {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -180,13 +189,25 @@ export async function tableSnapshot(api: TestApi): Promise<string> {
       items.push(...((page.Items ?? []) as Record<string, unknown>[]));
       start = page.LastEvaluatedKey;
     } while (start);
-    return items.map((item) => JSON.stringify(item, sortedKeys)).sort();
+    return items;
   };
   const [registry, graph] = await Promise.all([
     scan(api.resources.tenantRegistryTable),
     scan(api.resources.identityGraphTable),
   ]);
-  return JSON.stringify({ registry, graph });
+  const counters = new Map<string, string>();
+  const other: Record<string, unknown>[] = [];
+  for (const item of registry) {
+    if (COUNTER_PK.test(String(item.pk))) counters.set(String(item.pk), JSON.stringify(item, sortedKeys));
+    else other.push(item);
+  }
+  const sorted = (items: Record<string, unknown>[]) => items.map((i) => JSON.stringify(i, sortedKeys)).sort();
+  return { data: JSON.stringify({ registry: sorted(other), graph: sorted(graph) }), counters };
+}
+
+/** The `pk`s of the limit counters that were added or changed between two snapshots. */
+export function countersTouched(before: TableSnapshot, after: TableSnapshot): string[] {
+  return [...after.counters].filter(([pk, item]) => before.counters.get(pk) !== item).map(([pk]) => pk);
 }
 
 function sortedKeys(_key: string, value: unknown): unknown {
@@ -360,6 +381,16 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
       body: { app_id: t.appId, advertising_id: crypto.randomUUID() },
     }),
   },
+  'GET /v1/privacy/erasure/{requestId}': {
+    attempts: (target) => [
+      {
+        what: "the target's erasure request id in the path, its tenant in the query",
+        request: { path: `/v1/privacy/erasure/${target.requestId}`, query: { tenant_id: target.tenantId } },
+      },
+    ],
+    // A platform-wide token names the tenant in the query; a tenant's token is scoped by its claim.
+    valid: (t) => ({ path: `/v1/privacy/erasure/${t.requestId}`, query: { tenant_id: t.tenantId } }),
+  },
   'POST /v1/tenants': {
     attempts: (target) => [
       {
@@ -415,6 +446,41 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
       },
     ],
     valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}`, body: { name: 'renamed' } }),
+  },
+  'POST /v1/tenants/{tenantId}/apps/{appId}/keys': {
+    attempts: (target, self) => [
+      {
+        what: "a key rotated for the target's tenant and app",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/keys`, body: {} },
+      },
+      {
+        what: "a key rotated for the target's app under the caller's tenant",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/keys`,
+          body: { old_key_expires_in_hours: 0 },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/keys`, body: {} }),
+  },
+  'POST /v1/tenants/{tenantId}/apps/{appId}/signing-secret': {
+    attempts: (target, self) => [
+      {
+        what: "a signing secret set on the target's tenant and app",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/signing-secret`, body: {} },
+      },
+      {
+        what: "signing turned off on the target's app under the caller's tenant",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/signing-secret`,
+          body: { enabled: false },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/signing-secret`,
+      body: { enabled: true },
+    }),
   },
 };
 
