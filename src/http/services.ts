@@ -46,8 +46,6 @@ export interface TenantDirectory {
     appId: string,
     secret: string | undefined,
   ): Promise<AppRecord | undefined>;
-  /** The app's IP hash key, stored on first need (`candidate` if none was stored yet). */
-  ensureIpHashKey(appId: string, candidate: string): Promise<string>;
   recordErasure(record: ErasureRecord): Promise<void>;
   getErasure(tenantId: string, requestId: string): Promise<ErasureRecord | undefined>;
 }

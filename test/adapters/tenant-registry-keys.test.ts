@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LIVE_API_KEYS, TenantRegistry } from '../../src/adapters/dynamodb/tenant-registry.js';
 import { MissingResourceError, TooManyApiKeysError } from '../../src/adapters/errors.js';
@@ -131,16 +132,33 @@ describe('tenant registry: app credentials', () => {
     });
   });
 
-  describe('ensureIpHashKey', () => {
-    it('stores the first candidate and returns it to every later caller', async () => {
+  describe('IP hash keys', () => {
+    it('gives every new app its own key, and an older app one on its next update, never changing it', async () => {
       await newApp('com.acme.hashed');
-      const [a, b] = await Promise.all([
-        registry.ensureIpHashKey('com.acme.hashed', 'first-candidate'),
-        registry.ensureIpHashKey('com.acme.hashed', 'second-candidate'),
-      ]);
-      expect(a).toBe(b);
-      expect(await registry.ensureIpHashKey('com.acme.hashed', 'third-candidate')).toBe(a);
-      expect((await registry.getApp('com.acme.hashed', { consistent: true }))?.ipHashKey).toBe(a);
+      await newApp('com.acme.hashed2');
+      const key = (await registry.getApp('com.acme.hashed', { consistent: true }))?.ipHashKey;
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await registry.getApp('com.acme.hashed2', { consistent: true }))?.ipHashKey).not.toBe(key);
+      await registry.updateApp('acme', 'com.acme.hashed', { settings: { ipHandling: 'hashed' } });
+      expect((await registry.getApp('com.acme.hashed', { consistent: true }))?.ipHashKey).toBe(key);
+      // An app item from before IP hash keys existed.
+      await clients.documents.send(
+        new PutCommand({
+          TableName: resources.tenantRegistryTable,
+          Item: {
+            pk: 'APP#com.acme.legacy',
+            sk: 'APP',
+            type: 'app',
+            tenantId: 'acme',
+            appId: 'com.acme.legacy',
+          },
+        }),
+      );
+      expect((await registry.getApp('com.acme.legacy', { consistent: true }))?.ipHashKey).toBeUndefined();
+      const updated = await registry.updateApp('acme', 'com.acme.legacy', {
+        settings: { ipHandling: 'hashed' },
+      });
+      expect(updated?.ipHashKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
   });
 });

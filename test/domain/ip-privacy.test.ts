@@ -58,7 +58,7 @@ describe('IP handling', () => {
     it('replaces the ip of a record and leaves records without one as they are', () => {
       const keep = ipProtector('truncated');
       expect(withProtectedIp({ id: 'a', ip: '203.0.113.77' }, keep)).toEqual({ id: 'a', ip: '203.0.113.0' });
-      const noIp = { id: 'b' };
+      const noIp: { id: string; ip?: string } = { id: 'b' };
       expect(withProtectedIp(noIp, keep)).toBe(noIp);
     });
   });

@@ -4,6 +4,7 @@ import type { Role } from '../../src/auth/permissions.js';
 import { signRequest } from '../../src/auth/signing.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
+import { ipKeeperFor } from '../../src/http/routes/ingest-guards.js';
 import { createTestApi, jsonHeaders, readStream, type TestApi } from '../support/api.js';
 
 const HOUR_MS = 3_600_000;
@@ -312,6 +313,21 @@ describe('app credentials', () => {
       expect(event.ip).toMatch(/^iph_[0-9a-f]{32}$/);
       expect(touchpoint.ip).toBe(event.ip);
       expect(JSON.stringify([event, touchpoint])).not.toContain('203.0.113.77');
+    });
+
+    it('drops the IPs of a hashed app that has no hash key rather than keep them in full', async () => {
+      const app = {
+        tenantId: 'acme',
+        appId: 'com.acme.legacy',
+        name: 'legacy',
+        storeUrls: {},
+        allowedRedirectHosts: [],
+        settings: { ipHandling: 'hashed' as const },
+        createdAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z',
+      };
+      expect((await ipKeeperFor({}, app))('203.0.113.77')).toBeUndefined();
+      expect((await ipKeeperFor({}, { ...app, ipHashKey: 'k' }))('203.0.113.77')).toMatch(/^iph_/);
     });
 
     it('keeps IPs as sent by default', async () => {

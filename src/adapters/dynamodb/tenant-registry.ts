@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -52,7 +53,7 @@ export interface AppRecord {
   readonly updatedAt: string;
   /** The signing secret of signed requests (`auth/signing.ts`), when the app has one. Never shown by GET. */
   readonly signing?: SigningSecretRecord;
-  /** The app's key for hashed IPs (`ipHandling: 'hashed'`), made on first need and never changed. */
+  /** The app's key for hashed IPs (`ipHandling: 'hashed'`): made with the app (or its first update), never changed. */
   readonly ipHashKey?: string;
 }
 
@@ -163,7 +164,12 @@ export class TenantRegistry {
   /** Creates an app under an existing tenant with its first API key (given as a hash). */
   async createApp(app: Omit<AppRecord, 'createdAt' | 'updatedAt'>, apiKeyHash: string): Promise<AppRecord> {
     const at = new Date(this.now()).toISOString();
-    const record: AppRecord = { ...app, createdAt: at, updatedAt: at };
+    const record: AppRecord = {
+      ...app,
+      ipHashKey: app.ipHashKey ?? newIpHashKey(),
+      createdAt: at,
+      updatedAt: at,
+    };
     try {
       await this.documents.send(
         new TransactWriteCommand({
@@ -250,8 +256,13 @@ export class TenantRegistry {
 
   async updateApp(tenantId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined> {
     const names: Record<string, string> = { '#t': 'tenantId', '#u': 'updatedAt' };
-    const values: Record<string, unknown> = { ':t': tenantId, ':u': new Date(this.now()).toISOString() };
-    const sets = ['#u = :u'];
+    const values: Record<string, unknown> = {
+      ':t': tenantId,
+      ':u': new Date(this.now()).toISOString(),
+      ':ihk': newIpHashKey(),
+    };
+    // Apps made before IP hash keys existed get theirs with their next settings change.
+    const sets = ['#u = :u', 'ipHashKey = if_not_exists(ipHashKey, :ihk)'];
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       names[`#${field}`] = field;
@@ -446,25 +457,6 @@ export class TenantRegistry {
     }
   }
 
-  /**
-   * The app's IP hash key, made on first need. Concurrent callers agree: the first write wins and every
-   * caller reads it back.
-   */
-  async ensureIpHashKey(appId: string, candidate: string): Promise<string> {
-    const { Attributes } = await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: appPk(appId), sk: 'APP' },
-        UpdateExpression: 'SET ipHashKey = if_not_exists(ipHashKey, :k)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':k': candidate },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    this.appCache.delete(appId);
-    return String(Attributes?.ipHashKey ?? candidate);
-  }
-
   async recordErasure(record: ErasureRecord): Promise<void> {
     await this.documents.send(
       new PutCommand({
@@ -512,6 +504,9 @@ function toAppRecord(item: Record<string, unknown>): AppRecord {
     ...(typeof item.ipHashKey === 'string' ? { ipHashKey: item.ipHashKey } : {}),
   };
 }
+
+/** 256 random bits: the HMAC key of an app's hashed IPs. */
+const newIpHashKey = () => randomBytes(32).toString('base64url');
 
 function isSigningSecret(value: unknown): value is SigningSecretRecord {
   const v = value as Partial<SigningSecretRecord> | undefined;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequestSignature } from '../../auth/signing.js';
@@ -42,17 +41,22 @@ export async function signedApp(
 }
 
 /**
- * The function that turns a received IP into the form the app keeps (`ipHandling`). The app's hash key
- * is made and stored the first time an app keeping hashed IPs needs it.
+ * The function that turns a received IP into the form the app keeps (`ipHandling`). Every app gets its
+ * IP hash key with its creation or next update (the ingest function only reads the registry); should a
+ * hashed app lack one, its IPs are dropped rather than kept in a form it did not ask for.
  */
 export async function ipKeeperFor(
-  services: Pick<ApiServices, 'registry'>,
+  services: Pick<ApiServices, 'logger'>,
   app: AppRecord,
 ): Promise<(ip: string | undefined) => string | undefined> {
   const handling = resolveSettings(app.settings).ipHandling;
   if (handling !== 'hashed') return ipProtector(handling);
-  const key =
-    app.ipHashKey ??
-    (await services.registry.ensureIpHashKey(app.appId, randomBytes(32).toString('base64url')));
-  return ipProtector('hashed', key);
+  if (!app.ipHashKey) {
+    services.logger?.warn('app keeps IPs hashed but has no IP hash key; IPs dropped', {
+      tenant_id: app.tenantId,
+      app_id: app.appId,
+    });
+    return () => undefined;
+  }
+  return ipProtector('hashed', app.ipHashKey);
 }
