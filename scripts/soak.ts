@@ -3,8 +3,10 @@
  * harness (docs/reliability.md). Drives N records through local mode while injecting faults, then
  * reconciles the stores against what the API accepted; exits 1 on any loss or duplicate.
  *   --shards, --batch-size, --concurrency: the local stream's shards, the consumer's batch size, and
- *   requests in flight.
+ *   requests in flight. --results FILE merges the summary into FILE under `soak`.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
@@ -20,6 +22,8 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
+    /** Merges the summary into this JSON file under `soak` (e.g. bench/results.json). */
+    results: { type: 'string' },
   },
 });
 
@@ -67,6 +71,8 @@ function printSummary(summary: SoakSummary): void {
   );
 }
 
+// Injected faults make the handlers log errors by design; the summary reports them. LOG_LEVEL overrides.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const events = positive('events', args.events);
 const bar = args.json
   ? undefined
@@ -94,6 +100,24 @@ try {
   bar?.stop();
   if (args.json) console.log(JSON.stringify(summary, null, 2));
   else printSummary(summary);
+  if (args.results) {
+    // Read-modify-write: the file holds other benchmarks' keys too.
+    const previous = existsSync(args.results)
+      ? (JSON.parse(readFileSync(args.results, 'utf8')) as Record<string, unknown>)
+      : {};
+    const soak = {
+      ...summary,
+      machine: {
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        load_average_1m_at_end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+        node: process.version,
+        date: new Date().toISOString(),
+      },
+    };
+    writeFileSync(args.results, `${JSON.stringify({ ...previous, soak }, null, 2)}\n`);
+    console.log(`summary merged into ${args.results} (key "soak")`);
+  }
   process.exitCode = summary.report.ok ? 0 : 1;
 } catch (error) {
   bar?.stop();

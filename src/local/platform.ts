@@ -128,8 +128,15 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type StreamHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
-function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 30_000;
+/**
+ * The consumer's time budget per batch in local mode. Longer than the deployed function's (1 min):
+ * DynamoDB Local serves requests one at a time, and on a loaded machine a batch that ran out of time
+ * would be retried from scratch, over and over.
+ */
+const LOCAL_CONSUMER_TIMEOUT_MS = 10 * 60_000;
+
+function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -327,7 +334,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const poller = new StreamPoller({
     client: kinesis,
     streamName: STREAM_NAME,
-    handler: (event) => timed('consumer', () => consumer(event, lambdaContext('consumer'))),
+    handler: (event) =>
+      timed('consumer', () => consumer(event, lambdaContext('consumer', LOCAL_CONSUMER_TIMEOUT_MS))),
     batchSize: options.batchSize ?? 100,
     checkpointFile,
     region,
@@ -501,6 +509,8 @@ async function demoApiKey(
         android: `https://play.google.com/store/apps/details?id=${DEMO_APP}`,
         ios: 'https://apps.apple.com/app/id1234567890',
       },
+      // Benchmarks, soak and cost runs drive the demo app at full local speed: the highest rate limit.
+      settings: { rateLimitPerSecond: 1000, dailyEventQuota: 1_000_000_000 },
     }),
   });
   if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);

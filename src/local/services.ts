@@ -43,7 +43,7 @@ export interface LocalServicesOptions {
   readonly dataDir?: string;
   /** Host the services bind to. @default '127.0.0.1' */
   readonly host?: string;
-  /** Milliseconds to wait for DynamoDB Local to accept connections. @default 30000 */
+  /** Milliseconds to wait for DynamoDB Local to accept connections (a JVM starts slowly on a loaded machine). @default 120000 */
   readonly startTimeoutMs?: number;
 }
 
@@ -198,7 +198,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
       startDynamoDbLocal(
         host,
         temporary ? undefined : join(root, 'dynamodb'),
-        options.startTimeoutMs ?? 30_000,
+        options.startTimeoutMs ?? 120_000,
       ).then((s) => {
         started.push(s);
         return s;

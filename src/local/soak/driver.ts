@@ -39,6 +39,8 @@ export interface SoakOptions {
   readonly shards?: number;
   /** Records per consumer call. @default 100 */
   readonly batchSize?: number;
+  /** Items per API request. @default 250 */
+  readonly itemsPerRequest?: number;
   /** Accepted but not yet consumed records at which sending pauses. @default 20000 */
   readonly maxBacklog?: number;
   readonly onProgress?: (progress: SoakProgress) => void;
@@ -87,7 +89,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   // no disk flushes.
   const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'unmogrowp-soak-'));
   const nowMs = Date.now();
-  const workload = soakWorkload({ records: options.events, seed, nowMs });
+  const workload = soakWorkload({
+    records: options.events,
+    seed,
+    nowMs,
+    ...(options.itemsPerRequest ? { itemsPerRequest: options.itemsPerRequest } : {}),
+  });
   const total = options.events;
 
   const acceptedEvents = new Map<string, SentEvent>();

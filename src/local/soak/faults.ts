@@ -14,8 +14,9 @@ import { seededRandom } from './workload.js';
  * - `kinesis-partial`: a PutRecords call of the ingest route drops some of its records before sending and
  *   reports them failed in the answer (the publisher retries them; a 503 if it gives up);
  * - `kinesis-throttle`: a whole PutRecords call fails with ProvisionedThroughputExceededException;
- * - `consumer-crash`: the consumer fails after its graph commit, before its lake rows are written (the
- *   first lake PutObject of the batch throws): the batch is redelivered over committed units.
+ * - `consumer-crash`: the consumer fails after its graph commit, while its lake rows are written (one
+ *   lake PutObject of the batch throws, others may have been written): the batch is redelivered over
+ *   committed units. A batch crashes once at most.
  *
  * The poisoned record and the process restart are driven by the soak driver itself.
  */
@@ -92,6 +93,7 @@ export class FaultPlan implements PlatformFaults {
     number
   >;
   private readonly random: () => number;
+  private readonly crashedBatches = new Set<string>();
 
   constructor(
     readonly enabled: ReadonlySet<FaultKind>,
@@ -123,14 +125,18 @@ export class FaultPlan implements PlatformFaults {
         }
         return next(args);
       });
-      // The lake rows are written after the graph commit: failing the first object is a crash there.
+      // The lake rows are written after the graph commit: failing one of a batch's objects (the others
+      // may be written) is a crash there. A batch crashes once at most, so its retry gets through.
       addMiddleware(clients.s3, 'soakConsumerCrash', (next, context) => async (args) => {
         const key = String((args.input as { Key?: string }).Key ?? '');
+        const batchId = key.slice(key.lastIndexOf('/') + 1);
         if (
           context.commandName === 'PutObjectCommand' &&
           !key.startsWith('delivery-errors/') &&
+          !this.crashedBatches.has(batchId) &&
           this.fires('consumer-crash')
         ) {
+          this.crashedBatches.add(batchId);
           throw new Error(`injected: consumer crashed after its graph commit, before writing ${key}`);
         }
         return next(args);
