@@ -31,6 +31,12 @@ describe('signed requests', () => {
       expect(signRequest(SECRET, NOW_S, BODY)).toBe(`v1=${expected}`);
     });
 
+    it('gives the example of docs/api.md', () => {
+      expect(signRequest('ugps_example', '1795932000', '{"events":[]}')).toBe(
+        'v1=521fcbaaad26e1b614930e0dbaf5e86ca70618875faf0034edfe00be703e7b92',
+      );
+    });
+
     it('makes a fresh 256-bit secret each time', () => {
       const a = generateSigningSecret();
       expect(a).toMatch(/^ugps_[A-Za-z0-9_-]{43}$/);
