@@ -6,6 +6,7 @@ import { ROUTES } from '../../src/definitions/routes.js';
 import { allStacks, buildTestPlatform, nagErrors, regionOf, templateOf } from './support/platform.js';
 
 const THREE_REGIONS_WITH_SILO = {
+  auth: { kind: 'jwt-secret' as const },
   homeRegion: 'us-east-1',
   regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
   tenants: [
@@ -18,6 +19,8 @@ describe('the default app (every configured region)', () => {
   let platform: Platform;
   beforeAll(() => {
     platform = buildTestPlatform();
+    // Synthesising the app is the slow part: do it under the hook timeout, not a test's.
+    templateOf(regionOf(platform, 'us-east-1').stateful);
   });
 
   it('has five stacks in each of us-east-1 and eu-west-1', () => {
@@ -498,6 +501,100 @@ describe('the default app (every configured region)', () => {
     });
   });
 
+  describe('bearer auth (the default Cognito user pool)', () => {
+    const bearerRoutes = ROUTES.filter((route) => route.auth === 'bearer').length;
+
+    it('keeps one user pool, in the home region, with its CLI client', () => {
+      const home = templateOf(regionOf(platform, 'us-east-1').stateful);
+
+      home.resourceCountIs('AWS::Cognito::UserPool', 1);
+      home.hasResourceProperties('AWS::Cognito::UserPool', {
+        UserPoolName: 'unmogrowp-dev-users',
+        MfaConfiguration: 'ON',
+        UserPoolTier: 'PLUS',
+      });
+      home.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false });
+      templateOf(regionOf(platform, 'eu-west-1').stateful).resourceCountIs('AWS::Cognito::UserPool', 0);
+    });
+
+    it('puts every bearer route, and only those, behind the Cognito authorizer in every region', () => {
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const ingest = templateOf(regionOf(platform, region).ingest);
+        const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
+        const byType = (type: string) =>
+          methods.filter((method) => method.Properties.AuthorizationType === type);
+
+        expect(byType('COGNITO_USER_POOLS'), region).toHaveLength(bearerRoutes);
+        expect(byType('NONE'), region).toHaveLength(methods.length - bearerRoutes);
+        for (const method of byType('COGNITO_USER_POOLS')) {
+          expect(method.Properties.AuthorizerId, region).toEqual({
+            Ref: expect.stringMatching(/^BearerAuthorizer/),
+          });
+        }
+        ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+          Type: 'COGNITO_USER_POOLS',
+          IdentitySource: 'method.request.header.Authorization',
+          ProviderARNs: [Match.anyValue()],
+        });
+      }
+    });
+
+    it("reaches the home region's pool from eu-west-1 through a cross-region reference", () => {
+      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+
+      eu.resourceCountIs('Custom::CrossRegionExportReader', 1);
+      templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs(
+        'Custom::CrossRegionExportWriter',
+        1,
+      );
+    });
+
+    it("tells the bearer handlers the pool's issuer, JWKS and client id so they verify tokens too", () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+
+      for (const name of ['unmogrowp-dev-query', 'unmogrowp-dev-admin']) {
+        ingest.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: name,
+          Environment: {
+            Variables: Match.objectLike({
+              UNMOGROWP_JWT_ISSUER: Match.anyValue(),
+              UNMOGROWP_JWKS_URL: Match.anyValue(),
+              UNMOGROWP_JWT_AUDIENCE: Match.anyValue(),
+            }),
+          },
+        });
+      }
+    });
+
+    it("answers API Gateway's own refusals in the SPEC error shape", () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+
+      ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'UNAUTHORIZED',
+        ResponseTemplates: {
+          'application/json':
+            '{"error":{"code":"unauthorized","message":$context.error.messageString,"details":[]}}',
+        },
+      });
+      ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED' });
+    });
+
+    it('gives each tenant its own Athena workgroup and tells the functions which one', () => {
+      templateOf(regionOf(platform, 'eu-west-1').lake).hasResourceProperties('AWS::Athena::WorkGroup', {
+        Name: 'unmogrowp-dev-demo-reports',
+        WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
+      });
+      templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'unmogrowp-dev-query',
+        Environment: {
+          Variables: Match.objectLike({
+            UNMOGROWP_TENANT_WORKGROUPS: JSON.stringify({ demo: 'unmogrowp-dev-demo-reports' }),
+          }),
+        },
+      });
+    });
+  });
+
   describe('observability stack', () => {
     it('has a regional dashboard with every signal the issue lists and a global one at home', () => {
       const home = templateOf(regionOf(platform, 'us-east-1').observability);
@@ -561,6 +658,7 @@ describe('three regions with a silo tenant', () => {
   let platform: Platform;
   beforeAll(() => {
     platform = buildTestPlatform(THREE_REGIONS_WITH_SILO);
+    templateOf(regionOf(platform, 'us-east-1').stateful);
   });
 
   it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
@@ -623,6 +721,57 @@ describe('three regions with a silo tenant', () => {
     });
   });
 
+  it('keeps the service-token secret in the home region, replicated to the other two', () => {
+    const home = templateOf(regionOf(platform, 'us-east-1').stateful);
+
+    home.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'unmogrowp-dev-service-token',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+      ReplicaRegions: [
+        Match.objectLike({ Region: 'eu-west-1' }),
+        Match.objectLike({ Region: 'ap-southeast-2' }),
+      ],
+    });
+    templateOf(regionOf(platform, 'eu-west-1').stateful).resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('verifies service tokens with a Lambda token authorizer that reads the local replica by name', () => {
+    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').ingest);
+
+    ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
+    for (const prefix of ['BearerAuthorizerFunctionRole', 'QueryFunctionRole', 'AdminFunctionRole']) {
+      const reads = policyStatements(ingest, prefix).filter((st) =>
+        actionsOf(st).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(reads.flatMap(resourcesOf), prefix).toEqual([
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:ap-southeast-2:',
+              { Ref: 'AWS::AccountId' },
+              ':secret:unmogrowp-dev-service-token-??????',
+            ],
+          ],
+        },
+      ]);
+    }
+    expect(policyStatements(ingest, 'IngestFunctionRole').flatMap(actionsOf)).not.toContain(
+      'secretsmanager:GetSecretValue',
+    );
+    ingest.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-dev-authorizer',
+      Environment: {
+        Variables: Match.objectLike({
+          UNMOGROWP_JWT_SECRET_ID: 'unmogrowp-dev-service-token',
+          UNMOGROWP_JWT_ISSUER: 'unmogrowp',
+        }),
+      },
+    });
+  });
+
   it('charts all three regions on the global dashboard', () => {
     const body = JSON.stringify(
       templateOf(regionOf(platform, 'us-east-1').observability).findResources('AWS::CloudWatch::Dashboard'),
@@ -643,6 +792,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
       auth: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/' },
       concurrency: { minProvisioned: 3, maxProvisioned: 30 },
     });
+    templateOf(regionOf(platform, 'us-east-1').stateful);
   });
 
   it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
@@ -716,6 +866,26 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
         }),
       },
     });
+  });
+
+  it('verifies JWKS tokens with a Lambda token authorizer on every bearer route', () => {
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const custom = Object.values(ingest.findResources('AWS::ApiGateway::Method')).filter(
+      (method) => method.Properties.AuthorizationType === 'CUSTOM',
+    );
+
+    expect(custom).toHaveLength(ROUTES.filter((route) => route.auth === 'bearer').length);
+    ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+    });
+    ingest.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'unmogrowp-prod-authorizer',
+      Environment: {
+        Variables: Match.objectLike({ UNMOGROWP_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json' }),
+      },
+    });
+    templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs('AWS::Cognito::UserPool', 0);
   });
 
   it('creates the Timestream counters and lets the consumer write them', () => {
