@@ -67,3 +67,45 @@ export function tombstoneRows(tombstone: Tombstone): TombstoneRow[] {
   }
   return rows;
 }
+
+/** A lake row as the compaction reads it back (raw record or attribution columns). */
+export type LakeRowValues = Readonly<Record<string, unknown>>;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * The predicate the lake queries apply, in TypeScript: true when a row is hidden by a tombstone. An
+ * attribution row is by its `device_id` and `decided_at`; a raw row by the hashes of its identifiers and
+ * its `received_at` (or `timestamp`). Rows after the latest erasure of their key stay.
+ */
+export function erasedRowMatcher(
+  tombstones: readonly TombstoneRow[],
+): (table: 'events' | 'touchpoints' | 'attributions', row: LakeRowValues) => boolean {
+  const byDevice = new Map<string, string>();
+  const byHash = new Map<string, string>();
+  const latest = (map: Map<string, string>, key: string | null, at: string) => {
+    if (key !== null && at > (map.get(key) ?? '')) map.set(key, at);
+  };
+  for (const t of tombstones) {
+    latest(byDevice, t.device_id, t.erased_at);
+    latest(byHash, t.identifier_hash, t.erased_at);
+  }
+  const before = (at: string | undefined, erasedAt: string | undefined) =>
+    erasedAt !== undefined && at !== undefined && at <= erasedAt;
+  return (table, row) => {
+    if (table === 'attributions') {
+      const deviceId = text(row.device_id);
+      return deviceId !== undefined && before(text(row.decided_at), byDevice.get(deviceId));
+    }
+    const device = (row.device ?? {}) as LakeRowValues;
+    const at = text(row.received_at) ?? text(row.timestamp);
+    const identifiers: [IdentifierKind, string | undefined][] = [
+      ['adid', text(device.advertising_id)],
+      ['idfv', text(device.vendor_id)],
+      ['cuid', text(row.customer_user_id)],
+    ];
+    return identifiers.some(
+      ([kind, value]) => value !== undefined && before(at, byHash.get(identifierHash(kind, value))),
+    );
+  };
+}
