@@ -46,6 +46,21 @@ export interface CostRun {
   readonly seconds: number;
 }
 
+/**
+ * `fetch`, retried when the server dropped an idle keep-alive connection as the request went out (a race
+ * of Node's HTTP server under load): the request never reached a handler, so sending it again is safe.
+ */
+async function fetchRetrying(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw error;
+    }
+  }
+}
+
 export async function runCostWorkload(options: CostRunOptions): Promise<CostRun> {
   const log = options.log ?? (() => undefined);
   const meter = new UsageMeter(options.meter);
@@ -67,10 +82,13 @@ export async function runCostWorkload(options: CostRunOptions): Promise<CostRun>
     const send = async (request: WorkloadRequest): Promise<void> => {
       if (request.kind === 'click') {
         const query = new URLSearchParams(request.query as Record<string, string>);
-        const res = await fetch(`${platform.endpoint}/v1/click/${encodeURIComponent(app.appId)}?${query}`, {
-          redirect: 'manual',
-          headers: { 'user-agent': request.userAgent, 'x-forwarded-for': request.ip },
-        });
+        const res = await fetchRetrying(
+          `${platform.endpoint}/v1/click/${encodeURIComponent(app.appId)}?${query}`,
+          {
+            redirect: 'manual',
+            headers: { 'user-agent': request.userAgent, 'x-forwarded-for': request.ip },
+          },
+        );
         await res.arrayBuffer();
         if (res.status !== 302) throw new Error(`GET /v1/click answered ${res.status}`);
         accepted += 1;
@@ -92,7 +110,7 @@ export async function runCostWorkload(options: CostRunOptions): Promise<CostRun>
                 return referrer ? { ...rest, install_referrer: referrer } : rest;
               }),
             };
-      const res = await fetch(`${platform.endpoint}${path}`, {
+      const res = await fetchRetrying(`${platform.endpoint}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': app.apiKey },
         body: JSON.stringify(body),
