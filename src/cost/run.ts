@@ -55,7 +55,7 @@ async function fetchRetrying(url: string, init: RequestInit): Promise<Response> 
     try {
       return await fetch(url, init);
     } catch (error) {
-      const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+      const code = (error as { cause?: { code?: string } }).cause?.code;
       if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw error;
     }
   }
