@@ -181,10 +181,7 @@ export class PlatformApi extends Construct {
       let integration = integrations.get(route.handler);
       if (integration === undefined) {
         // One permission for the whole API instead of one per method keeps the policy small.
-        integration = new apigateway.LambdaIntegration(handler, {
-          allowTestInvoke: false,
-          scopePermissionToMethod: false,
-        });
+        integration = new apigateway.LambdaIntegration(handler, { scopePermissionToMethod: false });
         integrations.set(route.handler, integration);
       }
       const key = routeKey(route);
