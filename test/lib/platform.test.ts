@@ -472,6 +472,18 @@ describe('the default app (every configured region)', () => {
       });
     });
 
+    it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const s3 = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
+        actionsOf(st).some((a) => a.startsWith('s3:')),
+      );
+      expect(s3).toHaveLength(1);
+      expect(actionsOf(s3[0]).every((a) => a.startsWith('s3:Put'))).toBe(true);
+      const resources = resourcesOf(s3[0] as Statement).map((r) => JSON.stringify(r));
+      expect(resources).toHaveLength(1);
+      expect(resources[0]).toMatch(/\/erasures\/\*"/);
+    });
+
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 
