@@ -9,6 +9,7 @@ import {
   createAttributionConsumer,
   QUARANTINE_PREFIX,
 } from '../../src/adapters/pipeline/attribution-consumer.js';
+import { eventAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
 import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
@@ -219,6 +220,42 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
       expect.stringContaining(`${poisoned.kinesis.sequenceNumber}.json`),
     ]);
     expect(metrics.get('PoisonedRecords')).toBe(1);
+  });
+
+  it('leaves no object of a lake write that failed part-way', async () => {
+    const failing = localClients().s3;
+    failing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = String((args.input as { Key?: string }).Key ?? '');
+        if (context.commandName === 'PutObjectCommand' && key.startsWith('attributions/'))
+          throw new Error('injected: attributions put failed');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failAttributionPuts' },
+    );
+    const writer = new S3LakeWriter({ client: failing, bucket: resources.bucket });
+    const record = eventRecord({ advertisingId: adid(), timestampMs: T0 + 12 * HOUR });
+    const event = record.kind === 'event' ? record.event : undefined;
+    const rows = [
+      rawRow(record),
+      eventAttributionRow(
+        {
+          tenantId: 'acme',
+          appId: 'com.acme.game',
+          eventId: event?.eventId ?? '',
+          deviceId: 'd1',
+          type: 'session',
+          timestampMs: T0 + 12 * HOUR,
+          creditedAs: 'organic',
+        } as Parameters<typeof eventAttributionRow>[0],
+        T0,
+      ),
+    ];
+    await expect(writer.write('partial-write-batch', rows)).rejects.toThrow(/injected/);
+    const { Contents } = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: resources.bucket, Prefix: 'events/' }),
+    );
+    expect((Contents ?? []).filter((c) => c.Key?.includes('partial-write-batch'))).toEqual([]);
   });
 
   it('reports only the records a throttled transaction failed, and their retry completes them', async () => {

@@ -7,7 +7,7 @@ import { FAULT_KINDS, parseFaults } from '../../src/local/soak/faults.js';
  * short run: nothing accepted may be lost or duplicated. (`npm run soak -- --events N` for long runs.)
  */
 
-const RECORDS = Number(process.env.SOAK_TEST_RECORDS ?? 1500);
+const RECORDS = Number(process.env.SOAK_TEST_RECORDS ?? 600);
 
 describe('soak with every fault injected', () => {
   it(
@@ -18,13 +18,13 @@ describe('soak with every fault injected', () => {
         seed: 7,
         faults: parseFaults('all'),
         // Small requests: more PutRecords calls for the Kinesis faults to strike.
-        itemsPerRequest: 50,
+        itemsPerRequest: 25,
         rates: {
           'dynamodb-throttle': 0.05,
-          'dynamodb-timeout': 0.05,
+          'dynamodb-timeout': 0.1,
           'kinesis-partial': 0.3,
-          'kinesis-throttle': 0.2,
-          'consumer-crash': 0.15,
+          'kinesis-throttle': 0.35,
+          'consumer-crash': 0.25,
         },
       });
       const failed = summary.report.checks.filter((c) => !c.ok);

@@ -1,4 +1,9 @@
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { DATA_LAKE } from '../../definitions/tables.js';
 import { mapLimit } from '../concurrency.js';
 import type { LakeSink, LakeWriteResult } from '../pipeline/lake-sink.js';
@@ -44,16 +49,33 @@ export class S3LakeWriter implements LakeSink {
       lines.push(JSON.stringify(row.row));
       objects.set(key, lines);
     }
+    // Every put runs to its end; if one failed, the objects written are deleted again before the error
+    // is thrown, so a failed write leaves no part of the batch behind (docs/reliability.md).
+    const written: string[] = [];
+    let failure: unknown;
     await mapLimit([...objects], 16, async ([key, lines]) => {
-      await this.options.client.send(
-        new PutObjectCommand({
-          Bucket: this.options.bucket,
-          Key: key,
-          Body: `${lines.join('\n')}\n`,
-          ContentType: 'application/x-ndjson',
-        }),
-      );
+      try {
+        await this.options.client.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: key,
+            Body: `${lines.join('\n')}\n`,
+            ContentType: 'application/x-ndjson',
+          }),
+        );
+        written.push(key);
+      } catch (error) {
+        failure ??= error;
+      }
     });
+    if (failure !== undefined) {
+      await mapLimit(written, 16, async (key) => {
+        await this.options.client
+          .send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }))
+          .catch(() => undefined);
+      });
+      throw failure;
+    }
     return { objects: objects.size, records: rows.length };
   }
 
