@@ -38,7 +38,7 @@ export interface PlatformUserPoolProps {
  * carry their role and tenant as custom attributes. Only administrators set those (the app client may
  * read them, never write them), so an ID token's `custom:role`/`custom:tenant` are trustworthy. No
  * self sign-up: an operator invites users (`aws cognito-idp admin-create-user`). The app client has no
- * secret and signs in with SRP (the CLI, a browser); its ID token is the bearer token.
+ * secret (the CLI, a browser) and no OAuth flows; its ID token is the bearer token.
  *
  * Roles are custom attributes rather than one group per role: a user has exactly one role in exactly
  * one tenant, which two scalar attributes say directly, and the handlers read the same two claims
@@ -92,7 +92,11 @@ export class PlatformUserPool extends Construct {
     this.client = this.userPool.addClient('CliClient', {
       userPoolClientName: `${props.userPoolName}-cli`,
       generateSecret: false,
-      authFlows: { userSrp: true },
+      // SRP for SDK-based clients; password auth (over TLS, still followed by the TOTP challenge) so the
+      // AWS CLI can sign in: `aws cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH`.
+      authFlows: { userSrp: true, userPassword: true },
+      // No hosted UI or OAuth redirect: tokens come from the sign-in API only.
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),

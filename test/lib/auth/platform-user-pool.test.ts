@@ -57,11 +57,12 @@ describe('PlatformUserPool', () => {
     const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]?.Properties;
     expect(client).toMatchObject({
       GenerateSecret: false,
-      ExplicitAuthFlows: expect.arrayContaining(['ALLOW_USER_SRP_AUTH']),
+      ExplicitAuthFlows: expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH']),
       PreventUserExistenceErrors: 'ENABLED',
     });
     expect(client.ReadAttributes).toEqual(expect.arrayContaining(['custom:role', 'custom:tenant']));
     expect(client.WriteAttributes).toEqual(['email']);
+    expect(client.AllowedOAuthFlows).toBeUndefined();
   });
 
   it('names its issuer and JWKS after the pool provider URL', () => {
