@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { COGNITO_CLAIM_ALIASES } from '../../src/auth/jwt.js';
@@ -108,6 +108,10 @@ export class PlatformUserPool extends Construct {
       // Users may never change their own role or tenant: the client writes no custom attribute.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
     });
+
+    // What an operator needs to invite users and sign in (docs/deployment.md).
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
 
     if (mfa === 'optional') {
       Validations.of(this.userPool).acknowledge({

@@ -63,6 +63,10 @@ describe('PlatformUserPool', () => {
     expect(client.ReadAttributes).toEqual(expect.arrayContaining(['custom:role', 'custom:tenant']));
     expect(client.WriteAttributes).toEqual(['email']);
     expect(client.AllowedOAuthFlows).toBeUndefined();
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      expect.stringMatching(/^UsersUserPoolClientId/),
+      expect.stringMatching(/^UsersUserPoolId/),
+    ]);
   });
 
   it('names its issuer and JWKS after the pool provider URL', () => {
