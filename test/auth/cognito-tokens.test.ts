@@ -21,7 +21,7 @@ const METHOD_ARN =
 /** A user pool stand-in: an RS256 key whose public half is served as a JWKS over local HTTP. */
 let server: Server;
 let jwksUrl: string;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
