@@ -8,10 +8,12 @@ import {
   InMemoryAttributionStore,
   type PipelineRecord,
 } from '../src/domain/index.js';
+import { partsFromEnv, runLambdaBench } from './latency.js';
 import { buildWorkload, chunks, encodeForKinesis } from './workload.js';
 
 /**
- * `npm run bench`: the attribution pipeline on one core (the engine is single-threaded) with the
+ * `npm run bench`: the attribution pipeline (then, from `bench/latency.ts`, bundle sizes, cold init and
+ * ingest latency; BENCH_PARTS=engine,bundles,cold,latency picks parts) on one core (the engine is single-threaded) with the
  * in-memory store, against the cost of only decoding the same records (base64 + JSON.parse) as the
  * Kinesis consumer receives them. Writes `bench/results.json`, merged into what is already there.
  *
@@ -194,4 +196,7 @@ async function main() {
   console.log(JSON.stringify(results, null, 2));
 }
 
-await main();
+// BENCH_PARTS picks parts (comma-separated): engine, bundles, cold, latency; default all of them.
+if (!process.env.BENCH_PARTS || process.env.BENCH_PARTS.split(',').includes('engine')) await main();
+const lambdaParts = partsFromEnv();
+if (lambdaParts.size > 0) console.log(JSON.stringify(await runLambdaBench(lambdaParts), null, 2));

@@ -24,6 +24,8 @@ export interface BundleSize {
   readonly packages: readonly { readonly name: string; readonly bytes: number }[];
   /** Where the bundle was written, when asked to write it. */
   readonly file?: string;
+  /** The input files with bytes in the bundle (tree-shaken ones excluded). */
+  readonly inputs: readonly string[];
 }
 
 /**
@@ -58,6 +60,9 @@ export async function measureBundles(
         .slice(0, options.top ?? 6)
         .map(([name, bytes]) => ({ name, bytes })),
       ...(options.outdir ? { file: outfile } : {}),
+      inputs: Object.entries(output?.inputs ?? {})
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
     });
   }
   return sizes;
