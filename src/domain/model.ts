@@ -47,6 +47,32 @@ export const RevenueSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as USD'),
 });
 
+/** Limits of an event's free-form `properties`: they travel on the stream twice (event and lake row). */
+export const MAX_PROPERTIES_DEPTH = 10;
+export const MAX_PROPERTIES_BYTES = 32 * 1024;
+
+/** How deeply a JSON value nests, counted without recursion (a hostile value may nest thousands deep). */
+function depthOf(value: unknown, stopAfter: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > stopAfter) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+export const PropertiesSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  if (depthOf(value, MAX_PROPERTIES_DEPTH) > MAX_PROPERTIES_DEPTH) {
+    ctx.addIssue({ code: 'custom', message: `nested deeper than ${MAX_PROPERTIES_DEPTH} levels` });
+  } else if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_PROPERTIES_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `more than ${MAX_PROPERTIES_BYTES} bytes of JSON` });
+  }
+});
+
 export const AppEventInputSchema = z.object({
   event_id: id(128),
   /** install | open | session | an in-app event name such as `purchase`. */
@@ -62,7 +88,7 @@ export const AppEventInputSchema = z.object({
   install_referrer: z.string().max(2048).optional(),
   install_begin_timestamp: isoDateTime.optional(),
   revenue: RevenueSchema.optional(),
-  properties: z.record(z.string(), z.unknown()).optional(),
+  properties: PropertiesSchema.optional(),
 });
 export type AppEventInput = z.infer<typeof AppEventInputSchema>;
 

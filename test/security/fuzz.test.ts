@@ -117,6 +117,22 @@ function mutate(
   return copy;
 }
 
+/**
+ * The valid body with, in each of its objects in turn, a value nested 5,000 deep and a 700 KiB string
+ * (once found: deep `properties` of an event answered 500, huge ones 503).
+ */
+function edgeExamples(valid: unknown): string[] {
+  const objects = pathsOf(valid).filter((path) => {
+    const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], valid);
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  });
+  return objects.flatMap((path) =>
+    ['@@deep:array:5000@@', 'x'.repeat(700 * 1024)].map((edge) =>
+      expandDeep(JSON.stringify(mutate(valid, path, (old) => ({ ...(old as object), edge })))),
+    ),
+  );
+}
+
 /** Body texts for a route whose valid body is `valid`. */
 function bodyArbitrary(valid: unknown): fc.Arbitrary<string> {
   const paths = pathsOf(valid);
@@ -396,6 +412,7 @@ describe('fuzzing every route', () => {
               [`{"${Object.keys(valid.body as object)[0]}":"${'x'.repeat(MIB)}"}`, true],
               ['['.repeat(100_000) + ']'.repeat(100_000), true],
               ['{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}', true],
+              ...edgeExamples(valid.body).map((body) => [body, true] as [string, boolean]),
             ],
           },
         );

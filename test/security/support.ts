@@ -272,6 +272,8 @@ const event = (id: string, extra: Record<string, unknown> = {}) => ({
   type: 'session',
   timestamp: new Date().toISOString(),
   device: { platform: 'android', advertising_id: crypto.randomUUID() },
+  revenue: { amount: 1.5, currency: 'USD' },
+  properties: { level: 3, tags: ['a'] },
   ...extra,
 });
 
