@@ -7,7 +7,7 @@ import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
-import { createTokenVerifier } from '../auth/jwt.js';
+import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
 import type { ApiServices } from './services.js';
@@ -131,12 +131,7 @@ export function createApiServicesWith(
       streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
     }),
     tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
-    verifyToken: createTokenVerifier({
-      ...(config.auth.jwtSecret ? { secret: config.auth.jwtSecret } : {}),
-      ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
-      ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
-      ...(config.auth.audience ? { audience: config.auth.audience } : {}),
-    }),
+    verifyToken: tokenVerifierFor(config),
     // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
     usageCounters: new DynamoUsageCounters({
       documents: clients.documents,
