@@ -30,6 +30,7 @@ export interface ResolvedAssumptions extends Required<DeploymentAssumptions> {
   readonly customMetricsPerRegion: number;
   readonly lakeTables: number;
   readonly getsPerObjectRead: number;
+  readonly alarmsPerRegion: number;
 }
 
 /** Every assumption, defaults applied, as printed and saved beside the figures. */
@@ -53,6 +54,8 @@ export function resolveAssumptions(a: DeploymentAssumptions = {}): ResolvedAssum
     lakeTables: 3,
     // A Parquet file read by Athena: its footer, then the column chunks.
     getsPerObjectRead: 2,
+    // lib/observability: consumer, API, stream, table and delivery alarms of each region (about 15).
+    alarmsPerRegion: 15,
   };
 }
 
@@ -79,6 +82,10 @@ export function deploymentFor(
     customMetricsPerRegion: a.customMetricsPerRegion,
     lakeObjectsPerMonth: a.regions * a.apps * a.lakeTables * objectsPerDay * 30,
     getsPerObjectRead: a.getsPerObjectRead,
+    dashboards: a.regions + 1,
+    alarmsPerRegion: a.alarmsPerRegion,
+    traceReservoirPerSecond: 1,
+    traceSampledShare: 0.05,
     athenaQueries: reportQueryLoad({
       // The retention report reads the attributions table twice (cohorts, then activity).
       queries: REPORT_QUERY_LIST.map((q) => ({

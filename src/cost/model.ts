@@ -123,6 +123,12 @@ export interface Deployment {
   /** S3 GET requests per object an Athena query reads (footer and column chunks). */
   readonly getsPerObjectRead: number;
   readonly athenaQueries: readonly AthenaQueryLoad[];
+  /** CloudWatch dashboards (one per region and the global one). */
+  readonly dashboards: number;
+  readonly alarmsPerRegion: number;
+  /** X-Ray sampling: the first request each second per region, then this share of the rest. */
+  readonly traceReservoirPerSecond: number;
+  readonly traceSampledShare: number;
 }
 
 // ---------------------------------------------------------------- outputs
@@ -137,6 +143,7 @@ export type Service =
   | 'S3'
   | 'Athena'
   | 'CloudWatch'
+  | 'X-Ray'
   | 'KMS';
 
 export interface CostLine {
@@ -274,6 +281,26 @@ export function estimateCost(usage: Usage, deployment: Deployment, prices: Price
     'CloudWatch',
     'custom metrics',
     deployment.regions * deployment.customMetricsPerRegion * prices.cloudWatch.customMetricMonth.usd,
+  );
+
+  month('CloudWatch', 'dashboards', deployment.dashboards * prices.cloudWatch.dashboardMonth.usd);
+  month(
+    'CloudWatch',
+    'alarms',
+    deployment.regions * deployment.alarmsPerRegion * prices.cloudWatch.alarmMonth.usd,
+  );
+
+  // API requests and consumer invocations are traced (active tracing): a reservoir, then a share.
+  const traced = usage.apiRequests + (usage.lambda.consumer?.invocations ?? 0);
+  use('X-Ray', 'sampled traces', traced * deployment.traceSampledShare * prices.xray.traceRecorded.usd);
+  month(
+    'X-Ray',
+    'reservoir traces (one a second)',
+    deployment.regions *
+      deployment.traceReservoirPerSecond *
+      HOURS_PER_MONTH *
+      3600 *
+      prices.xray.traceRecorded.usd,
   );
 
   month(

@@ -29,6 +29,7 @@ const S3 = 'https://aws.amazon.com/s3/pricing/';
 const ATHENA = 'https://aws.amazon.com/athena/pricing/';
 const CLOUDWATCH = 'https://aws.amazon.com/cloudwatch/pricing/';
 const KMS = 'https://aws.amazon.com/kms/pricing/';
+const XRAY = 'https://aws.amazon.com/xray/pricing/';
 const TRANSFER = 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer';
 
 const price = (usd: number, unit: string, source: string): ListPrice => ({ usd, unit, source });
@@ -88,6 +89,11 @@ export const PRICES = {
     logsIngestionGb: price(0.5, 'GB ingested', CLOUDWATCH),
     /** EMF metrics are custom metrics: one per name and dimension set. */
     customMetricMonth: price(0.3, 'metric-month', CLOUDWATCH),
+    dashboardMonth: price(3, 'dashboard-month', CLOUDWATCH),
+    alarmMonth: price(0.1, 'standard alarm-month', CLOUDWATCH),
+  },
+  xray: {
+    traceRecorded: price(5 / 1e6, 'trace recorded', XRAY),
   },
   kms: {
     request: price(0.03 / 10_000, 'request', KMS),

@@ -46,6 +46,10 @@ function deployment(overrides: Partial<Deployment> = {}): Deployment {
     lakeObjectsPerMonth: 0,
     getsPerObjectRead: 2,
     athenaQueries: [],
+    dashboards: 0,
+    alarmsPerRegion: 0,
+    traceReservoirPerSecond: 0,
+    traceSampledShare: 0,
     ...overrides,
   };
 }
@@ -168,6 +172,15 @@ describe('cost per 1,000 events', () => {
       14,
     );
     expect(line(estimate, 'GET requests (report queries)')).toBeCloseTo(100 * 3 * 2 * 0.0004e-3 * 1e-3, 14);
+  });
+
+  it('traces 5 % of 1,000 requests ($0.00025) and one request a second per region ($13.14 a month)', () => {
+    const estimate = estimateCost(
+      usage({ apiRequests: 1000 }),
+      deployment({ traceSampledShare: 0.05, traceReservoirPerSecond: 1 }),
+    );
+    expect(line(estimate, 'sampled traces')).toBeCloseTo(50 * 5e-6, 12);
+    expect(line(estimate, 'reservoir traces (one a second)')).toBeCloseTo((730 * 3600 * 5e-6) / 1000, 10);
   });
 
   it('sums services, ranks them and names the biggest line', () => {
