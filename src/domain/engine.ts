@@ -125,7 +125,7 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
       const tp = r.touchpoint;
       const keys = identifierKeysOf(tp.tenantId, tp.appId, deviceIdentifiers(tp));
       // The same keys, in the same order, as `touchpointMatchKeys(tp)`, without normalising twice.
-      const matchKeys = [clickIdKey(tp.tenantId, tp.appId, tp.id)];
+      const matchKeys = tp.type === 'click' ? [clickIdKey(tp.tenantId, tp.appId, tp.id)] : [];
       if (keys.adid !== undefined) matchKeys.push(keys.adid);
       if (keys.idfv !== undefined) matchKeys.push(keys.idfv);
       const signature = touchpointSignature(tp);
