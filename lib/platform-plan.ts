@@ -146,7 +146,11 @@ export class PlatformPlan {
   get monitoredResources(): MonitoredResources {
     return {
       apiName: this.names.name('api'),
-      apiFunctionNames: Object.values(this.apiFunctionNames),
+      // The token authorizer fronts every bearer route: its errors are the API's errors.
+      apiFunctionNames: [
+        ...Object.values(this.apiFunctionNames),
+        ...(this.config.auth.kind === 'cognito' ? [] : [this.authorizerFunctionName]),
+      ],
       consumers: this.streams.map((s) => ({
         functionName: s.consumerFunctionName,
         onFailureQueueName: s.onFailureQueueName,

@@ -900,6 +900,24 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
     templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs('AWS::Cognito::UserPool', 0);
   });
 
+  it('alarms on errors of the token authorizer like on those of the API functions', () => {
+    templateOf(regionOf(platform, 'eu-west-1').observability).hasResourceProperties(
+      'AWS::CloudWatch::Alarm',
+      {
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: Match.objectLike({
+                MetricName: 'Errors',
+                Dimensions: [{ Name: 'FunctionName', Value: 'unmogrowp-prod-authorizer' }],
+              }),
+            }),
+          }),
+        ],
+      },
+    );
+  });
+
   it('creates the Timestream counters and lets the consumer write them', () => {
     const region = regionOf(platform, 'eu-west-1');
 
