@@ -12,10 +12,11 @@ import { partsFromEnv, runLambdaBench } from './latency.js';
 import { buildWorkload, chunks, encodeForKinesis } from './workload.js';
 
 /**
- * `npm run bench`: the attribution pipeline (then, from `bench/latency.ts`, bundle sizes, cold init and
- * ingest latency; BENCH_PARTS=engine,bundles,cold,latency picks parts) on one core (the engine is single-threaded) with the
+ * `npm run bench`: the attribution pipeline on one core (the engine is single-threaded) with the
  * in-memory store, against the cost of only decoding the same records (base64 + JSON.parse) as the
  * Kinesis consumer receives them. Writes `bench/results.json`, merged into what is already there.
+ * Then `bench/latency.ts`: bundle sizes, cold init and ingest latency. BENCH_PARTS (comma-separated:
+ * engine, bundles, cold, latency) picks parts; default all.
  *
  * Definitions (also in docs/attribution-rules.md):
  * - decode-only: for every batch, base64 + JSON.parse of each record; nothing else.
