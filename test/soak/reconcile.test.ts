@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/adapters/clients.js';
 import { FaultPlan, parseFaults } from '../../src/local/soak/faults.js';
 import {
   type AcceptedRecords,
@@ -146,6 +147,42 @@ describe('soak workload and fault plan', () => {
     expect(parseFaults('all').size).toBe(7);
     expect([...parseFaults('poison,restart')]).toEqual(['poison', 'restart']);
     expect(() => parseFaults('poison,meteor')).toThrow(/unknown fault "meteor"/);
+  });
+
+  it('spaces faults at random intervals around 1 / rate calls, never close together', async () => {
+    type Handler = (args: { input: unknown }) => Promise<{ output: unknown }>;
+    const middlewares: ((next: Handler, context: { commandName?: string }) => Handler)[] = [];
+    const client = { middlewareStack: { add: (m: (typeof middlewares)[number]) => middlewares.push(m) } };
+    const plan = new FaultPlan(parseFaults('dynamodb-timeout'), 5, {
+      'dynamodb-throttle': 0,
+      'dynamodb-timeout': 0.1,
+      'kinesis-partial': 0,
+      'kinesis-throttle': 0,
+      'consumer-crash': 0,
+    });
+    plan.instrument({ dynamodb: client, s3: client, kinesis: client } as unknown as AwsClients, 'consumer');
+    let applied = 0;
+    const call = middlewares[0]?.(
+      async () => {
+        applied++;
+        return { output: {} };
+      },
+      { commandName: 'TransactWriteItemsCommand' },
+    );
+    const struck: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      await call?.({ input: {} }).catch((error: Error) => {
+        expect(error.name).toBe('TimeoutError');
+        struck.push(i);
+      });
+    }
+    // A timed-out write was applied all the same: its answer is what got lost.
+    expect(applied).toBe(1000);
+    expect(struck.length).toBeGreaterThan(70);
+    expect(struck.length).toBeLessThan(140);
+    expect(plan.injected['dynamodb-timeout']).toBe(struck.length);
+    for (let i = 1; i < struck.length; i++)
+      expect((struck[i] ?? 0) - (struck[i - 1] ?? 0)).toBeGreaterThanOrEqual(5);
   });
 
   it('injects only the enabled faults', () => {

@@ -7,7 +7,7 @@ import { FAULT_KINDS, parseFaults } from '../../src/local/soak/faults.js';
  * short run: nothing accepted may be lost or duplicated. (`npm run soak -- --events N` for long runs.)
  */
 
-const RECORDS = Number(process.env.SOAK_TEST_RECORDS ?? 600);
+const RECORDS = Number(process.env.SOAK_TEST_RECORDS ?? 400);
 
 describe('soak with every fault injected', () => {
   it(
@@ -21,10 +21,10 @@ describe('soak with every fault injected', () => {
         itemsPerRequest: 25,
         rates: {
           'dynamodb-throttle': 0.05,
-          'dynamodb-timeout': 0.1,
-          'kinesis-partial': 0.3,
-          'kinesis-throttle': 0.35,
-          'consumer-crash': 0.25,
+          'dynamodb-timeout': 0.05,
+          'kinesis-partial': 0.25,
+          'kinesis-throttle': 0.1,
+          'consumer-crash': 0.1,
         },
       });
       const failed = summary.report.checks.filter((c) => !c.ok);

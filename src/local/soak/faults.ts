@@ -5,7 +5,8 @@ import { seededRandom } from './workload.js';
 
 /**
  * Fault injection for the soak, through AWS SDK middleware on the clients local mode gives each handler
- * (`LocalPlatformOptions.faults`): no monkey-patching. The faults, each at a seeded random rate:
+ * (`LocalPlatformOptions.faults`): no monkey-patching. The faults, each at a rate, at seeded random
+ * intervals:
  *
  * - `dynamodb-throttle`: a consumer DynamoDB call fails with ProvisionedThroughputExceededException or
  *   ThrottlingException before it is sent (the identity graph backs off and retries, or fails units);
@@ -32,7 +33,7 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Probability per call of each middleware fault. */
+/** Share of the calls that get each middleware fault (spaced at random intervals, see `fires`). */
 export interface FaultRates {
   readonly 'dynamodb-throttle': number;
   readonly 'dynamodb-timeout': number;
@@ -94,6 +95,8 @@ export class FaultPlan implements PlatformFaults {
   >;
   private readonly random: () => number;
   private readonly crashedBatches = new Set<string>();
+  private readonly calls: Partial<Record<keyof FaultRates, number>> = {};
+  private readonly nextAt: Partial<Record<keyof FaultRates, number>> = {};
 
   constructor(
     readonly enabled: ReadonlySet<FaultKind>,
@@ -103,8 +106,20 @@ export class FaultPlan implements PlatformFaults {
     this.random = seededRandom(seed ^ 0x5eed);
   }
 
+  /**
+   * Whether this call of a kind gets its fault. Faults come at random intervals averaging `1 / rate`
+   * calls, never closer than half of that: a fault cannot strike one batch's retries over and over
+   * (which would only test the poller's give-up path), and a run of C calls gets about C × rate faults.
+   */
   private fires(kind: keyof FaultRates): boolean {
-    if (!this.enabled.has(kind) || this.random() >= this.rates[kind]) return false;
+    const rate = this.rates[kind];
+    if (!this.enabled.has(kind) || rate <= 0) return false;
+    const interval = 1 / rate;
+    const calls = (this.calls[kind] ?? 0) + 1;
+    this.calls[kind] = calls;
+    this.nextAt[kind] ??= 1 + Math.floor(interval * this.random());
+    if (calls < (this.nextAt[kind] ?? 0)) return false;
+    this.nextAt[kind] = calls + Math.max(1, Math.round(interval * (0.5 + this.random())));
     this.injected[kind]++;
     return true;
   }
@@ -150,8 +165,9 @@ export class FaultPlan implements PlatformFaults {
         }
         const input = args.input as { Records: unknown[]; StreamName?: string };
         if (input.Records.length === 0 || !this.fires('kinesis-partial')) return next(args);
-        // Drop some records before sending; report them failed in their places of the answer.
+        // Drop some records (at least one) before sending; report them failed in their places.
         const dropped = input.Records.map(() => this.random() < PARTIAL_SHARE);
+        if (!dropped.includes(true)) dropped[Math.floor(this.random() * dropped.length)] = true;
         const sent = input.Records.filter((_, i) => !dropped[i]);
         const result =
           sent.length > 0
