@@ -3,7 +3,7 @@
  * API request and Lambda invocation metered, prices the usage with the dated us-east-1 list prices of
  * src/cost/prices.ts, prints dollars per 1,000 events by service for on-demand and provisioned Kinesis,
  * and merges the figures into bench/results.json (`cost_per_1k_events_usd`, `cost`).
- *   npm run cost -- --events 10000 --monthly-events 100000000
+ *   npm run cost -- --events 10000 --monthly-events 100000000 --regions 2
  * Method, workload and results: docs/cost.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { runCostWorkload } from '../src/cost/run.js';
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '5000' },
     'monthly-events': { type: 'string', default: '100000000' },
     regions: { type: 'string', default: '2' },
     seed: { type: 'string', default: '7' },
