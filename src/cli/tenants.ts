@@ -289,7 +289,7 @@ function report(io: CliIo, result: OnboardingResult, asJson: boolean): void {
       '                 shown this once: only its hash is stored. Keep it in your SDK / server config.',
       ...(limits
         ? [
-            `  limits:        ${limits.rateLimitPerSecond} requests/s, ${limits.dailyEventQuota} events per UTC day`,
+            `  limits:        ${limits.rateLimitPerSecond?.toLocaleString('en-US')} requests/s, ${limits.dailyEventQuota?.toLocaleString('en-US')} events per UTC day`,
           ]
         : []),
       Object.keys(app.store_urls).length > 0
