@@ -14,11 +14,13 @@ import type { ApiServices, CounterWindow, UsageCounters } from './services.js';
  *
  * Each check is at most one conditional write to the counters. A window known to be exhausted (from
  * the counter's last answer) refuses in memory without a write until it ends. Counters that cannot be
- * reached do not stop ingest: the request is admitted and the failure logged (limits protect the
- * platform; losing data to a counter outage would not).
+ * reached do not stop ingest: the request is admitted, the failure logged, and the counters left alone
+ * for 10 s (limits protect the platform; losing data to a counter outage would not).
  */
 
 const SECOND_MS = 1000;
+/** How long requests are admitted unchecked after the counters failed (no write, no log each). */
+const COUNTER_FAILURE_PAUSE_MS = 10_000;
 
 /** The UTC second of `nowMs`, per app. */
 export function secondWindow(appId: string, nowMs: number): CounterWindow {
@@ -57,6 +59,8 @@ export class IngestLimiter {
   private readonly maxKnownWindows: number;
   /** A lower bound of each window's total (totals only grow within a window). */
   private readonly known = new Map<string, { readonly total: number; readonly endsAtMs: number }>();
+  /** After the counters failed, requests are admitted without trying them until then (one log a pause). */
+  private countersPausedUntilMs = 0;
 
   constructor(options: IngestLimiterOptions) {
     this.counters = options.counters;
@@ -132,11 +136,13 @@ export class IngestLimiter {
     const nowMs = this.now();
     const known = this.known.get(window.key);
     if (units > limit || (known && known.endsAtMs > nowMs && known.total + units > limit)) return false;
+    if (nowMs < this.countersPausedUntilMs) return true;
     let answer: { admitted: boolean; total?: number };
     try {
       answer = await this.counters.add(window, units, limit);
     } catch (error) {
-      this.logger?.error('usage counters unavailable; request admitted without its limit check', {
+      this.countersPausedUntilMs = nowMs + COUNTER_FAILURE_PAUSE_MS;
+      this.logger?.error('usage counters unavailable; ingest limits not enforced for 10 s', {
         app_id: app.appId,
         tenant_id: app.tenantId,
         counter: window.key,

@@ -104,11 +104,17 @@ describe('IngestLimiter.admitRequest', () => {
     await l.admitRequest(app('b', { rateLimitPerSecond: 1 }));
   });
 
-  it('admits (fails open) when the counters cannot be reached', async () => {
+  it('admits (fails open) when the counters cannot be reached, and leaves them alone for 10 s', async () => {
     const counters = new FakeCounters();
     counters.failing = true;
-    const { limiter: l } = limiter(counters);
+    const { limiter: l, clock } = limiter(counters);
     for (let i = 0; i < 5; i++) await l.admitRequest(app('a', { rateLimitPerSecond: 1 }));
+    expect(counters.writes).toBe(1);
+    counters.failing = false;
+    clock.now += 10_000;
+    await l.admitRequest(app('a', { rateLimitPerSecond: 1 }));
+    await refusal(l.admitRequest(app('a', { rateLimitPerSecond: 1 })));
+    expect(counters.writes).toBe(2);
   });
 });
 
