@@ -30,6 +30,8 @@ async function freePort(): Promise<number> {
 }
 
 let workDir: string;
+/** Where the CLI runs (`.unmogrowp/local.json` is looked for there). */
+let cwd: string;
 let platform: LocalPlatform;
 
 /** Runs the command module in process, capturing its output. */
@@ -40,7 +42,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
     env,
-    cwd: workDir,
+    cwd,
   };
   const code = await run(args, io);
   return { code, stdout: out.join(''), stderr: err.join('') };
@@ -49,6 +51,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 describe('npx unmogrowp tenants', () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'ugp-cli-'));
+    cwd = workDir;
     platform = await startLocalPlatform({ port: 0, factsDir: join(workDir, '.unmogrowp') });
   });
 
@@ -169,7 +172,7 @@ describe('npx unmogrowp tenants', () => {
 
     const noEndpoint = await cli(['add', 'acme'], {});
     expect(noEndpoint.code).toBe(0); // local.json is found in the working directory
-    workDir = join(workDir, 'elsewhere');
+    cwd = join(workDir, 'elsewhere');
     const nowhere = await cli(['add', 'acme']);
     expect(nowhere.stderr).toContain('no endpoint: start local mode (npm start');
   });
