@@ -264,8 +264,8 @@ function sourceIdOf(source: KinesisStreamRecord): string {
 /** Position in the batch of the first record reported failed (the batch length when none is). */
 function firstFailedPosition(event: KinesisStreamEvent, failures: ReadonlySet<string>): number {
   if (failures.size === 0) return event.Records.length;
-  const i = event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber));
-  return i < 0 ? 0 : i;
+  // A failure naming no record of the batch fails it all (position 0), as Lambda does.
+  return Math.max(0, event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber)));
 }
 
 function toResponse(failures: ReadonlySet<string>): KinesisStreamBatchResponse {
