@@ -265,7 +265,10 @@ function sourceIdOf(source: KinesisStreamRecord): string {
 function firstFailedPosition(event: KinesisStreamEvent, failures: ReadonlySet<string>): number {
   if (failures.size === 0) return event.Records.length;
   // A failure naming no record of the batch fails it all (position 0), as Lambda does.
-  return Math.max(0, event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber)));
+  return Math.max(
+    0,
+    event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber)),
+  );
 }
 
 function toResponse(failures: ReadonlySet<string>): KinesisStreamBatchResponse {
