@@ -12,6 +12,7 @@ import {
   LAKE_ERASURES,
   ROUTES,
   TENANT_REGISTRY_TABLE,
+  USAGE_COUNTER_KEY_PREFIX,
 } from '../../src/definitions/index.js';
 import type { BearerAuth } from '../auth/bearer-auth.js';
 import { JwtTokenAuthorizer } from '../auth/jwt-token-authorizer.js';
@@ -112,6 +113,9 @@ export class IngestStack extends Stack {
     );
     for (const stream of props.streams.values()) stream.grantWrite(ingest.function);
     registry.grantReadData(ingest.function);
+    // The per-app rate and quota counters (src/adapters/dynamodb/usage-counters.ts) are the only items
+    // the ingest function writes in the registry.
+    registry.grantUpdateItemsWithLeadingKeys(ingest.function, USAGE_COUNTER_KEY_PREFIX);
     registry.grantReadData(query.function);
     registry.grantReadWriteData(admin.function);
     for (const table of identityTables) {

@@ -159,6 +159,21 @@ export class ReplicaTable extends Construct {
     return this.table.grantReadWriteData(grantee);
   }
 
+  /**
+   * `UpdateItem` only on items whose partition key starts with `leadingKeyPrefix` (IAM's
+   * `dynamodb:LeadingKeys` condition), with the key's encrypt rights: e.g. the ingest function's usage
+   * counters (`LIMIT#…`) in the otherwise read-only tenant registry.
+   */
+  grantUpdateItemsWithLeadingKeys(grantee: iam.IGrantable, leadingKeyPrefix: string): iam.Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
+    });
+  }
+
   private grantIndexRead(grantee: iam.IGrantable): void {
     if (this.indexArns.length === 0) return;
     iam.Grant.addToPrincipal({

@@ -97,3 +97,9 @@ export const HANDLERS = {
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
+
+/**
+ * Partition key prefix of the per-app usage counters (rate limit, daily quota) in the tenant registry:
+ * the only items the ingest function may write there (the CDK grants `UpdateItem` on these alone).
+ */
+export const USAGE_COUNTER_KEY_PREFIX = 'LIMIT#';

@@ -484,6 +484,18 @@ describe('the default app (every configured region)', () => {
       expect(resources[0]).toMatch(/\/erasures\/\*"/);
     });
 
+    it('lets the ingest function update only the usage counter items of the tenant registry', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const writes = policyStatements(ingest, 'IngestFunctionRole').filter((st) =>
+        actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actionsOf(writes[0])).toEqual(['dynamodb:UpdateItem']);
+      expect((writes[0] as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LIMIT#*'] },
+      });
+    });
+
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { TENANT_REGISTRY_TABLE } from '../../definitions/tables.js';
+import { TENANT_REGISTRY_TABLE, USAGE_COUNTER_KEY_PREFIX } from '../../definitions/tables.js';
 import type { CounterWindow, UsageCounters } from '../../http/services.js';
 
 /**
@@ -21,7 +21,10 @@ export interface DynamoUsageCountersOptions {
 const TTL_MARGIN_SECONDS = 60;
 const TTL_ATTRIBUTE = TENANT_REGISTRY_TABLE.timeToLiveAttribute ?? /* c8 ignore next */ 'expiresAtSeconds';
 
-export const counterKey = (counter: CounterWindow) => ({ pk: `LIMIT#${counter.key}`, sk: 'LIMIT' });
+export const counterKey = (counter: CounterWindow) => ({
+  pk: `${USAGE_COUNTER_KEY_PREFIX}${counter.key}`,
+  sk: 'LIMIT',
+});
 
 export class DynamoUsageCounters implements UsageCounters {
   private readonly documents: DynamoDBDocumentClient;
