@@ -11,11 +11,11 @@ import type {
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
 import type { TombstoneSink } from '../adapters/s3/tombstones.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
-import type { TokenVerifier } from '../auth/jwt.js';
+import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';
 import type { IdentifierKind } from '../domain/keys.js';
 import type { Device } from '../domain/store.js';
-import { UnauthorizedError } from './errors.js';
+import { ServiceUnavailableError, UnauthorizedError } from './errors.js';
 import type { HttpRequest } from './request.js';
 import type { Authenticator, RequestLogger } from './router.js';
 
@@ -126,6 +126,12 @@ export function createAuthenticator(services: Pick<ApiServices, 'registry' | 've
       try {
         return await services.verifyToken(match[1]);
       } catch (cause) {
+        // The signing secret or JWKS being unreachable is our outage, not a bad token: retryable 503.
+        if (cause instanceof VerificationKeyUnavailableError)
+          throw new ServiceUnavailableError('bearer tokens cannot be verified right now; retry', {
+            cause,
+            retryAfterSeconds: 5,
+          });
         throw new UnauthorizedError('invalid or expired bearer token', { cause });
       }
     },
