@@ -1,4 +1,5 @@
 import { demoPlan } from '../local/demo-traffic.js';
+import { seededRandom } from '../local/seeded-random.js';
 
 /**
  * The cost model's workload: the demo traffic of `demo-traffic.ts` (networks, campaigns, paid and organic
@@ -66,17 +67,6 @@ export interface CostWorkload {
 /** Records per installing device with the default mix, to size the plan. */
 const RECORDS_PER_DEVICE = 15.6;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const chunks = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -85,7 +75,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 
 export function costWorkload(options: CostWorkloadOptions): CostWorkload {
   const seed = options.seed ?? 7;
-  const random = rng(seed + 1);
+  const random = seededRandom(seed + 1);
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
   const ipOf = () =>

@@ -1,3 +1,4 @@
+import { seededRandom } from './seeded-random.js';
 /**
  * Realistic, seeded demo traffic for one app: several networks and campaigns, clicks (tracking links and
  * server-to-server), impressions, organic and paid installs, reinstalls, in-app purchases and some fraud.
@@ -52,18 +53,6 @@ export const DEMO_NETWORKS = {
   applovin: ['playable_q4'],
 } as const;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SCENARIOS = [
   ['organic', 0.25],
   ['click_device_id', 0.3],
@@ -81,7 +70,7 @@ const IOS_MODELS = ['iPhone15,2', 'iPhone14,5', 'iPhone16,1'];
 const BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 export function demoPlan(options: DemoOptions): DemoPlan {
-  const random = rng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../../adapters/clients.js';
 import type { HandlerName } from '../../definitions/tables.js';
 import type { PlatformFaults } from '../platform.js';
-import { seededRandom } from './workload.js';
+import { seededRandom } from '../seeded-random.js';
 
 /**
  * Fault injection for the soak, through AWS SDK middleware on the clients local mode gives each handler

@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random.js';
 /**
  * The soak's workload: N records for one app (clicks, impressions, installs, in-app events with
  * revenue), seeded and deterministic, cut into API requests of at most 500 items. Pure: the driver
@@ -37,18 +38,6 @@ export interface SoakWorkload {
     readonly impressions: number;
     readonly installs: number;
     readonly inAppEvents: number;
-  };
-}
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
