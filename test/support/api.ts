@@ -74,7 +74,9 @@ export async function createTestApi(overrides: Partial<ApiServices> = {}): Promi
 /** Every record on a stream so far, as the Kinesis event source would hand them to the consumer. */
 export async function readStream(client: KinesisClient, stream: string): Promise<KinesisStreamRecord[]> {
   const { Shards } = await client.send(new ListShardsCommand({ StreamName: stream }));
-  const out: KinesisStreamRecord[] = [];
+  // Shards are merged into one batch in arrival order, as the records were put: a test's click put
+  // before its install on another shard must also be decided before it.
+  const out: { record: KinesisStreamRecord; arrivedAtMs: number }[] = [];
   for (const shard of Shards ?? []) {
     const { ShardIterator } = await client.send(
       new GetShardIteratorCommand({
@@ -87,19 +89,20 @@ export async function readStream(client: KinesisClient, stream: string): Promise
     for (let i = 0; iterator && i < 20; i++) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
-        out.push(
-          kinesisRecord(
+        out.push({
+          record: kinesisRecord(
             Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
             r.SequenceNumber ?? '',
             shard.ShardId ?? 'shard',
           ),
-        );
+          arrivedAtMs: r.ApproximateArrivalTimestamp?.getTime() ?? 0,
+        });
       }
       if ((page.Records ?? []).length === 0) break;
       iterator = page.NextShardIterator;
     }
   }
-  return out;
+  return out.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs).map((entry) => entry.record);
 }
 
 export function kinesisRecord(
