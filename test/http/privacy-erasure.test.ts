@@ -1,12 +1,14 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
-import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
-import { AttributionEngine } from '../../src/domain/engine.js';
 import { identifierHash, type TombstoneRow } from '../../src/domain/erasure.js';
-import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
+import {
+  attributionConsumerFor,
+  createTestApi,
+  jsonHeaders,
+  kinesisEvent,
+  readStream,
+  type TestApi,
+} from '../support/api.js';
 
 /** The privacy routes against local DynamoDB, Kinesis and S3: graph deletions, lake tombstone, status. */
 
@@ -20,16 +22,7 @@ describe('privacy erasure', () => {
   const y = { adid: crypto.randomUUID() };
 
   const drain = async () => {
-    const graph = new IdentityGraph({
-      documents: api.clients.documents,
-      tableName: api.resources.identityGraphTable,
-    });
-    const consume = createAttributionConsumer({
-      engine: new AttributionEngine(graph, {
-        settingsFor: createSettingsProvider(api.services.registry as never),
-      }),
-      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
-    });
+    const consume = attributionConsumerFor(api);
     return consume(kinesisEvent(await readStream(api.clients.kinesis, api.resources.stream)));
   };
 

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
-import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
-import { AttributionEngine } from '../../src/domain/engine.js';
-import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
+import {
+  attributionConsumerFor,
+  createTestApi,
+  jsonHeaders,
+  kinesisEvent,
+  readStream,
+  type TestApi,
+} from '../support/api.js';
 
 const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
 
@@ -16,16 +18,7 @@ describe('query and admin routes', () => {
   const adid = crypto.randomUUID();
 
   const drainStream = async () => {
-    const graph = new IdentityGraph({
-      documents: api.clients.documents,
-      tableName: api.resources.identityGraphTable,
-    });
-    const consume = createAttributionConsumer({
-      engine: new AttributionEngine(graph, {
-        settingsFor: createSettingsProvider(api.services.registry as never),
-      }),
-      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
-    });
+    const consume = attributionConsumerFor(api);
     return consume(kinesisEvent(await readStream(api.clients.kinesis, api.resources.stream)));
   };
 

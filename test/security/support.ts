@@ -1,15 +1,17 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
-import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
 import { ROLES, type Role } from '../../src/auth/permissions.js';
 import type { RouteDefinition } from '../../src/definitions/routes.js';
-import { AttributionEngine } from '../../src/domain/engine.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { routeKeyOf } from '../../src/http/router.js';
 import type { ApiServices } from '../../src/http/services.js';
-import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
+import {
+  attributionConsumerFor,
+  createTestApi,
+  jsonHeaders,
+  kinesisEvent,
+  readStream,
+  type TestApi,
+} from '../support/api.js';
 
 /**
  * The two-tenant world of the security suites: tenants A and B with two apps each, an API key per app,
@@ -99,16 +101,7 @@ export async function createWorld(overrides: Partial<ApiServices> = {}): Promise
   const consumed = new Set<string>();
   /** Runs the consumer over the records it has not seen yet. */
   const drain = async () => {
-    const graph = new IdentityGraph({
-      documents: api.clients.documents,
-      tableName: api.resources.identityGraphTable,
-    });
-    const consume = createAttributionConsumer({
-      engine: new AttributionEngine(graph, {
-        settingsFor: createSettingsProvider(api.services.registry as never),
-      }),
-      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
-    });
+    const consume = attributionConsumerFor(api);
     const fresh = (await readStream(api.clients.kinesis, api.resources.stream)).filter(
       (r) => !consumed.has(r.eventID),
     );

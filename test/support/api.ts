@@ -6,9 +6,14 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { AwsClients } from '../../src/adapters/clients.js';
+import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
+import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
+import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
+import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
 import type { Role } from '../../src/auth/permissions.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { AttributionEngine } from '../../src/domain/engine.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
 import type { ApiServices } from '../../src/http/services.js';
@@ -72,6 +77,20 @@ export async function createTestApi(overrides: Partial<ApiServices> = {}): Promi
 }
 
 /** Every record on a stream so far, as the Kinesis event source would hand them to the consumer. */
+/** The attribution consumer over the test API's graph, registry settings and lake bucket. */
+export function attributionConsumerFor(api: TestApi) {
+  const graph = new IdentityGraph({
+    documents: api.clients.documents,
+    tableName: api.resources.identityGraphTable,
+  });
+  return createAttributionConsumer({
+    engine: new AttributionEngine(graph, {
+      settingsFor: createSettingsProvider(api.services.registry as never),
+    }),
+    lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
+  });
+}
+
 export async function readStream(client: KinesisClient, stream: string): Promise<KinesisStreamRecord[]> {
   const { Shards } = await client.send(new ListShardsCommand({ StreamName: stream }));
   // Shards are merged into one batch in arrival order, as the records were put: a test's click put
