@@ -7,6 +7,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { TENANT_REGISTRY_TABLE } from '../../definitions/tables.js';
@@ -269,15 +270,31 @@ export class TenantRegistry {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
+    return this.updateAppItem(appId, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND #t = :t',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Updates the app item (its condition must name the tenant), drops the cached copy and returns the
+   * new record; `undefined` when the condition fails (no such app for that tenant).
+   */
+  private async updateAppItem(
+    appId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<AppRecord | undefined> {
     try {
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: appPk(appId), sk: 'APP' },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND #t = :t',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...update,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -436,25 +453,11 @@ export class TenantRegistry {
     const at = new Date(this.now()).toISOString();
     const signing: SigningSecretRecord | undefined =
       secret === undefined ? undefined : { secret, createdAt: at };
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: appPk(appId), sk: 'APP' },
-          UpdateExpression: signing
-            ? 'SET signing = :s, updatedAt = :u'
-            : 'REMOVE signing SET updatedAt = :u',
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
-          ExpressionAttributeValues: { ':t': tenantId, ':u': at, ...(signing ? { ':s': signing } : {}) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      this.appCache.delete(appId);
-      return Attributes ? toAppRecord(Attributes) : undefined;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
-      throw error;
-    }
+    return this.updateAppItem(appId, {
+      UpdateExpression: signing ? 'SET signing = :s, updatedAt = :u' : 'REMOVE signing SET updatedAt = :u',
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+      ExpressionAttributeValues: { ':t': tenantId, ':u': at, ...(signing ? { ':s': signing } : {}) },
+    });
   }
 
   async recordErasure(record: ErasureRecord): Promise<void> {
