@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveAttributionsSql, REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
 import { DEMO_APP, type LocalPlatform, startLocalPlatform } from '../../src/local/platform.js';
 
@@ -15,6 +15,13 @@ const X = { adid: 'a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b', cuid: 'customer-x' };
 const Y = { adid: 'f0e1d2c3-1111-4b5a-9c8d-7e6f5a4b3c2d' };
 const UA =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36';
+/**
+ * The clock is pinned to noon UTC of a fixed day (and runs on from there): the test's click an hour back and
+ * its purchases a minute ahead all land in one daily lake partition whatever the wall-clock time of the run.
+ * Only `Date` is faked; the platform runs in this process, so the server, the consumer and the lake see the
+ * same clock.
+ */
+const PINNED_NOON_UTC = Date.parse('2026-06-15T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const today = () => iso(Date.now()).slice(0, 10);
 
@@ -55,6 +62,7 @@ describe('erasure end to end (local mode)', () => {
   let erasure: Record<string, unknown>;
 
   beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: PINNED_NOON_UTC, shouldAdvanceTime: true });
     factsDir = mkdtempSync(join(tmpdir(), 'ugp-erasure-'));
     platform = await startLocalPlatform({ port: 0, factsDir });
     base = platform.endpoint;
@@ -132,6 +140,7 @@ describe('erasure end to end (local mode)', () => {
   afterAll(async () => {
     await platform?.stop();
     rmSync(factsDir, { recursive: true, force: true });
+    vi.useRealTimers();
   });
 
   it("answers X's look-up 404 and still attributes Y", async () => {
