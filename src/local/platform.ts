@@ -483,7 +483,7 @@ async function instrumentedHandler(name: HandlerName, faults: PlatformFaults): P
 }
 
 /** The demo app's API key: created on first start, kept in the state directory afterwards. */
-async function demoApiKey(
+export async function demoApiKey(
   endpoint: string,
   adminToken: string,
   saved: { apiKeys: Record<string, string> },
