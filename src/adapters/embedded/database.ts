@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 
 /**
- * The embedded database of local mode: one LMDB environment under the data directory (memory-mapped,
- * ordered keys, ACID write transactions that survive a `kill -9`), with one named database per concern.
- * Any number of threads of one process (the HTTP thread and the consumer worker) may open it at once:
- * LMDB serialises the write transactions and gives every reader a consistent snapshot.
+ * The embedded database of local mode: LMDB under the data directory (memory-mapped, ordered keys, ACID
+ * write transactions that survive a `kill -9`), with one named database per concern. Any number of
+ * threads of one process (the HTTP thread and the consumer worker) may open it at once: LMDB serialises
+ * the write transactions and gives every reader a consistent snapshot.
+ *
+ * Two environments, one per writer, so neither waits for the other's write lock: `ingest` (the log, the
+ * tenant registry and usage counters: written by the HTTP thread) and `store` (the identity graph and
+ * the consumer's checkpoints: written by the consumer). The checkpoints live with the graph, so a
+ * checkpoint is never on disk before the commit it covers.
  *
  * Keys are strings whose parts are joined by `SEP` (U+0001, a character no id, key or name of ours
  * holds), so a prefix scan of `a SEP b SEP` never strays into `a SEP bc`.
@@ -25,12 +30,13 @@ export const under = (...parts: readonly string[]) => ({
 });
 
 export interface EmbeddedDatabase {
-  readonly root: RootDatabase;
   /** Identity graph: devices, links, touchpoints, event markers, counters. */
   readonly graph: Database;
+  /** The consumer's checkpoints on the log (beside the graph). */
+  readonly checkpoints: Database;
   /** Tenant registry and usage counters. */
   readonly registry: Database;
-  /** The ordered log (ingest stream) and its consumer's checkpoints. */
+  /** The ordered log (ingest stream). */
   readonly log: Database;
   close(): Promise<void>;
 }
@@ -49,20 +55,29 @@ export function openEmbeddedDatabase(
   dataDir: string,
   options: EmbeddedDatabaseOptions = {},
 ): EmbeddedDatabase {
-  const path = join(dataDir, 'db');
-  mkdirSync(path, { recursive: true });
-  const root = open({
-    path,
-    // A sparse 64 GiB map: only what is written takes disk; LMDB grows the file as it fills.
-    mapSize: 64 * 1024 ** 3,
-    maxDbs: 8,
-    noSync: options.noSync ?? false,
-  });
+  const environment = (name: string): RootDatabase => {
+    const path = join(dataDir, 'db', name);
+    mkdirSync(path, { recursive: true });
+    return open({
+      path,
+      // A sparse map: only what is written takes disk; LMDB grows the file as it fills.
+      mapSize: 64 * 1024 ** 3,
+      maxDbs: 4,
+      noSync: options.noSync ?? false,
+      // A write resolves once committed and visible to every thread (a process crash, even `kill -9`,
+      // cannot lose it: the pages are the kernel's); what must also survive a power cut awaits `flushed`.
+      separateFlushed: true,
+    });
+  };
+  const store = environment('store');
+  const ingest = environment('ingest');
   return {
-    root,
-    graph: root.openDB({ name: 'graph' }),
-    registry: root.openDB({ name: 'registry' }),
-    log: root.openDB({ name: 'log' }),
-    close: () => root.close(),
+    graph: store.openDB({ name: 'graph' }),
+    checkpoints: store.openDB({ name: 'checkpoints' }),
+    registry: ingest.openDB({ name: 'registry' }),
+    log: ingest.openDB({ name: 'log' }),
+    close: async () => {
+      await Promise.all([store.close(), ingest.close()]);
+    },
   };
 }

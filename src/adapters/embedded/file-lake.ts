@@ -32,16 +32,14 @@ export class FileLakeWriter implements LakeSink {
       lines.push(JSON.stringify(row.row));
       files.set(path, lines);
     }
-    const written: string[] = [];
-    try {
-      for (const [path, lines] of files) {
-        await writeAtomically(path, `${lines.join('\n')}\n`);
-        written.push(path);
-      }
-    } catch (error) {
+    const outcomes = await Promise.allSettled(
+      [...files].map(([path, lines]) => writeAtomically(path, `${lines.join('\n')}\n`)),
+    );
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) {
       // As the S3 writer: a failed write leaves no part of the batch behind.
-      await Promise.all(written.map((path) => rm(path, { force: true })));
-      throw error;
+      await Promise.all([...files.keys()].map((path) => rm(path, { force: true })));
+      throw failure.reason;
     }
     return { objects: files.size, records: rows.length };
   }

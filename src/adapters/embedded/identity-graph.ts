@@ -1,4 +1,4 @@
-import type { Database } from 'lmdb';
+import { type Database, TransactionFlags } from 'lmdb';
 import type { Attribution } from '../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../domain/keys.js';
 import type { Touchpoint } from '../../domain/model.js';
@@ -141,7 +141,9 @@ export class EmbeddedIdentityGraph implements AttributionStore {
   // ---------------------------------------------------------------- port: commit
 
   async commit(units: readonly UnitOfWork[]): Promise<CommitResult> {
-    const failedRecordIndexes = await this.db.transaction(() => {
+    // Synchronous: the consumer's thread waits for its own commit only, not behind the queue of
+    // asynchronous writes. Committed is enough for a process crash; the next flush makes it power-safe.
+    const failedRecordIndexes = this.db.transactionSync(() => {
       const failed: number[] = [];
       const nowS = Math.floor(this.now() / 1000);
       for (const unit of units) {
@@ -149,7 +151,7 @@ export class EmbeddedIdentityGraph implements AttributionStore {
         else failed.push(unit.recordIndex);
       }
       return failed;
-    });
+    }, TransactionFlags.NO_SYNC_FLUSH);
     return { failedRecordIndexes: [...failedRecordIndexes].sort((a, b) => a - b) };
   }
 

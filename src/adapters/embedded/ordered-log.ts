@@ -9,13 +9,14 @@ import { key, SEP } from './database.js';
  * a record's shard chosen by the MD5 of its partition key (as Kinesis maps a key into its shards' hash
  * ranges, so one device's records stay on one shard, in order), per-shard sequence numbers, and each
  * shard's consumer checkpoint. An append is one write transaction, flushed before it resolves: a record
- * the API accepted survives a crash. Records at or before a shard's checkpoint are trimmed.
+ * the API accepted survives a crash. Records at or before a shard's checkpoint are trimmed once that
+ * checkpoint is on disk.
  *
  * | item        | key                         | value                                   |
  * | ----------- | --------------------------- | --------------------------------------- |
  * | record      | `R <shard> <sequence:20>`   | partition key, data, arrival time       |
  * | last number | `S <shard>`                 | the shard's last sequence number        |
- * | checkpoint  | `P <consumer> <shard>`      | the consumer's last handled sequence    |
+ * | checkpoint  | `P <consumer> <shard>` (in `checkpointDb`) | the consumer's last handled sequence |
  */
 
 export interface LogRecord {
@@ -34,6 +35,13 @@ interface StoredRecord {
 export interface EmbeddedLogOptions {
   /** The `log` database of `openEmbeddedDatabase`. */
   readonly db: Database;
+  /**
+   * Where consumers' checkpoints are kept: the consumer's own store, so a checkpoint never reaches the
+   * disk before the commits it covers. @default `db`
+   */
+  readonly checkpointDb?: Database;
+  /** Least milliseconds between two trims of consumed records. @default 1000 */
+  readonly trimIntervalMs?: number;
   /** Shards of the log: a fixed count for the life of the data directory. @default 2 */
   readonly shards?: number;
   /** @default Date.now */
@@ -47,11 +55,16 @@ const recordKey = (shardId: string, sequence: number) =>
 
 export class EmbeddedLog {
   private readonly db: Database;
+  private readonly checkpointDb: Database;
+  private readonly trimIntervalMs: number;
+  private lastTrimMs = 0;
   readonly shardIds: readonly string[];
   private readonly now: () => number;
 
   constructor(options: EmbeddedLogOptions) {
     this.db = options.db;
+    this.checkpointDb = options.checkpointDb ?? options.db;
+    this.trimIntervalMs = options.trimIntervalMs ?? 1000;
     const shards = options.shards ?? 2;
     if (!Number.isInteger(shards) || shards < 1 || shards > 64)
       throw new RangeError(`shards must be an integer between 1 and 64. Received ${shards}`);
@@ -70,7 +83,7 @@ export class EmbeddedLog {
   async append(records: readonly { partitionKey: string; data: Uint8Array }[]): Promise<void> {
     if (records.length === 0) return;
     const arrivalMs = this.now();
-    await this.db.transaction(() => {
+    const committed = this.db.transaction(() => {
       const next = new Map<string, number>();
       for (const record of records) {
         const shardId = this.shardOf(record.partitionKey);
@@ -82,6 +95,9 @@ export class EmbeddedLog {
       }
       for (const [shardId, sequence] of next) this.db.putSync(key('S', shardId), sequence);
     });
+    await committed;
+    // An accepted record survives a power cut too: the API answers 202 only once it is on disk.
+    await this.db.flushed;
   }
 
   /** Up to `limit` records of a shard after `afterSequence` (from the oldest kept when undefined). */
@@ -107,18 +123,25 @@ export class EmbeddedLog {
   checkpoints(consumer: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const shardId of this.shardIds) {
-      const at = this.db.get(key('P', consumer, shardId)) as string | undefined;
+      const at = this.checkpointDb.get(key('P', consumer, shardId)) as string | undefined;
       if (at !== undefined) out[shardId] = at;
     }
     return out;
   }
 
-  /** Records the consumer's progress on a shard and trims what every record up to it. */
+  /** Records the consumer's progress on a shard; now and then trims the records it has consumed. */
   async checkpoint(consumer: string, shardId: string, sequenceNumber: string): Promise<void> {
+    await this.checkpointDb.put(key('P', consumer, shardId), sequenceNumber);
+    if (this.now() - this.lastTrimMs < this.trimIntervalMs) return;
+    this.lastTrimMs = this.now();
+    // Trim only behind checkpoints on disk: a power cut must not leave a checkpoint older than the trim.
+    await this.checkpointDb.flushed;
+    const done = this.checkpoints(consumer);
     await this.db.transaction(() => {
-      this.db.putSync(key('P', consumer, shardId), sequenceNumber);
-      const end = recordKey(shardId, Number(sequenceNumber) + 1);
-      for (const at of this.db.getKeys({ start: `${key('R', shardId)}${SEP}`, end })) this.db.removeSync(at);
+      for (const [shard, after] of Object.entries(done)) {
+        const end = recordKey(shard, Number(after) + 1);
+        for (const at of this.db.getKeys({ start: `${key('R', shard)}${SEP}`, end })) this.db.removeSync(at);
+      }
     });
   }
 

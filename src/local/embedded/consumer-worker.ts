@@ -8,9 +8,16 @@ import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.
 import { createAttributionConsumer } from '../../adapters/pipeline/attribution-consumer.js';
 import { createSettingsProvider } from '../../adapters/settings-provider.js';
 import { AttributionEngine } from '../../domain/engine.js';
+import type { AttributionStore } from '../../domain/store.js';
 import { StreamPoller } from '../stream-poller.js';
 import { EmbeddedShardSource, logCheckpoints } from './log-source.js';
-import type { ConsumerProgress, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
+import type {
+  ConsumerProgress,
+  ConsumerTimings,
+  ConsumerWorkerData,
+  FromWorker,
+  ToWorker,
+} from './protocol.js';
 
 /**
  * The attribution consumer of the embedded local mode, on its own thread: it polls the embedded log
@@ -25,20 +32,33 @@ if (!port) throw new Error('consumer-worker.ts runs as a worker thread (see src/
 const send = (message: FromWorker) => port.postMessage(message);
 
 const db = openEmbeddedDatabase(data.dataDir, { noSync: data.noSync });
-const log = new EmbeddedLog({ db: db.log, shards: data.shards });
+const log = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards: data.shards });
 const graph = new EmbeddedIdentityGraph({ db: db.graph });
 const registry = new EmbeddedTenantRegistry({ db: db.registry });
 const settingsFor = createSettingsProvider(registry, data.defaultSettings);
 const lake = new FileLakeWriter(data.lakeDirectory);
+const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
+const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Promise<T> => {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[step] += performance.now() - started;
+  }
+};
+const timedGraph: AttributionStore = {
+  load: (request) => timed('loadMs', () => graph.load(request)),
+  commit: (units) => timed('commitMs', () => graph.commit(units)),
+};
 const consume = createAttributionConsumer({
   engine: {
     processBatch: (records, sourceIds) =>
-      new AttributionEngine(graph, { settingsFor, dataCenterCidrs: data.dataCenterCidrs }).processBatch(
+      new AttributionEngine(timedGraph, { settingsFor, dataCenterCidrs: data.dataCenterCidrs }).processBatch(
         records,
         sourceIds,
       ),
   },
-  lake,
+  lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
   quarantine: (key, body) => lake.quarantine(key, body),
   logger: {
     info: () => undefined,
@@ -55,7 +75,7 @@ const poller = new StreamPoller({
   source: new EmbeddedShardSource(log),
   streamName: data.streamName,
   region: data.region,
-  handler: (event) => consume(event),
+  handler: (event) => timed('handlerMs', () => consume(event)),
   batchSize: data.batchSize,
   idleMs: 50,
   checkpoints: logCheckpoints(log, 'attribution-consumer'),
@@ -75,7 +95,7 @@ const report = () => {
   const caughtUpAtMs = poller.caughtUpAtMs;
   if (batches.length === 0 && caughtUpAtMs === reported) return;
   reported = caughtUpAtMs;
-  send({ type: 'progress', consumedRecords, deadLetters, caughtUpAtMs, batches });
+  send({ type: 'progress', consumedRecords, deadLetters, caughtUpAtMs, timings: { ...timings }, batches });
   batches = [];
 };
 const progress = setInterval(report, 25);

@@ -19,7 +19,7 @@ import type { ApiServices } from '../../http/services.js';
 import { newId } from '../../http/wiring.js';
 import { LocalLakeQueries } from '../lake-sql.js';
 import { DEMO_APP, DEMO_TENANT, demoApiKey, type LocalFacts, type PipelineStats } from '../platform.js';
-import type { ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
+import type { ConsumerTimings, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
 
 /**
  * Local mode on the embedded stack (SPEC §2, the default of `npm start`): everything in this Node
@@ -63,6 +63,8 @@ export interface EmbeddedPlatform {
   readonly dataDir: string;
   readonly stats: PipelineStats;
   readonly lake: LocalLakeQueries;
+  /** Where the consumer's time went (cumulative ms by step), for the benchmark. */
+  readonly timings: ConsumerTimings;
   /** The store the API reads (tests and benchmarks inspect it). */
   readonly graph: EmbeddedIdentityGraph;
   /** Resolves once every record appended to the log before the call has been consumed. */
@@ -99,7 +101,7 @@ export async function startEmbeddedPlatform(
   const noSync = options.noSync ?? false;
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
-  const stream = new EmbeddedLog({ db: db.log, shards });
+  const stream = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards });
   const graph = new EmbeddedIdentityGraph({ db: db.graph });
   const registry = new EmbeddedTenantRegistry({ db: db.registry });
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
@@ -120,6 +122,7 @@ export async function startEmbeddedPlatform(
   log('starting the consumer worker');
   const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
   let caughtUpAtMs = 0;
+  const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
   const workerData: ConsumerWorkerData = {
     entry: new URL(`./consumer-worker${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`, import.meta.url)
       .href,
@@ -145,6 +148,7 @@ export async function startEmbeddedPlatform(
         stats.consumedRecords = message.consumedRecords;
         stats.deadLetters = message.deadLetters;
         caughtUpAtMs = message.caughtUpAtMs;
+        Object.assign(timings, message.timings);
         stats.batches.push(...message.batches);
         if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
       }
@@ -185,6 +189,7 @@ export async function startEmbeddedPlatform(
             consumedRecords: stats.consumedRecords,
             deadLetters: stats.deadLetters,
             caughtUpAt: new Date(caughtUpAtMs).toISOString(),
+            consumerMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
           },
         });
       }
@@ -249,6 +254,7 @@ export async function startEmbeddedPlatform(
     endpoint,
     dataDir,
     stats,
+    timings,
     lake,
     graph,
     drain,

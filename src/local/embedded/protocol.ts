@@ -24,6 +24,8 @@ export interface ConsumerProgress {
   readonly consumedRecords: number;
   readonly deadLetters: number;
   readonly caughtUpAtMs: number;
+  /** Where the consumer's time went since it started. */
+  readonly timings: ConsumerTimings;
   /** Batches handled since the previous message. */
   readonly batches: readonly { atMs: number; records: number; failed: number; lagMs: number }[];
 }
@@ -33,3 +35,15 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'stopped' }
   | { readonly type: 'log'; readonly line: string };
+
+/** Cumulative milliseconds of the consumer's work, by step (the engine's own work is the rest). */
+export interface ConsumerTimings {
+  /** Handler calls, end to end (decode, engine, store, lake). */
+  handlerMs: number;
+  /** Store reads (`load`). */
+  loadMs: number;
+  /** Store commits (one write transaction each, flushed to disk). */
+  commitMs: number;
+  /** Lake file writes. */
+  lakeMs: number;
+}
