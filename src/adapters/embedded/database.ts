@@ -13,13 +13,15 @@ import { type Database, open, type RootDatabase } from 'lmdb';
  * the consumer's checkpoints: written by the consumer). The checkpoints live with the graph, so a
  * checkpoint is never on disk before the commit it covers.
  *
- * Keys are strings whose parts are joined by `SEP` (U+0001, a character no id, key or name of ours
- * holds), so a prefix scan of `a SEP b SEP` never strays into `a SEP bc`.
+ * Keys are strings whose parts are joined by `SEP` (U+001E, the record separator: a character no id,
+ * key or name of ours holds), so a prefix scan of `a SEP b SEP` never strays into `a SEP bc`. Not U+0001:
+ * the key encoding (ordered-binary) uses that byte between array elements, and long keys holding it
+ * read back as arrays.
  */
 
-export const SEP = '\u0001';
+export const SEP = '\u001e';
 /** Ends a prefix range: every key that starts with `prefix SEP` sorts below `prefix END`. */
-export const END = '\u0002';
+export const END = '\u001f';
 
 /** Joins key parts. */
 export const key = (...parts: readonly string[]): string => parts.join(SEP);

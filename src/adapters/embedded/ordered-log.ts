@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { PipelineRecord } from '../../domain/model.js';
 import { encodeRecord, partitionKeyOf, type RecordPublisher } from '../kinesis/publisher.js';
-import { key, SEP } from './database.js';
+import { END, key, SEP } from './database.js';
 
 /**
  * The ingest stream of local mode as an ordered log in the embedded database: a fixed number of shards,
@@ -107,7 +107,7 @@ export class EmbeddedLog {
         ? `${key('R', shardId)}${SEP}`
         : recordKey(shardId, Number(afterSequence) + 1);
     const out: LogRecord[] = [];
-    for (const { key: at, value } of this.db.getRange({ start, end: `${key('R', shardId)}\u0002`, limit })) {
+    for (const { key: at, value } of this.db.getRange({ start, end: `${key('R', shardId)}${END}`, limit })) {
       const stored = value as StoredRecord;
       out.push({
         sequenceNumber: String(at).split(SEP)[2] ?? '',
@@ -153,7 +153,7 @@ export class EmbeddedLog {
       const after = done[shardId];
       const start =
         after === undefined ? `${key('R', shardId)}${SEP}` : recordKey(shardId, Number(after) + 1);
-      n += this.db.getKeysCount({ start, end: `${key('R', shardId)}\u0002` });
+      n += this.db.getKeysCount({ start, end: `${key('R', shardId)}${END}` });
     }
     return n;
   }

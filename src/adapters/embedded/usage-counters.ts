@@ -1,6 +1,6 @@
 import type { Database } from 'lmdb';
 import type { CounterWindow, UsageCounters } from '../../http/services.js';
-import { key, SEP } from './database.js';
+import { END, key, SEP } from './database.js';
 
 /**
  * Fixed-window usage counters (per-app rate limits and quotas) in the embedded database, with the
@@ -66,7 +66,7 @@ export class EmbeddedUsageCounters implements UsageCounters {
     const nowS = Math.floor(nowMs / 1000);
     return this.db.transaction(() => {
       let deleted = 0;
-      for (const { key: at, value } of this.db.getRange({ start: `U${SEP}`, end: `U\u0002` })) {
+      for (const { key: at, value } of this.db.getRange({ start: `U${SEP}`, end: `U${END}` })) {
         if ((value as StoredCounter).x <= nowS) {
           this.db.removeSync(at);
           deleted++;
