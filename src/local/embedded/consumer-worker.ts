@@ -46,9 +46,18 @@ const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Pr
     timings[step] += performance.now() - started;
   }
 };
+/**
+ * Test hook of the crash test (`test/local/embedded-crash.test.ts`): a pause after every commit, so a
+ * `kill -9` lands between a batch's commit and its checkpoint. Unset outside that test.
+ */
+const commitPauseMs = Number(process.env.UNMOGROWP_TEST_COMMIT_PAUSE_MS ?? 0);
 const timedGraph: AttributionStore = {
   load: (request) => timed('loadMs', () => graph.load(request)),
-  commit: (units) => timed('commitMs', () => graph.commit(units)),
+  commit: async (units) => {
+    const result = await timed('commitMs', () => graph.commit(units));
+    if (commitPauseMs > 0) await new Promise((r) => setTimeout(r, commitPauseMs));
+    return result;
+  },
 };
 const consume = createAttributionConsumer({
   engine: {
