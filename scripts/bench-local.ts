@@ -259,7 +259,7 @@ async function run(stack: 'embedded' | 'emulators', records: number) {
     const result = {
       records: total,
       accepted,
-      consumer_batch_size: 100,
+      consumer_batch_size: stack === 'embedded' ? 500 : 100,
       ingest_records_per_sec: Math.round(total / (sentMs / 1000)),
       pipeline_records_per_sec: Math.round(total / (pipelineMs / 1000)),
       pipeline_seconds: round(pipelineMs / 1000),

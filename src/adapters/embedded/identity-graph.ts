@@ -174,7 +174,7 @@ export class EmbeddedIdentityGraph implements AttributionStore {
       };
       this.putExpiring(markerKey(unit.eventKey), marker, marker.x);
     }
-    for (const device of unit.devices) db.putSync(deviceKey(device), stripUndefined(device));
+    for (const device of unit.devices) db.putSync(deviceKey(device), device);
     for (const link of unit.identifierLinks) db.putSync(linkKey(link.key), link.deviceId);
     for (const { touchpoint, keys } of unit.touchpoints) {
       const distinct = [...new Set(keys)];
@@ -182,15 +182,14 @@ export class EmbeddedIdentityGraph implements AttributionStore {
       for (const matchKey of distinct) {
         const ttl = matchKey.includes('#sig#') ? SIGNATURE_TTL_S : TOUCHPOINT_TTL_S;
         const stored: StoredTouchpoint = {
-          t: stripUndefined(touchpoint),
+          t: touchpoint,
           k: distinct,
           x: Math.max(touchS, nowS) + ttl,
         };
         this.putExpiring(touchpointKey(matchKey, touchpoint), stored, stored.x);
       }
     }
-    for (const attribution of unit.attributions)
-      db.putSync(attributionKey(attribution), stripUndefined(attribution));
+    for (const attribution of unit.attributions) db.putSync(attributionKey(attribution), attribution);
     for (const counter of unit.counters) {
       const at = counterKey(counter);
       db.putSync(at, ((db.get(at) as number | undefined) ?? 0) + counter.value);
@@ -333,17 +332,9 @@ export class EmbeddedIdentityGraph implements AttributionStore {
 }
 
 function eventOutcome(unit: UnitOfWork, sourceId: string): StoredEventOutcome {
-  return stripUndefined({
+  return {
     sourceId,
     ...(unit.attributions[0] ? { attribution: unit.attributions[0] } : {}),
     ...(unit.eventAttributions[0] ? { eventAttribution: unit.eventAttributions[0] } : {}),
-  });
-}
-
-/**
- * Drops `undefined` properties before encoding, so a value reads back with the same keys as the JSON
- * and DynamoDB paths give (`{ a: undefined }` comes back as `{}` there too).
- */
-function stripUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  };
 }

@@ -131,7 +131,7 @@ export async function startEmbeddedPlatform(
     lakeDirectory,
     deadLetterFile: join(dataDir, 'dead-letters.jsonl'),
     shards,
-    batchSize: options.batchSize ?? 100,
+    batchSize: options.batchSize ?? 500,
     noSync,
     defaultSettings: config.defaultSettings,
     dataCenterCidrs: config.dataCenterCidrs,
