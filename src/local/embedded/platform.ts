@@ -175,6 +175,7 @@ export async function startEmbeddedPlatform(
   };
 
   const lake = new LocalLakeQueries(lakeDirectory);
+  const benchNoOpRoute = process.env.UNMOGROWP_BENCH_NO_OP_ROUTE === '1';
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
   const server: Server = createServer(async (req, res) => {
     try {
@@ -194,6 +195,11 @@ export async function startEmbeddedPlatform(
         });
       }
       if (dashboard && (await dashboard(req, res, url))) return;
+      // `npm run bench:local` only: the latency floor of this server (reads the body, answers 202).
+      if (benchNoOpRoute && url.pathname === '/bench/no-op') {
+        await readBody(req, MAX_BODY_BYTES);
+        return sendJson(res, 202, { accepted: 0, rejected: [] });
+      }
       const body = await readBody(req, MAX_BODY_BYTES);
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = v;
