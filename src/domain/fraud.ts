@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { isbot } from 'isbot';
 import type { FraudFinding } from './attribution.js';
-import { formatDuration } from './explain.js';
+import { formatDuration } from './format.js';
 import { isHashedIp } from './ip-privacy.js';
 import type { Candidate } from './matching.js';
 import type { AppSettings, FraudReason } from './settings.js';

@@ -39,6 +39,10 @@ export interface DeviceIdentifiers {
   readonly malformedAdvertisingId?: string;
 }
 
+/**
+ * Normalises identifiers (SPEC §4.1): advertising and vendor ids trimmed and lower-cased, an all-zero or
+ * malformed advertising id set aside; the customer user id is kept exactly.
+ */
 export function deviceIdentifiers(input: {
   readonly advertisingId?: string;
   readonly vendorId?: string;
@@ -52,10 +56,13 @@ export function deviceIdentifiers(input: {
   } = {};
   const adid = input.advertisingId;
   if (adid !== undefined) {
-    if (isValidAdvertisingId(adid)) out.advertisingId = adid.toLowerCase();
+    // Trimming only when needed keeps the common, clean id free of a copy.
+    const trimmed = adid.length === 36 ? adid : adid.trim();
+    if (isValidAdvertisingId(trimmed)) out.advertisingId = trimmed.toLowerCase();
     else out.malformedAdvertisingId = adid;
   }
-  if (input.vendorId !== undefined) out.vendorId = input.vendorId.toLowerCase();
+  const idfv = input.vendorId?.trim();
+  if (idfv) out.vendorId = idfv.toLowerCase();
   if (input.customerUserId !== undefined) out.customerUserId = input.customerUserId;
   return out;
 }

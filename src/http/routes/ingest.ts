@@ -2,7 +2,7 @@ import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { StreamPublishError } from '../../adapters/errors.js';
 import { REQUEST_LIMITS } from '../../definitions/routes.js';
 import { withProtectedIp } from '../../domain/ip-privacy.js';
-import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/model.js';
+import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';
 import { stripUndefined, validateEvent, validateTouchpoint } from '../../domain/validation.js';
 import { readBatch, readJsonBody } from '../body.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors.js';
