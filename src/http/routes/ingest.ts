@@ -102,6 +102,14 @@ async function publish(services: ApiServices, records: readonly PipelineRecord[]
   }
 }
 
+/** A tracking-link flag: `1`/`true` and `0`/`false`; any other value is passed on for validation to refuse. */
+function linkFlag(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return value;
+}
+
 function trackingLink(services: ApiServices, type: 'click' | 'impression'): RouteHandler {
   return async ({ request, params }: RouteContext): Promise<HttpResponse> => {
     const appId = params.appId ?? '';
@@ -128,6 +136,7 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
       adset: q.adset,
       ad: q.ad,
       click_id: q.click_id,
+      retargeting: linkFlag(q.retargeting),
       timestamp: new Date(nowMs).toISOString(),
       device: stripUndefined({
         platform: platform === 'web' ? undefined : platform,
