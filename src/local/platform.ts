@@ -510,7 +510,7 @@ async function demoApiKey(
         ios: 'https://apps.apple.com/app/id1234567890',
       },
       // Benchmarks, soak and cost runs drive the demo app at full local speed: the highest rate limit.
-      settings: { rateLimitPerSecond: 1000, dailyEventQuota: 1_000_000_000 },
+      settings: { rate_limit_per_second: 1000, daily_event_quota: 1_000_000_000 },
     }),
   });
   if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);

@@ -220,18 +220,41 @@ describe('query and admin routes', () => {
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',
         headers: jsonHeaders({ authorization: admin }),
-        body: JSON.stringify({ settings: { clickLookbackHours: 48 } }),
+        body: JSON.stringify({ settings: { click_lookback_hours: 48 } }),
       });
       expect(put.statusCode).toBe(200);
-      expect(JSON.parse(put.body ?? '').effective_settings.clickLookbackHours).toBe(48);
+      expect(JSON.parse(put.body ?? '').effective_settings.click_lookback_hours).toBe(48);
       const invalid = await api.call({
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',
         headers: jsonHeaders({ authorization: admin }),
-        body: JSON.stringify({ settings: { clickLookbackHours: -1 } }),
+        body: JSON.stringify({ settings: { click_lookback_hours: -1 } }),
       });
       expect(invalid.statusCode).toBe(400);
-      expect(JSON.parse(invalid.body ?? '').error.details[0].field).toBe('settings.clickLookbackHours');
+      expect(JSON.parse(invalid.body ?? '').error.details[0].field).toBe('settings.click_lookback_hours');
+      // SPEC §4.1: snake_case on the wire; a camelCase or unknown key is refused naming it, never ignored.
+      for (const [key, expected] of [
+        [
+          'clickLookbackHours',
+          'unknown setting "clickLookbackHours" (settings are snake_case: "click_lookback_hours")',
+        ],
+        ['lookback', 'unknown setting "lookback"'],
+      ]) {
+        const refused = await api.call({
+          method: 'PUT',
+          path: '/v1/tenants/acme/apps/com.acme.game',
+          headers: jsonHeaders({ authorization: admin }),
+          body: JSON.stringify({ settings: { [key as string]: 24 } }),
+        });
+        expect(refused.statusCode).toBe(400);
+        const error = JSON.parse(refused.body ?? '').error;
+        expect(error.code).toBe('invalid_request');
+        expect(error.message).toBe(`settings: ${expected}`);
+      }
+      const read = JSON.parse(put.body ?? '');
+      expect(read.settings).toEqual({ click_lookback_hours: 48 });
+      expect(Object.keys(read.effective_settings).every((k: string) => k === k.toLowerCase())).toBe(true);
+      expect(read.effective_settings.probabilistic_matching).toEqual({ enabled: true, window_hours: 24 });
       const viewer = await api.call({
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',
