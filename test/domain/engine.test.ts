@@ -19,4 +19,27 @@ describe('attribution engine', () => {
     expect(h.store.loadCalls).toBe(2);
     expect(h.store.commitCalls).toBe(2);
   });
+
+  describe('idempotency key (SPEC §3: same app and event_id count once)', () => {
+    it('processes one event_id sent to two apps of a tenant as two events', async () => {
+      const h = harness();
+      const r = await h.send(
+        install({ eventId: 'shared-1', appId: 'com.demo.game' }),
+        install({ eventId: 'shared-1', appId: 'com.demo.other' }),
+        install({ eventId: 'shared-1', appId: 'com.demo.game' }),
+      );
+      expect(r.outcomes.map((o) => o.status)).toEqual(['processed', 'processed', 'duplicate']);
+      expect(r.outcomes[1]?.attribution).toMatchObject({ appId: 'com.demo.other', kind: 'install' });
+      expect(h.store.total('installs')).toBe(2);
+    });
+
+    it('processes one event_id sent by two tenants as two events', async () => {
+      const h = harness();
+      const r = await h.send(
+        install({ eventId: 'shared-2' }),
+        install({ eventId: 'shared-2', tenantId: 'globex' }),
+      );
+      expect(r.outcomes.map((o) => o.status)).toEqual(['processed', 'processed']);
+    });
+  });
 });
