@@ -244,6 +244,58 @@ describe('ingest routes', () => {
       expect(body.rejected[0]).toMatchObject({ index: 1, code: 'invalid_touchpoint' });
       expect(body.touchpoints[0].id).toMatch(/^[0-9a-f]{32}$/);
     });
+
+    it('accepts the S2S retargeting flag and refuses a non-boolean one naming the field', async () => {
+      const res = await api.call({
+        method: 'POST',
+        path: '/v1/touchpoints',
+        headers: jsonHeaders({ 'x-api-key': apiKey }),
+        body: JSON.stringify({
+          touchpoints: [
+            { type: 'click', network: 'criteo', retargeting: true, timestamp: new Date().toISOString() },
+            { type: 'click', network: 'criteo', retargeting: 'yes', timestamp: new Date().toISOString() },
+          ],
+        }),
+      });
+      const body = JSON.parse(res.body ?? '');
+      expect(body.accepted).toBe(1);
+      expect(body.rejected).toEqual([
+        expect.objectContaining({
+          index: 1,
+          code: 'invalid_touchpoint',
+          message: expect.stringContaining('retargeting'),
+        }),
+      ]);
+    });
+  });
+
+  describe('batch limits (SPEC §3: at most 500 a request), both sides', () => {
+    const touchpoint = () => ({ type: 'click', network: 'meta', timestamp: new Date().toISOString() });
+    it.each([
+      ['touchpoints', 500, 202],
+      ['touchpoints', 501, 413],
+      ['events', 500, 202],
+      ['events', 501, 413],
+    ] as const)('a batch of %s with %i items answers %i', async (kind, n, status) => {
+      const before = await streamLength();
+      const items = Array.from({ length: n }, () => (kind === 'events' ? event() : touchpoint()));
+      const res = await api.call({
+        method: 'POST',
+        path: `/v1/${kind}`,
+        headers: jsonHeaders({ 'x-api-key': apiKey }),
+        body: JSON.stringify({ [kind]: items }),
+      });
+      expect(res.statusCode).toBe(status);
+      const body = JSON.parse(res.body ?? '');
+      if (status === 202) {
+        expect(body.accepted).toBe(n);
+        expect(body.rejected).toEqual([]);
+        expect(await streamLength()).toBe(before + n);
+      } else {
+        expect(body.error.code).toBe('batch_too_large');
+        expect(await streamLength()).toBe(before);
+      }
+    });
   });
 
   it('answers 503 when the stream is unavailable, and the caller may retry', async () => {
