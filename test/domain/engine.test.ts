@@ -7,7 +7,17 @@ describe('attribution engine', () => {
     const a = await attribute([tp]);
     expect(a).toMatchObject({ status: 'attributed', kind: 'install', match: 'device_id', ctitSeconds: 3600 });
     expect(a.source?.touchpointId).toBe(tp.id);
-    expect(a.explanation.length).toBeGreaterThan(3);
+    expect(a.explanation).toEqual([
+      `Identity: new device ${a.deviceId}.`,
+      `Rule 1 (install): first install of device ${a.deviceId}, at 2026-11-20T10:00:00.000Z.`,
+      `Rule 2 (precedence): winner click ${tp.id} (meta / summer), matched by a device id (click), 1 h before the install (1 qualifying of 1 found).`,
+      'Fraud check click_injection: passed, click-to-install time 1 h is at or above the 10 s threshold.',
+      'Fraud check malformed_advertising_id: passed, advertising id is a valid UUID or was not sent.',
+      'Fraud check bot_user_agent: passed, no bot User-Agent on the install or the touchpoint.',
+      'Fraud check install_rate_per_ip: not applicable, the install has no IP.',
+      'Fraud check data_center_ip: not applicable, no data-centre ranges configured.',
+      'Result: attributed to meta / summer.',
+    ]);
   });
 
   it('sees a click stored in an earlier batch', async () => {

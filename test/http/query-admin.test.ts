@@ -78,7 +78,15 @@ describe('query and admin routes', () => {
         network: 'meta',
         match: 'click_id',
       });
-      expect(body.explanation.length).toBeGreaterThan(0);
+      expect(body.explanation).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Rule 1 \(install\): first install of device dev_[0-9a-f]{16}/),
+          expect.stringMatching(
+            /^Rule 2 \(precedence\): winner click [0-9a-f]{32} \(meta \/ winter\), matched by the click id in the install referrer/,
+          ),
+          'Result: attributed to meta / winter.',
+        ]),
+      );
     });
 
     it("answers 404 for another tenant's app, an unknown app and an unknown device alike", async () => {
