@@ -6,6 +6,7 @@ import {
   prepareBatch,
   presentAttribution,
   touchpointMatchKeys,
+  validateEvent,
 } from '../../src/domain/index.js';
 import {
   ADID,
@@ -360,5 +361,36 @@ describe('edges and precision (SPEC §4.1)', () => {
     expect(same.status).toBe('attributed');
     const after = await attribute([click({ advertisingId: ADID, timestampMs: T0 + 1 })], install());
     expect(after.status).toBe('organic');
+  });
+});
+
+describe('properties limits (SPEC §4.1: at most 10 levels and 32 KiB, else that event is invalid_event)', () => {
+  const ctx = { tenantId: TENANT, appId: APP, nowMs: T0 };
+  const event = (properties: unknown) => ({
+    event_id: 'e-1',
+    type: 'purchase',
+    timestamp: new Date(T0).toISOString(),
+    device: { platform: 'android', advertising_id: ADID },
+    properties,
+  });
+  const nested = (depth: number) => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+
+  it('accepts 10 levels and refuses 11', () => {
+    expect(validateEvent(event(nested(10)), ctx).ok).toBe(true);
+    expect(validateEvent(event(nested(11)), ctx)).toMatchObject({
+      ok: false,
+      code: 'invalid_event',
+      field: 'properties',
+    });
+  });
+
+  it('accepts exactly 32,768 bytes of JSON and refuses 32,769', () => {
+    // `{"a":""}` is 8 bytes.
+    expect(validateEvent(event({ a: 'x'.repeat(32_768 - 8) }), ctx).ok).toBe(true);
+    expect(validateEvent(event({ a: 'x'.repeat(32_768 - 7) }), ctx)).toMatchObject({
+      ok: false,
+      code: 'invalid_event',
+      field: 'properties',
+    });
   });
 });
