@@ -127,12 +127,12 @@ export function schemaRows(
 
 /** A markdown table of a schema's fields. */
 export function schemaTable(schema: z.ZodType, defaults?: unknown, collapse: readonly string[] = []): string {
-  const escape = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
   const lines = ['| field | type | allowed | default | meaning |', '| --- | --- | --- | --- | --- |'];
   for (const row of schemaRows(schema, defaults, collapse)) {
     const field = `\`${row.path}\`${row.required ? ' (required)' : ''}`;
     lines.push(
-      `| ${field} | ${row.type} | ${escape(row.allowed)} | ${escape(row.defaultValue)} | ${escape(row.description)} |`,
+      `| ${field} | ${row.type} | ${cell(row.allowed)} | ${cell(row.defaultValue)} | ${cell(row.description)} |`,
     );
   }
   return lines.join('\n');
