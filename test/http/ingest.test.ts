@@ -28,6 +28,29 @@ describe('ingest routes', () => {
   const streamLength = async () => (await readStream(api.clients.kinesis, api.resources.stream)).length;
 
   describe('GET /v1/click/{appId}', () => {
+    it('marks a click retargeting with retargeting=1 and refuses a value that is not a flag', async () => {
+      const click = (retargeting: string) =>
+        api.call({
+          method: 'GET',
+          path: '/v1/click/com.acme.game',
+          query: { network: 'criteo', retargeting },
+          headers: { 'user-agent': PIXEL },
+        });
+      const marked = await click('1');
+      expect(marked.statusCode).toBe(302);
+      const id = marked.headers?.['x-click-id'];
+      const records = (await readStream(api.clients.kinesis, api.resources.stream)).map((r) =>
+        JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()),
+      );
+      const mine = records.filter((r) => r.kind === 'touchpoint' && r.touchpoint.id === id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0].touchpoint.retargeting).toBe(true);
+      const refused = await click('maybe');
+      expect(refused.statusCode).toBe(400);
+      expect(JSON.parse(refused.body ?? '').error).toMatchObject({ code: 'invalid_touchpoint' });
+      expect(JSON.parse(refused.body ?? '').error.message).toContain('retargeting');
+    });
+
     it('redirects Android to Play with our click id in the install referrer', async () => {
       const res = await api.call({
         method: 'GET',
