@@ -42,6 +42,8 @@ export interface ReplayChange {
   readonly after?: DecisionSummary;
   /** `install e1: attributed to meta (click tp1) → organic`. */
   readonly description: string;
+  /** Why: the explanation of the decision under the candidate settings (else the baseline's). */
+  readonly why: readonly string[];
 }
 
 export interface ReplayReport {
@@ -149,6 +151,7 @@ export function replay(
       ...(sa ? { before: sa } : {}),
       ...(sb ? { after: sb } : {}),
       description: `event ${eventId}: ${label(sa)} → ${label(sb)}`,
+      why: (b ?? a)?.explanation ?? [],
     });
     const from = sa ? `${sa.status === 'rejected' ? 'rejected:' : ''}${sa.network}` : 'none';
     const to = sb ? `${sb.status === 'rejected' ? 'rejected:' : ''}${sb.network}` : 'none';

@@ -2,10 +2,12 @@ import { ROUTES } from '../definitions/routes.js';
 import type { HandlerName } from '../definitions/tables.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
+import { replayRoutes } from './routes/replay.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
 const ROUTE_FACTORIES: Record<
@@ -13,7 +15,7 @@ const ROUTE_FACTORIES: Record<
   (s: ApiServices) => Partial<Record<RouteKey, RouteHandler>>
 > = {
   ingest: ingestRoutes,
-  query: queryRoutes,
+  query: (services) => ({ ...queryRoutes(services), ...replayRoutes(services), ...docsRoutes() }),
   admin: (services) => ({ ...adminRoutes(services), ...privacyRoutes(services), ...keyRoutes(services) }),
 };
 
