@@ -19,6 +19,12 @@ import { appForUser } from './query.js';
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/**
+ * Days of history read before `from` and replayed without being compared: the longest click lookback
+ * (30 days), so an install on `from` still finds the clicks that could have won it.
+ */
+export const REPLAY_WARM_UP_DAYS = 30;
+
 /** The replayed range: the body's, else the `DEFAULT_REPLAY_DAYS` ending today. */
 export function replayRange(body: ReplayRequest, nowMs: number): { from: string; to: string } {
   const to = body.to ?? dayOf(nowMs);
@@ -86,10 +92,11 @@ function replayRoute(services: ApiServices): RouteHandler {
       throw new ServiceUnavailableError('replay reads the lake, which this deployment cannot query', {
         retryAfterSeconds: 60,
       });
+    const fromMs = Date.parse(`${from}T00:00:00Z`);
     const history = await source.history.read({
       tenantId: app.tenantId,
       appId: app.appId,
-      fromDay: from,
+      fromDay: dayOf(fromMs - REPLAY_WARM_UP_DAYS * DAY_MS),
       toDay: to,
     });
     if (history.truncated) {
@@ -101,6 +108,7 @@ function replayRoute(services: ApiServices): RouteHandler {
     }
     const report = replay(history, resolveSettings(app.settings), resolveSettings(body.settings), {
       dataCenterCidrs: source.dataCenterCidrs,
+      compareFromMs: fromMs,
     });
     services.logger?.info('replay', {
       tenant_id: app.tenantId,
@@ -114,6 +122,7 @@ function replayRoute(services: ApiServices): RouteHandler {
       app_id: app.appId,
       from,
       to,
+      // Read, warm-up days included.
       records: { events: history.events.length, touchpoints: history.touchpoints.length },
       ...presentReplay(report),
     });
