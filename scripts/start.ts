@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform on this machine (SPEC §2), on the embedded stack (no Java, no Docker).
  * `npm start -- --emulators`: the same platform on DynamoDB Local, kinesalite and s3rver (needs Java).
- *   PORT=4000 (default) · UNMOGROWP_DATA_DIR=<dir> keeps state across restarts (default: fresh state).
+ *   PORT=4000 (default) · UNMOGROWP_DATA_DIR=<dir> keeps state across restarts (default: fresh state)
+ *   · UNMOGROWP_JWT_SECRET=<at least 32 characters> signs and verifies bearer tokens (default: random).
  */
 import { stackFromArgs, startPlatform } from '../src/local/stacks.js';
 
@@ -17,6 +18,7 @@ const platform = await startPlatform({
   stack,
   port,
   ...(process.env.UNMOGROWP_DATA_DIR ? { dataDir: process.env.UNMOGROWP_DATA_DIR } : {}),
+  ...(process.env.UNMOGROWP_JWT_SECRET ? { jwtSecret: process.env.UNMOGROWP_JWT_SECRET } : {}),
   log: (line) => console.log(`· ${line}`),
 }).catch((error: unknown) => {
   console.error(`npm start failed: ${(error as Error).message}`);
@@ -40,7 +42,7 @@ UnMoGrowP is running locally (started in ${((Date.now() - started) / 1000).toFix
   dashboard   ${facts.endpoint}/dashboard
   health      ${facts.endpoint}/health
   demo app    ${facts.tenants[0]?.tenantId} / ${app?.appId}   x-api-key: ${app?.apiKey}
-  admin token (owner) in .unmogrowp/local.json
+  admin token (owner) in .unmogrowp/local.json; more: npx unmogrowp tokens mint --tenant demo --role analyst
 ${backing}
 
 Try:  npm run demo      Stop: Ctrl-C

@@ -1,7 +1,7 @@
 import { type Database, TransactionFlags } from 'lmdb';
 import type { Attribution } from '../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../domain/keys.js';
-import type { Touchpoint } from '../../domain/model.js';
+import type { Touchpoint } from '../../domain/records.js';
 import type {
   AttributionStore,
   CommitResult,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 import { encodeRecord, partitionKeyOf, type RecordPublisher } from '../kinesis/publisher.js';
 import { END, key, SEP } from './database.js';
 

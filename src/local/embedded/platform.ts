@@ -18,7 +18,14 @@ import { lowerCaseHeaders } from '../../http/request.js';
 import type { ApiServices } from '../../http/services.js';
 import { newId } from '../../http/wiring.js';
 import { LocalLakeQueries } from '../lake-sql.js';
-import { DEMO_APP, DEMO_TENANT, demoApiKey, type LocalFacts, type PipelineStats } from '../platform.js';
+import {
+  DEMO_APP,
+  DEMO_TENANT,
+  demoApiKey,
+  type LocalFacts,
+  MIN_JWT_SECRET_LENGTH,
+  type PipelineStats,
+} from '../platform.js';
 import type { ConsumerTimings, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
 
 /**
@@ -54,6 +61,12 @@ export interface EmbeddedPlatformOptions {
   readonly noSync?: boolean;
   /** Writes progress lines. @default no output */
   readonly log?: (line: string) => void;
+  /**
+   * The HS256 secret bearer tokens are signed and verified with (`npm start` passes
+   * `UNMOGROWP_JWT_SECRET`), so tokens minted elsewhere with it are accepted.
+   * @default a random secret kept in the state directory
+   */
+  readonly jwtSecret?: string;
 }
 
 export interface EmbeddedPlatform {
@@ -95,6 +108,14 @@ export async function startEmbeddedPlatform(
   const saved: SavedState = existsSync(statePath)
     ? (JSON.parse(readFileSync(statePath, 'utf8')) as SavedState)
     : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} };
+  if (options.jwtSecret !== undefined) {
+    if (options.jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
+      throw new Error(
+        `jwtSecret (UNMOGROWP_JWT_SECRET) must be at least ${MIN_JWT_SECRET_LENGTH} characters. Received ${options.jwtSecret.length}`,
+      );
+    }
+    saved.jwtSecret = options.jwtSecret;
+  }
   writeFileSync(statePath, JSON.stringify(saved));
 
   log(`opening the embedded store and log (state: ${persistent ? dataDir : 'fresh, temporary'})`);
