@@ -22,7 +22,7 @@ import { demoPlan } from '../src/local/demo-traffic.js';
 const { values: args } = parseArgs({
   options: {
     records: { type: 'string', default: '100000' },
-    'emulator-records': { type: 'string', default: '5000' },
+    'emulator-records': { type: 'string', default: '3000' },
     stacks: { type: 'string', default: 'embedded,emulators' },
     rate: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '4' },
@@ -250,23 +250,20 @@ async function run(stack: 'embedded' | 'emulators', records: number) {
     await Promise.all(Array.from({ length: Number(args.concurrency) }, send));
     const sentMs = performance.now() - started;
     const baseline = await health(running.endpoint);
+    // The probes measure while the load runs: the sending, and at least 20 s of the consumer's work.
+    await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - sentMs)));
+    const [latency, floorLatency] = await Promise.all([loaded.stop(), floor.stop()]);
     bar.update(total, { stage: 'consumed' });
     // Drained: `?drain=1` answers once everything appended before it was consumed (2 min at most a call).
     for (;;) {
       const res = await fetch(`${running.endpoint}/health?drain=1`).catch(() => undefined);
       if (res?.ok) break;
     }
-    const [latency, floorLatency] = await Promise.all([loaded.stop(), floor.stop()]);
-    // The probe's own events went through the pipeline too: drain them and count them.
-    for (;;) {
-      const res = await fetch(`${running.endpoint}/health?drain=1`).catch(() => undefined);
-      if (res?.ok) break;
-    }
     const pipelineMs = performance.now() - started;
-    const probeRecords = latency.requests * 50;
     const after = await health(running.endpoint);
     bar.update(total * 2, { stage: 'consumed' });
     bar.stop();
+    const probeRecords = latency.requests * 50;
     const rssMiB = residentMiB(running.child.pid);
     const cpu = (cpuSeconds(running.child.pid) ?? Number.NaN) - cpuBefore;
     const result = {
