@@ -80,7 +80,7 @@ describe('request models from the wire schemas', () => {
     expect(Object.keys(model.properties)).toEqual(Object.keys(UpdateAppSchema.shape));
     expect(model.additionalProperties).toBe(false);
     expect(settings.additionalProperties).toBe(false);
-    expect(settings.properties.clickLookbackHours).toEqual({
+    expect(settings.properties.click_lookback_hours).toEqual({
       type: 'number',
       minimum: 0,
       exclusiveMinimum: true,
