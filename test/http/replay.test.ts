@@ -75,7 +75,11 @@ afterAll(async () => {
 
 describe('replay of new settings', () => {
   it('shows the install that a 24-hour click lookback would make organic, and why', async () => {
-    const res = await replay(A.appId, analystA, { settings: { click_lookback_hours: 24 }, from: DAY, to: DAY });
+    const res = await replay(A.appId, analystA, {
+      settings: { click_lookback_hours: 24 },
+      from: DAY,
+      to: DAY,
+    });
 
     expect(res.statusCode).toBe(200);
     const body = answer(res);

@@ -86,7 +86,7 @@ describe('request models from the wire schemas', () => {
       exclusiveMinimum: true,
       maximum: 720,
     });
-    expect(settings.properties.ipHandling).toMatchObject({ enum: ['full', 'truncated', 'hashed'] });
+    expect(settings.properties.ip_handling).toMatchObject({ enum: ['full', 'truncated', 'hashed'] });
   });
 
   it.each(Object.entries(REQUEST_MODELS).map(([key, model]) => [key, model.schema as Node]))(
