@@ -27,7 +27,7 @@ settings call (PUT /v1/tenants/{tenantId}/apps/{appId}).
 
 options:
   --app APP_ID                   the app (of the token's tenant)
-  --settings FILE.json           the candidate settings, e.g. { "clickLookbackHours": 48 }
+  --settings FILE.json           the candidate settings, e.g. { "click_lookback_hours": 48 }
   --from YYYY-MM-DD              first day replayed (default: 29 days before --to)
   --to YYYY-MM-DD                last day replayed (default: today)
   --limit N                      changes printed (default 20; --json prints them all)

@@ -231,7 +231,7 @@ export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
   'POST /v1/reports/{appId}/replay': {
     body: ReplayRequestSchema,
     example: {
-      settings: { clickLookbackHours: 48, probabilisticMatching: { enabled: false } },
+      settings: { click_lookback_hours: 48, probabilistic_matching: { enabled: false } },
       from: '2026-11-01',
       to: '2026-11-20',
     },
@@ -252,12 +252,12 @@ export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
         ios: 'https://apps.apple.com/app/id123456789',
       },
       allowed_redirect_hosts: ['landing.acme.example'],
-      settings: { clickLookbackHours: 72 },
+      settings: { click_lookback_hours: 72 },
     },
   },
   'PUT /v1/tenants/{tenantId}/apps/{appId}': {
     body: UpdateAppSchema,
-    example: { settings: { clickLookbackHours: 48, fraudModes: { bot_user_agent: 'flag' } } },
+    example: { settings: { click_lookback_hours: 48, fraud_modes: { bot_user_agent: 'flag' } } },
   },
   'POST /v1/tenants/{tenantId}/apps/{appId}/keys': {
     body: RotateKeySchema,

@@ -95,7 +95,7 @@ afterAll(async () => {
 
 describe('npx unmogrowp replay', () => {
   it('prints the installs that would change source, and why', async () => {
-    const settings = writeJson('new.json', { clickLookbackHours: 24 });
+    const settings = writeJson('new.json', { click_lookback_hours: 24 });
 
     const { code, stdout, stderr } = await cli([
       '--app',
@@ -134,7 +134,7 @@ describe('npx unmogrowp replay', () => {
   });
 
   it('answers the API document with --json', async () => {
-    const settings = writeJson('new.json', { clickLookbackHours: 24 });
+    const settings = writeJson('new.json', { click_lookback_hours: 24 });
 
     const { code, stdout } = await cli(['--app', APP.appId, '--settings', settings, '--json']);
 
@@ -147,16 +147,16 @@ describe('npx unmogrowp replay', () => {
   });
 
   it('names the setting the API refuses', async () => {
-    const settings = writeJson('bad.json', { clickLookbackHours: 0 });
+    const settings = writeJson('bad.json', { click_lookback_hours: 0 });
 
     const { code, stderr } = await cli(['--app', APP.appId, '--settings', settings]);
 
     expect(code).toBe(1);
-    expect(stderr).toContain('400 invalid_request: settings.clickLookbackHours:');
+    expect(stderr).toContain('400 invalid_request: settings.click_lookback_hours:');
   });
 
   it('refuses a settings file that is not JSON, and missing flags, with the usage', async () => {
-    const notJson = writeJson('broken.json', '{ clickLookbackHours: ');
+    const notJson = writeJson('broken.json', '{ click_lookback_hours: ');
 
     const broken = await cli(['--app', APP.appId, '--settings', notJson]);
     const missing = await cli(['--settings', notJson]);

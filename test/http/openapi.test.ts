@@ -81,7 +81,7 @@ describe('the OpenAPI document', () => {
   it('a body the route refuses fails the document schema too (the two are one)', () => {
     const content = operationOf('POST /v1/reports/{appId}/replay').requestBody?.content['application/json'];
     const validate = ajv.compile(content?.schema as object);
-    const bad = { settings: { clickLookbackHours: -1 } };
+    const bad = { settings: { click_lookback_hours: -1 } };
     expect(validate(bad)).toBe(false);
     expect(ROUTE_WIRES['POST /v1/reports/{appId}/replay']?.body?.safeParse(bad).success).toBe(false);
   });

@@ -75,7 +75,11 @@ afterAll(async () => {
 
 describe('replay of new settings', () => {
   it('shows the install that a 24-hour click lookback would make organic, and why', async () => {
-    const res = await replay(A.appId, analystA, { settings: { clickLookbackHours: 24 }, from: DAY, to: DAY });
+    const res = await replay(A.appId, analystA, {
+      settings: { click_lookback_hours: 24 },
+      from: DAY,
+      to: DAY,
+    });
 
     expect(res.statusCode).toBe(200);
     const body = answer(res);
@@ -105,7 +109,7 @@ describe('replay of new settings', () => {
   });
 
   it('replays the last 30 days when the body names no range', async () => {
-    const res = await replay(A.appId, analystA, { settings: { clickLookbackHours: 24 } });
+    const res = await replay(A.appId, analystA, { settings: { click_lookback_hours: 24 } });
 
     const today = new Date(T0 + DAY_MS).toISOString().slice(0, 10);
     expect(answer(res)).toMatchObject({
@@ -118,7 +122,7 @@ describe('replay of new settings', () => {
 
 describe('replay tenant isolation', () => {
   it("answers 404 for another tenant's app, as for an unknown one", async () => {
-    const res = await replay(A.appId, ownerB, { settings: { clickLookbackHours: 24 }, from: DAY, to: DAY });
+    const res = await replay(A.appId, ownerB, { settings: { click_lookback_hours: 24 }, from: DAY, to: DAY });
 
     expect(res.statusCode).toBe(404);
     expect(answer(res).error.code).toBe('not_found');
@@ -126,7 +130,7 @@ describe('replay tenant isolation', () => {
   });
 
   it("reads only the caller's app's history", async () => {
-    const res = await replay(B.appId, ownerB, { settings: { clickLookbackHours: 24 }, from: DAY, to: DAY });
+    const res = await replay(B.appId, ownerB, { settings: { click_lookback_hours: 24 }, from: DAY, to: DAY });
 
     expect(answer(res)).toMatchObject({
       records: { events: 1, touchpoints: 1 },
@@ -138,13 +142,13 @@ describe('replay tenant isolation', () => {
 
 describe('replay refusals', () => {
   it('answers 400 naming the setting that is out of range', async () => {
-    const res = await replay(A.appId, analystA, { settings: { clickLookbackHours: -5 } });
+    const res = await replay(A.appId, analystA, { settings: { click_lookback_hours: -5 } });
 
     expect(res.statusCode).toBe(400);
     const { error } = answer(res);
     expect(error.code).toBe('invalid_request');
-    expect(error.message).toMatch(/^settings\.clickLookbackHours: /);
-    expect(error.details[0].field).toBe('settings.clickLookbackHours');
+    expect(error.message).toMatch(/^settings\.click_lookback_hours: /);
+    expect(error.details[0].field).toBe('settings.click_lookback_hours');
   });
 
   it('answers 400 naming an unknown setting', async () => {

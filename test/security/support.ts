@@ -376,13 +376,13 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
         what: "the target's app in the path",
         request: {
           path: `/v1/reports/${target.appId}/replay`,
-          body: { settings: { clickLookbackHours: 24 }, from: day(-1), to: day(0) },
+          body: { settings: { click_lookback_hours: 24 }, from: day(-1), to: day(0) },
         },
       },
     ],
     valid: (t) => ({
       path: `/v1/reports/${t.appId}/replay`,
-      body: { settings: { clickLookbackHours: 24 }, from: day(-1), to: day(0) },
+      body: { settings: { click_lookback_hours: 24 }, from: day(-1), to: day(0) },
     }),
   },
   'GET /v1/openapi.json': {

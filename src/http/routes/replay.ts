@@ -84,7 +84,7 @@ export function presentReplay(report: ReplayReport) {
 
 function replayRoute(services: ApiServices): RouteHandler {
   return async ({ request, params, user }) => {
-    const app = await appForUser(services, user, params.appId ?? '', 'reports:read');
+    const app = await appForUser(services, user, params.appId ?? '', 'replay:run');
     const body = parse(ReplayRequestSchema, readJsonBody(request));
     const { from, to } = replayRange(body, services.now());
     const source = services.replay;

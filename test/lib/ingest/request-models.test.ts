@@ -80,13 +80,13 @@ describe('request models from the wire schemas', () => {
     expect(Object.keys(model.properties)).toEqual(Object.keys(UpdateAppSchema.shape));
     expect(model.additionalProperties).toBe(false);
     expect(settings.additionalProperties).toBe(false);
-    expect(settings.properties.clickLookbackHours).toEqual({
+    expect(settings.properties.click_lookback_hours).toEqual({
       type: 'number',
       minimum: 0,
       exclusiveMinimum: true,
       maximum: 720,
     });
-    expect(settings.properties.ipHandling).toMatchObject({ enum: ['full', 'truncated', 'hashed'] });
+    expect(settings.properties.ip_handling).toMatchObject({ enum: ['full', 'truncated', 'hashed'] });
   });
 
   it.each(Object.entries(REQUEST_MODELS).map(([key, model]) => [key, model.schema as Node]))(
