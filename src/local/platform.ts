@@ -101,10 +101,11 @@ export interface LocalFacts {
   readonly pipeline?: {
     readonly dataDir: string;
     readonly region: string;
-    readonly kinesisEndpoint: string;
+    /** The emulators' stream and lake; the embedded stack has neither (its log and lake are files). */
+    readonly kinesisEndpoint?: string;
     readonly streamName: string;
-    readonly s3Endpoint: string;
-    readonly lakeBucket: string;
+    readonly s3Endpoint?: string;
+    readonly lakeBucket?: string;
   };
 }
 

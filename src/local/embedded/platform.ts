@@ -264,6 +264,8 @@ export async function startEmbeddedPlatform(
     endpoint,
     adminToken,
     tenants: [{ tenantId: DEMO_TENANT, apps: [{ appId: DEMO_APP, apiKey }] }],
+    // The CLI finds the state (signing secret, dead letters) here: `tokens mint`, `dlq list --local`.
+    pipeline: { dataDir, region: REGION, streamName: EMBEDDED_STREAM_NAME },
   };
   mkdirSync(factsDir, { recursive: true });
   writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
