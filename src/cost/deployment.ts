@@ -1,5 +1,9 @@
-import { CONSUMER_METRICS } from '../adapters/pipeline/attribution-consumer.js';
-import { ATTRIBUTION_METRICS } from '../definitions/environment.js';
+import {
+  API_SERVICES,
+  ATTRIBUTION_METRICS,
+  CONSUMER_METRICS,
+  HTTP_METRICS,
+} from '../definitions/observability.js';
 import { REPORT_QUERY_LIST } from '../definitions/queries.js';
 import { type Deployment, reportQueryLoad } from './model.js';
 
@@ -47,9 +51,11 @@ export function resolveAssumptions(a: DeploymentAssumptions = {}): ResolvedAssum
     wafRules: 3,
     // lib/storage/platform-key.ts: one customer managed key per region.
     kmsKeysPerRegion: 1,
-    // HTTP 2xx/4xx/5xx per API function (ingest, query, admin) and the consumer's outcome metrics.
+    // Requests, 4xx and 5xx per API function (ingest, query, admin) and the consumer's own metrics.
     customMetricsPerRegion:
-      3 * 3 + Object.keys(ATTRIBUTION_METRICS).length + Object.keys(CONSUMER_METRICS).length,
+      Object.keys(HTTP_METRICS).length * API_SERVICES.length +
+      Object.keys(ATTRIBUTION_METRICS).length +
+      Object.keys(CONSUMER_METRICS).length,
     // events and touchpoints (the stream's Firehose), attributions (the attribution Firehose).
     lakeTables: 3,
     // A Parquet file read by Athena: its footer, then the column chunks.
