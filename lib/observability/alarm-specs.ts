@@ -99,6 +99,7 @@ export function regionAlarmSpecs(
   r: MonitoredResources,
   thresholds: AlarmThresholds = {},
 ): AlarmSpec[] {
+  validateThresholds(thresholds);
   const m = new PlatformMetrics(region);
   const t = thresholds;
   const minimum = t.minimumRequests ?? 20;
@@ -294,4 +295,16 @@ export function regionAlarmSpecs(
     ...SUSTAINED,
   });
   return specs;
+}
+
+/** Ratios are shares of requests or records; a quota is a positive count. */
+function validateThresholds(t: AlarmThresholds): void {
+  for (const key of ['ingest5xxRatio', 'reports5xxRatio', 'api4xxRatio', 'deliveredRatio'] as const) {
+    const value = t[key];
+    if (value !== undefined && !(value > 0 && value <= 1))
+      throw new Error(`thresholds.${key} must be a ratio above 0 and at most 1. Received ${value}`);
+  }
+  const quota = t.accountConcurrencyQuota;
+  if (quota !== undefined && !(Number.isInteger(quota) && quota > 0))
+    throw new Error(`thresholds.accountConcurrencyQuota must be a positive integer. Received ${quota}`);
 }

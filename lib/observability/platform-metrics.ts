@@ -290,7 +290,7 @@ export class PlatformMetrics {
           `${kind}ThrottleEvents`,
           dims,
           'Sum',
-          `${kind} throttles ${tableName} ${index ?? ''}`,
+          `${kind} throttles ${tableName}${index ? ` ${index}` : ''}`,
         );
       }
     }
