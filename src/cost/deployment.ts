@@ -35,6 +35,7 @@ export interface ResolvedAssumptions extends Required<DeploymentAssumptions> {
   readonly lakeTables: number;
   readonly getsPerObjectRead: number;
   readonly alarmsPerRegion: number;
+  readonly contributorInsightsRulesPerRegion: number;
 }
 
 /** Every assumption, defaults applied, as printed and saved beside the figures. */
@@ -60,8 +61,10 @@ export function resolveAssumptions(a: DeploymentAssumptions = {}): ResolvedAssum
     lakeTables: 3,
     // A Parquet file read by Athena: its footer, then the column chunks.
     getsPerObjectRead: 2,
-    // lib/observability: consumer, API, stream, table and delivery alarms of each region (about 15).
-    alarmsPerRegion: 15,
+    // lib/observability (measured, docs/operations.md): 36 alarms per region and 2 per consumer.
+    alarmsPerRegion: 38,
+    // lib/observability/tenant-insights.ts: requests and errors per tenant.
+    contributorInsightsRulesPerRegion: 2,
   };
 }
 
@@ -90,6 +93,7 @@ export function deploymentFor(
     getsPerObjectRead: a.getsPerObjectRead,
     dashboards: a.regions + 1,
     alarmsPerRegion: a.alarmsPerRegion,
+    contributorInsightsRulesPerRegion: a.contributorInsightsRulesPerRegion,
     traceReservoirPerSecond: 1,
     traceSampledShare: 0.05,
     athenaQueries: reportQueryLoad({
