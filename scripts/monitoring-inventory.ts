@@ -40,14 +40,21 @@ for (const [name, overrides] of Object.entries(CONFIGS)) {
   let customQueries = 0;
   let insightRules = 0;
   for (const region of platform.regions) {
-    for (const stack of [region.stateful, region.lake, region.processing, region.ingest, region.observability]) {
+    for (const stack of [
+      region.stateful,
+      region.lake,
+      region.processing,
+      region.ingest,
+      region.observability,
+    ]) {
       const template = Template.fromStack(stack);
       alarms += Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length;
       insightRules += Object.keys(template.findResources('AWS::CloudWatch::InsightRule')).length;
       for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
         const p = alarm.Properties;
         if (p.Namespace === METRICS_NAMESPACE) customQueries++;
-        for (const m of p.Metrics ?? []) if (m.MetricStat?.Metric?.Namespace === METRICS_NAMESPACE) customQueries++;
+        for (const m of p.Metrics ?? [])
+          if (m.MetricStat?.Metric?.Namespace === METRICS_NAMESPACE) customQueries++;
       }
       for (const dashboard of Object.values(template.findResources('AWS::CloudWatch::Dashboard'))) {
         dashboards++;
@@ -59,6 +66,13 @@ for (const [name, overrides] of Object.entries(CONFIGS)) {
     }
   }
   console.log(
-    JSON.stringify({ config: name, dashboards, widgets, alarms, customMetricQueries: customQueries, insightRules }),
+    JSON.stringify({
+      config: name,
+      dashboards,
+      widgets,
+      alarms,
+      customMetricQueries: customQueries,
+      insightRules,
+    }),
   );
 }

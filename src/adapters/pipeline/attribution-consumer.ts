@@ -1,6 +1,6 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { ATTRIBUTION_METRICS, CONSUMER_METRICS } from '../../definitions/observability.js';
 import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
+import { ATTRIBUTION_METRICS, CONSUMER_METRICS } from '../../definitions/observability.js';
 import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';

@@ -273,9 +273,8 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
         .filter((w) => w.type === 'text')
         .map((w) => String(w.properties.markdown));
       expect(headings).toHaveLength(REGION_DASHBOARD_ROWS.length);
-      REGION_DASHBOARD_ROWS.forEach((row, i) =>
-        expect(headings[i]?.toLowerCase()).toContain(row.toLowerCase()),
-      );
+      for (const [i, row] of REGION_DASHBOARD_ROWS.entries())
+        expect(headings[i]?.toLowerCase()).toContain(row.toLowerCase());
       expect(regional?.widgets[1]?.type).toBe('alarm');
     });
 
@@ -335,9 +334,8 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
       const headings = (global?.widgets ?? [])
         .filter((w) => w.type === 'text')
         .map((w) => String(w.properties.markdown));
-      GLOBAL_DASHBOARD_ROWS.forEach((row, i) =>
-        expect(headings[i]?.toLowerCase()).toContain(row.toLowerCase()),
-      );
+      for (const [i, row] of GLOBAL_DASHBOARD_ROWS.entries())
+        expect(headings[i]?.toLowerCase()).toContain(row.toLowerCase());
       const alarms = JSON.stringify(global?.widgets[1]?.properties.alarms);
       expect(alarms).toContain(':us-east-1:');
       expect(alarms).toContain(':eu-west-1:');
