@@ -10,7 +10,14 @@ import { REGION_DASHBOARD_ROWS, RegionMonitoring } from '../../../lib/observabil
 import { RUNBOOKS } from '../../../lib/observability/runbooks.js';
 import type { Platform } from '../../../lib/platform.js';
 import { PRICES } from '../../../src/cost/prices.js';
-import { buildTestPlatform, dashboardsOf, PROJECT_ROOT, regionOf, templateOf } from '../support/platform.js';
+import {
+  allStacks,
+  buildTestPlatform,
+  dashboardsOf,
+  PROJECT_ROOT,
+  regionOf,
+  templateOf,
+} from '../support/platform.js';
 
 const THREE_REGIONS_WITH_SILO = {
   auth: { kind: 'jwt-secret' as const },
@@ -81,6 +88,12 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
           expect(p.OKActions).toHaveLength(1);
           expect(p.AlarmDescription).toMatch(/Runbook: docs\/operations\.md#runbook-[a-z-]+$/);
         }
+  });
+
+  it('leaves no alarm of any stack without an action (issue 12, item 5)', () => {
+    for (const stack of allStacks(platform))
+      for (const [id, alarm] of Object.entries(templateOf(stack).findResources('AWS::CloudWatch::Alarm')))
+        expect(alarm.Properties.AlarmActions, `${stack.stackName} ${id}`).toHaveLength(1);
   });
 
   it('has a runbook section in docs/operations.md for every runbook an alarm links', () => {
