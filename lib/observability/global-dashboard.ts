@@ -6,7 +6,7 @@ import { estimatedCostPerHour } from './cost-estimate.js';
 import type { MonitoredResources } from './monitored-resources.js';
 import { PlatformMetrics } from './platform-metrics.js';
 import { alarmArn, regionAlarmNames, totalCost } from './region-monitoring.js';
-import { graph, rowHeading } from './widgets.js';
+import { alarmStatusWidgets, graph, rowHeading } from './widgets.js';
 
 export interface GlobalDashboardProps {
   readonly dashboardName: string;
@@ -55,13 +55,7 @@ export class GlobalDashboard extends Construct {
 
     this.dashboard.addWidgets(rowHeading(`# UnMoGrowP global (${regionList}): health`));
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms in every region',
-        alarms: statusAlarms,
-        width: 12,
-        height: 6,
-        sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-      }),
+      ...alarmStatusWidgets('Alarms in every region', statusAlarms),
       new cloudwatch.SingleValueWidget({
         title: 'Now, by region',
         metrics: each((m, r) => [

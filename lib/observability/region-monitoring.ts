@@ -8,7 +8,7 @@ import type { MonitoredResources } from './monitored-resources.js';
 import { createPlatformAlarm } from './platform-alarm.js';
 import { mathId, PlatformMetrics } from './platform-metrics.js';
 import { TenantInsights } from './tenant-insights.js';
-import { ContributorInsightsWidget, graph, rowHeading } from './widgets.js';
+import { alarmStatusWidgets, ContributorInsightsWidget, graph, rowHeading } from './widgets.js';
 
 export type { AlarmThresholds } from './alarm-specs.js';
 
@@ -107,13 +107,7 @@ export class RegionMonitoring extends Construct {
 
     this.dashboard.addWidgets(rowHeading(`# UnMoGrowP ${region}: health`));
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: `Alarms ${region}`,
-        alarms: statusAlarms,
-        width: 12,
-        height: 6,
-        sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-      }),
+      ...alarmStatusWidgets(`Alarms ${region}`, statusAlarms),
       new cloudwatch.SingleValueWidget({
         title: `Now ${region}`,
         metrics: [

@@ -71,3 +71,28 @@ export class ContributorInsightsWidget extends cloudwatch.ConcreteWidget {
     ];
   }
 }
+
+/** Alarms one alarm status widget shows at most (the console's limit); more go to further widgets. */
+export const MAX_ALARMS_PER_STATUS_WIDGET = 100;
+
+/** Alarm status widgets listing `alarms`, newest state change first, in chunks the console accepts. */
+export function alarmStatusWidgets(
+  title: string,
+  alarms: readonly cloudwatch.IAlarm[],
+  width = 12,
+): cloudwatch.AlarmStatusWidget[] {
+  const widgets: cloudwatch.AlarmStatusWidget[] = [];
+  for (let i = 0; i < alarms.length; i += MAX_ALARMS_PER_STATUS_WIDGET) {
+    const part = Math.floor(i / MAX_ALARMS_PER_STATUS_WIDGET) + 1;
+    widgets.push(
+      new cloudwatch.AlarmStatusWidget({
+        title: alarms.length > MAX_ALARMS_PER_STATUS_WIDGET ? `${title} (${part})` : title,
+        alarms: alarms.slice(i, i + MAX_ALARMS_PER_STATUS_WIDGET),
+        width,
+        height: 6,
+        sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+      }),
+    );
+  }
+  return widgets;
+}

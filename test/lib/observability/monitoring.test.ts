@@ -374,6 +374,20 @@ describe('three regions with a silo tenant', () => {
     );
   });
 
+  it("splits the global alarm status over widgets of at most 100 alarms, listing every region's alarms", () => {
+    const global = dashboardsOf(regionOf(platform, 'us-east-1').observability)[1];
+    const statusWidgets = (global?.widgets ?? []).filter((w) => w.type === 'alarm');
+    const counts = statusWidgets.map((w) => (w.properties.alarms as string[]).length);
+    const perRegion = platform.regions.map(
+      (r) =>
+        Object.keys(templateOf(r.observability).findResources('AWS::CloudWatch::Alarm')).length +
+        Object.keys(templateOf(r.processing).findResources('AWS::CloudWatch::Alarm')).length,
+    );
+    expect(counts.every((n) => n <= 100)).toBe(true);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(perRegion.reduce((a, b) => a + b, 0));
+    expect(statusWidgets.length).toBeGreaterThan(1);
+  });
+
   it('charts replication from each region to both others, labelled with the source region', () => {
     const global = dashboardsOf(regionOf(platform, 'us-east-1').observability)[1];
     const labels = labelsOf(global ?? { widgets: [] });
