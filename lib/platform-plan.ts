@@ -2,7 +2,7 @@ import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE } from '../src/definitions/index.js';
 import type { PlatformConfig, TenantConfig } from './config/schema.js';
-import { ResourceNames, SERVICE_NAMES } from './naming.js';
+import { ResourceNames } from './naming.js';
 import type { MonitoredResources } from './observability/monitored-resources.js';
 
 /**
@@ -180,7 +180,6 @@ export class PlatformPlan {
         ...this.streams.map((s) => s.rawDeliveryStreamName),
         this.attributionDeliveryStreamName,
       ],
-      consumerServiceName: SERVICE_NAMES.consumer,
       regions: this.config.regions,
       alarmNamePrefix: this.names.name(),
     };

@@ -25,8 +25,6 @@ export interface MonitoredResources {
   /** Each table with the names of its global secondary indexes (their throttles are alarmed too). */
   readonly tables: readonly { readonly tableName: string; readonly indexNames: readonly string[] }[];
   readonly deliveryStreamNames: readonly string[];
-  /** Powertools service name the consumers emit attribution outcomes under. */
-  readonly consumerServiceName: string;
   /** Every configured region (replication latency is charted towards each other one). */
   readonly regions: readonly string[];
   /** Prefix of every alarm name, e.g. `unmogrowp-dev`; names are deterministic so dashboards list them. */
