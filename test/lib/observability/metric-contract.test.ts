@@ -11,7 +11,7 @@ import {
   metricKey,
   UNCHARTED_METRICS,
 } from '../../../src/definitions/index.js';
-import type { PipelineRecord } from '../../../src/domain/model.js';
+import type { PipelineRecord } from '../../../src/domain/records.js';
 import { createApiLambda, createObservability, type Observability } from '../../../src/http/lambda.js';
 import { JWT_SECRET, kinesisEvent, kinesisRecord, readStream } from '../../support/api.js';
 import { adid, clickRecord, eventRecord, HOUR, T0 } from '../../support/factories.js';
@@ -203,7 +203,12 @@ describe('metric contract between the functions and the dashboards and alarms', 
       [
         clickRecord({ ...on(lapsed, 12), network: 'google', timestampMs: T0 + 90 * DAY - HOUR }),
         eventRecord({ ...on(lapsed, 12), type: 'install', timestampMs: T0 + 90 * DAY }),
-        clickRecord({ ...on(retargeted, 13), network: 'criteo', timestampMs: T0 + 40 * DAY }),
+        clickRecord({
+          ...on(retargeted, 13),
+          network: 'criteo',
+          retargeting: true,
+          timestampMs: T0 + 40 * DAY,
+        }),
       ],
       [eventRecord({ ...on(retargeted, 13), type: 'purchase', timestampMs: T0 + 60 * DAY })],
     ];
