@@ -1,12 +1,10 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
-  ENV,
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
   LAKE_ERASURES,
@@ -46,17 +44,6 @@ export interface IngestStackProps extends StackProps {
   /** How bearer tokens are verified in this region (API Gateway authorizer and handlers). */
   readonly bearerAuth: BearerAuth;
 }
-
-/** API Gateway actions the admin function needs to import app API keys into usage plans. */
-export const API_KEY_IMPORT_ACTIONS = {
-  /** `POST /apikeys` (CreateApiKey) and `POST /usageplans/{id}/keys` (CreateUsagePlanKey). */
-  create: ['apigateway:POST'],
-  /** `GET /usageplans` (GetUsagePlans, to resolve a plan id by name). */
-  resolvePlans: ['apigateway:GET'],
-} as const;
-
-/** API Gateway resource path of a usage plan's keys, for any plan. */
-const USAGE_PLAN_KEYS_PATH = '/usageplans/*/keys';
 
 /** Handlers with a latency-sensitive route get provisioned concurrency in prod. */
 export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(
@@ -191,8 +178,6 @@ export class IngestStack extends Stack {
       routes: ROUTES,
       handlers: targets,
       bearerAuthorizer: this.bearerAuthorizer,
-      tenantUsagePlans: config.tenants.map((tenant) => ({ tenantId: tenant.tenantId, ...tenant.usagePlan })),
-      defaultUsagePlan: { rateLimit: 50, burstLimit: 100, monthlyQuota: 0 },
       throttleRateLimit: config.ingest.throttleRateLimit,
       throttleBurstLimit: config.ingest.throttleBurstLimit,
       wafRateLimitPer5Minutes: config.ingest.wafRateLimitPer5Minutes,
@@ -205,38 +190,6 @@ export class IngestStack extends Stack {
           }
         : undefined,
     });
-
-    admin.addEnvironment(ENV.usagePlans, JSON.stringify(this.api.usagePlanNames));
-    admin.addEnvironment(ENV.restApiId, this.api.api.restApiId);
-    // App API keys are created at onboarding time and imported into their tenant's usage plan.
-    this.grantApiKeyImport(admin.role);
-  }
-
-  /**
-   * Lets the admin function import app API keys: create the key (`POST /apikeys`), link it to a usage
-   * plan (`POST /usageplans/{id}/keys`) and resolve plan ids by name (`GET /usageplans`). Nothing else:
-   * no reading or deleting keys.
-   */
-  private grantApiKeyImport(role: iam.Role): void {
-    const apiGatewayArn = (path: string) => `arn:${this.partition}:apigateway:${this.region}::${path}`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [...API_KEY_IMPORT_ACTIONS.create],
-        resources: [apiGatewayArn('/apikeys'), apiGatewayArn(USAGE_PLAN_KEYS_PATH)],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [...API_KEY_IMPORT_ACTIONS.resolvePlans],
-        resources: [apiGatewayArn('/usageplans')],
-      }),
-    );
-    acknowledgeWildcardResource(
-      role,
-      apiGatewayArn(USAGE_PLAN_KEYS_PATH),
-      "Onboarding links each new app key to its tenant's usage plan, whose id CloudFormation assigns; the " +
-        'action is POST only (create the link).',
-    );
   }
 
   /**

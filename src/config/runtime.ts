@@ -19,13 +19,6 @@ export interface RuntimeConfig {
    * (local mode, tests), the consumer writes raw and attribution rows to the lake bucket as NDJSON.
    */
   readonly attributionDeliveryStream?: string;
-  /**
-   * API Gateway REST API whose usage plans meter app API keys. Set (in the cloud), onboarding imports each
-   * new app key into API Gateway; unset (local mode), keys live only in the tenant registry.
-   */
-  readonly restApiId?: string;
-  /** Usage plan name by tenant id; `*` names the plan of tenants onboarded live. */
-  readonly usagePlans: Readonly<Record<string, string>>;
   /** Timestream database and table; both set means the consumer writes real-time counters there. */
   readonly timestream?: { readonly database: string; readonly table: string };
   /** Silo tenants' own ingest streams, by tenant id. */
@@ -140,7 +133,6 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   const timestreamDatabase = optional(env[ENV.timestreamDatabase]);
   const timestreamTable = optional(env[ENV.timestreamTable]);
   const attributionDeliveryStream = optional(env[ENV.attributionDeliveryStream]);
-  const restApiId = optional(env[ENV.restApiId]);
   const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
   const jwtSecretId = optional(env[RUNTIME_ENV.jwtSecretId]);
   const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
@@ -156,8 +148,6 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     athenaWorkgroup: env[ENV.athenaWorkgroup] ?? 'primary',
     glueDatabase: env[ENV.glueDatabase] ?? 'unmogrowp',
     ...(attributionDeliveryStream ? { attributionDeliveryStream } : {}),
-    ...(restApiId ? { restApiId } : {}),
-    usagePlans: stringMap(env, ENV.usagePlans),
     ...(timestreamDatabase && timestreamTable
       ? { timestream: { database: timestreamDatabase, table: timestreamTable } }
       : {}),

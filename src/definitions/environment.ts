@@ -24,10 +24,6 @@ export const ENV = {
   tenantWorkgroups: 'UNMOGROWP_TENANT_WORKGROUPS',
   /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
-  /** JSON object: tenant id → API Gateway usage plan name; `*` is the plan of tenants onboarded live. */
-  usagePlans: 'UNMOGROWP_USAGE_PLANS',
-  /** API Gateway REST API id, for importing app API keys into usage plans. */
-  restApiId: 'UNMOGROWP_REST_API_ID',
   /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */
   dataCenterCidrs: 'DATA_CENTER_CIDRS',
   /** Endpoint overrides used by local mode and integration tests; unset in the cloud. */

@@ -1,4 +1,3 @@
-import type { ApiKeyImporter } from '../adapters/apigateway/usage-plan-keys.js';
 import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
 import type {
@@ -92,11 +91,6 @@ export interface ApiServices {
   readonly verifyToken: TokenVerifier;
   /** Counters of the per-app ingest limits; without them the limits are not enforced. */
   readonly usageCounters?: UsageCounters;
-  /**
-   * Imports new app API keys into API Gateway's usage plans (the cloud); without it (local mode) keys
-   * live only in the registry.
-   */
-  readonly apiKeys?: ApiKeyImporter;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /** Ranges starting within this many days read the counters; older ones go to the lake. */

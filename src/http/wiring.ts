@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
@@ -34,7 +33,7 @@ export function graphResolver(
 
 /** The clients the API routes use: Athena and API Gateway only in the functions that need them. */
 export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
-  Partial<Pick<AwsClients, 'athena' | 'apiGateway' | 's3'>>;
+  Partial<Pick<AwsClients, 'athena' | 's3'>>;
 
 /**
  * Adapters only some API functions need. Each Lambda entry point passes its own (`lambdas/`), so the
@@ -43,8 +42,6 @@ export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
 export interface OptionalApiAdapters {
   /** @default none: every report range reads the counters */
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
-  /** @default none: app keys live only in the registry */
-  readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -76,27 +73,15 @@ export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): L
     : undefined;
 }
 
-/** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
-export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
-  return config.restApiId && clients.apiGateway
-    ? new UsagePlanKeys({
-        client: clients.apiGateway,
-        restApiId: config.restApiId,
-        usagePlans: config.usagePlans,
-      })
-    : undefined;
-}
-
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
-  apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
 };
 
 /**
  * Wires the real adapters behind the routes, with every optional adapter (Athena for old report
- * ranges, API Gateway usage plans for app keys) that the config and clients allow.
+ * ranges) that the config and clients allow.
  */
 export function createApiServices(
   config: RuntimeConfig,
@@ -121,10 +106,8 @@ export function createApiServicesWith(
       cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
     });
   const lakeQueries = adapters.lakeQueries?.(config, clients);
-  const apiKeys = adapters.apiKeys?.(config, clients);
   return {
     registry,
-    ...(apiKeys ? { apiKeys } : {}),
     graphFor: graphResolver(config, clients),
     publisher: new KinesisPublisher({
       client: clients.kinesis,

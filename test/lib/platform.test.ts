@@ -387,20 +387,18 @@ describe('the default app (every configured region)', () => {
   });
 
   describe('ingest stack', () => {
-    it('exposes every route of the API behind validators, API keys for SDK routes and tracing', () => {
+    it('exposes every route of the API behind validators and tracing', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 
       // One method per route of the shared table.
       ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
       ingest.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'POST',
-        ApiKeyRequired: true,
         RequestModels: { 'application/json': Match.anyValue() },
         RequestValidatorId: Match.anyValue(),
       });
       ingest.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
-        ApiKeyRequired: false,
         RequestParameters: {
           'method.request.path.appId': true,
           'method.request.querystring.network': true,
@@ -423,16 +421,9 @@ describe('the default app (every configured region)', () => {
       });
     });
 
-    it('gives every tenant a usage plan and protects the stage with a rate-based WAF rule', () => {
+    it('protects the stage with a rate-based WAF rule', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 
-      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-        UsagePlanName: 'unmogrowp-dev-api-demo',
-        Throttle: { RateLimit: 100, BurstLimit: 200 },
-      });
-      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-        UsagePlanName: 'unmogrowp-dev-api-default',
-      });
       ingest.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
@@ -444,32 +435,6 @@ describe('the default app (every configured region)', () => {
         ]),
       });
       ingest.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
-    });
-
-    it('lets the admin function import app keys into usage plans, and nothing more', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
-      const apigateway = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
-        actionsOf(st).some((a) => a.startsWith('apigateway:')),
-      );
-
-      expect(
-        apigateway.map((st) => ({ actions: actionsOf(st), paths: resourcesOf(st).map(apiGatewayPath) })),
-      ).toEqual([
-        { actions: ['apigateway:POST'], paths: ['/apikeys', '/usageplans/*/keys'] },
-        { actions: ['apigateway:GET'], paths: ['/usageplans'] },
-      ]);
-      ingest.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: 'unmogrowp-dev-admin',
-        Environment: {
-          Variables: Match.objectLike({
-            UNMOGROWP_REST_API_ID: { Ref: Match.stringLikeRegexp('^Api') },
-            UNMOGROWP_USAGE_PLANS: JSON.stringify({
-              demo: 'unmogrowp-dev-api-demo',
-              '*': 'unmogrowp-dev-api-default',
-            }),
-          }),
-        },
-      });
     });
 
     it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
