@@ -24,8 +24,9 @@ const AUTHORIZATION_REASONS: Readonly<Record<Exclude<RouteDefinition['auth'], 'b
 
 /** Why a bearer route's Lambda token authorizer stands in for a Cognito one (cdk-nag COG4). */
 const TOKEN_AUTHORIZER_REASON =
-  'The operator configured an external JWKS issuer or the Secrets Manager service-token secret (auth.kind), ' +
-  'so a Lambda TOKEN authorizer verifies the JWT; the handler verifies it again with its roles.';
+  'A Lambda TOKEN authorizer verifies the JWT against the issuer keys it caches: an external JWKS issuer or the ' +
+  'service-token secret (auth.kind), or the Cognito pool of the home region seen from another region, where a ' +
+  'Cognito authorizer would reach across regions; the handler verifies the token again with its roles.';
 
 /**
  * Error bodies API Gateway itself returns (authorizer refusals, throttling, missing keys), in the

@@ -65,7 +65,10 @@ export class IngestStack extends Stack {
   readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
   /** The authorizer of the bearer routes. */
   readonly bearerAuthorizer: apigateway.IAuthorizer;
-  /** The Lambda TOKEN authorizer, when tokens do not come from the platform's Cognito user pool. */
+  /**
+   * The Lambda TOKEN authorizer: for a JWKS issuer or service tokens in every region, and for the Cognito
+   * pool's tokens outside the pool's (home) region.
+   */
   readonly tokenAuthorizer?: JwtTokenAuthorizer;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
@@ -124,7 +127,9 @@ export class IngestStack extends Stack {
     for (const fn of bearerFunctions) {
       for (const [name, value] of Object.entries(authEnvironment)) fn.addEnvironment(name, value);
     }
-    if (props.bearerAuth.kind === 'cognito') {
+    // A Cognito authorizer only in the pool's own region: elsewhere (cross-region pool authorizers are not
+    // documented by AWS) a Lambda token authorizer verifies the pool's tokens with its cached JWKS.
+    if (props.bearerAuth.kind === 'cognito' && this.region === config.homeRegion) {
       this.bearerAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'BearerAuthorizer', {
         authorizerName: plan.userPoolName,
         cognitoUserPools: [props.bearerAuth.userPool],

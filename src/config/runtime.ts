@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import { ENV } from '../definitions/environment.js';
 
 /**
@@ -52,6 +53,11 @@ export interface RuntimeConfig {
     readonly jwtSecretId?: string;
     /** JWKS URL of the cloud issuer (Cognito user pool or another OIDC issuer). */
     readonly jwksUrl?: string;
+    /**
+     * The issuer's JWKS as JSON (`UNMOGROWP_JWKS`), so tokens verify with no fetch at all, even on a cold
+     * start while the issuer's region is down; the URL is then fetched only for an unknown key id.
+     */
+    readonly jwks?: JSONWebKeySet;
     readonly issuer?: string;
     readonly audience?: string;
   };
@@ -69,6 +75,7 @@ export const RUNTIME_ENV = {
   jwtSecretId: 'UNMOGROWP_JWT_SECRET_ID',
   secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
   jwksUrl: 'UNMOGROWP_JWKS_URL',
+  jwks: 'UNMOGROWP_JWKS',
   jwtIssuer: 'UNMOGROWP_JWT_ISSUER',
   jwtAudience: 'UNMOGROWP_JWT_AUDIENCE',
   apiKeyCacheTtlSeconds: 'UNMOGROWP_API_KEY_CACHE_TTL_SECONDS',
@@ -124,6 +131,22 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
 
 const optional = (value: string | undefined) => (value ? value : undefined);
 
+/** `UNMOGROWP_JWKS`: a JSON object with a `keys` array, or unset. */
+function jwksOf(env: Env): JSONWebKeySet | undefined {
+  const raw = optional(env[RUNTIME_ENV.jwks]);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigurationError(`${RUNTIME_ENV.jwks} is not JSON`, RUNTIME_ENV.jwks, { cause });
+  }
+  if (!Array.isArray((parsed as { keys?: unknown } | null)?.keys)) {
+    throw new ConfigurationError(`${RUNTIME_ENV.jwks} must be a JWKS: {"keys": [...]}`, RUNTIME_ENV.jwks);
+  }
+  return parsed as JSONWebKeySet;
+}
+
 /**
  * Reads the runtime configuration from an environment.
  * @example
@@ -136,6 +159,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
   const jwtSecretId = optional(env[RUNTIME_ENV.jwtSecretId]);
   const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
+  const jwks = jwksOf(env);
   const issuer = optional(env[RUNTIME_ENV.jwtIssuer]);
   const audience = optional(env[RUNTIME_ENV.jwtAudience]);
   return {
@@ -167,7 +191,14 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
       secretsManager: optional(env[RUNTIME_ENV.secretsManagerEndpoint]),
     },
-    auth: { jwtSecret, ...(jwtSecretId ? { jwtSecretId } : {}), jwksUrl, issuer, audience },
+    auth: {
+      jwtSecret,
+      ...(jwtSecretId ? { jwtSecretId } : {}),
+      jwksUrl,
+      ...(jwks ? { jwks } : {}),
+      issuer,
+      audience,
+    },
     apiKeyCacheTtlSeconds: positiveNumber(env, RUNTIME_ENV.apiKeyCacheTtlSeconds, 60),
     reportCounterDays: positiveNumber(env, RUNTIME_ENV.reportCounterDays, 400),
   };

@@ -14,7 +14,9 @@ import { createTestApi, JWT_SECRET, jsonHeaders, type TestApi } from '../support
 describe('app keys in every region', () => {
   let home: TestApi;
   /** A second region: its own handlers and registry cache over the same (replicated) registry rows. */
-  let otherRegion: (request: Partial<HttpRequest> & { method: string; path: string }) => Promise<HttpResponse>;
+  let otherRegion: (
+    request: Partial<HttpRequest> & { method: string; path: string },
+  ) => Promise<HttpResponse>;
   let apiKey: string;
 
   const batch = (eventId: string) =>

@@ -506,26 +506,41 @@ describe('the default app (every configured region)', () => {
       templateOf(regionOf(platform, 'eu-west-1').stateful).resourceCountIs('AWS::Cognito::UserPool', 0);
     });
 
-    it('puts every bearer route, and only those, behind the Cognito authorizer in every region', () => {
-      for (const region of ['us-east-1', 'eu-west-1']) {
-        const ingest = templateOf(regionOf(platform, region).ingest);
-        const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
-        const byType = (type: string) =>
-          methods.filter((method) => method.Properties.AuthorizationType === type);
+    it('puts every bearer route, and only those, behind the Cognito authorizer in the home region', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
+      const byType = (type: string) =>
+        methods.filter((method) => method.Properties.AuthorizationType === type);
 
-        expect(byType('COGNITO_USER_POOLS'), region).toHaveLength(bearerRoutes);
-        expect(byType('NONE'), region).toHaveLength(methods.length - bearerRoutes);
-        for (const method of byType('COGNITO_USER_POOLS')) {
-          expect(method.Properties.AuthorizerId, region).toEqual({
-            Ref: expect.stringMatching(/^BearerAuthorizer/),
-          });
-        }
-        ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-          Type: 'COGNITO_USER_POOLS',
-          IdentitySource: 'method.request.header.Authorization',
-          ProviderARNs: [Match.anyValue()],
-        });
+      expect(byType('COGNITO_USER_POOLS')).toHaveLength(bearerRoutes);
+      expect(byType('NONE')).toHaveLength(methods.length - bearerRoutes);
+      for (const method of byType('COGNITO_USER_POOLS')) {
+        expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^BearerAuthorizer/) });
       }
+      ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'COGNITO_USER_POOLS',
+        IdentitySource: 'method.request.header.Authorization',
+        ProviderARNs: [Match.anyValue()],
+      });
+    });
+
+    it("verifies the pool's tokens in other regions with a JWKS token authorizer, not a cross-region pool", () => {
+      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const methods = Object.values(eu.findResources('AWS::ApiGateway::Method'));
+
+      expect(methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(bearerRoutes);
+      expect(methods.filter((m) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS')).toHaveLength(0);
+      eu.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      eu.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
+      eu.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.stringLikeRegexp('authorizer'),
+        Environment: {
+          Variables: Match.objectLike({
+            UNMOGROWP_JWKS_URL: Match.anyValue(),
+            UNMOGROWP_JWT_ISSUER: Match.anyValue(),
+          }),
+        },
+      });
     });
 
     it("reaches the home region's pool from eu-west-1 through a cross-region reference", () => {
@@ -926,10 +941,3 @@ function policyStatements(template: Template, rolePrefix: string): Statement[] {
 const actionsOf = (statement: Statement | undefined): string[] =>
   statement === undefined ? [] : [statement.Action].flat();
 const resourcesOf = (statement: Statement): unknown[] => [statement.Resource].flat();
-
-/** The path part of an API Gateway ARN built with Fn::Join (`arn:…:apigateway:region::/path`). */
-function apiGatewayPath(arn: unknown): string {
-  const parts = (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  const last = parts[parts.length - 1];
-  return typeof last === 'string' ? last.slice(last.indexOf('::') + 2) : JSON.stringify(last);
-}
