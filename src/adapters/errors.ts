@@ -101,3 +101,16 @@ export class TooManyApiKeysError extends Error {
     this.name = 'TooManyApiKeysError';
   }
 }
+
+/** A tenant's home region was not moved: the tenant is unknown, or its home is not the one expected. */
+export class TenantHomeMoveError extends Error {
+  constructor(
+    message: string,
+    readonly tenantId: string,
+    readonly expectedFrom: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TenantHomeMoveError';
+  }
+}

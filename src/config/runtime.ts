@@ -8,6 +8,12 @@ import { ENV } from '../definitions/environment.js';
 export interface RuntimeConfig {
   readonly stage: string;
   readonly region: string;
+  /**
+   * The platform's home region (`UNMOGROWP_HOME_REGION`): the home of every tenant the registry gives no
+   * other (see `src/app/home-region.ts`).
+   * @default the function's own region
+   */
+  readonly homeRegion: string;
   readonly identityGraphTable: string;
   readonly tenantRegistryTable: string;
   readonly ingestStream: string;
@@ -165,6 +171,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   return {
     stage: env[ENV.stage] ?? 'local',
     region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    homeRegion: env[ENV.homeRegion] ?? env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     identityGraphTable: env[ENV.identityGraphTable] ?? 'IdentityGraph',
     tenantRegistryTable: env[ENV.tenantRegistryTable] ?? 'TenantRegistry',
     ingestStream: env[ENV.ingestStream] ?? 'IngestStream',
