@@ -11,6 +11,10 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   tenants: { summary: 'onboard tenants and apps (tenants add …)', load: () => import('./tenants.js') },
   dlq: { summary: 'list and replay dead letters (dlq list|replay …)', load: () => import('./dlq.js') },
+  home: {
+    summary: "show or move a tenant's home region (home show|move …)",
+    load: () => import('./home.js'),
+  },
 };
 
 function usage(): string {
