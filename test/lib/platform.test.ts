@@ -113,7 +113,7 @@ describe('the default app (every configured region)', () => {
       stateful.hasResourceProperties('AWS::Kinesis::Stream', {
         Name: 'unmogrowp-dev-ingest',
         StreamModeDetails: { StreamMode: 'ON_DEMAND' },
-        RetentionPeriodHours: 24,
+        RetentionPeriodHours: 168,
         StreamEncryption: { EncryptionType: 'KMS', KeyId: Match.anyValue() },
       });
     });
