@@ -23,6 +23,7 @@ export function functionEnvironment(
   const environment: Record<string, string> = {
     [ENV.stage]: config.stage,
     [ENV.homeRegion]: config.homeRegion,
+    [ENV.regions]: config.regions.join(','),
     [ENV.identityGraphTable]: plan.identityTables[0]?.tableName ?? names.name('identity-graph'),
     [ENV.tenantRegistryTable]: plan.tenantRegistryTableName,
     [ENV.ingestStream]: names.name('ingest'),

@@ -14,6 +14,11 @@ export interface RuntimeConfig {
    * @default the function's own region
    */
   readonly homeRegion: string;
+  /**
+   * Every region of the deployment (`UNMOGROWP_REGIONS`).
+   * @default [region]
+   */
+  readonly regions: readonly string[];
   readonly identityGraphTable: string;
   readonly tenantRegistryTable: string;
   readonly ingestStream: string;
@@ -172,6 +177,10 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     stage: env[ENV.stage] ?? 'local',
     region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     homeRegion: env[ENV.homeRegion] ?? env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    regions: (env[ENV.regions] ?? env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
     identityGraphTable: env[ENV.identityGraphTable] ?? 'IdentityGraph',
     tenantRegistryTable: env[ENV.tenantRegistryTable] ?? 'TenantRegistry',
     ingestStream: env[ENV.ingestStream] ?? 'IngestStream',

@@ -6,6 +6,8 @@ export const ENV = {
   stage: 'UNMOGROWP_STAGE',
   region: 'AWS_REGION',
   homeRegion: 'UNMOGROWP_HOME_REGION',
+  /** Comma-separated: every region of the deployment (per-region usage counters summed across them). */
+  regions: 'UNMOGROWP_REGIONS',
   identityGraphTable: 'IDENTITY_GRAPH_TABLE',
   tenantRegistryTable: 'TENANT_REGISTRY_TABLE',
   ingestStream: 'INGEST_STREAM_NAME',

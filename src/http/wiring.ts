@@ -116,9 +116,12 @@ export function createApiServicesWith(
     tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
     verifyToken: tokenVerifierFor(config),
     // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+    // With several regions, each counts in its own items and a limit applies to their sum (no two
+    // regions ever add to one item of the global table).
     usageCounters: new DynamoUsageCounters({
       documents: clients.documents,
       tableName: config.tenantRegistryTable,
+      ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
     reportCounterDays: config.reportCounterDays,
