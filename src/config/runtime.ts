@@ -44,6 +44,10 @@ export interface RuntimeConfig {
   readonly tenantWorkgroups: Readonly<Record<string, string>>;
   /** Platform-wide settings defaults (validated later against the settings schema). */
   readonly defaultSettings: Readonly<Record<string, unknown>>;
+  /** Limits of whole tenants by id (`UNMOGROWP_TENANT_LIMITS`). @default none */
+  readonly tenantLimits: Readonly<
+    Record<string, { readonly rateLimitPerSecond: number; readonly monthlyRequestQuota: number }>
+  >;
   readonly dataCenterCidrs: readonly string[];
   /** Endpoint overrides (local mode, tests); absent in the cloud. */
   readonly endpoints: {
@@ -117,6 +121,23 @@ function jsonObject(env: Env, name: string): Record<string, unknown> {
     throw new ConfigurationError(`${name} must be a JSON object. Received ${raw}`, name, { cause });
   }
   throw new ConfigurationError(`${name} must be a JSON object. Received ${raw}`, name);
+}
+
+function tenantLimitsOf(env: Env): RuntimeConfig['tenantLimits'] {
+  const out: Record<string, { rateLimitPerSecond: number; monthlyRequestQuota: number }> = {};
+  for (const [tenantId, value] of Object.entries(jsonObject(env, ENV.tenantLimits))) {
+    const v = value as { rateLimitPerSecond?: unknown; monthlyRequestQuota?: unknown } | null;
+    const rate = v?.rateLimitPerSecond;
+    const monthly = v?.monthlyRequestQuota ?? 0;
+    if (typeof rate !== 'number' || !(rate > 0) || typeof monthly !== 'number' || monthly < 0) {
+      throw new ConfigurationError(
+        `${ENV.tenantLimits}.${tenantId} needs rateLimitPerSecond > 0 and monthlyRequestQuota >= 0. Received ${JSON.stringify(value)}`,
+        ENV.tenantLimits,
+      );
+    }
+    out[tenantId] = { rateLimitPerSecond: rate, monthlyRequestQuota: monthly };
+  }
+  return out;
 }
 
 function stringMap(env: Env, name: string): Record<string, string> {
@@ -195,6 +216,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     tenantTables: stringMap(env, ENV.tenantTables),
     tenantWorkgroups: stringMap(env, ENV.tenantWorkgroups),
     defaultSettings: jsonObject(env, ENV.defaultSettings),
+    tenantLimits: tenantLimitsOf(env),
     dataCenterCidrs: (env[ENV.dataCenterCidrs] ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -8,6 +8,8 @@ export const ENV = {
   homeRegion: 'UNMOGROWP_HOME_REGION',
   /** Comma-separated: every region of the deployment (per-region usage counters summed across them). */
   regions: 'UNMOGROWP_REGIONS',
+  /** JSON object: tenant id → `{ rateLimitPerSecond, monthlyRequestQuota }` (tenants' `usagePlan` in the config). */
+  tenantLimits: 'UNMOGROWP_TENANT_LIMITS',
   identityGraphTable: 'IDENTITY_GRAPH_TABLE',
   tenantRegistryTable: 'TENANT_REGISTRY_TABLE',
   ingestStream: 'INGEST_STREAM_NAME',

@@ -81,6 +81,17 @@ export interface IdentityGraphReader {
   eraseIdentity(tenantId: string, appId: string, kind: IdentifierKind, value: string): Promise<ErasureCounts>;
 }
 
+/**
+ * Limits of a whole tenant, from its `usagePlan` in the deployment config (`UNMOGROWP_TENANT_LIMITS`):
+ * what API Gateway usage plans enforced before app keys left API Gateway.
+ */
+export interface TenantLimits {
+  /** Ingest requests per UTC second across the tenant's apps. */
+  readonly rateLimitPerSecond: number;
+  /** Ingest requests per UTC calendar month; 0: none. */
+  readonly monthlyRequestQuota: number;
+}
+
 export interface ApiServices {
   readonly registry: TenantDirectory;
   /** Per tenant: silo tenants have their own identity graph table. */
@@ -91,6 +102,8 @@ export interface ApiServices {
   readonly verifyToken: TokenVerifier;
   /** Counters of the per-app ingest limits; without them the limits are not enforced. */
   readonly usageCounters?: UsageCounters;
+  /** Limits of whole tenants (their `usagePlan` in the deployment config), by tenant id. @default none */
+  readonly tenantLimits?: Readonly<Record<string, TenantLimits>>;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /** Ranges starting within this many days read the counters; older ones go to the lake. */

@@ -123,6 +123,7 @@ export function createApiServicesWith(
       tableName: config.tenantRegistryTable,
       ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
     }),
+    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lakeQueries ? { lakeQueries } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,

@@ -53,4 +53,13 @@ describe('the API of every region and app keys', () => {
       expect(functions, region).not.toContain('UNMOGROWP_USAGE_PLANS');
     }
   });
+
+  it("hands each configured tenant's usage plan to the functions as tenant limits the handlers enforce", () => {
+    const functions = JSON.stringify(ingest['us-east-1']?.findResources('AWS::Lambda::Function'));
+    const limits = JSON.stringify(
+      JSON.stringify({ demo: { rateLimitPerSecond: 100, monthlyRequestQuota: 0 } }),
+    );
+
+    expect(functions).toContain(`"UNMOGROWP_TENANT_LIMITS":${limits}`);
+  });
 });
