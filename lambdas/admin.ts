@@ -1,5 +1,6 @@
 import { createApiCoreClients, createS3Client } from '../src/adapters/clients.js';
 import { loadRuntimeConfig } from '../src/config/runtime.js';
+import { ADMIN_FUNCTION_ROUTES } from '../src/http/app.js';
 import { createApiFunction } from '../src/http/lambda.js';
 import { s3Tombstones } from '../src/http/wiring.js';
 
@@ -10,6 +11,7 @@ const config = loadRuntimeConfig();
  * key hashes, replicated to every region) and S3 for erasure tombstones.
  */
 export const handler = createApiFunction('admin', {
+  routes: ADMIN_FUNCTION_ROUTES,
   config,
   clients: {
     ...createApiCoreClients(config),

@@ -1,4 +1,4 @@
-import type { PipelineRecord } from '../domain/model.js';
+import type { PipelineRecord } from '../domain/records.js';
 
 /**
  * The write model of a multi-region platform (SPEC §6, docs/deployment.md "Regions and the write model").

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
@@ -9,7 +10,7 @@ import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
-import type { ApiServices } from './services.js';
+import type { ApiServices, ReplayHistorySource } from './services.js';
 
 /** Our ids (touchpoints, requests): a UUID without dashes, short enough for a referrer. */
 export const newId = (): string => randomUUID().replaceAll('-', '');
@@ -42,6 +43,8 @@ export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
 export interface OptionalApiAdapters {
   /** @default none: every report range reads the counters */
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
+  /** @default none: replay answers 503 */
+  readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -73,10 +76,26 @@ export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): L
     : undefined;
 }
 
+/**
+ * Local mode runs the functions in its own process and has no Athena: it hands its DuckDB lake (the same
+ * SQL over the same layout) to the replay route here once it is up, and takes it back when it stops.
+ */
+let localLake: LakeQueryRunner | undefined;
+export function provideLocalLake(runner: LakeQueryRunner | undefined): void {
+  localLake = runner;
+}
+
+/** Replay reads the lake's raw history: through Athena where reports can, else local mode's lake. */
+export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): ReplayHistorySource {
+  const athena = athenaLakeQueries(config, clients);
+  return new LakeReplayHistory(() => athena ?? localLake);
+}
+
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   tombstones: s3Tombstones,
+  replayHistory: lakeReplayHistory,
 };
 
 /**
@@ -106,6 +125,7 @@ export function createApiServicesWith(
       cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
     });
   const lakeQueries = adapters.lakeQueries?.(config, clients);
+  const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry,
     graphFor: graphResolver(config, clients),
@@ -125,6 +145,7 @@ export function createApiServicesWith(
     }),
     ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lakeQueries ? { lakeQueries } : {}),
+    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,
     newId,

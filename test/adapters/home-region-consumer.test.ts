@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
 import { createHomeRegionConsumer } from '../../src/adapters/pipeline/home-region-consumer.js';
 import { decideHome, type TenantHome } from '../../src/app/home-region.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';
 import { eventRecord } from '../support/factories.js';
 

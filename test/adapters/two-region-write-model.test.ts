@@ -6,7 +6,7 @@ import { createHomeRegionConsumer } from '../../src/adapters/pipeline/home-regio
 import type { LakeSink } from '../../src/adapters/pipeline/lake-sink.js';
 import type { RecordForwarder, TenantHome, TenantHomes } from '../../src/app/home-region.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { resolveSettings } from '../../src/domain/settings.js';
 import { seededRandom } from '../../src/local/seeded-random.js';
 import { HOUR, MINUTE, T0 } from '../support/factories.js';

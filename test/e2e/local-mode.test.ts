@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runTokens } from '../../src/cli/tokens.js';
 import { REPORT_QUERIES } from '../../src/definitions/queries.js';
 import { DEMO_APP, type LocalPlatform, startLocalPlatform } from '../../src/local/platform.js';
 
@@ -266,6 +267,52 @@ describe('local mode end to end', () => {
       await browser.close();
     }
   });
+
+  it('serves the API document and its page, and replays settings over the local lake', async () => {
+    const document = await fetch(`${base}/v1/openapi.json`);
+    expect(document.status).toBe(200);
+    expect(((await document.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    const page = await fetch(`${base}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+
+    const replay = await fetch(`${base}/v1/reports/${DEMO_APP}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.facts.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { probabilisticMatching: { enabled: false } } }),
+    });
+    const body = (await replay.json()) as { decisions: number; records: { events: number } };
+    expect(replay.status, JSON.stringify(body)).toBe(200);
+    expect(body.records.events).toBeGreaterThan(0);
+    expect(body.decisions).toBeGreaterThanOrEqual(3);
+  });
+
+  it('renders the API reference in a real browser with nothing loaded from elsewhere', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const requested: string[] = [];
+      page.on('request', (request) => {
+        requested.push(request.url());
+      });
+      await page.goto(`${base}/docs`);
+      await page.getByText('UnMoGrowP HTTP API').first().waitFor({ timeout: 20_000 });
+      await page.getByText('SDK or server event batch').first().waitFor({ timeout: 20_000 });
+      const elsewhere = requested.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });
 
 describe('npm start with UNMOGROWP_DATA_DIR', () => {
@@ -279,10 +326,10 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
   });
 
   /** Runs `scripts/start.ts` as `npm start` does, in its own working directory; resolves once it serves. */
-  async function startCommand(cwd: string, dataDir: string) {
+  async function startCommand(cwd: string, dataDir: string, env: Record<string, string> = {}) {
     const child = spawn(process.execPath, ['--import', tsx, join(root, 'scripts/start.ts')], {
       cwd,
-      env: { ...process.env, PORT: '0', UNMOGROWP_DATA_DIR: dataDir },
+      env: { ...process.env, PORT: '0', UNMOGROWP_DATA_DIR: dataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -348,4 +395,52 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('honours UNMOGROWP_JWT_SECRET: tokens minted with it (tokens mint) pass, by role; unknown routes answer route_not_found', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ugp-cwd-'));
+    const secret = 'a-local-secret-of-at-least-32-characters';
+    try {
+      const started = await startCommand(cwd, join(cwd, 'state'), { UNMOGROWP_JWT_SECRET: secret });
+      const endpoint = started.facts.endpoint;
+      const mintFor = async (role: string, env: Record<string, string>) => {
+        const out: string[] = [];
+        const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), env, cwd };
+        expect(await runTokens(['mint', '--tenant', 'demo', '--role', role, '--ttl', '10m'], io)).toBe(0);
+        return out.join('').trim();
+      };
+      const analyst = await mintFor('analyst', { UNMOGROWP_JWT_SECRET: secret });
+      const report = await fetch(
+        `${endpoint}/v1/reports/${DEMO_APP}/installs?from=2026-11-01&to=2026-11-02`,
+        {
+          headers: { authorization: `Bearer ${analyst}` },
+        },
+      );
+      expect(report.status).toBe(200);
+      const write = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${analyst}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { click_lookback_hours: 48 } }),
+      });
+      expect(write.status).toBe(403);
+      // Without the variable, the CLI finds the running local mode's secret through local.json.
+      const developer = await mintFor('developer', {});
+      const read = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        headers: { authorization: `Bearer ${developer}` },
+      });
+      expect(read.status).toBe(200);
+      const forged = await mintFor('owner', {
+        UNMOGROWP_JWT_SECRET: 'another-secret-of-at-least-32-characters',
+      });
+      const refused = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        headers: { authorization: `Bearer ${forged}` },
+      });
+      expect(refused.status).toBe(401);
+      const unknown = await fetch(`${endpoint}/v1/nothing-here`);
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+      expect(await started.interrupt()).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
 import type { RecordForwarder } from '../../src/app/home-region.js';
 import { loadRuntimeConfig } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';
 import { eventRecord } from '../support/factories.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';

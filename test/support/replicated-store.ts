@@ -1,4 +1,4 @@
-import type { Touchpoint } from '../../src/domain/model.js';
+import type { Touchpoint } from '../../src/domain/records.js';
 import type {
   AttributionStore,
   CommitResult,

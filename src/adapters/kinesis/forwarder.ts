@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { RecordForwarder } from '../../app/home-region.js';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 import { KinesisPublisher } from './publisher.js';
 
 /**

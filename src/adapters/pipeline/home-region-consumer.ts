@@ -6,7 +6,7 @@ import {
   type TenantHomes,
   tenantOf,
 } from '../../app/home-region.js';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 import { decodeKinesisRecord } from '../kinesis/decode.js';
 import type { ConsumerLogger, MetricsSink } from './attribution-consumer.js';
 
