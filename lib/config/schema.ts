@@ -145,8 +145,16 @@ const LakeSchema = z
 
 const IngestSchema = z
   .object({
-    /** Requests per 5 minutes per client IP before WAF blocks it. */
+    /**
+     * Requests per 5 minutes per client IP to the public tracking links (click, impression) before WAF
+     * blocks it. Server-to-server routes are not limited per IP (ad networks send from a few IPs).
+     */
     wafRateLimitPer5Minutes: int(100, 2_000_000_000).default(2_000),
+    /**
+     * Requests per 5 minutes per app key to the server-to-server routes before WAF blocks it: a ceiling
+     * against a leaked key, above the per-app `rateLimitPerSecond` the platform enforces itself.
+     */
+    wafRateLimitPerKeyPer5Minutes: int(100, 2_000_000_000).default(1_500_000),
     /** Stage-wide throttle. */
     throttleRateLimit: z.number().positive().max(100_000).default(1_000),
     throttleBurstLimit: int(1, 100_000).default(2_000),

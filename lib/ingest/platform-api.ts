@@ -39,6 +39,17 @@ const GATEWAY_ERRORS: readonly { type: apigateway.ResponseType; code: string }[]
   { type: apigateway.ResponseType.QUOTA_EXCEEDED, code: 'quota_exceeded' },
 ];
 
+/** Header of the app key on server-to-server routes (SPEC §3). */
+export const APP_KEY_HEADER = 'x-api-key';
+
+/** Path prefixes (up to the first parameter) of the public tracking links, e.g. `/v1/click/`. */
+export function publicPathPrefixes(routes: readonly RouteDefinition[]): string[] {
+  const prefixes = routes
+    .filter((route) => route.auth === 'none')
+    .map((route) => route.path.split('{')[0] ?? route.path);
+  return [...new Set(prefixes)];
+}
+
 /** Throttle and quota of one tenant's usage plan. */
 export interface TenantUsagePlan {
   readonly tenantId: string;
@@ -71,8 +82,10 @@ export interface PlatformApiProps {
   readonly throttleRateLimit: number;
   /** Stage-wide burst. */
   readonly throttleBurstLimit: number;
-  /** Per-IP requests per 5 minutes before WAF blocks. */
+  /** Per-IP requests per 5 minutes to the public tracking links before WAF blocks. */
   readonly wafRateLimitPer5Minutes: number;
+  /** Per-app-key requests per 5 minutes to the server-to-server routes before WAF blocks. */
+  readonly wafRateLimitPerKeyPer5Minutes: number;
   readonly accessLogRetention: logs.RetentionDays;
   readonly accessLogRemovalPolicy: RemovalPolicy;
   /**
@@ -142,6 +155,9 @@ export class PlatformApi extends Construct {
     this.webAcl = new RateLimitedWebAcl(this, 'Waf', {
       name: props.apiName,
       rateLimitPer5Minutes: props.wafRateLimitPer5Minutes,
+      publicPathPrefixes: publicPathPrefixes(props.routes),
+      keyHeaderName: APP_KEY_HEADER,
+      rateLimitPerKeyPer5Minutes: props.wafRateLimitPerKeyPer5Minutes,
       stageArn: this.api.deploymentStage.stageArn,
     });
 

@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_LAKE, LAKE_RECORD_FIELDS } from '../../src/definitions/index.js';
+import { DATA_LAKE, LAKE_ARRIVAL_FIELDS, LAKE_RECORD_FIELDS } from '../../src/definitions/index.js';
 import {
   acknowledgeWildcardActions,
   acknowledgeWildcardResource,
@@ -49,10 +49,22 @@ export interface LakeDeliveryProps {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** jq that extracts the partition keys from a record. */
+/**
+ * jq that extracts the partition keys from a record. `dt` is the ARRIVAL day (`LAKE_ARRIVAL_FIELDS`),
+ * so a buffer holds one or two days however old its events are, and backfills cannot push the
+ * delivery stream past its active-partition quota (500 by default).
+ */
 export function partitionQuery(destination: LakeDeliveryProps['destination']): string {
   const f = LAKE_RECORD_FIELDS;
-  const partitions = `${f.tenantId}: .${f.tenantId}, ${f.appId}: .${f.appId}, dt: .${f.timestamp}[0:10]`;
+  const tables = 'table' in destination ? [destination.table] : Object.values(destination.recordTypeTables);
+  const arrivalFields = new Set(tables.map((table) => LAKE_ARRIVAL_FIELDS[table]));
+  const [arrival] = arrivalFields;
+  if (arrivalFields.size !== 1 || arrival === undefined) {
+    throw new Error(
+      `tables of one delivery stream must share an arrival field. Received ${tables.join(', ')}`,
+    );
+  }
+  const partitions = `${f.tenantId}: .${f.tenantId}, ${f.appId}: .${f.appId}, dt: .${arrival}[0:10]`;
   if ('table' in destination) return `{${partitions}}`;
   const cases = Object.entries(destination.recordTypeTables)
     .map(

@@ -196,6 +196,7 @@ export class IngestStack extends Stack {
       throttleRateLimit: config.ingest.throttleRateLimit,
       throttleBurstLimit: config.ingest.throttleBurstLimit,
       wafRateLimitPer5Minutes: config.ingest.wafRateLimitPer5Minutes,
+      wafRateLimitPerKeyPer5Minutes: config.ingest.wafRateLimitPerKeyPer5Minutes,
       accessLogRetention: plan.logRetention,
       accessLogRemovalPolicy: plan.removalPolicy,
       customDomain: config.customDomain
