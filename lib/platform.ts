@@ -1,7 +1,9 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { BearerAuth } from './auth/bearer-auth.js';
 import type { PlatformConfig } from './config/schema.js';
 import { PlatformPlan } from './platform-plan.js';
+import { LambdaPermissionSourceAccount } from './policy/lambda-permission-source-account.js';
+import { checkConfigQuotas, quotasOf, ResourcesPerStackValidation } from './quotas.js';
 import { functionEnvironment } from './stacks/function-environment.js';
 import { IngestStack } from './stacks/ingest-stack.js';
 import { LakeStack } from './stacks/lake-stack.js';
@@ -42,11 +44,13 @@ export interface Platform {
  * buildPlatform(app, loadPlatformConfig(), { projectRoot: process.cwd() });
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformBuildOptions): Platform {
+  checkConfigQuotas(config);
   const plan = new PlatformPlan(config);
   const { names } = plan;
   const env = (region: string) => ({ account: config.account, region });
   Tags.of(app).add('project', 'unmogrowp');
   Tags.of(app).add('stage', config.stage);
+  Aspects.of(app).add(new LambdaPermissionSourceAccount());
 
   const statefulStacks = new Map(
     config.regions.map((region) => [
@@ -108,6 +112,10 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       observability.addStackDependency(stack, 'monitors its resources');
     return { region, stateful, lake, processing, ingest, observability };
   });
+  const { resourcesPerStack } = quotasOf(config);
+  for (const stack of regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.ingest, r.observability])) {
+    stack.node.addValidation(new ResourcesPerStackValidation(stack, resourcesPerStack));
+  }
   return { plan, regions };
 }
 

@@ -15,7 +15,7 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
   S3_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
-import { DELIVERY_ERRORS_PREFIX } from '../storage/lake-storage.js';
+import { DELIVERY_ERRORS_PREFIX, FIREHOSE_DELIVERY_S3_ACTIONS } from '../storage/lake-storage.js';
 import type { LakeCatalog, LakeTableName } from './lake-catalog.js';
 
 /** Actions a producer needs to put records on a direct-put delivery stream. */
@@ -100,7 +100,20 @@ export class LakeDelivery extends Construct {
     });
     const logStream = logGroup.addStream('S3Delivery');
     logGroup.grantWrite(this.role);
-    props.bucket.grantReadWrite(this.role);
+    // Firehose writes, retries and lists; it may not delete or overwrite lake history by deleting.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...FIREHOSE_DELIVERY_S3_ACTIONS.bucket],
+        resources: [props.bucket.bucketArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...FIREHOSE_DELIVERY_S3_ACTIONS.objects],
+        resources: [props.bucket.arnForObjects('*')],
+      }),
+    );
+    props.encryptionKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.catalog.grantRead(this.role);
     if ('stream' in props.source) props.source.stream.grantRead(this.role);
     acknowledgeWildcardActions(

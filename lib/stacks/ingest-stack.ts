@@ -18,6 +18,7 @@ import type { BearerAuth } from '../auth/bearer-auth.js';
 import { JwtTokenAuthorizer } from '../auth/jwt-token-authorizer.js';
 import { ServiceTokenSecret } from '../auth/service-token-secret.js';
 import { HouseFunction } from '../compute/house-function.js';
+import { LatencyRoutedDomain } from '../ingest/latency-routed-domain.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
 import {
@@ -78,6 +79,8 @@ export class IngestStack extends Stack {
   readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
   /** The authorizer of the bearer routes. */
   readonly bearerAuthorizer: apigateway.IAuthorizer;
+  /** This region's latency record of the shared hostname (`customDomain.hostedZone` configured). */
+  readonly latencyRecord?: LatencyRoutedDomain;
   /** The Lambda TOKEN authorizer, when tokens do not come from the platform's Cognito user pool. */
   readonly tokenAuthorizer?: JwtTokenAuthorizer;
 
@@ -206,6 +209,19 @@ export class IngestStack extends Stack {
           }
         : undefined,
     });
+
+    const customDomain = config.customDomain;
+    if (customDomain?.hostedZone && this.api.domain) {
+      this.latencyRecord = new LatencyRoutedDomain(this, 'LatencyRoutedDomain', {
+        domain: this.api.domain,
+        hostedZoneId: customDomain.hostedZone.hostedZoneId,
+        zoneName: customDomain.hostedZone.zoneName,
+        recordName: customDomain.domainName,
+        region: this.region,
+        healthCheckFqdn: `${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`,
+        healthCheckPath: `/${config.stage}${this.api.healthPath}`,
+      });
+    }
 
     admin.addEnvironment(ENV.usagePlans, JSON.stringify(this.api.usagePlanNames));
     admin.addEnvironment(ENV.restApiId, this.api.api.restApiId);

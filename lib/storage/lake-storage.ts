@@ -9,6 +9,15 @@ export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Prefix of records Firehose could not deliver or convert. */
 export const DELIVERY_ERRORS_PREFIX = 'delivery-errors/';
 
+/**
+ * S3 actions of a Firehose delivery role (AWS's documented set): write and multipart-upload objects,
+ * read them back for its retries, list; never delete.
+ */
+export const FIREHOSE_DELIVERY_S3_ACTIONS = {
+  bucket: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+  objects: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+} as const;
+
 /** Actions a writer of new objects under one prefix needs: the put, and a data key of the lake's KMS key. */
 export const PREFIX_PUT_ACTIONS = { s3: ['s3:PutObject'], kms: ['kms:GenerateDataKey'] } as const;
 
@@ -84,10 +93,13 @@ export class LakeStorage extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
-    // Server access log delivery does not support SSE-KMS targets, hence S3-managed keys here.
+    // Server access log delivery does not support SSE-KMS targets, hence S3-managed keys here. ACLs are
+    // off: the logging service writes through the bucket policy (feature flag
+    // `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` in cdk.json), not a log-delivery ACL grant.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
       bucketName: props.accessLogsBucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,

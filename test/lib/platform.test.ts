@@ -437,9 +437,11 @@ describe('the default app (every configured region)', () => {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
           Match.objectLike({
-            Name: 'RateLimitPerIp',
+            Name: 'RateLimitPerIpOnTrackingLinks',
             Action: { Block: {} },
-            Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } },
+            Statement: {
+              RateBasedStatement: Match.objectLike({ Limit: 2000, AggregateKeyType: 'IP' }),
+            },
           }),
         ]),
       });
@@ -823,17 +825,17 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
     for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
   });
 
-  it('protects prod data: termination protection, RETAIN and deletion protection', () => {
+  it('protects prod data: termination protection, RetainExceptOnCreate and deletion protection', () => {
     const stateful = regionOf(platform, 'us-east-1').stateful;
 
     expect(stateful.terminationProtection).toBe(true);
     templateOf(stateful).hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         Replicas: Match.arrayWith([Match.objectLike({ DeletionProtectionEnabled: true })]),
       }),
     });
-    templateOf(stateful).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    templateOf(stateful).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   it('autoscales provisioned table capacity and uses fixed shards', () => {
