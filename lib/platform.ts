@@ -71,11 +71,12 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   const regions = config.regions.map((region): RegionStacks => {
     const stateful = statefulStacks.get(region) ?? home;
     const common = { env: env(region), plan };
+    const streamNames = new Map(plan.streams.map((s) => [s.tenantId, s.streamName]));
     const lake = new LakeStack(app, names.stackName(region, 'Lake'), {
       ...common,
       description: `UnMoGrowP ${config.stage} lake delivery and analytics in ${region}`,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
     });
     const environment = functionEnvironment(plan, {
       lakeBucketName: plan.lakeBucketName(region),
@@ -86,7 +87,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       description: `UnMoGrowP ${config.stage} attribution consumers in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
@@ -97,12 +98,14 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       analytics: lake.analytics,
       environment,
     });
-    // The global tables (declared in the home region) must exist before anything uses their replicas.
+    // The global tables (declared in the home region) must exist before anything uses their replicas;
+    // the region's streams (referenced by name, without an export) before their readers and writers.
     for (const stack of [processing, ingest]) stack.addStackDependency(home, 'global tables');
+    for (const stack of [lake, processing, ingest]) stack.addStackDependency(stateful, 'ingest streams');
     const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
       ...common,
       description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,

@@ -56,8 +56,8 @@ export const CONTROL_TOWER_ACKNOWLEDGED: Readonly<Record<string, ControlTowerAck
   },
   sqs_queue_encrypted_check: {
     reason:
-      'CT.SQS.PR.2: the on-failure queue IS encrypted with the platform key, imported from the stateful ' +
-      'stack (Fn::ImportValue), which the rule cannot resolve.',
+      'CT.SQS.PR.2: the on-failure queue IS encrypted with the platform key, read from the stateful ' +
+      'stack (Fn::GetStackOutput), which the rule cannot resolve.',
     resources: /OnFailureQueue/,
   },
   sqs_dlq_check: {

@@ -1,7 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -30,6 +29,7 @@ import {
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
 import { bearerAuthEnvironment } from './function-environment.js';
 
@@ -39,8 +39,11 @@ export interface IngestStackProps extends StackProps {
   readonly plan: PlatformPlan;
   readonly projectRoot: string;
   readonly encryptionKey: kms.IKey;
-  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
-  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  /**
+   * Names of the region's ingest streams: the pool's (`undefined`) and each silo tenant's, imported by
+   * name (no cross-stack export).
+   */
+  readonly streamNames: ReadonlyMap<string | undefined, string>;
   readonly analytics: LakeAnalytics;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
@@ -86,6 +89,7 @@ export class IngestStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
+    const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan } = props;
     const { config } = plan;
     const functionNames = plan.apiFunctionNames;
@@ -114,7 +118,7 @@ export class IngestStack extends Stack {
         encryptionKey: props.encryptionKey,
       }),
     );
-    for (const stream of props.streams.values()) stream.grantWrite(ingest.function);
+    for (const stream of streams.values()) stream.grantWrite(ingest.function);
     registry.grantReadData(ingest.function);
     // The per-app rate and quota counters (src/adapters/dynamodb/usage-counters.ts) are the only items
     // the ingest function writes in the registry.
@@ -127,7 +131,7 @@ export class IngestStack extends Stack {
     }
     props.analytics.grantQuery(query.function);
     acknowledgeWildcardActions(query.role, S3_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
-    for (const objects of [props.analytics.bucket.arnForObjects('*'), props.analytics.resultsArn]) {
+    for (const objects of [...props.analytics.readableObjectArns, props.analytics.resultsArn]) {
       acknowledgeWildcardResource(
         query.role,
         objects,

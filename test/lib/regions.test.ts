@@ -69,6 +69,13 @@ describe('prod in three regions behind one hostname', () => {
     for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
   });
 
+  it('exports nothing across stacks or regions (weak references), so auth.kind can be switched', () => {
+    for (const stack of allStacks(platform)) expect(exportsOf(stack), stack.stackName).toEqual([]);
+    for (const region of platform.regions) {
+      templateOf(region.ingest).resourceCountIs('Custom::CrossRegionExportReader', 0);
+    }
+  });
+
   describe('one hostname (Route 53 latency routing)', () => {
     it.each(['us-east-1', 'eu-west-1', 'ap-southeast-2'])(
       'answers api.example.com from %s with a latency record guarded by a health check',
@@ -269,11 +276,25 @@ describe('prod in three regions behind one hostname', () => {
   });
 });
 
+/** Outputs of a stack that CloudFormation exports (strong references that block their removal). */
+const exportsOf = (stack: Stack): string[] =>
+  Object.entries(templateOf(stack).toJSON().Outputs ?? {})
+    .filter(([, output]) => (output as { Export?: unknown }).Export !== undefined)
+    .map(([name]) => name);
+
 describe('silo tenants', () => {
   let platform: Platform;
   beforeAll(() => {
     platform = buildTestPlatform(SILO_TENANTS);
     templateOf(regionOf(platform, 'us-east-1').stateful);
+  });
+
+  it('exports nothing, so removing a silo tenant is not blocked by an export in use', () => {
+    for (const stack of allStacks(platform)) expect(exportsOf(stack), stack.stackName).toEqual([]);
+    // Streams are referenced by name; the remaining references (key, topic) are weak.
+    const lake = JSON.stringify(templateOf(regionOf(platform, 'eu-west-1').lake).toJSON());
+    expect(lake).not.toContain('Fn::ImportValue');
+    expect(lake).toContain(':stream/unmogrowp-dev-s1-ingest');
   });
 
   it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {
