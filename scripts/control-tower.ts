@@ -14,7 +14,7 @@ import { controlTowerFindings, countByRule, unacknowledged } from '../lib/policy
 const projectRoot = resolve(import.meta.dirname, '..');
 const configPath = process.argv[2];
 const outdir = mkdtempSync(join(tmpdir(), 'unmogrowp-ct-'));
-const context = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;
+const context = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context ?? {};
 const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
 const started = performance.now();
 const platform = buildPlatform(app, loadPlatformConfig(configPath && resolve(configPath)), { projectRoot });
