@@ -3,7 +3,7 @@ import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
 import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
 import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
-import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/records.js';
 import { decodeKinesisRecord } from '../kinesis/decode.js';
 import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
 import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
