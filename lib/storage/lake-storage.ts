@@ -4,6 +4,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** The aws-cdk-lib feature flag that makes S3 server access logs use the bucket policy. */
+const S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
+
 /** Prefix of Athena query results inside the lake bucket. */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Prefix of records Firehose could not deliver or convert. */
@@ -90,6 +93,9 @@ export class LakeStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
+    // Log delivery through the bucket policy whatever the app's flags say: the access-log bucket has
+    // ACLs disabled (BucketOwnerEnforced), which the legacy LogDeliveryWrite ACL would contradict.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
