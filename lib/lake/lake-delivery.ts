@@ -218,6 +218,22 @@ export class LakeDelivery extends Construct {
     return this.metric('DeliveryToS3.DataFreshness', 'Maximum');
   }
 
+  /**
+   * Active partitions (distinct prefixes in the buffer), maximum per 5 minutes; the quota is 500 per
+   * delivery stream unless raised.
+   */
+  metricPartitionCount(): cloudwatch.Metric {
+    return this.metric('PartitionCount', 'Maximum');
+  }
+
+  /**
+   * 1 while records are refused because the delivery stream has more active partitions than its quota
+   * (they go to `delivery-errors/` after the retry duration), maximum per 5 minutes: alarm on > 0.
+   */
+  metricPartitionCountExceeded(): cloudwatch.Metric {
+    return this.metric('PartitionCountExceeded', 'Maximum');
+  }
+
   /** Records that failed Parquet conversion, per 5 minutes. */
   metricFailedConversions(): cloudwatch.Metric {
     return this.metric('FailedConversion.Records', 'Sum');

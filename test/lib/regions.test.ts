@@ -317,6 +317,22 @@ describe('the default app and Control Tower', () => {
   });
 });
 
+describe('Firehose active partitions', () => {
+  it('exposes the partition count and the quota-exceeded metric of every delivery stream', () => {
+    const platform = buildTestPlatform(SILO_TENANTS);
+    const lake = regionOf(platform, 'eu-west-1').lake;
+    const silo = lake.rawDeliveries.find((d) => d.deliveryStreamName === 'unmogrowp-dev-s1-raw-lake');
+
+    expect(silo?.metricPartitionCountExceeded()).toMatchObject({
+      namespace: 'AWS/Firehose',
+      metricName: 'PartitionCountExceeded',
+      statistic: 'Maximum',
+      dimensions: { DeliveryStreamName: 'unmogrowp-dev-s1-raw-lake' },
+    });
+    expect(lake.attributionDelivery.metricPartitionCount().metricName).toBe('PartitionCount');
+  });
+});
+
 describe('one hostname is optional', () => {
   it('creates the regional domains but no DNS records without a hosted zone', () => {
     const { hostedZone: _, ...domain } = PROD_THREE_REGIONS.customDomain;
