@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
-import { LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -15,6 +15,15 @@ import {
 /** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
 export const HOUSE_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
 export type HouseFunctionHandler = HandlerName | 'authorizer';
+
+/** Puts Scalar's standalone bundle beside the bundle of the function serving `GET /docs`. */
+const copyDocsAsset = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `cp "${inputDir}/node_modules/${DOCS_ASSET.packageName}/${DOCS_ASSET.packageRelativePath}" "${outputDir}/${DOCS_ASSET.fileName}"`,
+  ],
+};
 
 export interface HouseFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
@@ -127,6 +136,7 @@ export class HouseFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

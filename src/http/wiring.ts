@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
@@ -10,7 +11,7 @@ import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
-import type { ApiServices } from './services.js';
+import type { ApiServices, ReplayHistorySource } from './services.js';
 
 /** Our ids (touchpoints, requests): a UUID without dashes, short enough for a referrer. */
 export const newId = (): string => randomUUID().replaceAll('-', '');
@@ -45,6 +46,8 @@ export interface OptionalApiAdapters {
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
   /** @default none: app keys live only in the registry */
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
+  /** @default none: replay answers 503 */
+  readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -76,6 +79,21 @@ export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): L
     : undefined;
 }
 
+/**
+ * Local mode runs the functions in its own process and has no Athena: it hands its DuckDB lake (the same
+ * SQL over the same layout) to the replay route here once it is up, and takes it back when it stops.
+ */
+let localLake: LakeQueryRunner | undefined;
+export function provideLocalLake(runner: LakeQueryRunner | undefined): void {
+  localLake = runner;
+}
+
+/** Replay reads the lake's raw history: through Athena where reports can, else local mode's lake. */
+export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): ReplayHistorySource {
+  const athena = athenaLakeQueries(config, clients);
+  return new LakeReplayHistory(() => athena ?? localLake);
+}
+
 /** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
 export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
   return config.restApiId && clients.apiGateway
@@ -92,6 +110,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
+  replayHistory: lakeReplayHistory,
 };
 
 /**
@@ -122,6 +141,7 @@ export function createApiServicesWith(
     });
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const apiKeys = adapters.apiKeys?.(config, clients);
+  const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry,
     ...(apiKeys ? { apiKeys } : {}),
@@ -138,6 +158,7 @@ export function createApiServicesWith(
       tableName: config.tenantRegistryTable,
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
+    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,
     newId,

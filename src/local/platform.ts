@@ -37,6 +37,7 @@ import { ENV } from '../definitions/environment.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
 import { HANDLERS, type HandlerName, TABLES } from '../definitions/tables.js';
 import { createApiLambda } from '../http/lambda.js';
+import { provideLocalLake } from '../http/wiring.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
 import { type LocalServices, startLocalServices } from './services.js';
 import { type DeadLetter, StreamPoller } from './stream-poller.js';
@@ -371,6 +372,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });
+  // Replay reads the raw history through the same SQL as Athena's, here over DuckDB.
+  provideLocalLake({ run: (query, parameters) => lake.report(query, parameters) as never });
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
 
   const server: Server = createServer(async (req, res) => {
@@ -477,6 +480,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
       stopObserving?.();
+      provideLocalLake(undefined);
       await lake.close();
       await services.stop();
       rmSync(join(factsDir, 'local.json'), { force: true });
