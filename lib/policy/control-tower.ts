@@ -83,11 +83,6 @@ export const CONTROL_TOWER_ACKNOWLEDGED: Readonly<Record<string, ControlTowerAck
     reason:
       'CT.S3.PR.1: nothing consumes object events of the lake or its logs; Firehose and Athena read by prefix.',
   },
-  cloudwatch_alarm_action_check: {
-    reason:
-      'CT.CLOUDWATCH.PR.1: the consumer on-failure alarm has no action yet; issue 12 item 5 (alarms) gives ' +
-      'every alarm one. Remove this entry when it lands.',
-  },
 };
 
 /**
