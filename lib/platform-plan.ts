@@ -61,8 +61,10 @@ export class PlatformPlan {
     ];
     this.tenantRegistryTableName = names.name('tenant-registry');
     this.attributionDeliveryStreamName = names.name('attributions-lake');
-    // Production data survives a stack deletion; dev stacks tear down cleanly.
-    this.removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Production data survives a stack deletion or a replacement, yet a failed first deploy rolls back
+    // cleanly (RetainExceptOnCreate), so a retry does not stop on "already exists". Dev tears down.
+    this.removalPolicy =
+      config.stage === 'prod' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     this.logRetention = config.logRetentionDays as logs.RetentionDays;
   }
 

@@ -1,7 +1,9 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { BearerAuth } from './auth/bearer-auth.js';
 import type { PlatformConfig } from './config/schema.js';
 import { PlatformPlan } from './platform-plan.js';
+import { LambdaPermissionSourceAccount } from './policy/lambda-permission-source-account.js';
+import { checkConfigQuotas, quotasOf, ResourcesPerStackValidation } from './quotas.js';
 import { functionEnvironment } from './stacks/function-environment.js';
 import { IngestStack } from './stacks/ingest-stack.js';
 import { LakeStack } from './stacks/lake-stack.js';
@@ -42,11 +44,13 @@ export interface Platform {
  * buildPlatform(app, loadPlatformConfig(), { projectRoot: process.cwd() });
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformBuildOptions): Platform {
+  checkConfigQuotas(config);
   const plan = new PlatformPlan(config);
   const { names } = plan;
   const env = (region: string) => ({ account: config.account, region });
   Tags.of(app).add('project', 'unmogrowp');
   Tags.of(app).add('stage', config.stage);
+  Aspects.of(app).add(new LambdaPermissionSourceAccount());
 
   const statefulStacks = new Map(
     config.regions.map((region) => [
@@ -67,11 +71,12 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   const regions = config.regions.map((region): RegionStacks => {
     const stateful = statefulStacks.get(region) ?? home;
     const common = { env: env(region), plan };
+    const streamNames = new Map(plan.streams.map((s) => [s.tenantId, s.streamName]));
     const lake = new LakeStack(app, names.stackName(region, 'Lake'), {
       ...common,
       description: `UnMoGrowP ${config.stage} lake delivery and analytics in ${region}`,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
     });
     const environment = functionEnvironment(plan, {
       lakeBucketName: plan.lakeBucketName(region),
@@ -82,7 +87,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       description: `UnMoGrowP ${config.stage} attribution consumers in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
@@ -94,12 +99,14 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       analytics: lake.analytics,
       environment,
     });
-    // The global tables (declared in the home region) must exist before anything uses their replicas.
+    // The global tables (declared in the home region) must exist before anything uses their replicas;
+    // the region's streams (referenced by name, without an export) before their readers and writers.
     for (const stack of [processing, ingest]) stack.addStackDependency(home, 'global tables');
+    for (const stack of [lake, processing, ingest]) stack.addStackDependency(stateful, 'ingest streams');
     const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
       ...common,
       description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
@@ -109,6 +116,10 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       observability.addStackDependency(stack, 'monitors its resources');
     return { region, stateful, lake, processing, ingest, observability };
   });
+  const { resourcesPerStack } = quotasOf(config);
+  for (const stack of regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.ingest, r.observability])) {
+    stack.node.addValidation(new ResourcesPerStackValidation(stack, resourcesPerStack));
+  }
   return { plan, regions };
 }
 

@@ -1,6 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -16,6 +16,7 @@ import type { BearerAuth } from '../auth/bearer-auth.js';
 import { JwtTokenAuthorizer } from '../auth/jwt-token-authorizer.js';
 import { ServiceTokenSecret } from '../auth/service-token-secret.js';
 import { HouseFunction } from '../compute/house-function.js';
+import { LatencyRoutedDomain } from '../ingest/latency-routed-domain.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
 import {
@@ -27,6 +28,7 @@ import {
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
 import { bearerAuthEnvironment } from './function-environment.js';
 
@@ -36,8 +38,11 @@ export interface IngestStackProps extends StackProps {
   readonly plan: PlatformPlan;
   readonly projectRoot: string;
   readonly encryptionKey: kms.IKey;
-  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
-  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  /**
+   * Names of the region's ingest streams: the pool's (`undefined`) and each silo tenant's, imported by
+   * name (no cross-stack export).
+   */
+  readonly streamNames: ReadonlyMap<string | undefined, string>;
   readonly analytics: LakeAnalytics;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
@@ -65,6 +70,8 @@ export class IngestStack extends Stack {
   readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
   /** The authorizer of the bearer routes. */
   readonly bearerAuthorizer: apigateway.IAuthorizer;
+  /** This region's latency record of the shared hostname (`customDomain.hostedZone` configured). */
+  readonly latencyRecord?: LatencyRoutedDomain;
   /**
    * The Lambda TOKEN authorizer: for a JWKS issuer or service tokens in every region, and for the Cognito
    * pool's tokens outside the pool's (home) region.
@@ -73,6 +80,7 @@ export class IngestStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
+    const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan } = props;
     const { config } = plan;
     const functionNames = plan.apiFunctionNames;
@@ -101,7 +109,7 @@ export class IngestStack extends Stack {
         encryptionKey: props.encryptionKey,
       }),
     );
-    for (const stream of props.streams.values()) stream.grantWrite(ingest.function);
+    for (const stream of streams.values()) stream.grantWrite(ingest.function);
     registry.grantReadData(ingest.function);
     // The per-app rate and quota counters (src/adapters/dynamodb/usage-counters.ts) are the only items
     // the ingest function writes in the registry.
@@ -114,7 +122,7 @@ export class IngestStack extends Stack {
     }
     props.analytics.grantQuery(query.function);
     acknowledgeWildcardActions(query.role, S3_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
-    for (const objects of [props.analytics.bucket.arnForObjects('*'), props.analytics.resultsArn]) {
+    for (const objects of [...props.analytics.readableObjectArns, props.analytics.resultsArn]) {
       acknowledgeWildcardResource(
         query.role,
         objects,
@@ -186,6 +194,7 @@ export class IngestStack extends Stack {
       throttleRateLimit: config.ingest.throttleRateLimit,
       throttleBurstLimit: config.ingest.throttleBurstLimit,
       wafRateLimitPer5Minutes: config.ingest.wafRateLimitPer5Minutes,
+      wafRateLimitPerKeyPer5Minutes: config.ingest.wafRateLimitPerKeyPer5Minutes,
       accessLogRetention: plan.logRetention,
       accessLogRemovalPolicy: plan.removalPolicy,
       customDomain: config.customDomain
@@ -195,6 +204,19 @@ export class IngestStack extends Stack {
           }
         : undefined,
     });
+
+    const customDomain = config.customDomain;
+    if (customDomain?.hostedZone && this.api.domain) {
+      this.latencyRecord = new LatencyRoutedDomain(this, 'LatencyRoutedDomain', {
+        domain: this.api.domain,
+        hostedZoneId: customDomain.hostedZone.hostedZoneId,
+        zoneName: customDomain.hostedZone.zoneName,
+        recordName: customDomain.domainName,
+        region: this.region,
+        healthCheckFqdn: `${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`,
+        healthCheckPath: `/${config.stage}${this.api.healthPath}`,
+      });
+    }
   }
 
   /**

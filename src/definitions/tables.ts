@@ -84,7 +84,11 @@ export const DATA_LAKE = {
     touchpoints: 'touchpoints',
     attributions: 'attributions',
   },
-  /** Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. */
+  /**
+   * Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. `dt` is the day the
+   * record arrived (`received_at` / `decided_at`), not its event day: one or two `dt` values per buffer
+   * keep a delivery stream under Firehose's 500 active partitions with backfilled events.
+   */
   partitionKeys: ['tenant_id', 'app_id', 'dt'],
 } as const;
 

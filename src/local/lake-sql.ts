@@ -2,7 +2,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ERASURE_COLUMNS, LAKE_ERASURES, LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
-import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../definitions/queries.js';
 import { DATA_LAKE } from '../definitions/tables.js';
 
 /**
@@ -152,10 +156,7 @@ export class LocalLakeQueries {
     query: ReportQueryDefinition,
     parameters: Readonly<Record<QueryParameter, string>>,
   ): Promise<Record<string, unknown>[]> {
-    return this.sql(
-      query.sql,
-      query.parameters.map((p) => parameters[p]),
-    );
+    return this.sql(query.sql, reportParameterValues(query, parameters));
   }
 
   async close(): Promise<void> {

@@ -105,7 +105,10 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
         revenue: { amount: 4.99, currency: 'USD' },
       }),
     ];
+    const today = () => new Date().toISOString().slice(0, 10);
+    const decidedFrom = today();
     const response = await consumerFor(graph)(kinesisEvent(toKinesis(batch)));
+    const decidedDays = `(${decidedFrom}|${today()})`;
     expect(response.batchItemFailures).toEqual([]);
     const device = await graph.findDevice('acme', 'com.acme.game', 'adid', id);
     expect(device?.currentAttribution).toMatchObject({ status: 'attributed', match: 'device_id' });
@@ -116,9 +119,12 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
     const keys = (Contents ?? []).map((c) => c.Key);
     expect(keys).toEqual(
       expect.arrayContaining([
+        // Raw rows are partitioned by the day they were received, attributions by the day decided.
         expect.stringMatching(/^events\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\/.+\.json$/),
         expect.stringMatching(/^touchpoints\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
-        expect.stringMatching(/^attributions\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
+        expect.stringMatching(
+          new RegExp(`^attributions/tenant_id=acme/app_id=com\\.acme\\.game/dt=${decidedDays}/`),
+        ),
       ]),
     );
   });

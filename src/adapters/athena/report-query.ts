@@ -4,7 +4,11 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import type { QueryParameter, ReportQueryDefinition } from '../../definitions/queries.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../../definitions/queries.js';
 import { LakeQueryError } from '../errors.js';
 
 /**
@@ -62,7 +66,7 @@ export class AthenaQueryRunner implements LakeQueryRunner {
         QueryString: query.sql,
         WorkGroup: this.workgroupFor(parameters.tenantId),
         QueryExecutionContext: { Database: this.options.database },
-        ExecutionParameters: query.parameters.map((p) => literal(parameters[p])),
+        ExecutionParameters: reportParameterValues(query, parameters).map(literal),
       }),
     );
     const id = started.QueryExecutionId;

@@ -11,7 +11,7 @@ import type { LakeRow } from './lake-rows.js';
 
 /**
  * Writes lake rows to S3 as JSON lines, one object per batch per partition, at the Hive layout of
- * `DATA_LAKE`: `<table>/tenant_id=<t>/app_id=<a>/dt=<YYYY-MM-DD>/<batchId>.json`. The batch id is
+ * `DATA_LAKE`: `<table>/tenant_id=<t>/app_id=<a>/dt=<arrival YYYY-MM-DD>/<batchId>.json`. The batch id is
  * deterministic (shard and first sequence number), so a retried batch overwrites rather than duplicates.
  * Local mode and tests use it for every lake table; in the cloud only Firehose writes lake tables.
  */
