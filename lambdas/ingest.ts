@@ -1,8 +1,4 @@
-import { createApiCoreClients } from '../src/adapters/clients.js';
-import { loadRuntimeConfig } from '../src/config/runtime.js';
-import { createApiFunction } from '../src/http/lambda.js';
+import { ingestFunction } from '../src/composition/functions.js';
 
-const config = loadRuntimeConfig();
-
-/** API Gateway entry point of the `ingest` routes (see `ROUTES`): DynamoDB and Kinesis only. */
-export const handler = createApiFunction('ingest', { config, clients: createApiCoreClients(config) });
+/** API Gateway entry point of the `ingest` routes (see `ROUTES`). */
+export const handler = ingestFunction();

@@ -1,13 +1,4 @@
-import { createApiCoreClients, createAthenaClient } from '../src/adapters/clients.js';
-import { loadRuntimeConfig } from '../src/config/runtime.js';
-import { createApiFunction } from '../src/http/lambda.js';
-import { athenaLakeQueries } from '../src/http/wiring.js';
+import { queryFunction } from '../src/composition/functions.js';
 
-const config = loadRuntimeConfig();
-
-/** API Gateway entry point of the `query` routes (see `ROUTES`): DynamoDB, plus Athena for old report ranges. */
-export const handler = createApiFunction('query', {
-  config,
-  clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
-  adapters: { lakeQueries: athenaLakeQueries },
-});
+/** API Gateway entry point of the `query` routes (see `ROUTES`). */
+export const handler = queryFunction();

@@ -1,4 +1,4 @@
-import { CONSUMER_METRICS } from '../adapters/pipeline/attribution-consumer.js';
+import { CONSUMER_METRICS } from '../app/attribution-consumer.js';
 import { ATTRIBUTION_METRICS } from '../definitions/environment.js';
 import { REPORT_QUERY_LIST } from '../definitions/queries.js';
 import { type Deployment, reportQueryLoad } from './model.js';

@@ -10,8 +10,8 @@ import {
 } from '../adapters/dynamodb/billing.js';
 import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
-import type { LakeRow } from '../adapters/s3/lake-rows.js';
-import { DATA_LAKE } from '../definitions/tables.js';
+import type { LakeRow } from '../app/lake-rows.js';
+import { DATA_LAKE } from '../definitions/lake.js';
 import {
   type FirehoseUsage,
   firehoseBilledBytes,

@@ -6,7 +6,18 @@
  * ISO-8601 `timestamp`; Firehose routes them by `record_type` and partitions them by
  * `tenant_id`/`app_id`/`dt` (the date part of `timestamp`, event time).
  */
-import { DATA_LAKE } from './tables.js';
+/** The data lake bucket and its partition layout (Hive style, read by Athena and by DuckDB locally). */
+export const DATA_LAKE = {
+  logicalName: 'DataLake',
+  /** Prefixes, one per lake table. */
+  tables: {
+    events: 'events',
+    touchpoints: 'touchpoints',
+    attributions: 'attributions',
+  },
+  /** Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. */
+  partitionKeys: ['tenant_id', 'app_id', 'dt'],
+} as const;
 
 export interface LakeColumn {
   readonly name: string;

@@ -1,5 +1,5 @@
+import type { ApiHandlerName } from '../definitions/handlers.js';
 import { ROUTES } from '../definitions/routes.js';
-import type { HandlerName } from '../definitions/tables.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -8,10 +8,7 @@ import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
-const ROUTE_FACTORIES: Record<
-  Exclude<HandlerName, 'consumer'>,
-  (s: ApiServices) => Partial<Record<RouteKey, RouteHandler>>
-> = {
+const ROUTE_FACTORIES: Record<ApiHandlerName, (s: ApiServices) => Partial<Record<RouteKey, RouteHandler>>> = {
   ingest: ingestRoutes,
   query: queryRoutes,
   admin: (services) => ({ ...adminRoutes(services), ...privacyRoutes(services), ...keyRoutes(services) }),
@@ -26,12 +23,12 @@ const ROUTE_FACTORIES: Record<
  */
 export function createHttpApp(
   services: ApiServices,
-  handlers: readonly Exclude<HandlerName, 'consumer'>[] = ['ingest', 'query', 'admin'],
+  handlers: readonly ApiHandlerName[] = ['ingest', 'query', 'admin'],
 ): HttpHandler {
   const routeHandlers: Partial<Record<RouteKey, RouteHandler>> = {};
   for (const name of handlers) Object.assign(routeHandlers, ROUTE_FACTORIES[name](services));
   return createRouter({
-    routes: ROUTES.filter((r) => handlers.includes(r.handler as Exclude<HandlerName, 'consumer'>)),
+    routes: ROUTES.filter((r) => handlers.includes(r.handler as ApiHandlerName)),
     handlers: routeHandlers,
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyImporter, AppKey } from '../../src/adapters/apigateway/usage-plan-keys.js';
 import { UsagePlanKeys } from '../../src/adapters/apigateway/usage-plan-keys.js';
-import { ApiKeyImportError } from '../../src/adapters/errors.js';
+import { ApiKeyImportError } from '../../src/app/errors.js';
+import type { ApiKeyImporter, AppKey } from '../../src/app/ports/api-key-importer.js';
+import { ALL_API_ADAPTERS, createApiServices } from '../../src/composition/api.js';
 import { loadRuntimeConfig } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
-import { createApiServices } from '../../src/http/wiring.js';
 import { createTestApi, jsonHeaders, type TestApi } from '../support/api.js';
 import { localClients } from '../support/local.js';
 
@@ -131,15 +131,19 @@ describe('app onboarding and API Gateway keys', () => {
   describe('wiring from the runtime config', () => {
     it('imports keys only when the config names the REST API', () => {
       const clients = localClients();
-      const local = createApiServices(loadRuntimeConfig({}), clients);
+      const local = createApiServices(loadRuntimeConfig({}), clients, { adapters: ALL_API_ADAPTERS });
       const cloudConfig = loadRuntimeConfig({
         [ENV.restApiId]: 'a1b2c3',
         [ENV.usagePlans]: JSON.stringify({ '*': 'unmogrowp-dev-api-default' }),
       });
-      const cloud = createApiServices(cloudConfig, {
-        ...clients,
-        apiGateway: {} as never,
-      });
+      const cloud = createApiServices(
+        cloudConfig,
+        {
+          ...clients,
+          apiGateway: {} as never,
+        },
+        { adapters: ALL_API_ADAPTERS },
+      );
 
       expect(local.apiKeys).toBeUndefined();
       expect(cloud.apiKeys).toBeInstanceOf(UsagePlanKeys);

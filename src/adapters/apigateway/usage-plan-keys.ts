@@ -5,8 +5,9 @@ import {
   GetUsagePlansCommand,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
+import { ApiKeyImportError } from '../../app/errors.js';
+import type { ApiKeyImporter, AppKey, ImportedAppKey } from '../../app/ports/api-key-importer.js';
 import { TtlCache } from '../cache.js';
-import { ApiKeyImportError } from '../errors.js';
 
 /**
  * Imports app API keys into API Gateway. The REST API requires an API key on the SDK routes and meters
@@ -14,27 +15,6 @@ import { ApiKeyImportError } from '../errors.js';
  * linked to the tenant's plan, or API Gateway answers 403 before our handler runs. Local mode has no
  * API Gateway and no importer (see `ApiKeyImporter`).
  */
-
-/** What onboarding needs from API Gateway. */
-export interface ApiKeyImporter {
-  /**
-   * Creates the key in API Gateway (enabled, value as given) and links it to the tenant's usage plan.
-   * @throws ApiKeyImportError when either step fails; the key's value is then never shown to anyone
-   */
-  importAppKey(key: AppKey): Promise<ImportedAppKey>;
-}
-
-export interface AppKey {
-  readonly tenantId: string;
-  readonly appId: string;
-  /** The plain key, exactly as the SDK will send it in `x-api-key`. */
-  readonly apiKey: string;
-}
-
-export interface ImportedAppKey {
-  readonly apiKeyId: string;
-  readonly usagePlanId: string;
-}
 
 export interface UsagePlanKeysOptions {
   readonly client: APIGatewayClient;

@@ -7,6 +7,8 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { StoreThrottledError } from '../../app/errors.js';
+import type { CounterRow, ErasureCounts } from '../../app/records.js';
 import type { Attribution } from '../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../domain/keys.js';
 import type { Touchpoint } from '../../domain/model.js';
@@ -22,7 +24,7 @@ import type {
   UnitOfWork,
 } from '../../domain/store.js';
 import { chunk, mapLimit, unique } from '../concurrency.js';
-import { isThrottling, StoreThrottledError } from '../errors.js';
+import { isThrottling } from '../throttling.js';
 import { itemBytes, readUnits, transactionWriteUnits, writeUnits } from './billing.js';
 import { CapacityMeter } from './capacity.js';
 import { CODEC_VERSION, decodeDocument, encodeDocument } from './codec.js';
@@ -68,24 +70,6 @@ export interface IdentityGraphOptions {
   readonly touchpointsPerKey?: number;
   /** @default Date.now */
   readonly now?: () => number;
-}
-
-/** A row of the per-day aggregate counters. */
-export interface CounterRow {
-  readonly day: string;
-  readonly network: string;
-  readonly campaign: string;
-  readonly metric: CounterMetric;
-  readonly currency?: string;
-  readonly value: number;
-}
-
-/** What an erasure removed. */
-export interface ErasureCounts {
-  readonly devices: number;
-  readonly identifiers: number;
-  readonly touchpoints: number;
-  readonly attributions: number;
 }
 
 const DAY_S = 86_400;

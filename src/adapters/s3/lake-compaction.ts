@@ -5,8 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { LAKE_ERASURES } from '../../definitions/lake.js';
-import { DATA_LAKE } from '../../definitions/tables.js';
+import { DATA_LAKE, LAKE_ERASURES } from '../../definitions/lake.js';
 import { erasedRowMatcher, type LakeRowValues, type TombstoneRow } from '../../domain/erasure.js';
 import { mapLimit } from '../concurrency.js';
 

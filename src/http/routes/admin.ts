@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
-import { AlreadyExistsError, ApiKeyImportError, MissingResourceError } from '../../adapters/errors.js';
+import { AlreadyExistsError, ApiKeyImportError, MissingResourceError } from '../../app/errors.js';
+import type { AppRecord } from '../../app/records.js';
+import type { SettingsResolver } from '../../app/settings.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
-import { AppSettingsInputSchema, resolveSettings } from '../../domain/settings.js';
+import { AppSettingsInputSchema } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import {
   BadRequestError,
@@ -80,7 +81,8 @@ export function tenantForUser(user: UserPrincipal, tenantId: string, permission:
   return tenantId;
 }
 
-export function presentApp(app: AppRecord) {
+/** The app as the admin routes answer it, with its effective settings (platform defaults under its own). */
+export function presentApp(app: AppRecord, effectiveSettings: SettingsResolver) {
   return {
     tenant_id: app.tenantId,
     app_id: app.appId,
@@ -88,7 +90,7 @@ export function presentApp(app: AppRecord) {
     store_urls: app.storeUrls,
     allowed_redirect_hosts: app.allowedRedirectHosts,
     settings: app.settings,
-    effective_settings: resolveSettings(app.settings),
+    effective_settings: effectiveSettings(app.settings),
     // Whether signed requests are on; the secret itself is shown only when it is made.
     signing: app.signing ? { enabled: true, created_at: app.signing.createdAt } : { enabled: false },
     created_at: app.createdAt,
@@ -165,7 +167,7 @@ function createApp(services: ApiServices): RouteHandler {
         hashApiKey(apiKey),
       );
       // The key is shown this once; only its hash is stored.
-      return json(201, { ...presentApp(app), api_key: apiKey });
+      return json(201, { ...presentApp(app, services.effectiveSettings), api_key: apiKey });
     } catch (error) {
       if (services.apiKeys)
         services.logger?.warn('app not created after its key was imported; the key is inert', {
@@ -185,7 +187,7 @@ function readApp(services: ApiServices): RouteHandler {
     const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:read');
     const app = await services.registry.getTenantApp(tenantId, params.appId ?? '');
     if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
-    return json(200, presentApp(app));
+    return json(200, presentApp(app, services.effectiveSettings));
   };
 }
 
@@ -202,7 +204,7 @@ function updateApp(services: ApiServices): RouteHandler {
       ...(body.settings === undefined ? {} : { settings: body.settings }),
     });
     if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
-    return json(200, presentApp(app));
+    return json(200, presentApp(app, services.effectiveSettings));
   };
 }
 

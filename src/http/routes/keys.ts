@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ApiKeyImportError, MissingResourceError, TooManyApiKeysError } from '../../adapters/errors.js';
+import { ApiKeyImportError, MissingResourceError, TooManyApiKeysError } from '../../app/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { generateSigningSecret } from '../../auth/signing.js';
 import { HOUR_MS } from '../../domain/settings.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { ErasureRecord } from '../../adapters/dynamodb/tenant-registry.js';
+import type { ErasureRecord } from '../../app/records.js';
 import { actsFor, can, PLATFORM_TENANT, type UserPrincipal } from '../../auth/permissions.js';
 import type { ErasedIdentifier } from '../../domain/erasure.js';
 import { deviceIdFor } from '../../domain/identity.js';

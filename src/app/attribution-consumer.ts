@@ -1,16 +1,17 @@
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
-import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
-import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
-import { eventKey } from '../../domain/keys.js';
-import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';
-import { decodeKinesisRecord } from '../kinesis/decode.js';
-import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
-import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
-import { type LakeSink, sinkCarries } from './lake-sink.js';
+import { ATTRIBUTION_METRICS } from '../definitions/environment.js';
+import { LAKE_QUARANTINE_PREFIX } from '../definitions/lake.js';
+import type { BatchResult, RecordOutcome } from '../domain/engine.js';
+import { eventKey } from '../domain/keys.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../domain/model.js';
+import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from './lake-rows.js';
+import { recordScope } from './pipeline-record.js';
+import { type LakeSink, sinkCarries } from './ports/lake-sink.js';
+import type { Logger } from './ports/logger.js';
+import type { MetricsSink } from './ports/metrics.js';
+import type { OutcomeCount, RealtimeCounterSink } from './ports/realtime-sink.js';
 
 /**
- * The attribution consumer: decode a Kinesis batch, drop in-batch duplicates, run the engine over the
+ * The attribution consumer: take a decoded stream batch, drop in-batch duplicates, run the engine over the
  * identity graph (one load, one commit), write the lake, count outcomes, and report only the records
  * to retry (`batchItemFailures`).
  *
@@ -19,15 +20,25 @@ import { type LakeSink, sinkCarries } from './lake-sink.js';
  * dead-letter semantics. Only if the quarantine copy itself fails is the record reported as failed.
  */
 
-export interface ConsumerLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+/**
+ * One record of a stream batch, as the stream edge (`adapters/kinesis/stream-batch.ts`) hands it over:
+ * decoded, or poisoned with the reason.
+ */
+export interface StreamRecord {
+  /** What a failure report names (the Kinesis sequence number). */
+  readonly sequenceNumber: string;
+  /** The shard the record was read from, when known: part of the record's source id and batch id. */
+  readonly shardId?: string;
+  /** The stream's own id of the record (Kinesis `eventID`), for logs and quarantine. */
+  readonly eventId?: string;
+  /** The payload as delivered (base64), kept verbatim by the quarantine. */
+  readonly data: string;
+  readonly decoded: { ok: true; value: PipelineRecord } | { ok: false; reason: string };
 }
 
-/** Counts a metric (Powertools EMF in Lambda). */
-export interface MetricsSink {
-  count(name: string, value: number): void;
+/** What the stream must deliver again: the sequence numbers of the failed records. */
+export interface BatchOutcome {
+  readonly failedSequenceNumbers: readonly string[];
 }
 
 export interface ConsumerDependencies {
@@ -45,7 +56,7 @@ export interface ConsumerDependencies {
   readonly metrics?: MetricsSink;
   /** Timestream, when enabled; failures are logged, never fail the batch. */
   readonly realtime?: RealtimeCounterSink;
-  readonly logger?: ConsumerLogger;
+  readonly logger?: Logger;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -65,9 +76,8 @@ export const QUARANTINE_PREFIX = LAKE_QUARANTINE_PREFIX;
 const LIFECYCLE = new Set<string>(LIFECYCLE_EVENT_TYPES);
 
 function identityOf(record: PipelineRecord): string {
-  return record.kind === 'event'
-    ? eventKey(record.event.tenantId, record.event.appId, record.event.eventId)
-    : `${record.touchpoint.tenantId}#${record.touchpoint.appId}#touchpoint#${record.touchpoint.id}`;
+  const { tenantId, appId, id } = recordScope(record);
+  return record.kind === 'event' ? eventKey(tenantId, appId, id) : `${tenantId}#${appId}#touchpoint#${id}`;
 }
 
 export function createAttributionConsumer(deps: ConsumerDependencies) {
@@ -80,14 +90,14 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
   const lakeTakesTouchpoints = sinkCarries(deps.lake, 'touchpoints');
   const lakeTakesAttributions = sinkCarries(deps.lake, 'attributions');
 
-  return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+  return async (batch: readonly StreamRecord[]): Promise<BatchOutcome> => {
     const failures = new Set<string>();
-    const kept: { record: PipelineRecord; source: KinesisStreamRecord; position: number }[] = [];
+    const kept: { record: PipelineRecord; source: StreamRecord; position: number }[] = [];
     const seen = new Set<string>();
     let duplicates = 0;
 
-    for (const [position, source] of event.Records.entries()) {
-      const decoded = decodeKinesisRecord(source);
+    for (const [position, source] of batch.entries()) {
+      const decoded = source.decoded;
       if (!decoded.ok) {
         await quarantine(source, decoded.reason);
         continue;
@@ -110,19 +120,19 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
     } catch (error) {
       // Nothing of this batch is known to be committed: retry it all (units are idempotent).
       deps.logger?.error('attribution batch failed', { error, records: kept.length });
-      for (const k of kept) failures.add(k.source.kinesis.sequenceNumber);
+      for (const k of kept) failures.add(k.source.sequenceNumber);
       count(CONSUMER_METRICS.failed, failures.size);
       return toResponse(failures);
     }
 
     for (const outcome of result.outcomes) {
       const entry = kept[outcome.index];
-      if (entry && outcome.status === 'failed') failures.add(entry.source.kinesis.sequenceNumber);
+      if (entry && outcome.status === 'failed') failures.add(entry.source.sequenceNumber);
     }
     // The event source mapping retries from the first failed record on, committed or not: the lake
     // rows of those records are written by that retry (as redeliveries), not here, so no row is
     // written twice. See docs/reliability.md.
-    const retryFrom = firstFailedPosition(event, failures);
+    const retryFrom = firstFailedPosition(batch, failures);
 
     const decidedAtMs = now();
     const rows: LakeRow[] = [];
@@ -161,8 +171,8 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
 
     if (rows.length > 0) {
       // Deterministic: a retry of this batch starts at the same record and overwrites these objects.
-      const first = event.Records[0];
-      const batchId = `${(first?.eventID ?? 'batch').split(':')[0]}-${first?.kinesis.sequenceNumber ?? now()}`;
+      const first = batch[0];
+      const batchId = `${first?.shardId ?? 'batch'}-${first?.sequenceNumber ?? now()}`;
       try {
         const { objects, records } = await deps.lake.write(batchId, rows);
         count(CONSUMER_METRICS.lakeObjects, objects);
@@ -181,23 +191,23 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       }
     }
     deps.logger?.info('batch processed', {
-      records: event.Records.length,
+      records: batch.length,
       processed: kept.length - failures.size,
       duplicates,
       failed: failures.size,
     });
     return toResponse(failures);
 
-    async function quarantine(source: KinesisStreamRecord, reason: string) {
-      const seq = source.kinesis.sequenceNumber;
-      deps.logger?.error('poisoned stream record', { reason, sequenceNumber: seq, eventID: source.eventID });
+    async function quarantine(source: StreamRecord, reason: string) {
+      const seq = source.sequenceNumber;
+      deps.logger?.error('poisoned stream record', { reason, sequenceNumber: seq, eventID: source.eventId });
       count(CONSUMER_METRICS.poisoned);
       if (!deps.quarantine) return;
       const day = new Date(now()).toISOString().slice(0, 10);
       try {
         await deps.quarantine(
           `${QUARANTINE_PREFIX}dt=${day}/${seq}.json`,
-          JSON.stringify({ reason, eventID: source.eventID, sequenceNumber: seq, data: source.kinesis.data }),
+          JSON.stringify({ reason, eventID: source.eventId, sequenceNumber: seq, data: source.data }),
         );
       } catch (error) {
         deps.logger?.error('quarantine write failed', { error, sequenceNumber: seq });
@@ -257,20 +267,20 @@ function countOutcome(
 }
 
 /** The identity of a stream record kept with its event's marker: shard and sequence number. */
-function sourceIdOf(source: KinesisStreamRecord): string {
-  return `${(source.eventID ?? '').split(':')[0]}:${source.kinesis.sequenceNumber}`;
+function sourceIdOf(source: StreamRecord): string {
+  return `${source.shardId ?? ''}:${source.sequenceNumber}`;
 }
 
 /** Position in the batch of the first record reported failed (the batch length when none is). */
-function firstFailedPosition(event: KinesisStreamEvent, failures: ReadonlySet<string>): number {
-  if (failures.size === 0) return event.Records.length;
+function firstFailedPosition(batch: readonly StreamRecord[], failures: ReadonlySet<string>): number {
+  if (failures.size === 0) return batch.length;
   // A failure naming no record of the batch fails it all (position 0), as Lambda does.
   return Math.max(
     0,
-    event.Records.findIndex((r) => failures.has(r.kinesis.sequenceNumber)),
+    batch.findIndex((r) => failures.has(r.sequenceNumber)),
   );
 }
 
-function toResponse(failures: ReadonlySet<string>): KinesisStreamBatchResponse {
-  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+function toResponse(failures: ReadonlySet<string>): BatchOutcome {
+  return { failedSequenceNumbers: [...failures] };
 }
