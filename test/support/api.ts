@@ -14,7 +14,7 @@ import { createSettingsProvider } from '../../src/app/settings.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
 import type { Role } from '../../src/auth/permissions.js';
 import { ALL_API_ADAPTERS, createApiServices } from '../../src/composition/api.js';
-import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { loadRuntimeConfig, RUNTIME_ENV, type RuntimeConfig } from '../../src/config/runtime.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
@@ -25,6 +25,8 @@ export const JWT_SECRET = 'test-secret-test-secret-test-secret';
 
 export interface TestApi {
   readonly resources: LocalResources;
+  /** The runtime config the API was wired from. */
+  readonly config: RuntimeConfig;
   readonly clients: AwsClients;
   readonly services: ApiServices;
   call(request: Partial<HttpRequest> & { method: string; path: string }): Promise<HttpResponse>;
@@ -33,10 +35,14 @@ export interface TestApi {
   onboard(tenantId: string, appId: string, extra?: Record<string, unknown>): Promise<string>;
 }
 
-export async function createTestApi(overrides: Partial<ApiServices> = {}): Promise<TestApi> {
+/** The API over fresh local resources; `env` adds runtime settings (e.g. platform default settings). */
+export async function createTestApi(
+  overrides: Partial<ApiServices> = {},
+  env: Readonly<Record<string, string>> = {},
+): Promise<TestApi> {
   const clients = localClients();
   const resources = await createLocalResources(clients);
-  const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET });
+  const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET, ...env });
   const services = { ...createApiServices(config, clients, { adapters: ALL_API_ADAPTERS }), ...overrides };
   const app = createHttpApp(services);
   const call: TestApi['call'] = (request) =>
@@ -46,6 +52,7 @@ export async function createTestApi(overrides: Partial<ApiServices> = {}): Promi
   const ownerToken = await token('owner', '*');
   return {
     resources,
+    config,
     clients,
     services,
     call,
