@@ -4,6 +4,7 @@ import type { AppRecord } from '../../app/records.js';
 import type { SettingsResolver } from '../../app/settings.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
+import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../../definitions/ids.js';
 import { AppSettingsInputSchema } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import {
@@ -18,10 +19,6 @@ import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
 
 /** Onboarding (tenants, apps and their keys) and app settings; privacy erasure is in `privacy.ts`. */
-
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-/** Bundle ids and package names: `com.demo.game`, `id1234567890`. */
-export const APP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' });
 const StoreUrlsSchema = z

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ErasureRecord } from '../../app/records.js';
 import { actsFor, can, PLATFORM_TENANT, type UserPrincipal } from '../../auth/permissions.js';
+import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../../definitions/ids.js';
 import type { ErasedIdentifier } from '../../domain/erasure.js';
 import { deviceIdFor } from '../../domain/identity.js';
 import { identifierKey } from '../../domain/keys.js';
@@ -9,7 +10,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
-import { APP_ID_PATTERN, parse, TENANT_ID_PATTERN } from './admin.js';
+import { parse } from './admin.js';
 import { appForUser, readIdentity } from './query.js';
 
 /**
