@@ -2,8 +2,8 @@ import { type App, Tags } from 'aws-cdk-lib';
 import type { BearerAuth } from './auth/bearer-auth.js';
 import type { PlatformConfig } from './config/schema.js';
 import { PlatformPlan } from './platform-plan.js';
+import { ApiStack } from './stacks/api-stack.js';
 import { functionEnvironment } from './stacks/function-environment.js';
-import { IngestStack } from './stacks/ingest-stack.js';
 import { LakeStack } from './stacks/lake-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
 import { ProcessingStack } from './stacks/processing-stack.js';
@@ -20,7 +20,8 @@ export interface RegionStacks {
   readonly stateful: StatefulStack;
   readonly lake: LakeStack;
   readonly processing: ProcessingStack;
-  readonly ingest: IngestStack;
+  /** The HTTP API: every route's function, the gateway, its authorizer and WAF. */
+  readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -35,7 +36,7 @@ export interface Platform {
  * Deployment order (encoded as stack dependencies, so `cdk deploy --all` follows it): the stateful stacks
  * of the replica regions first (their KMS keys encrypt the table replicas), then the home region's
  * stateful stack (it declares the global tables and their replicas), then each region's lake, processing,
- * ingest and observability stacks.
+ * API and observability stacks.
  *
  * @example
  * const app = new App();
@@ -87,7 +88,8 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       realtime: stateful.realtime,
       environment,
     });
-    const ingest = new IngestStack(app, names.stackName(region, 'Ingest'), {
+    // The stack keeps its deployed name (`…-Ingest`): renaming it would replace the live API.
+    const api = new ApiStack(app, names.stackName(region, 'Ingest'), {
       ...common,
       bearerAuth,
       description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
@@ -98,15 +100,15 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       environment,
     });
     // The global tables (declared in the home region) must exist before anything uses their replicas.
-    for (const stack of [processing, ingest]) stack.addStackDependency(home, 'global tables');
+    for (const stack of [processing, api]) stack.addStackDependency(home, 'global tables');
     const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
       ...common,
       description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
       alarmAction: stateful.alarmTopic.action,
     });
-    for (const stack of [lake, processing, ingest])
+    for (const stack of [lake, processing, api])
       observability.addStackDependency(stack, 'monitors its resources');
-    return { region, stateful, lake, processing, ingest, observability };
+    return { region, stateful, lake, processing, api, observability };
   });
   return { plan, regions };
 }

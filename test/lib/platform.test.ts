@@ -48,10 +48,8 @@ describe('the default app (every configured region)', () => {
 
     expect(home.stateful.dependencies).toContain(eu.stateful);
     expect(eu.processing.dependencies).toContain(home.stateful);
-    expect(eu.ingest.dependencies).toContain(home.stateful);
-    expect(eu.observability.dependencies).toEqual(
-      expect.arrayContaining([eu.lake, eu.processing, eu.ingest]),
-    );
+    expect(eu.api.dependencies).toContain(home.stateful);
+    expect(eu.observability.dependencies).toEqual(expect.arrayContaining([eu.lake, eu.processing, eu.api]));
   });
 
   it('keeps dev data easy to tear down (no termination protection, DESTROY)', () => {
@@ -388,7 +386,7 @@ describe('the default app (every configured region)', () => {
 
   describe('ingest stack', () => {
     it('exposes every route of the API behind validators, API keys for SDK routes and tracing', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       // One method per route of the shared table.
       ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
@@ -424,7 +422,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('gives every tenant a usage plan and protects the stage with a rate-based WAF rule', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
         UsagePlanName: 'unmogrowp-dev-api-demo',
@@ -447,7 +445,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the admin function import app keys into usage plans, and nothing more', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const apigateway = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
         actionsOf(st).some((a) => a.startsWith('apigateway:')),
       );
@@ -473,7 +471,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const s3 = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
         actionsOf(st).some((a) => a.startsWith('s3:')),
       );
@@ -485,7 +483,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the ingest function update only the usage counter items of the tenant registry', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const writes = policyStatements(ingest, 'IngestFunctionRole').filter((st) =>
         actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
       );
@@ -497,7 +495,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['ingest', 'query', 'admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -543,7 +541,7 @@ describe('the default app (every configured region)', () => {
 
     it('puts every bearer route, and only those, behind the Cognito authorizer in every region', () => {
       for (const region of ['us-east-1', 'eu-west-1']) {
-        const ingest = templateOf(regionOf(platform, region).ingest);
+        const ingest = templateOf(regionOf(platform, region).api);
         const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
         const byType = (type: string) =>
           methods.filter((method) => method.Properties.AuthorizationType === type);
@@ -564,7 +562,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("reaches the home region's pool from eu-west-1 through a cross-region reference", () => {
-      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').api);
 
       eu.resourceCountIs('Custom::CrossRegionExportReader', 1);
       templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs(
@@ -574,7 +572,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("tells the bearer handlers the pool's issuer, JWKS and client id so they verify tokens too", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['unmogrowp-dev-query', 'unmogrowp-dev-admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -591,7 +589,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("answers API Gateway's own refusals in the SPEC error shape", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: 'UNAUTHORIZED',
@@ -608,7 +606,7 @@ describe('the default app (every configured region)', () => {
         Name: 'unmogrowp-dev-demo-reports',
         WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
       });
-      templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+      templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: 'unmogrowp-dev-query',
         Environment: {
           Variables: Match.objectLike({
@@ -734,7 +732,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('tells the ingest function where silo tenants write', () => {
-    templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-dev-ingest',
       Environment: {
         Variables: Match.objectLike({
@@ -760,7 +758,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('verifies service tokens with a Lambda token authorizer that reads the local replica by name', () => {
-    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').ingest);
+    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').api);
 
     ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
     for (const prefix of ['BearerAuthorizerFunctionRole', 'QueryFunctionRole', 'AdminFunctionRole']) {
@@ -860,7 +858,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('keeps latency-sensitive functions warm with target-tracked provisioned concurrency', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
 
     ingest.resourceCountIs('AWS::Lambda::Alias', 1);
     ingest.hasResourceProperties('AWS::Lambda::Alias', {
@@ -881,7 +879,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('passes the bearer token issuer to the API functions', () => {
-    templateOf(regionOf(platform, 'us-east-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'us-east-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-prod-admin',
       Environment: {
         Variables: Match.objectLike({
@@ -893,7 +891,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('verifies JWKS tokens with a Lambda token authorizer on every bearer route', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
     const custom = Object.values(ingest.findResources('AWS::ApiGateway::Method')).filter(
       (method) => method.Properties.AuthorizationType === 'CUSTOM',
     );

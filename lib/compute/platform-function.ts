@@ -14,11 +14,11 @@ import {
 
 /** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
 export const HOUSE_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
-export type HouseFunctionHandler = HandlerName | 'authorizer';
+export type PlatformFunctionHandler = HandlerName | 'authorizer';
 
-export interface HouseFunctionProps {
+export interface PlatformFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
-  readonly handler: HouseFunctionHandler;
+  readonly handler: PlatformFunctionHandler;
   /** Physical function name (deterministic, so dashboards in other regions can address it). */
   readonly functionName: string;
   /** Powertools service name, shown in logs, traces and metrics. */
@@ -60,17 +60,17 @@ export interface HouseFunctionProps {
  * the Powertools environment. Its role is its own, with no managed policies.
  *
  * @example
- * new HouseFunction(this, 'Ingest', { handler: 'ingest', functionName: 'unmogrowp-dev-ingest',
+ * new PlatformFunction(this, 'Ingest', { handler: 'ingest', functionName: 'unmogrowp-dev-ingest',
  *   serviceName: 'ingest', projectRoot, logRetention: logs.RetentionDays.ONE_MONTH });
  */
-export class HouseFunction extends Construct {
+export class PlatformFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** Which handler of `lambdas/` it runs. */
-  readonly handler: HouseFunctionHandler;
+  readonly handler: PlatformFunctionHandler;
 
-  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     super(scope, id);
     const logLevel = props.logLevel ?? 'INFO';
     this.handler = props.handler;
