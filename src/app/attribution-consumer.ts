@@ -80,36 +80,41 @@ function identityOf(record: PipelineRecord): string {
   return record.kind === 'event' ? eventKey(tenantId, appId, id) : `${tenantId}#${appId}#touchpoint#${id}`;
 }
 
+/** A decoded record kept for the engine, with its stream record and its place in the batch. */
+interface KeptRecord {
+  readonly record: PipelineRecord;
+  readonly source: StreamRecord;
+  readonly position: number;
+}
+
+/** What a batch's decided records give the lake, the real-time counters and the metrics. */
+interface BatchRows {
+  readonly rows: LakeRow[];
+  readonly realtime: Map<string, OutcomeCount>;
+  readonly redelivered: number;
+  /** Client re-sends found among the decided records (not redeliveries). */
+  readonly duplicates: number;
+}
+
+/**
+ * The consumer's batch flow.
+ * @example
+ * const consume = createAttributionConsumer({ engine, lake, metrics, logger });
+ * const { failedSequenceNumbers } = await consume(records);
+ */
 export function createAttributionConsumer(deps: ConsumerDependencies) {
   const now = deps.now ?? Date.now;
   const count = (name: string, value = 1) => {
     if (value > 0) deps.metrics?.count(name, value);
   };
 
-  const lakeTakesEvents = sinkCarries(deps.lake, 'events');
-  const lakeTakesTouchpoints = sinkCarries(deps.lake, 'touchpoints');
-  const lakeTakesAttributions = sinkCarries(deps.lake, 'attributions');
-
   return async (batch: readonly StreamRecord[]): Promise<BatchOutcome> => {
     const failures = new Set<string>();
-    const kept: { record: PipelineRecord; source: StreamRecord; position: number }[] = [];
-    const seen = new Set<string>();
-    let duplicates = 0;
-
-    for (const [position, source] of batch.entries()) {
-      const decoded = source.decoded;
-      if (!decoded.ok) {
-        await quarantine(source, decoded.reason);
-        continue;
-      }
-      const identity = identityOf(decoded.value);
-      if (seen.has(identity)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(identity);
-      kept.push({ record: decoded.value, source, position });
-    }
+    const quarantined = (source: StreamRecord, reason: string) =>
+      quarantine(deps, source, reason, now(), count).then((kept) => {
+        if (!kept) failures.add(source.sequenceNumber);
+      });
+    const { kept, duplicates: inBatch } = await keepDistinct(batch, quarantined);
 
     let result: BatchResult;
     try {
@@ -133,63 +138,14 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
     // rows of those records are written by that retry (as redeliveries), not here, so no row is
     // written twice. See docs/reliability.md.
     const retryFrom = firstFailedPosition(batch, failures);
-
-    const decidedAtMs = now();
-    const rows: LakeRow[] = [];
-    const realtime = new Map<string, OutcomeCount>();
-    let redelivered = 0;
-    for (const outcome of result.outcomes) {
-      const entry = kept[outcome.index];
-      if (!entry || outcome.status === 'failed') continue;
-      if (entry.position >= retryFrom) continue;
-      let attribution = outcome.attribution;
-      let eventAttribution = outcome.eventAttribution;
-      if (outcome.status === 'duplicate') {
-        // A redelivery of the record whose unit was committed (a retry after a crash or a failed lake
-        // write): its rows are written again, from the stored decision, under the same object key.
-        // Any other duplicate (a client's re-send) was written with its first record: skip it.
-        if (outcome.previous?.sourceId !== sourceIdOf(entry.source)) {
-          duplicates++;
-          continue;
-        }
-        redelivered++;
-        attribution = outcome.previous.attribution;
-        eventAttribution = outcome.previous.eventAttribution;
-      } else {
-        countOutcome(outcome, count, realtime, decidedAtMs);
-      }
-      if (entry.record.kind === 'event' ? lakeTakesEvents : lakeTakesTouchpoints)
-        rows.push(rawRow(entry.record));
-      if (lakeTakesAttributions) {
-        if (attribution) rows.push(installAttributionRow(attribution, decidedAtMs));
-        if (eventAttribution) rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
-      }
-    }
+    const decided = rowsOf(result, kept, retryFrom, deps.lake, now(), count);
+    const duplicates = inBatch + decided.duplicates;
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
-    count(CONSUMER_METRICS.redelivered, redelivered);
+    count(CONSUMER_METRICS.redelivered, decided.redelivered);
     count(CONSUMER_METRICS.failed, failures.size);
 
-    if (rows.length > 0) {
-      // Deterministic: a retry of this batch starts at the same record and overwrites these objects.
-      const first = batch[0];
-      const batchId = `${first?.shardId ?? 'batch'}-${first?.sequenceNumber ?? now()}`;
-      try {
-        const { objects, records } = await deps.lake.write(batchId, rows);
-        count(CONSUMER_METRICS.lakeObjects, objects);
-        count(CONSUMER_METRICS.lakeRecords, records);
-      } catch (error) {
-        // The graph is committed: the retry sees these records as redeliveries and writes their rows.
-        deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
-        throw error;
-      }
-    }
-    if (deps.realtime && realtime.size > 0) {
-      try {
-        await deps.realtime.write([...realtime.values()]);
-      } catch (error) {
-        deps.logger?.warn('real-time counters not written', { error });
-      }
-    }
+    await writeLake(deps, batch, decided.rows, now, count);
+    await writeRealtime(deps, decided.realtime);
     deps.logger?.info('batch processed', {
       records: batch.length,
       processed: kept.length - failures.size,
@@ -197,24 +153,141 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       failed: failures.size,
     });
     return toResponse(failures);
-
-    async function quarantine(source: StreamRecord, reason: string) {
-      const seq = source.sequenceNumber;
-      deps.logger?.error('poisoned stream record', { reason, sequenceNumber: seq, eventID: source.eventId });
-      count(CONSUMER_METRICS.poisoned);
-      if (!deps.quarantine) return;
-      const day = new Date(now()).toISOString().slice(0, 10);
-      try {
-        await deps.quarantine(
-          `${QUARANTINE_PREFIX}dt=${day}/${seq}.json`,
-          JSON.stringify({ reason, eventID: source.eventId, sequenceNumber: seq, data: source.data }),
-        );
-      } catch (error) {
-        deps.logger?.error('quarantine write failed', { error, sequenceNumber: seq });
-        failures.add(seq);
-      }
-    }
   };
+}
+
+/** The decoded records of a batch, first copy of each; the poisoned ones go to `poisoned`. */
+async function keepDistinct(
+  batch: readonly StreamRecord[],
+  poisoned: (source: StreamRecord, reason: string) => Promise<void>,
+): Promise<{ kept: KeptRecord[]; duplicates: number }> {
+  const kept: KeptRecord[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const [position, source] of batch.entries()) {
+    const decoded = source.decoded;
+    if (!decoded.ok) {
+      await poisoned(source, decoded.reason);
+      continue;
+    }
+    const identity = identityOf(decoded.value);
+    if (seen.has(identity)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(identity);
+    kept.push({ record: decoded.value, source, position });
+  }
+  return { kept, duplicates };
+}
+
+/** The lake rows and real-time counts of the records decided before `retryFrom`. */
+function rowsOf(
+  result: BatchResult,
+  kept: readonly KeptRecord[],
+  retryFrom: number,
+  lake: LakeSink,
+  decidedAtMs: number,
+  count: (name: string, value?: number) => void,
+): BatchRows {
+  const takes = {
+    events: sinkCarries(lake, 'events'),
+    touchpoints: sinkCarries(lake, 'touchpoints'),
+    attributions: sinkCarries(lake, 'attributions'),
+  };
+  const out: BatchRows = { rows: [], realtime: new Map(), redelivered: 0, duplicates: 0 };
+  let { redelivered, duplicates } = out;
+  for (const outcome of result.outcomes) {
+    const entry = kept[outcome.index];
+    if (!entry || outcome.status === 'failed') continue;
+    if (entry.position >= retryFrom) continue;
+    let attribution = outcome.attribution;
+    let eventAttribution = outcome.eventAttribution;
+    if (outcome.status === 'duplicate') {
+      // A redelivery of the record whose unit was committed (a retry after a crash or a failed lake
+      // write): its rows are written again, from the stored decision, under the same object key.
+      // Any other duplicate (a client's re-send) was written with its first record: skip it.
+      if (outcome.previous?.sourceId !== sourceIdOf(entry.source)) {
+        duplicates++;
+        continue;
+      }
+      redelivered++;
+      attribution = outcome.previous.attribution;
+      eventAttribution = outcome.previous.eventAttribution;
+    } else {
+      countOutcome(outcome, count, out.realtime, decidedAtMs);
+    }
+    if (entry.record.kind === 'event' ? takes.events : takes.touchpoints) out.rows.push(rawRow(entry.record));
+    if (takes.attributions) {
+      if (attribution) out.rows.push(installAttributionRow(attribution, decidedAtMs));
+      if (eventAttribution) out.rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
+    }
+  }
+  return { ...out, redelivered, duplicates };
+}
+
+/** Writes the batch's lake rows; a failure fails the batch (its retry rewrites them as redeliveries). */
+async function writeLake(
+  deps: ConsumerDependencies,
+  batch: readonly StreamRecord[],
+  rows: readonly LakeRow[],
+  now: () => number,
+  count: (name: string, value?: number) => void,
+): Promise<void> {
+  if (rows.length === 0) return;
+  // Deterministic: a retry of this batch starts at the same record and overwrites these objects.
+  const first = batch[0];
+  const batchId = `${first?.shardId ?? 'batch'}-${first?.sequenceNumber ?? now()}`;
+  try {
+    const { objects, records } = await deps.lake.write(batchId, rows);
+    count(CONSUMER_METRICS.lakeObjects, objects);
+    count(CONSUMER_METRICS.lakeRecords, records);
+  } catch (error) {
+    // The graph is committed: the retry sees these records as redeliveries and writes their rows.
+    deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
+    throw error;
+  }
+}
+
+/** Writes the real-time counters, when enabled; a failure is logged, never fails the batch. */
+async function writeRealtime(
+  deps: ConsumerDependencies,
+  realtime: ReadonlyMap<string, OutcomeCount>,
+): Promise<void> {
+  if (!deps.realtime || realtime.size === 0) return;
+  try {
+    await deps.realtime.write([...realtime.values()]);
+  } catch (error) {
+    deps.logger?.warn('real-time counters not written', { error });
+  }
+}
+
+/**
+ * Keeps a poisoned record under the quarantine prefix, logged and counted; false when the copy
+ * failed (the record is then reported as failed, to be retried).
+ */
+async function quarantine(
+  deps: ConsumerDependencies,
+  source: StreamRecord,
+  reason: string,
+  nowMs: number,
+  count: (name: string, value?: number) => void,
+): Promise<boolean> {
+  const seq = source.sequenceNumber;
+  deps.logger?.error('poisoned stream record', { reason, sequenceNumber: seq, eventID: source.eventId });
+  count(CONSUMER_METRICS.poisoned);
+  if (!deps.quarantine) return true;
+  const day = new Date(nowMs).toISOString().slice(0, 10);
+  try {
+    await deps.quarantine(
+      `${QUARANTINE_PREFIX}dt=${day}/${seq}.json`,
+      JSON.stringify({ reason, eventID: source.eventId, sequenceNumber: seq, data: source.data }),
+    );
+    return true;
+  } catch (error) {
+    deps.logger?.error('quarantine write failed', { error, sequenceNumber: seq });
+    return false;
+  }
 }
 
 function countOutcome(
