@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -11,6 +10,7 @@ import { isThrottling } from '../../throttling.js';
 import { itemBytes, readUnits, writeUnits } from '../billing.js';
 import { CapacityMeter } from '../capacity.js';
 import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, type Item, type WriteRequest } from './layout.js';
+import { backoffMs, sleep, withRetry } from './retry.js';
 
 export interface IdentityGraphOptions {
   readonly documents: DynamoDBDocumentClient;
@@ -65,24 +65,11 @@ export class GraphTable {
   }
 
   /** Retries throttled calls (and throttled transactions) with exponential backoff and jitter. */
-  async withRetry<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const retryable = isThrottling(error) || isThrottledTransaction(error);
-        if (!retryable || attempt >= this.maxAttempts) {
-          if (retryable) {
-            throw new StoreThrottledError(`${operation} throttled ${attempt} times`, operation, {
-              cause: error,
-            });
-          }
-          throw error;
-        }
-        await sleep(this.backoff(attempt + 1));
-      }
-    }
+  withRetry<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return withRetry(this, operation, call);
   }
+
+  /** Records what DynamoDB bills for a request, from item sizes (`billing.ts`). */
   bill(operation: string, read: number, write: number): void {
     this.billed.record(operation, {
       CapacityUnits: read + write,
@@ -90,10 +77,7 @@ export class GraphTable {
       WriteCapacityUnits: write,
     });
   }
-  backoff(attempt: number): number {
-    const base = this.baseDelayMs * 2 ** (attempt - 2);
-    return base / 2 + Math.random() * (base / 2);
-  }
+
   /** BatchGetItem in chunks of 100, in parallel, retrying unprocessed keys with backoff. */
   async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
@@ -106,7 +90,7 @@ export class GraphTable {
             'BatchGetItem',
           );
         }
-        if (attempt > 1) await sleep(this.backoff(attempt));
+        if (attempt > 1) await sleep(backoffMs(this, attempt));
         const response = await this.withRetry('BatchGetItem', () =>
           this.documents.send(
             new BatchGetCommand({
@@ -136,7 +120,7 @@ export class GraphTable {
     let pending = requests;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > this.maxAttempts) return pending;
-      if (attempt > 1) await sleep(this.backoff(attempt));
+      if (attempt > 1) await sleep(backoffMs(this, attempt));
       try {
         const response = await this.withRetry('BatchWriteItem', () =>
           this.documents.send(
@@ -197,17 +181,3 @@ export class GraphTable {
     }
   }
 }
-
-export function isThrottledTransaction(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-  // Only retry when nothing failed its condition: a lost condition is final for this attempt.
-  return (
-    !codes.includes('ConditionalCheckFailed') &&
-    codes.some(
-      (c) => c === 'ThrottlingError' || c === 'TransactionConflict' || c === 'ProvisionedThroughputExceeded',
-    )
-  );
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
