@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsProvider, createSettingsResolver } from '../../src/app/settings.js';
 import { createConsumerLambda } from '../../src/composition/consumer.js';
 import { ENV } from '../../src/definitions/environment.js';
+import { FRAUD_REASONS, resolveSettings } from '../../src/domain/settings.js';
 import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } from '../support/api.js';
 
 /**
@@ -35,6 +36,15 @@ describe('effective settings resolver', () => {
       malformed_advertising_id: 'reject',
     });
     expect(effective.ipHandling).toBe('hashed');
+  });
+
+  it("keeps an app's blanket fraudMode over the fully resolved defaults the CDK deploys", () => {
+    // lib/stacks/function-environment.ts writes every field, fraudModes of every rule included.
+    const deployed = JSON.parse(JSON.stringify(resolveSettings({})));
+
+    const effective = createSettingsResolver(deployed)({ fraudMode: 'flag' });
+
+    expect(Object.values(effective.fraudModes)).toEqual(FRAUD_REASONS.map(() => 'flag'));
   });
 
   it("lets an app's blanket fraudMode override the platform's per-rule modes", () => {
