@@ -2,7 +2,7 @@ import { ATTRIBUTION_METRICS } from '../definitions/environment.js';
 import { LAKE_QUARANTINE_PREFIX } from '../definitions/lake.js';
 import type { BatchResult, RecordOutcome } from '../domain/engine.js';
 import { eventKey } from '../domain/keys.js';
-import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../domain/model.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../domain/records.js';
 import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from './lake-rows.js';
 import { recordScope } from './pipeline-record.js';
 import { type LakeSink, sinkCarries } from './ports/lake-sink.js';

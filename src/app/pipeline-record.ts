@@ -1,4 +1,4 @@
-import type { PipelineRecord } from '../domain/model.js';
+import type { PipelineRecord } from '../domain/records.js';
 
 /**
  * Who a pipeline record belongs to and what it is named by: the one place that looks inside the

@@ -11,7 +11,7 @@ import { createAttributionConsumer, QUARANTINE_PREFIX } from '../../src/app/attr
 import { eventAttributionRow, rawRow } from '../../src/app/lake-rows.js';
 import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { StoreLoadRequest, UnitOfWork } from '../../src/domain/store.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';

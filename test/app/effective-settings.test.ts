@@ -21,14 +21,14 @@ const PLATFORM = {
   dailyEventQuota: 2,
 } as const;
 
-/** The app overrides another fraud rule only: the platform's click_injection must survive it. */
-const APP_SETTINGS = { fraudModes: { bot_user_agent: 'flag' } } as const;
+/** The app overrides another fraud rule only (on the wire, snake_case): the platform's click_injection must survive it. */
+const APP_SETTINGS = { fraud_modes: { bot_user_agent: 'flag' } } as const;
 
 const context = { functionName: 'consumer', awsRequestId: 'req-1' } as unknown as Context;
 
 describe('effective settings resolver', () => {
   it("keeps the platform's other fraud rules when an app overrides one", () => {
-    const effective = createSettingsResolver(PLATFORM)(APP_SETTINGS);
+    const effective = createSettingsResolver(PLATFORM)({ fraudModes: { bot_user_agent: 'flag' } });
 
     expect(effective.fraudModes).toMatchObject({
       click_injection: 'flag',
@@ -100,9 +100,9 @@ describe('the four paths that read settings agree', () => {
 
     expect(res.statusCode).toBe(200);
     const effective = JSON.parse(res.body ?? '{}').effective_settings;
-    expect(effective.fraudModes).toMatchObject({ click_injection: 'flag', bot_user_agent: 'flag' });
-    expect(effective.ipHandling).toBe('hashed');
-    expect(effective.dailyEventQuota).toBe(2);
+    expect(effective.fraud_modes).toMatchObject({ click_injection: 'flag', bot_user_agent: 'flag' });
+    expect(effective.ip_handling).toBe('hashed');
+    expect(effective.daily_event_quota).toBe(2);
   });
 
   it('ingest IP handling: hashes IPs when the platform says hashed and the app says nothing', async () => {

@@ -12,7 +12,7 @@ import { rawRow } from '../../app/lake-rows.js';
 import { recordScope, tenantOf } from '../../app/pipeline-record.js';
 import type { RecordPublisher } from '../../app/ports/record-publisher.js';
 import { LAKE_RECORD_FIELDS } from '../../definitions/lake.js';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 
 /**
  * Puts pipeline records on the ingest stream with PutRecords: at most 500 records or 5 MiB a call,

@@ -1,4 +1,4 @@
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 
 /** Puts accepted records on the ingest stream. @throws StreamPublishError after its bounded retries */
 export interface RecordPublisher {

@@ -5,7 +5,7 @@ import type { SettingsResolver } from '../../app/settings.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
 import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../../definitions/ids.js';
-import { AppSettingsInputSchema } from '../../domain/settings.js';
+import { AppSettingsWireSchema, settingsToWire } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import {
   BadRequestError,
@@ -41,7 +41,7 @@ const CreateAppSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     store_urls: StoreUrlsSchema.optional(),
     allowed_redirect_hosts: HostsSchema.optional(),
-    settings: AppSettingsInputSchema.optional(),
+    settings: AppSettingsWireSchema.optional(),
   })
   .strict();
 
@@ -50,7 +50,7 @@ const UpdateAppSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     store_urls: StoreUrlsSchema.optional(),
     allowed_redirect_hosts: HostsSchema.optional(),
-    settings: AppSettingsInputSchema.optional(),
+    settings: AppSettingsWireSchema.optional(),
   })
   .strict();
 
@@ -86,8 +86,9 @@ export function presentApp(app: AppRecord, effectiveSettings: SettingsResolver) 
     name: app.name,
     store_urls: app.storeUrls,
     allowed_redirect_hosts: app.allowedRedirectHosts,
-    settings: app.settings,
-    effective_settings: effectiveSettings(app.settings),
+    // SPEC §4.1: snake_case on the wire; stored settings keep their internal spelling.
+    settings: settingsToWire(app.settings),
+    effective_settings: settingsToWire(effectiveSettings(app.settings)),
     // Whether signed requests are on; the secret itself is shown only when it is made.
     signing: app.signing ? { enabled: true, created_at: app.signing.createdAt } : { enabled: false },
     created_at: app.createdAt,

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CounterRow } from '../../../app/records.js';
 import type { Attribution } from '../../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
-import type { Touchpoint } from '../../../domain/model.js';
+import type { Touchpoint } from '../../../domain/records.js';
 import type { Device, StoredEventOutcome, StoreLoadRequest, StoreSnapshot } from '../../../domain/store.js';
 import { mapLimit, unique } from '../../concurrency.js';
 import { itemBytes, readUnits } from '../billing.js';
