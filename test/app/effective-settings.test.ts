@@ -14,7 +14,7 @@ import { createTestApi, jsonHeaders, kinesisEvent, readStream, type TestApi } fr
 
 const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
 
-/** Platform defaults: one fraud rule flagged, IPs hashed, a tiny daily quota. */
+/** Platform defaults as the CDK hands them to the functions (internal spelling): one fraud rule flagged, IPs hashed, a tiny daily quota. */
 const PLATFORM = {
   fraudModes: { click_injection: 'flag' },
   ipHandling: 'hashed',
