@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
-import { LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -13,8 +13,17 @@ import {
 } from '../nag/index.js';
 
 /** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
-export const HOUSE_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
+export const PLATFORM_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
 export type PlatformFunctionHandler = HandlerName | 'authorizer';
+
+/** Puts Scalar's standalone bundle beside the bundle of the function serving `GET /docs`. */
+const copyDocsAsset = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `cp "${inputDir}/node_modules/${DOCS_ASSET.packageName}/${DOCS_ASSET.packageRelativePath}" "${outputDir}/${DOCS_ASSET.fileName}"`,
+  ],
+};
 
 export interface PlatformFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
@@ -102,7 +111,7 @@ export class PlatformFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
-      entry: `${props.projectRoot}/${HOUSE_FUNCTION_ENTRIES[props.handler]}`,
+      entry: `${props.projectRoot}/${PLATFORM_FUNCTION_ENTRIES[props.handler]}`,
       handler: 'handler',
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
@@ -127,6 +136,7 @@ export class PlatformFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

@@ -6,6 +6,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
@@ -14,12 +15,13 @@ import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
 import type { ApiKeyImporter } from '../app/ports/api-key-importer.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
+import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import { createSettingsResolver } from '../app/settings.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
-import { createHttpApp } from '../http/app.js';
+import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from '../http/app.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../http/request.js';
 import type { ApiServices } from '../http/services.js';
 import { graphResolver } from './identity-graphs.js';
@@ -43,6 +45,8 @@ export interface OptionalApiAdapters {
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
   /** @default none: app keys live only in the registry */
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
+  /** @default none: replay answers 503 */
+  readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -74,6 +78,21 @@ export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): L
     : undefined;
 }
 
+/**
+ * Local mode runs the functions in its own process and has no Athena: it hands its DuckDB lake (the same
+ * SQL over the same layout) to the replay route here once it is up, and takes it back when it stops.
+ */
+let localLake: LakeQueryRunner | undefined;
+export function provideLocalLake(runner: LakeQueryRunner | undefined): void {
+  localLake = runner;
+}
+
+/** Replay reads the lake's raw history: through Athena where reports can, else local mode's lake. */
+export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): ReplayHistorySource {
+  const athena = athenaLakeQueries(config, clients);
+  return new LakeReplayHistory(() => athena ?? localLake);
+}
+
 /** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
 export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
   return config.restApiId && clients.apiGateway
@@ -90,6 +109,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
+  replayHistory: lakeReplayHistory,
 };
 
 export interface ApiServicesOptions {
@@ -114,6 +134,7 @@ export function createApiServices(
   const adapters = options.adapters ?? {};
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const apiKeys = adapters.apiKeys?.(config, clients);
+  const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry: options.registry ?? tenantRegistry(config, clients),
     ...(apiKeys ? { apiKeys } : {}),
@@ -130,6 +151,7 @@ export function createApiServices(
       tableName: config.tenantRegistryTable,
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
+    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     effectiveSettings: createSettingsResolver(config.defaultSettings),
     now: Date.now,
@@ -138,8 +160,10 @@ export function createApiServices(
   };
 }
 
-/** What one API function is built from: its own clients and optional adapters. */
+/** What one API function is built from: its own routes, clients and optional adapters. */
 export interface ApiFunctionParts {
+  /** The function's routes (`FUNCTION_ROUTES[name]`), passed in so its bundle holds no other routes. */
+  readonly routes: RouteFactory;
   readonly config: RuntimeConfig;
   readonly clients: ApiClients;
   /** @default none */
@@ -153,7 +177,7 @@ export interface ApiFunctionParts {
  * logger (tenant and app ids appended per request), EMF metrics and the tracer. Only the given
  * clients and adapters are referenced, which keeps the function's bundle to what it uses.
  * @example
- * export const handler = createApiFunction('ingest', { config, clients: createApiCoreClients(config) });
+ * export const handler = createApiFunction('ingest', { routes: INGEST_FUNCTION_ROUTES, config, clients });
  */
 export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts) {
   const o = parts.observability ?? createObservability(`unmogrowp-${name}`);
@@ -162,7 +186,7 @@ export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts)
     adapters: parts.adapters ?? {},
     logger: logPort(o.logger),
   });
-  const app = createHttpApp(services, [name]);
+  const app = createFunctionApp(services, name, parts.routes);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const response = await app(fromApiGatewayEvent(event));
     o.metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
@@ -191,6 +215,7 @@ export interface ApiLambdaOptions {
 export function createApiLambda(name: ApiHandlerName, options: ApiLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
   return createApiFunction(name, {
+    routes: FUNCTION_ROUTES[name],
     config,
     clients: options.clients ?? createAwsClients(config),
     adapters: ALL_API_ADAPTERS,

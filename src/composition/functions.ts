@@ -6,7 +6,14 @@ import {
 } from '../adapters/clients.js';
 import { createTokenAuthorizer } from '../auth/token-authorizer.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
-import { athenaLakeQueries, createApiFunction, s3Tombstones, usagePlanApiKeys } from './api.js';
+import { ADMIN_FUNCTION_ROUTES, INGEST_FUNCTION_ROUTES, QUERY_FUNCTION_ROUTES } from '../http/app.js';
+import {
+  athenaLakeQueries,
+  createApiFunction,
+  lakeReplayHistory,
+  s3Tombstones,
+  usagePlanApiKeys,
+} from './api.js';
 import { tokenVerifierFor } from './token-verifier.js';
 
 /*
@@ -16,15 +23,20 @@ import { tokenVerifierFor } from './token-verifier.js';
 
 /** Tracking links, S2S touchpoints and SDK event batches: DynamoDB and Kinesis only. */
 export function ingestFunction(config: RuntimeConfig = loadRuntimeConfig()) {
-  return createApiFunction('ingest', { config, clients: createApiCoreClients(config) });
+  return createApiFunction('ingest', {
+    routes: INGEST_FUNCTION_ROUTES,
+    config,
+    clients: createApiCoreClients(config),
+  });
 }
 
-/** Attribution look-ups and reports: DynamoDB, plus Athena for old report ranges. */
+/** Attribution look-ups, reports, replay and the API document: DynamoDB, plus Athena for old ranges and replay. */
 export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('query', {
+    routes: QUERY_FUNCTION_ROUTES,
     config,
     clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
-    adapters: { lakeQueries: athenaLakeQueries },
+    adapters: { lakeQueries: athenaLakeQueries, replayHistory: lakeReplayHistory },
   });
 }
 
@@ -35,6 +47,7 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
 export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   const apiGateway = createApiGatewayClient(config);
   return createApiFunction('admin', {
+    routes: ADMIN_FUNCTION_ROUTES,
     config,
     clients: {
       ...createApiCoreClients(config),

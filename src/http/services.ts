@@ -3,6 +3,7 @@ import type { IdentityGraphReader } from '../app/ports/identity-graph.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import type { RecordPublisher } from '../app/ports/record-publisher.js';
+import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import type { UsageCounters } from '../app/ports/usage-counters.js';
@@ -35,6 +36,15 @@ export interface ApiServices {
   readonly apiKeys?: ApiKeyImporter;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
+  /**
+   * What `POST /v1/reports/{appId}/replay` reads, and the data-center ranges the consumer's fraud rule
+   * uses (so a replay decides as the consumer does).
+   * @default none: replay answers 503
+   */
+  readonly replay?: {
+    readonly history: ReplayHistorySource;
+    readonly dataCenterCidrs: readonly string[];
+  };
   /** Ranges starting within this many days read the counters; older ones go to the lake. */
   readonly reportCounterDays: number;
   readonly now: () => number;

@@ -32,7 +32,7 @@ import {
 import { createTables } from '../adapters/dynamodb/create-tables.js';
 import { createBucket } from '../adapters/s3/lake-writer.js';
 import { signLocalToken } from '../auth/jwt.js';
-import { createApiLambda } from '../composition/api.js';
+import { createApiLambda, provideLocalLake } from '../composition/api.js';
 import { createConsumerLambda } from '../composition/consumer.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
@@ -373,6 +373,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });
+  // Replay reads the raw history through the same SQL as Athena's, here over DuckDB.
+  provideLocalLake({ run: (query, parameters) => lake.report(query, parameters) as never });
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
 
   const server: Server = createServer(async (req, res) => {
@@ -479,6 +481,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
       stopObserving?.();
+      provideLocalLake(undefined);
       await lake.close();
       await services.stop();
       rmSync(join(factsDir, 'local.json'), { force: true });

@@ -22,6 +22,7 @@ import { caseOf, createWorld, tableSnapshot, targetOf, toRequest, type World } f
 /** The permission each bearer route checks. Every bearer route of `ROUTES` must be listed. */
 const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
   'GET /v1/reports/{appId}/installs': 'reports:read',
+  'POST /v1/reports/{appId}/replay': 'replay:run',
   'POST /v1/privacy/erasure': 'privacy:erase',
   'GET /v1/privacy/erasure/{requestId}': 'privacy:read',
   'POST /v1/tenants': 'tenants:create',
@@ -39,7 +40,6 @@ const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
 const NOT_YET_ROUTED: readonly Permission[] = [
   'postbacks:write',
   'costs:write',
-  'replay:run',
   'audit:read',
   'users:manage',
 ];

@@ -6,6 +6,7 @@ export type * from './logger.js';
 export type * from './metrics.js';
 export type * from './realtime-sink.js';
 export type * from './record-publisher.js';
+export type * from './replay-history.js';
 export type * from './tenant-directory.js';
 export type * from './tombstone-sink.js';
 export type * from './usage-counters.js';

@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import type { ErasureRecord } from '../../app/records.js';
 import { actsFor, can, PLATFORM_TENANT, type UserPrincipal } from '../../auth/permissions.js';
-import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../../definitions/ids.js';
+import { TENANT_ID_PATTERN } from '../../definitions/ids.js';
 import type { ErasedIdentifier } from '../../domain/erasure.js';
 import { deviceIdFor } from '../../domain/identity.js';
 import { identifierKey } from '../../domain/keys.js';
@@ -10,6 +9,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { ErasureSchema } from '../wire.js';
 import { parse } from './admin.js';
 import { appForUser, readIdentity } from './query.js';
 
@@ -22,15 +22,6 @@ import { appForUser, readIdentity } from './query.js';
  * hashed) *before* the graph forgets it; then the graph items are deleted and the request is recorded
  * `completed` with its counts. A failure records `failed` and answers 500; erasing again is safe.
  */
-
-const ErasureSchema = z
-  .object({
-    app_id: z.string().regex(APP_ID_PATTERN, 'expected an app id'),
-    advertising_id: z.string().optional(),
-    vendor_id: z.string().optional(),
-    customer_user_id: z.string().optional(),
-  })
-  .strict();
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
