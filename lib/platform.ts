@@ -87,6 +87,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
+      alarmAction: stateful.alarmTopic.action,
     });
     // The stack keeps its deployed name (`…-Ingest`): renaming it would replace the live API.
     const api = new ApiStack(app, names.stackName(region, 'Ingest'), {

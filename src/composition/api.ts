@@ -21,6 +21,7 @@ import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import { createSettingsResolver } from '../app/settings.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
+import { HTTP_METRICS } from '../definitions/observability.js';
 import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from '../http/app.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../http/request.js';
 import type { ApiServices } from '../http/services.js';
@@ -168,7 +169,7 @@ export interface ApiFunctionParts {
   readonly clients: ApiClients;
   /** @default none */
   readonly adapters?: OptionalApiAdapters;
-  /** @default Powertools utilities named `unmogrowp-<name>` */
+  /** @default Powertools utilities named by `SERVICE_NAMES` */
   readonly observability?: Observability;
 }
 
@@ -180,7 +181,7 @@ export interface ApiFunctionParts {
  * export const handler = createApiFunction('ingest', { routes: INGEST_FUNCTION_ROUTES, config, clients });
  */
 export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts) {
-  const o = parts.observability ?? createObservability(`unmogrowp-${name}`);
+  const o = parts.observability ?? createObservability(name);
   const clients = traceClients(o.tracer, parts.clients);
   const services = createApiServices(parts.config, clients, {
     adapters: parts.adapters ?? {},
@@ -189,7 +190,14 @@ export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts)
   const app = createFunctionApp(services, name, parts.routes);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const response = await app(fromApiGatewayEvent(event));
-    o.metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
+    const status = response.statusCode;
+    // 0 or 1 per request: the sums over Requests are the error ratios the alarms watch.
+    o.metrics.addMetric(HTTP_METRICS.requests, MetricUnit.Count, 1);
+    o.metrics.addMetric(HTTP_METRICS.clientErrors, MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
+    o.metrics.addMetric(HTTP_METRICS.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
+    // One line per request with the tenant appended by the router: the per-tenant Contributor Insights
+    // rules count these (tenant ids never become metric dimensions).
+    o.logger.info('request served', { statusCode: status, method: event.httpMethod, route: event.resource });
     return toApiGatewayResult(response);
   };
   return middy(handle)
@@ -203,7 +211,7 @@ export interface ApiLambdaOptions {
   readonly config?: RuntimeConfig;
   /** @default built from the config (every client) */
   readonly clients?: AwsClients;
-  /** @default Powertools utilities named `unmogrowp-<name>` */
+  /** @default Powertools utilities named by `SERVICE_NAMES` */
   readonly observability?: Observability;
 }
 

@@ -33,7 +33,7 @@ export interface ConsumerLambdaOptions {
   readonly config?: RuntimeConfig;
   /** @default the consumer's clients, built from the config */
   readonly clients?: ConsumerClients;
-  /** @default Powertools utilities named `unmogrowp-consumer` */
+  /** @default Powertools utilities named by `SERVICE_NAMES` */
   readonly observability?: Observability;
 }
 
@@ -67,7 +67,7 @@ export function selectLakeSink(
  */
 export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
-  const o = options.observability ?? createObservability('unmogrowp-consumer');
+  const o = options.observability ?? createObservability('consumer');
   const clients = traceClients(o.tracer, options.clients ?? createConsumerClients(config));
   const settingsFor = createSettingsProvider(
     tenantRegistry(config, clients),

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Logger } from '../app/ports/logger.js';
 import type { MetricsSink } from '../app/ports/metrics.js';
-import { METRICS_NAMESPACE } from '../definitions/environment.js';
+import { METRICS_NAMESPACE, SERVICE_NAMES, type ServiceKey } from '../definitions/observability.js';
 
 /** Powertools utilities of one function, built once per container. */
 export interface Observability {
@@ -13,7 +13,15 @@ export interface Observability {
   readonly tracer: Tracer;
 }
 
-export function createObservability(serviceName: string): Observability {
+/**
+ * The Powertools logger, metrics and tracer of one function, named by {@link SERVICE_NAMES}: the one
+ * place the runtime names a service. The CDK sets `POWERTOOLS_SERVICE_NAME` from the same table, and the
+ * dashboards query the `service` dimension from it, so the three cannot drift apart.
+ * @example
+ * const o = createObservability('consumer'); // service "attribution-consumer"
+ */
+export function createObservability(service: ServiceKey): Observability {
+  const serviceName = SERVICE_NAMES[service];
   return {
     logger: new PowertoolsLogger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),

@@ -9,7 +9,7 @@ import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js'
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
 import { createAttributionConsumer, QUARANTINE_PREFIX } from '../../src/app/attribution-consumer.js';
 import { eventAttributionRow, rawRow } from '../../src/app/lake-rows.js';
-import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
+import { ATTRIBUTION_METRICS } from '../../src/definitions/observability.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
