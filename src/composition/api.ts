@@ -5,14 +5,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
-import type { ApiKeyImporter } from '../app/ports/api-key-importer.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
@@ -35,7 +33,7 @@ export const newId = (): string => randomUUID().replaceAll('-', '');
 
 /** The clients the API routes use: Athena and API Gateway only in the functions that need them. */
 export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
-  Partial<Pick<AwsClients, 'athena' | 'apiGateway' | 's3'>>;
+  Partial<Pick<AwsClients, 'athena' | 's3'>>;
 
 /**
  * Adapters only some API functions need. Each Lambda entry point names its own (`functions.ts`), so the
@@ -44,8 +42,6 @@ export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
 export interface OptionalApiAdapters {
   /** @default none: every report range reads the counters */
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
-  /** @default none: app keys live only in the registry */
-  readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
@@ -94,21 +90,9 @@ export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): R
   return new LakeReplayHistory(() => athena ?? localLake);
 }
 
-/** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
-export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
-  return config.restApiId && clients.apiGateway
-    ? new UsagePlanKeys({
-        client: clients.apiGateway,
-        restApiId: config.restApiId,
-        usagePlans: config.usagePlans,
-      })
-    : undefined;
-}
-
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
-  apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
   replayHistory: lakeReplayHistory,
 };
@@ -134,11 +118,9 @@ export function createApiServices(
 ): ApiServices {
   const adapters = options.adapters ?? {};
   const lakeQueries = adapters.lakeQueries?.(config, clients);
-  const apiKeys = adapters.apiKeys?.(config, clients);
   const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry: options.registry ?? tenantRegistry(config, clients),
-    ...(apiKeys ? { apiKeys } : {}),
     graphFor: graphResolver(config, clients),
     publisher: new KinesisPublisher({
       client: clients.kinesis,
@@ -150,7 +132,11 @@ export function createApiServices(
     usageCounters: new DynamoUsageCounters({
       documents: clients.documents,
       tableName: config.tenantRegistryTable,
+      // With several regions, each counts in its own items and a limit applies to their sum (no two
+      // regions ever add to one item of the global table).
+      ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
     }),
+    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,

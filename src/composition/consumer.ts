@@ -3,12 +3,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { type AwsClients, createConsumerClients } from '../adapters/clients.js';
+import { type AwsClients, createConsumerClients, createKinesisClient } from '../adapters/clients.js';
+import { DynamoTenantHomes } from '../adapters/dynamodb/tenant-homes.js';
 import { FirehoseAttributionSink } from '../adapters/firehose/attribution-delivery.js';
+import { KinesisForwarder } from '../adapters/kinesis/forwarder.js';
+import { createHomeRegionConsumer } from '../adapters/kinesis/home-region-consumer.js';
 import { kinesisBatchHandler } from '../adapters/kinesis/stream-batch.js';
 import { S3LakeWriter } from '../adapters/s3/lake-writer.js';
 import { TimestreamWriter } from '../adapters/timestream/writer.js';
 import { createAttributionConsumer } from '../app/attribution-consumer.js';
+import type { RecordForwarder } from '../app/home-region.js';
 import { tenantOf } from '../app/pipeline-record.js';
 import type { LakeSink } from '../app/ports/lake-sink.js';
 import { createSettingsProvider, createSettingsResolver } from '../app/settings.js';
@@ -35,6 +39,8 @@ export interface ConsumerLambdaOptions {
   readonly clients?: ConsumerClients;
   /** @default Powertools utilities named by `SERVICE_NAMES` */
   readonly observability?: Observability;
+  /** @default Kinesis PutRecords to the home region's stream */
+  readonly forwarder?: RecordForwarder;
 }
 
 /**
@@ -103,8 +109,27 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
       logger: logPort(o.logger),
     }),
   );
+  // Only a tenant's home region writes its graph and counters; other regions forward its records there.
+  const homeRegionConsumer = createHomeRegionConsumer({
+    region: config.region,
+    homes: new DynamoTenantHomes({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+      defaultRegion: config.homeRegion,
+      cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
+    }),
+    forwarder:
+      options.forwarder ??
+      new KinesisForwarder({
+        clientFor: (region) => createKinesisClient(region),
+        streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
+      }),
+    consume,
+    metrics: metricsPort(o.metrics),
+    logger: logPort(o.logger),
+  });
   const handle = (event: KinesisStreamEvent, _context: Context): Promise<KinesisStreamBatchResponse> =>
-    consume(event);
+    homeRegionConsumer(event);
   return middy(handle)
     .use(captureLambdaHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))

@@ -1,19 +1,8 @@
-import {
-  createApiCoreClients,
-  createApiGatewayClient,
-  createAthenaClient,
-  createS3Client,
-} from '../adapters/clients.js';
+import { createApiCoreClients, createAthenaClient, createS3Client } from '../adapters/clients.js';
 import { createTokenAuthorizer } from '../auth/token-authorizer.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { ADMIN_FUNCTION_ROUTES, INGEST_FUNCTION_ROUTES, QUERY_FUNCTION_ROUTES } from '../http/app.js';
-import {
-  athenaLakeQueries,
-  createApiFunction,
-  lakeReplayHistory,
-  s3Tombstones,
-  usagePlanApiKeys,
-} from './api.js';
+import { athenaLakeQueries, createApiFunction, lakeReplayHistory, s3Tombstones } from './api.js';
 import { tokenVerifierFor } from './token-verifier.js';
 
 /*
@@ -41,20 +30,18 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
 }
 
 /**
- * Onboarding, settings, keys and privacy: DynamoDB, S3 for erasure tombstones, and API Gateway usage
- * plans for app keys when the config names the REST API.
+ * Onboarding, settings, keys and privacy: DynamoDB (the tenant registry holds app key hashes,
+ * replicated to every region) and S3 for erasure tombstones.
  */
 export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
-  const apiGateway = createApiGatewayClient(config);
   return createApiFunction('admin', {
     routes: ADMIN_FUNCTION_ROUTES,
     config,
     clients: {
       ...createApiCoreClients(config),
       s3: createS3Client(config.region, config.endpoints.s3),
-      ...(apiGateway ? { apiGateway } : {}),
     },
-    adapters: { apiKeys: usagePlanApiKeys, tombstones: s3Tombstones },
+    adapters: { tombstones: s3Tombstones },
   });
 }
 

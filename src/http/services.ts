@@ -1,4 +1,3 @@
-import type { ApiKeyImporter } from '../app/ports/api-key-importer.js';
 import type { IdentityGraphReader } from '../app/ports/identity-graph.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
@@ -19,6 +18,17 @@ import type { Authenticator } from './router.js';
  * (`src/composition/`) fills with the real adapters; handler unit tests may pass fakes.
  */
 
+/**
+ * Limits of a whole tenant, from its `usagePlan` in the deployment config (`UNMOGROWP_TENANT_LIMITS`):
+ * what API Gateway usage plans enforced before app keys left API Gateway.
+ */
+export interface TenantLimits {
+  /** Ingest requests per UTC second across the tenant's apps. */
+  readonly rateLimitPerSecond: number;
+  /** Ingest requests per UTC calendar month; 0: none. */
+  readonly monthlyRequestQuota: number;
+}
+
 export interface ApiServices {
   readonly registry: TenantDirectory;
   /** Per tenant: silo tenants have their own identity graph table. */
@@ -29,11 +39,8 @@ export interface ApiServices {
   readonly verifyToken: TokenVerifier;
   /** Counters of the per-app ingest limits; without them the limits are not enforced. */
   readonly usageCounters?: UsageCounters;
-  /**
-   * Imports new app API keys into API Gateway's usage plans (the cloud); without it (local mode) keys
-   * live only in the registry.
-   */
-  readonly apiKeys?: ApiKeyImporter;
+  /** Limits of whole tenants (their `usagePlan` in the deployment config), by tenant id. @default none */
+  readonly tenantLimits?: Readonly<Record<string, TenantLimits>>;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /**

@@ -1,4 +1,3 @@
-export type * from './api-key-importer.js';
 export type * from './identity-graph.js';
 export type * from './lake-queries.js';
 export * from './lake-sink.js';
