@@ -155,7 +155,7 @@ export class PlatformPlan {
         ...Object.values(api),
         ...(this.config.auth.kind === 'cognito' ? [] : [this.authorizerFunctionName]),
       ],
-      // Memory as the stacks build them (HouseFunction's default; 1024 MiB for consumers): the cost widget.
+      // Memory as the stacks build them (PlatformFunction's default; 1024 MiB for consumers): the cost widget.
       apiFunctions: (['ingest', 'query', 'admin'] as const).map((service) => ({
         service,
         functionName: api[service],

@@ -20,7 +20,7 @@ const started = performance.now();
 const platform = buildPlatform(app, loadPlatformConfig(configPath && resolve(configPath)), { projectRoot });
 const findings = controlTowerFindings(app);
 const seconds = (performance.now() - started) / 1000;
-const stacks = platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.ingest, r.observability]);
+const stacks = platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability]);
 const resources = Object.fromEntries(
   stacks.map((stack) => [
     stack.stackName,

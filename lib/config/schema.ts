@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import {
+  APP_ID_PATTERN,
+  DEPLOYED_TENANT_ID_MAX_LENGTH,
+  TENANT_ID_PATTERN,
+} from '../../src/definitions/ids.js';
 import { AppSettingsWireSchema } from '../../src/domain/settings.js';
 
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-/** Tenant ids become part of resource names (`unmogrowp-<stage>-<tenant>-…`), so they stay short. */
-const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,19}$/;
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653,
@@ -28,18 +31,22 @@ const UsagePlanSchema = z
 
 const AppSchema = z
   .object({
-    appId: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,128}$/, { message: 'expected a bundle id such as com.demo.game' }),
+    appId: z.string().regex(APP_ID_PATTERN, { message: 'expected a bundle id such as com.demo.game' }),
     storeUrl: z.url().optional(),
   })
   .strict();
 
 const TenantSchema = z
   .object({
-    tenantId: z.string().regex(TENANT_ID_PATTERN, {
-      message: 'expected 2-20 lowercase letters, digits or dashes, starting with a letter',
-    }),
+    // Tenants named here get resources named after them: the API's pattern, kept short.
+    tenantId: z
+      .string()
+      .regex(TENANT_ID_PATTERN, {
+        message: `expected 2-${DEPLOYED_TENANT_ID_MAX_LENGTH} lowercase letters, digits or dashes, not starting with a dash`,
+      })
+      .max(DEPLOYED_TENANT_ID_MAX_LENGTH, {
+        message: `expected 2-${DEPLOYED_TENANT_ID_MAX_LENGTH} lowercase letters, digits or dashes, not starting with a dash`,
+      }),
     /** `pool` tenants share the stream, consumer and table; `silo` tenants get their own stream and consumer. */
     tier: z.enum(['pool', 'silo']).default('pool'),
     /** Silo only: also give the tenant its own identity graph table. */

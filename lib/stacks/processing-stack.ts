@@ -9,7 +9,7 @@ import {
   LAKE_QUARANTINE_PREFIX,
   TENANT_REGISTRY_TABLE,
 } from '../../src/definitions/index.js';
-import { HouseFunction } from '../compute/house-function.js';
+import { PlatformFunction } from '../compute/platform-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
@@ -61,7 +61,7 @@ export class ProcessingStack extends Stack {
       const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
       const stream = streams.get(streamPlan.tenantId);
       if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
-      const fn = new HouseFunction(this, `Consumer${suffix}`, {
+      const fn = new PlatformFunction(this, `Consumer${suffix}`, {
         handler: 'consumer',
         functionName: streamPlan.consumerFunctionName,
         serviceName: SERVICE_NAMES.consumer,

@@ -7,7 +7,22 @@
  * `tenant_id`/`app_id`/`dt`, where `dt` is the ARRIVAL day (`LAKE_ARRIVAL_FIELDS`: `received_at` of raw records,
  * `decided_at` of attributions). The event day stays the `timestamp` column, which reports filter on.
  */
-import { DATA_LAKE } from './tables.js';
+/** The data lake bucket and its partition layout (Hive style, read by Athena and by DuckDB locally). */
+export const DATA_LAKE = {
+  logicalName: 'DataLake',
+  /** Prefixes, one per lake table. */
+  tables: {
+    events: 'events',
+    touchpoints: 'touchpoints',
+    attributions: 'attributions',
+  },
+  /**
+   * Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. `dt` is the day the
+   * record arrived (`received_at` / `decided_at`), not its event day: one or two `dt` values per buffer
+   * keep a delivery stream under Firehose's 500 active partitions with backfilled events.
+   */
+  partitionKeys: ['tenant_id', 'app_id', 'dt'],
+} as const;
 
 export interface LakeColumn {
   readonly name: string;

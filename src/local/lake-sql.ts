@@ -1,13 +1,18 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ERASURE_COLUMNS, LAKE_ERASURES, LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
+import {
+  DATA_LAKE,
+  ERASURE_COLUMNS,
+  LAKE_ERASURES,
+  LAKE_TABLE_COLUMNS,
+  type LakeColumn,
+} from '../definitions/lake.js';
 import {
   type QueryParameter,
   type ReportQueryDefinition,
   reportParameterValues,
 } from '../definitions/queries.js';
-import { DATA_LAKE } from '../definitions/tables.js';
 
 /**
  * Athena-style SQL over the local lake files with DuckDB: every lake table becomes a view over its Hive

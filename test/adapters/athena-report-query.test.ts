@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AthenaQueryRunner } from '../../src/adapters/athena/report-query.js';
-import { LakeQueryError } from '../../src/adapters/errors.js';
+import { LakeQueryError } from '../../src/app/errors.js';
 import { REPORT_QUERIES, reportParameterValues } from '../../src/definitions/queries.js';
 
 /** The Athena report runner: polling to the end state, then rows keyed by column, header row dropped. */

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createConsumerLambda } from '../../lambdas/consumer.js';
 import type { Platform } from '../../lib/platform.js';
 import { type ObservedSdkCall, observeSdkCalls } from '../../src/adapters/clients.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
+import { createApiLambda } from '../../src/composition/api.js';
+import { createConsumerLambda } from '../../src/composition/consumer.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
-import { createApiLambda } from '../../src/http/lambda.js';
 import { JWT_SECRET, kinesisEvent, readStream } from '../support/api.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
 import { buildTestPlatform, regionOf, templateOf } from './support/platform.js';
@@ -334,7 +334,7 @@ describe('IAM coverage of the functions', () => {
       expect(lookup.statusCode).toBe(200);
     });
     platform = buildTestPlatform({ account: ACCOUNT });
-    templateOf(regionOf(platform, REGION).ingest);
+    templateOf(regionOf(platform, REGION).api);
     templateOf(regionOf(platform, REGION).processing);
   });
 
@@ -347,9 +347,9 @@ describe('IAM coverage of the functions', () => {
         )
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
     return {
-      ingest: statementsOf(templateOf(region.ingest), 'IngestFunctionRole'),
-      query: statementsOf(templateOf(region.ingest), 'QueryFunctionRole'),
-      admin: statementsOf(templateOf(region.ingest), 'AdminFunctionRole'),
+      ingest: statementsOf(templateOf(region.api), 'IngestFunctionRole'),
+      query: statementsOf(templateOf(region.api), 'QueryFunctionRole'),
+      admin: statementsOf(templateOf(region.api), 'AdminFunctionRole'),
       consumer: statementsOf(templateOf(region.processing), 'ConsumerRole'),
     };
   };

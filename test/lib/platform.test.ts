@@ -48,10 +48,8 @@ describe('the default app (every configured region)', () => {
 
     expect(home.stateful.dependencies).toContain(eu.stateful);
     expect(eu.processing.dependencies).toContain(home.stateful);
-    expect(eu.ingest.dependencies).toContain(home.stateful);
-    expect(eu.observability.dependencies).toEqual(
-      expect.arrayContaining([eu.lake, eu.processing, eu.ingest]),
-    );
+    expect(eu.api.dependencies).toContain(home.stateful);
+    expect(eu.observability.dependencies).toEqual(expect.arrayContaining([eu.lake, eu.processing, eu.api]));
   });
 
   it('keeps dev data easy to tear down (no termination protection, DESTROY)', () => {
@@ -393,7 +391,7 @@ describe('the default app (every configured region)', () => {
 
   describe('ingest stack', () => {
     it('exposes every route of the API behind validators and tracing', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       // One method per route of the shared table, and the health check of latency routing.
       ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length + 1);
@@ -427,7 +425,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('protects the stage with a rate-based WAF rule', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
@@ -445,7 +443,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const s3 = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
         actionsOf(st).some((a) => a.startsWith('s3:')),
       );
@@ -457,7 +455,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the ingest function update only the usage counter items of the tenant registry', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const writes = policyStatements(ingest, 'IngestFunctionRole').filter((st) =>
         actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
       );
@@ -469,7 +467,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['ingest', 'query', 'admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -514,7 +512,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('puts every bearer route, and only those, behind the Cognito authorizer in the home region', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
       const byType = (type: string) =>
         methods.filter((method) => method.Properties.AuthorizationType === type);
@@ -532,7 +530,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("verifies the pool's tokens in other regions with a JWKS token authorizer, not a cross-region pool", () => {
-      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').api);
       const methods = Object.values(eu.findResources('AWS::ApiGateway::Method'));
 
       expect(methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(bearerRoutes);
@@ -551,7 +549,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("reaches the home region's pool from eu-west-1 through a weak cross-region reference", () => {
-      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').api);
 
       // Fn::GetStackOutput (cdk.json `@aws-cdk/core:defaultCrossStackReferences` weak): no SSM export
       // writer and reader, so switching auth.kind is not blocked by an export in use.
@@ -568,7 +566,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("tells the bearer handlers the pool's issuer, JWKS and client id so they verify tokens too", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['unmogrowp-dev-query', 'unmogrowp-dev-admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -585,7 +583,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("answers API Gateway's own refusals in the SPEC error shape", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: 'UNAUTHORIZED',
@@ -602,7 +600,7 @@ describe('the default app (every configured region)', () => {
         Name: 'unmogrowp-dev-demo-reports',
         WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
       });
-      templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+      templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: 'unmogrowp-dev-query',
         Environment: {
           Variables: Match.objectLike({
@@ -671,7 +669,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('tells the ingest function where silo tenants write', () => {
-    templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-dev-ingest',
       Environment: {
         Variables: Match.objectLike({
@@ -697,7 +695,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('verifies service tokens with a Lambda token authorizer that reads the local replica by name', () => {
-    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').ingest);
+    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').api);
 
     ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
     for (const prefix of ['BearerAuthorizerFunctionRole', 'QueryFunctionRole', 'AdminFunctionRole']) {
@@ -787,7 +785,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('keeps latency-sensitive functions warm with target-tracked provisioned concurrency', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
 
     ingest.resourceCountIs('AWS::Lambda::Alias', 1);
     ingest.hasResourceProperties('AWS::Lambda::Alias', {
@@ -808,7 +806,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('passes the bearer token issuer to the API functions', () => {
-    templateOf(regionOf(platform, 'us-east-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'us-east-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-prod-admin',
       Environment: {
         Variables: Match.objectLike({
@@ -820,7 +818,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('verifies JWKS tokens with a Lambda token authorizer on every bearer route', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
     const custom = Object.values(ingest.findResources('AWS::ApiGateway::Method')).filter(
       (method) => method.Properties.AuthorizationType === 'CUSTOM',
     );

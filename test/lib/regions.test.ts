@@ -72,7 +72,7 @@ describe('prod in three regions behind one hostname', () => {
   it('exports nothing across stacks or regions (weak references), so auth.kind can be switched', () => {
     for (const stack of allStacks(platform)) expect(exportsOf(stack), stack.stackName).toEqual([]);
     for (const region of platform.regions) {
-      templateOf(region.ingest).resourceCountIs('Custom::CrossRegionExportReader', 0);
+      templateOf(region.api).resourceCountIs('Custom::CrossRegionExportReader', 0);
     }
   });
 
@@ -80,7 +80,7 @@ describe('prod in three regions behind one hostname', () => {
     it.each(['us-east-1', 'eu-west-1', 'ap-southeast-2'])(
       'answers api.example.com from %s with a latency record guarded by a health check',
       (region) => {
-        const ingest = templateOf(regionOf(platform, region).ingest);
+        const ingest = templateOf(regionOf(platform, region).api);
 
         ingest.hasResourceProperties('AWS::Route53::RecordSet', {
           Name: 'api.example.com.',
@@ -105,7 +105,7 @@ describe('prod in three regions behind one hostname', () => {
     );
 
     it('checks health on a mock route that invokes no function', () => {
-      templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::ApiGateway::Method', {
+      templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
         AuthorizationType: 'NONE',
         Integration: Match.objectLike({ Type: 'MOCK' }),
@@ -118,7 +118,7 @@ describe('prod in three regions behind one hostname', () => {
       ['stateful', 'AWS::Kinesis::Stream'],
       ['stateful', 'AWS::S3::Bucket'],
       ['stateful', 'AWS::DynamoDB::GlobalTable'],
-      ['ingest', 'AWS::Logs::LogGroup'],
+      ['api', 'AWS::Logs::LogGroup'],
       ['processing', 'AWS::Logs::LogGroup'],
     ] as const)('keeps every %s %s on delete and replace, but not after a failed create', (stack, type) => {
       const resources = Object.values(templateOf(regionOf(platform, 'us-east-1')[stack]).findResources(type));
@@ -200,7 +200,7 @@ describe('prod in three regions behind one hostname', () => {
 
     it('names the source account on every Lambda permission of a service', () => {
       const permissions = Object.values(
-        templateOf(regionOf(platform, 'eu-west-1').ingest).findResources('AWS::Lambda::Permission'),
+        templateOf(regionOf(platform, 'eu-west-1').api).findResources('AWS::Lambda::Permission'),
       );
 
       expect(permissions.length).toBeGreaterThan(0);
@@ -225,8 +225,7 @@ describe('prod in three regions behind one hostname', () => {
   });
 
   describe('WAF', () => {
-    const rules = () =>
-      templateOf(regionOf(platform, 'us-east-1').ingest).findResources('AWS::WAFv2::WebACL');
+    const rules = () => templateOf(regionOf(platform, 'us-east-1').api).findResources('AWS::WAFv2::WebACL');
     const rule = (name: string) => {
       const [acl] = Object.values(rules());
       return ((acl?.Properties.Rules ?? []) as { Name: string; Statement: Record<string, unknown> }[]).find(
@@ -345,7 +344,7 @@ describe('one hostname is optional', () => {
         },
       },
     });
-    const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
     ingest.resourceCountIs('AWS::ApiGateway::DomainName', 1);
     ingest.resourceCountIs('AWS::Route53::RecordSet', 0);

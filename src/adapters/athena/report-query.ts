@@ -4,12 +4,13 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { LakeQueryError } from '../../app/errors.js';
+import type { LakeQueryRunner } from '../../app/ports/lake-queries.js';
 import {
   type QueryParameter,
   type ReportQueryDefinition,
   reportParameterValues,
 } from '../../definitions/queries.js';
-import { LakeQueryError } from '../errors.js';
 
 /**
  * Runs one of the saved report queries on Athena: start it with its parameters bound, poll until it
@@ -19,13 +20,6 @@ import { LakeQueryError } from '../errors.js';
  * and each query runs in the tenant's own workgroup, whose enforced settings keep its results under
  * its own prefix and cap what one query may scan (the cost of one tenant never lands on another).
  */
-
-export interface LakeQueryRunner {
-  run(
-    query: ReportQueryDefinition,
-    parameters: Readonly<Record<QueryParameter, string>>,
-  ): Promise<Record<string, string | null>[]>;
-}
 
 export interface AthenaQueryRunnerOptions {
   readonly client: AthenaClient;

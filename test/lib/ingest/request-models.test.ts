@@ -128,7 +128,7 @@ describe('the deployed API', () => {
   let ingest: Template;
 
   beforeAll(() => {
-    ingest = templateOf(regionOf(buildTestPlatform(), 'us-east-1').ingest);
+    ingest = templateOf(regionOf(buildTestPlatform(), 'us-east-1').api);
   });
 
   it.each(Object.entries(REQUEST_MODELS))('deploys the model of %s as generated', (key, model) => {

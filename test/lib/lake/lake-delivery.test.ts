@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionQuery } from '../../../lib/lake/lake-delivery.js';
 import { attributionDeliveryRecord } from '../../../src/adapters/firehose/attribution-delivery.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
-import { eventAttributionRow, installAttributionRow } from '../../../src/adapters/s3/lake-rows.js';
+import { eventAttributionRow, installAttributionRow } from '../../../src/app/lake-rows.js';
 import {
   ATTRIBUTION_COLUMNS,
   RAW_RECORD_COLUMNS,

@@ -33,7 +33,7 @@ export function buildTestPlatform(overrides: Partial<PlatformConfigInput> = {}):
 
 /** Every stack of a platform. */
 export const allStacks = (platform: Platform): Stack[] =>
-  platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.ingest, r.observability]);
+  platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability]);
 
 /** cdk-nag AWS Solutions errors of a stack (acknowledged findings excluded), as `rule at path` lines. */
 export function nagErrors(stack: Stack): string[] {

@@ -15,7 +15,7 @@ import {
 import type { BearerAuth } from '../auth/bearer-auth.js';
 import { JwtTokenAuthorizer } from '../auth/jwt-token-authorizer.js';
 import { ServiceTokenSecret } from '../auth/service-token-secret.js';
-import { HouseFunction } from '../compute/house-function.js';
+import { PlatformFunction } from '../compute/platform-function.js';
 import { LatencyRoutedDomain } from '../ingest/latency-routed-domain.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
@@ -34,7 +34,7 @@ import { bearerAuthEnvironment } from './function-environment.js';
 
 type ApiHandler = Extract<HandlerName, 'ingest' | 'query' | 'admin'>;
 
-export interface IngestStackProps extends StackProps {
+export interface ApiStackProps extends StackProps {
   readonly plan: PlatformPlan;
   readonly projectRoot: string;
   readonly encryptionKey: kms.IKey;
@@ -55,19 +55,19 @@ export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<string> = new Set<HandlerNa
   ROUTES.filter((route) => route.latencySensitive).map((route) => route.handler),
 );
 
-/**
- * One region's HTTP API v1: the API Gateway REST API with WAF, usage plans and validation, the
- * authorizer of its bearer routes (the home region's Cognito user pool, or a Lambda token authorizer),
- * and the ingest, query and admin functions behind it.
- */
 /** Handlers serving at least one bearer route: they verify tokens themselves too. */
 export const BEARER_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(
   ROUTES.filter((route) => route.auth === 'bearer').map((route) => route.handler),
 );
 
-export class IngestStack extends Stack {
+/**
+ * One region's HTTP API v1: the API Gateway REST API with WAF and request validation, the
+ * authorizer of its bearer routes (the home region's Cognito user pool, or a Lambda token authorizer),
+ * and the ingest, query and admin functions behind it.
+ */
+export class ApiStack extends Stack {
   readonly api: PlatformApi;
-  readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
+  readonly functions: Readonly<Record<ApiHandler, PlatformFunction>>;
   /** The authorizer of the bearer routes. */
   readonly bearerAuthorizer: apigateway.IAuthorizer;
   /** This region's latency record of the shared hostname (`customDomain.hostedZone` configured). */
@@ -78,14 +78,14 @@ export class IngestStack extends Stack {
    */
   readonly tokenAuthorizer?: JwtTokenAuthorizer;
 
-  constructor(scope: Construct, id: string, props: IngestStackProps) {
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
     const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan } = props;
     const { config } = plan;
     const functionNames = plan.apiFunctionNames;
     const make = (handler: ApiHandler) =>
-      new HouseFunction(this, `${handler[0]?.toUpperCase()}${handler.slice(1)}Function`, {
+      new PlatformFunction(this, `${handler[0]?.toUpperCase()}${handler.slice(1)}Function`, {
         handler,
         functionName: functionNames[handler],
         serviceName: SERVICE_NAMES[handler],
@@ -223,7 +223,7 @@ export class IngestStack extends Stack {
    * In prod, latency-sensitive handlers are invoked through an alias with provisioned concurrency that
    * tracks utilisation between the configured floor and ceiling; elsewhere, the function itself.
    */
-  private target(fn: HouseFunction, plan: PlatformPlan): lambda.IFunction {
+  private target(fn: PlatformFunction, plan: PlatformPlan): lambda.IFunction {
     if (!plan.isProd || !LATENCY_SENSITIVE_HANDLERS.has(fn.handler)) return fn.function;
     const { minProvisioned, maxProvisioned, targetUtilization } = plan.config.concurrency;
     const alias = new lambda.Alias(fn, 'Live', {
