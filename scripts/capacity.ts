@@ -164,11 +164,20 @@ function print(p: CapacityPlan): void {
       '',
     ],
     [
-      'DynamoDB write units/s (own + replicated)',
+      'DynamoDB identity graph write units/s (own + replicated)',
       `${n(r.dynamodb.writeUnitsPerSec)} (${n(r.dynamodb.replicatedWriteUnitsPerSec)} replicated)`,
-      quota('DynamoDB table writes'),
+      quota('DynamoDB identity graph writes'),
     ],
-    ['DynamoDB read units/s', n(r.dynamodb.readUnitsPerSec), quota('DynamoDB table reads')],
+    [
+      'DynamoDB registry write units/s (usage counters)',
+      n(r.dynamodb.registryWriteUnitsPerSec),
+      quota('DynamoDB registry table writes'),
+    ],
+    [
+      'DynamoDB read units/s (both tables)',
+      n(r.dynamodb.readUnitsPerSec),
+      quota('DynamoDB table reads (both tables)'),
+    ],
     ['Firehose raw records/s (from the stream)', n(r.firehose.rawRecordsPerSec), ''],
     [
       'Firehose attribution records/s',

@@ -189,9 +189,11 @@ export interface RegionCapacity {
     readonly requestsPerSec: number;
     readonly requestsByOperationPerSec: Readonly<Record<string, number>>;
     readonly readUnitsPerSec: number;
-    /** This region's own writes plus the other regions' writes replicated into it. */
+    /** The identity graph: this region's own writes plus the other regions' writes replicated into it. */
     readonly writeUnitsPerSec: number;
     readonly replicatedWriteUnitsPerSec: number;
+    /** The tenant registry's usage counters (rate limit, daily quota), own and replicated. */
+    readonly registryWriteUnitsPerSec: number;
   };
   readonly firehose: {
     readonly rawRecordsPerSec: number;
@@ -325,6 +327,14 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     Object.entries(measured.dynamodbRequests).map(([op, n]) => [op, E * perEvent(n)]),
   );
   const replicatedWriteUnitsPerSec = (regions - 1) * E * perEvent(u.dynamodb.replicatedWriteUnits);
+  // The usage counters live in the tenant registry, a table (and table quota) of their own.
+  const registryWriteUnitsPerSec =
+    regions *
+    E *
+    perEvent(
+      (measured.keyClasses['rate-limit counter']?.writeUnits ?? 0) +
+        (measured.keyClasses['daily-quota counter']?.writeUnits ?? 0),
+    );
 
   const attributions = u.firehose.attributions ?? { records: 0, bytes: 0, billedBytes: 0 };
   const attributionRecordsPerSec = E * perEvent(attributions.records);
@@ -357,8 +367,10 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       requestsPerSec: sum(Object.values(requestsByOperationPerSec)),
       requestsByOperationPerSec,
       readUnitsPerSec: E * perEvent(u.dynamodb.readUnits),
-      writeUnitsPerSec: E * perEvent(u.dynamodb.writeUnits) + replicatedWriteUnitsPerSec,
+      writeUnitsPerSec:
+        E * perEvent(u.dynamodb.writeUnits) + replicatedWriteUnitsPerSec - registryWriteUnitsPerSec,
       replicatedWriteUnitsPerSec,
+      registryWriteUnitsPerSec,
     },
     firehose: {
       rawRecordsPerSec: E * perEvent(u.firehose.raw?.records ?? 0),
@@ -458,14 +470,21 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     'executions',
   );
   check(
-    'DynamoDB table writes',
+    'DynamoDB registry table writes',
+    'region',
+    registryWriteUnitsPerSec,
+    'dynamodbTableWriteUnitsPerSec',
+    'WRU/s',
+  );
+  check(
+    'DynamoDB identity graph writes',
     'region',
     perRegion.dynamodb.writeUnitsPerSec,
     'dynamodbTableWriteUnitsPerSec',
     'WRU/s',
   );
   check(
-    'DynamoDB table reads',
+    'DynamoDB table reads (both tables)',
     'region',
     perRegion.dynamodb.readUnitsPerSec,
     'dynamodbTableReadUnitsPerSec',

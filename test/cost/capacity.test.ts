@@ -76,6 +76,34 @@ describe('per-region rates', () => {
   });
 });
 
+describe('the tenant registry', () => {
+  it('counts the usage counters against the registry table, not the identity graph', () => {
+    const plan = planCapacity(
+      measured(
+        {
+          keyClasses: {
+            'rate-limit counter': { writes: 100, writeUnits: 100, items: 1, hottestItemWrites: 100 },
+          },
+        },
+        {
+          dynamodb: {
+            readUnits: 0,
+            writeUnits: 1100,
+            replicatedWriteUnits: 1100,
+            writtenBytes: 0,
+            storedBytes: 0,
+          },
+        },
+      ),
+      { eventsPerSec: 2000, regions: 2 },
+    );
+
+    // 1,000 events/s a region; the registry is a global table too: 100 own + 100 replicated units.
+    expect(plan.perRegion.dynamodb.registryWriteUnitsPerSec).toBe(200);
+    expect(plan.perRegion.dynamodb.writeUnitsPerSec).toBe(1100 + 1100 - 200);
+  });
+});
+
 describe('Kinesis shards', () => {
   it('needs a shard per 1 MiB/s written when the records are bigger than 1 KiB', () => {
     const plan = planCapacity(
