@@ -1,4 +1,5 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -12,6 +13,7 @@ import { HouseFunction } from '../compute/house-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
+import { ConsumerEventSourceAlarms } from '../observability/consumer-event-source-alarms.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
@@ -28,6 +30,8 @@ export interface ProcessingStackProps extends StackProps {
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Where the consumers' event source alarms notify (the region's alarm topic). */
+  readonly alarmAction: cloudwatch.IAlarmAction;
 }
 
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
@@ -85,7 +89,7 @@ export class ProcessingStack extends Stack {
       );
       props.realtime?.grantWrite(fn.function);
 
-      return new AttributionConsumer(this, `Attribution${suffix}`, {
+      const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
         function: fn,
         stream,
         encryptionKey: props.encryptionKey,
@@ -96,6 +100,13 @@ export class ProcessingStack extends Stack {
         maxRecordAge: Duration.hours(config.processing.maxRecordAgeHours),
         maxBatchingWindow: Duration.seconds(config.processing.maxBatchingWindowSeconds),
       });
+      new ConsumerEventSourceAlarms(this, `EventSourceAlarms${suffix}`, {
+        functionName: streamPlan.consumerFunctionName,
+        eventSourceMappingId: consumer.eventSourceMappingId,
+        alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
+        alarmAction: props.alarmAction,
+      });
+      return consumer;
     });
   }
 }
