@@ -37,7 +37,7 @@ import { CODEC_VERSION, decodeDocument, encodeDocument } from './codec.js';
  * | attribution (history)     | `D#<tenant>#<app>#<id>`    | `A#<installTimeMs>#<eventId>`   | none                    |
  * | touchpoint, per match key | `M#<matchKey>`             | `<timestampMs>#<touchpointId>`  | touch time + 31 d (signature keys + 8 d) |
  * | processed-event marker    | `E#<eventKey>`             | `E`                             | 400 days                |
- * | per-day counter row       | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>`  | none                    |
+ * | per-day counter row shard | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>#<shard>` | none             |
  * | installs per IP and hour  | `H#<ipHourKey>`            | `H`                             | 2 days                  |
  *
  * Every key begins with the tenant and app (domain keys from `keys.ts` already do), so nothing reads
@@ -64,6 +64,12 @@ export interface IdentityGraphOptions {
   readonly maxAttempts?: number;
   /** First backoff delay, doubled per attempt with jitter. @default 25 */
   readonly baseDelayMs?: number;
+  /**
+   * Items each per-day counter row is split into. A commit adds its counters to one of them (the next
+   * in turn), so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them.
+   * @default 16
+   */
+  readonly counterShards?: number;
   /** Most recent touchpoints read per match key. @default 50 */
   readonly touchpointsPerKey?: number;
   /** @default Date.now */
@@ -107,9 +113,13 @@ const pad = (ms: number) => String(Math.max(0, Math.trunc(ms))).padStart(15, '0'
 const counterPk = (tenantId: string, appId: string, day: string) =>
   `C#${tenantId}#${appId}#${day.slice(0, 7)}`;
 const part = (s: string) => encodeURIComponent(s);
-/** One counter row per day, network and campaign; each metric (and revenue currency) is an attribute. */
-const counterRowSk = (c: Pick<CounterIncrement, 'day' | 'network' | 'campaign'>) =>
-  [c.day, part(c.network), part(c.campaign)].join('#');
+/**
+ * One counter row per day, network and campaign, split into shards; each metric (and revenue currency)
+ * is an attribute. Rows written before sharding have no shard part; the parts are URI-encoded, so the
+ * shard part never collides with a campaign.
+ */
+const counterRowSk = (c: Pick<CounterIncrement, 'day' | 'network' | 'campaign'>, shard: number) =>
+  `${c.day}#${part(c.network)}#${part(c.campaign)}#${shard}`;
 const METRIC_PREFIX = 'm#';
 const metricAttribute = (metric: CounterMetric, currency: string | undefined) =>
   currency === undefined ? `${METRIC_PREFIX}${metric}` : `${METRIC_PREFIX}${metric}#${currency}`;
@@ -129,6 +139,8 @@ interface UnitPlan {
   readonly sharedKeys: ReadonlySet<string>;
   readonly ipDeltas: ReadonlyMap<string, number>;
   readonly itemCount: number;
+  /** The counter row shard the unit's counters go to (one per commit). */
+  readonly counterShard: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,6 +161,9 @@ export class IdentityGraph implements AttributionStore {
   private readonly baseDelayMs: number;
   private readonly touchpointsPerKey: number;
   private readonly now: () => number;
+  private readonly counterShards: number;
+  /** The shard of the last commit; each commit takes the next, starting anywhere. */
+  private counterShard: number;
 
   constructor(options: IdentityGraphOptions) {
     this.documents = options.documents;
@@ -160,6 +175,13 @@ export class IdentityGraph implements AttributionStore {
     this.baseDelayMs = options.baseDelayMs ?? 25;
     this.touchpointsPerKey = options.touchpointsPerKey ?? 50;
     this.now = options.now ?? Date.now;
+    this.counterShards = options.counterShards ?? 16;
+    if (!Number.isInteger(this.counterShards) || this.counterShards < 1 || this.counterShards > 100)
+      throw new RangeError(
+        `counterShards must be a whole number from 1 to 100. Received ${this.counterShards}`,
+      );
+    // Writers start on different shards, so consumers started together do not all hit shard 0.
+    this.counterShard = Math.floor(Math.random() * this.counterShards);
   }
 
   // ---------------------------------------------------------------- port: load
@@ -298,6 +320,8 @@ export class IdentityGraph implements AttributionStore {
   private async commitTransactions(units: readonly UnitOfWork[], failed: Set<number>): Promise<void> {
     const all = chains(units);
     const broken = new Set<number>();
+    this.counterShard = (this.counterShard + 1) % this.counterShards;
+    const shard = this.counterShard;
     const longest = all.reduce((n, c) => Math.max(n, c.length), 0);
     for (let w = 0; w < longest; w++) {
       const wave: { plan: UnitPlan; chain: number }[] = [];
@@ -305,7 +329,7 @@ export class IdentityGraph implements AttributionStore {
         const unit = chain[w];
         if (!unit) return;
         if (broken.has(i)) failed.add(unit.recordIndex);
-        else wave.push({ plan: this.planUnit(unit), chain: i });
+        else wave.push({ plan: this.planUnit(unit, shard), chain: i });
       });
       const chainOf = new Map(wave.map((u) => [u.plan.unit.recordIndex, u.chain]));
       const lost = (plan: UnitPlan) => {
@@ -436,7 +460,7 @@ export class IdentityGraph implements AttributionStore {
   }
 
   /** Everything a unit writes, encoded once; additive updates kept apart so a transaction can merge them. */
-  private planUnit(unit: UnitOfWork): UnitPlan {
+  private planUnit(unit: UnitOfWork, counterShard: number): UnitPlan {
     const t = this.tableName;
     const nowS = Math.floor(this.now() / 1000);
     const owned: TransactItem[] = [];
@@ -492,10 +516,20 @@ export class IdentityGraph implements AttributionStore {
     for (const inc of unit.ipHourIncrements) ipDeltas.set(inc.key, (ipDeltas.get(inc.key) ?? 0) + inc.delta);
     const ownedKeys = owned.map((i) => `${i.Put?.Item?.pk}|${i.Put?.Item?.sk}`);
     const sharedKeys = new Set<string>([
-      ...unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c)}`),
+      ...unit.counters.map(
+        (c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c, counterShard)}`,
+      ),
       ...[...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`),
     ]);
-    return { unit, owned, ownedKeys, sharedKeys, ipDeltas, itemCount: owned.length + sharedKeys.size };
+    return {
+      unit,
+      owned,
+      ownedKeys,
+      sharedKeys,
+      ipDeltas,
+      itemCount: owned.length + sharedKeys.size,
+      counterShard,
+    };
   }
 
   private touchpointItems(unit: UnitOfWork): Item[] {
@@ -544,7 +578,7 @@ export class IdentityGraph implements AttributionStore {
       }
       for (const c of plan.unit.counters) {
         const pk = counterPk(c.tenantId, c.appId, c.day);
-        const sk = counterRowSk(c);
+        const sk = counterRowSk(c, plan.counterShard);
         const row = rows.get(`${pk}|${sk}`) ?? { pk, sk, c, metrics: new Map<string, number>() };
         const attribute = metricAttribute(c.metric, c.currency);
         row.metrics.set(attribute, (row.metrics.get(attribute) ?? 0) + c.value);
@@ -651,10 +685,15 @@ export class IdentityGraph implements AttributionStore {
     );
   }
 
-  /** Counter rows of an app between two days (inclusive, `YYYY-MM-DD`). */
+  /** Counter rows of an app between two days (inclusive, `YYYY-MM-DD`), the shards of each row summed. */
   async readCounters(tenantId: string, appId: string, fromDay: string, toDay: string): Promise<CounterRow[]> {
     const months = monthsBetween(fromDay, toDay);
-    const rows: CounterRow[] = [];
+    const rows = new Map<string, CounterRow>();
+    const add = (row: CounterRow) => {
+      const key = [row.day, row.network, row.campaign, row.metric, row.currency ?? ''].join('\u0000');
+      const known = rows.get(key);
+      rows.set(key, known ? { ...known, value: known.value + row.value } : row);
+    };
     await mapLimit(months, 12, async (month) => {
       let startKey: Item | undefined;
       do {
@@ -674,11 +713,11 @@ export class IdentityGraph implements AttributionStore {
           ),
         );
         this.meter.record('Query', response.ConsumedCapacity);
-        for (const item of response.Items ?? []) rows.push(...counterRows(item));
+        for (const item of response.Items ?? []) for (const row of counterRows(item)) add(row);
         startKey = response.LastEvaluatedKey;
       } while (startKey);
     });
-    return rows;
+    return [...rows.values()];
   }
 
   /**
