@@ -7,8 +7,10 @@ import { type CostEstimate, estimateCost, HOURS_PER_MONTH, type Usage } from './
  * per-item limit it would pass. Pure arithmetic on the request counts `UsageMeter` measured on the cost
  * workload (the same counts the cost model prices), scaled from per-event rates to events per second.
  *
- * Per region: each region ingests `1 / regions` of the events (latency routing) and receives every other
- * region's writes to the global table as replicated writes. Per item: a global table applies every
+ * Per region: each region ingests `1 / regions` of the events (latency routing), forwards the records of
+ * tenants homed elsewhere to their home region's stream and takes as many from the others (tenants' home
+ * regions spread evenly, so each region writes the identity graph for `1 / regions` of the events), and
+ * receives every other region's writes to the global table as replicated writes. Per item: a global table applies every
  * write to an item in every region, so an item's write rate is its rate across all regions.
  * Method and the quota increases for 1.4 M events/s: docs/capacity.md.
  */
@@ -164,7 +166,10 @@ export interface RegionCapacity {
   readonly eventsPerSec: number;
   readonly api: { readonly requestsPerSec: number; readonly byRoutePerSec: Readonly<Record<string, number>> };
   readonly kinesis: {
+    /** Records the region's stream takes: its own ingest plus records forwarded to it as home region. */
     readonly recordsPerSec: number;
+    /** Of those, records forwarded from the other regions. */
+    readonly forwardedInRecordsPerSec: number;
     readonly writeMiBPerSec: number;
     /** Shards the write rate needs (1,000 records/s and 1 MiB/s each). */
     readonly shards: number;
@@ -299,8 +304,12 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
   );
   const apiRequestsPerSec = E * perEvent(u.apiRequests);
 
-  const recordsPerSec = E * perEvent(u.kinesis.records);
-  const writeMiBPerSec = (E * perEvent(u.kinesis.bytes)) / MiB;
+  // Home-region write model: a region forwards the records of tenants homed elsewhere ((R - 1) / R of
+  // its ingest, tenants spread evenly) to their home region's stream, and receives as many in return.
+  const forwardedIn = (E * (regions - 1)) / regions;
+  const streamShare = (E + forwardedIn) / E;
+  const recordsPerSec = E * streamShare * perEvent(u.kinesis.records);
+  const writeMiBPerSec = (E * streamShare * perEvent(u.kinesis.bytes)) / MiB;
   const shards = Math.max(
     1,
     Math.ceil(recordsPerSec / quotas.kinesisShardRecordsPerSec),
@@ -333,7 +342,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     E *
     perEvent(
       (measured.keyClasses['rate-limit counter']?.writeUnits ?? 0) +
-        (measured.keyClasses['daily-quota counter']?.writeUnits ?? 0),
+        (measured.keyClasses['quota counter']?.writeUnits ?? 0),
     );
 
   const attributions = u.firehose.attributions ?? { records: 0, bytes: 0, billedBytes: 0 };
@@ -351,6 +360,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     api: { requestsPerSec: apiRequestsPerSec, byRoutePerSec },
     kinesis: {
       recordsPerSec,
+      forwardedInRecordsPerSec: forwardedIn * perEvent(u.kinesis.records),
       writeMiBPerSec,
       shards,
       perShard: { recordsPerSec: recordsPerSec / shards, writeMiBPerSec: writeMiBPerSec / shards },
@@ -373,6 +383,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       registryWriteUnitsPerSec,
     },
     firehose: {
+      // The lake is regional: the raw stream's Firehose keeps the region's own ingest.
       rawRecordsPerSec: E * perEvent(u.firehose.raw?.records ?? 0),
       attributionRecordsPerSec,
       attributionMiBPerSec: (E * perEvent(attributions.bytes)) / MiB,
@@ -423,11 +434,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     appPerSec * classPerEvent('rate-limit counter'),
     'largest app: every ingest request',
   );
-  hot(
-    'daily-quota counter',
-    appPerSec * classPerEvent('daily-quota counter'),
-    'largest app: every event batch',
-  );
+  hot('quota counter', appPerSec * classPerEvent('quota counter'), 'largest app: every event batch');
   const device = measured.keyClasses.device;
   hot(
     'device',

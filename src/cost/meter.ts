@@ -565,7 +565,7 @@ export const KEY_CLASSES = [
   'IP-hour',
   'signature partition',
   'rate-limit counter',
-  'daily-quota counter',
+  'quota counter',
   'device',
 ] as const;
 export type KeyClass = (typeof KEY_CLASSES)[number];
@@ -583,7 +583,7 @@ export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
   if (pk.startsWith('H#')) return 'IP-hour';
   if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
   if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
-    return pk.includes('#D#') ? 'daily-quota counter' : 'rate-limit counter';
+    return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
   if (pk.startsWith('D#') && sk === 'D') return 'device';
   return undefined;
 }

@@ -129,6 +129,15 @@ describe('Kinesis shards', () => {
     expect(plan.perRegion.kinesis.perShard.recordsPerSec).toBeCloseTo(10_001 / 11, 6);
   });
 
+  it('adds the records other regions forward to a home region to each region’s stream', () => {
+    const plan = planCapacity(measured(), { eventsPerSec: 30_000, regions: 3 });
+
+    // 10,000 ingested a region, two thirds of it forwarded out; as many forwarded in (home regions even).
+    expect(plan.perRegion.kinesis.forwardedInRecordsPerSec).toBeCloseTo(20_000 / 3, 6);
+    expect(plan.perRegion.kinesis.recordsPerSec).toBeCloseTo(10_000 + 20_000 / 3, 6);
+    expect(plan.perRegion.kinesis.shards).toBe(17);
+  });
+
   it('checks an on-demand stream against its throughput and a provisioned one against the shard quota', () => {
     const options = { eventsPerSec: 600_000, regions: 1 } as const;
 
@@ -247,7 +256,7 @@ describe('hottest items', () => {
   it('leaves out a key class the workload never wrote', () => {
     const plan = planCapacity(measured({ keyClasses }), { eventsPerSec: 1000 });
 
-    expect(hottest(plan, 'daily-quota counter')).toBeUndefined();
+    expect(hottest(plan, 'quota counter')).toBeUndefined();
   });
 });
 
@@ -316,7 +325,8 @@ describe('key classes', () => {
     ['H#t#a#iphour#10.0.0.1#493000', 'H', 'IP-hour'],
     ['M#t#a#sig#abc', '1700000000000#tp1', 'signature partition'],
     ['LIMIT#app#S#1700000000', 'LIMIT', 'rate-limit counter'],
-    ['LIMIT#app#D#2026-11-30', 'LIMIT', 'daily-quota counter'],
+    ['LIMIT#app#D#2026-11-30', 'LIMIT', 'quota counter'],
+    ['LIMIT#T#acme#M#2026-11', 'LIMIT', 'quota counter'],
     ['D#t#a#dev1', 'D', 'device'],
   ])('files %s under %s', (pk, sk, keyClass) => {
     expect(keyClassOf(pk, sk)).toBe(keyClass);
