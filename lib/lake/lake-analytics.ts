@@ -51,6 +51,12 @@ export interface LakeAnalyticsProps {
 }
 
 /**
+ * What Athena does to the results prefix with the caller's credentials: writes each result object, and
+ * aborts the multipart upload of a large result it gives up on (not aws-cdk-lib's `grantPut` group).
+ */
+export const ATHENA_RESULTS_WRITE_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload'] as const;
+
+/**
  * Athena workgroups whose settings clients cannot override (engine v3, KMS-encrypted results in the lake
  * bucket, a bytes-scanned cutoff, CloudWatch metrics): a shared one with the standard report queries
  * saved in it, and one per configured tenant. The report SQL always binds `tenant_id` as a parameter;
@@ -179,7 +185,11 @@ export class LakeAnalytics extends Construct {
       actions: ['s3:GetObject'],
       resourceArns: this.readableObjectArns,
     });
-    this.props.bucket.grantPut(grantee, `${ATHENA_RESULTS_PREFIX}*`);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ATHENA_RESULTS_WRITE_ACTIONS],
+      resourceArns: [this.props.bucket.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+    });
     this.props.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 

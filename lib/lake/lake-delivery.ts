@@ -18,8 +18,11 @@ import {
 import { DELIVERY_ERRORS_PREFIX, FIREHOSE_DELIVERY_S3_ACTIONS } from '../storage/lake-storage.js';
 import type { LakeCatalog, LakeTableName } from './lake-catalog.js';
 
-/** Actions a producer needs to put records on a direct-put delivery stream. */
-export const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'] as const;
+/**
+ * Actions a producer needs to put records on a direct-put delivery stream: batches only (the consumer's
+ * src/adapters/firehose/attribution-delivery.ts sends PutRecordBatch, never PutRecord).
+ */
+export const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecordBatch'] as const;
 
 /** Minimum Firehose buffer when converting to Parquet. */
 const PARQUET_BUFFER_MIB = 128;

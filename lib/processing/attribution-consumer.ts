@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -70,7 +71,7 @@ export class AttributionConsumer extends Construct {
       reason: 'This queue is itself the dead-letter (on-failure) destination of the stream event source.',
     });
 
-    const eventSource = new KinesisEventSource(props.stream, {
+    const eventSource = new KinesisEventSource(withPollGrant(props.stream), {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: props.batchSize,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
@@ -86,4 +87,31 @@ export class AttributionConsumer extends Construct {
     props.function.function.addEventSource(eventSource);
     this.eventSourceMappingId = eventSource.eventSourceMappingId;
   }
+}
+
+/**
+ * What the event source mapping does to the stream as the function's role: standard iterators (no
+ * enhanced fan-out consumer, so no SubscribeToShard, DescribeStreamConsumer or ListStreams).
+ */
+export const STREAM_POLL_ACTIONS = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+] as const;
+
+/**
+ * The stream as `KinesisEventSource` sees it: the same stream (same ARN, node and logical ids), except
+ * that the `grantRead` the event source calls grants {@link STREAM_POLL_ACTIONS} and the key's decrypt
+ * instead of aws-cdk-lib's whole read group.
+ */
+function withPollGrant(stream: kinesis.IStream): kinesis.IStream {
+  const grantRead = (grantee: iam.IGrantable): iam.Grant => {
+    stream.encryptionKey?.grantDecrypt(grantee);
+    return stream.grant(grantee, ...STREAM_POLL_ACTIONS);
+  };
+  return new Proxy(stream, {
+    get: (target, property) => (property === 'grantRead' ? grantRead : Reflect.get(target, property, target)),
+  });
 }

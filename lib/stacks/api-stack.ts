@@ -18,17 +18,21 @@ import { PlatformFunction } from '../compute/platform-function.js';
 import { LatencyRoutedDomain } from '../ingest/latency-routed-domain.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
-import {
-  acknowledgeWildcardActions,
-  acknowledgeWildcardResource,
-  GRANT_ACTION_WILDCARD_REASON,
-  S3_GRANT_ACTION_WILDCARDS,
-} from '../nag/index.js';
+import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { GlobalTable } from '../storage/global-table.js';
 import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
+import {
+  ADMIN_IDENTITY_GRAPH_ACCESS,
+  ADMIN_REGISTRY_ACCESS,
+  INGEST_MULTI_REGION_REGISTRY_ACCESS,
+  INGEST_REGISTRY_ACCESS,
+  INGEST_STREAM_ACTIONS,
+  QUERY_IDENTITY_GRAPH_ACCESS,
+  QUERY_REGISTRY_ACCESS,
+} from './function-access.js';
 import { bearerAuthEnvironment } from './function-environment.js';
 
 type ApiHandler = Extract<HandlerName, 'ingest' | 'query' | 'admin'>;
@@ -108,19 +112,23 @@ export class ApiStack extends Stack {
         encryptionKey: props.encryptionKey,
       }),
     );
-    for (const stream of streams.values()) stream.grantWrite(ingest.function);
-    registry.grantReadData(ingest.function);
+    // Exact action lists per function (./function-access.ts), checked by test/lib/iam-coverage.test.ts.
+    for (const stream of streams.values()) {
+      stream.grant(ingest.function, ...INGEST_STREAM_ACTIONS);
+      stream.encryptionKey?.grantEncrypt(ingest.function);
+    }
+    registry.grantAccess(ingest.function, INGEST_REGISTRY_ACCESS);
+    if (config.regions.length > 1) registry.grantAccess(ingest.function, INGEST_MULTI_REGION_REGISTRY_ACCESS);
     // The per-app rate and quota counters (src/adapters/dynamodb/usage-counters.ts) are the only items
     // the ingest function writes in the registry.
     registry.grantUpdateItemsWithLeadingKeys(ingest.function, USAGE_COUNTER_KEY_PREFIX);
-    registry.grantReadData(query.function);
-    registry.grantReadWriteData(admin.function);
+    registry.grantAccess(query.function, QUERY_REGISTRY_ACCESS);
+    registry.grantAccess(admin.function, ADMIN_REGISTRY_ACCESS);
     for (const table of identityTables) {
-      table.grantReadData(query.function);
-      table.grantReadWriteData(admin.function);
+      table.grantAccess(query.function, QUERY_IDENTITY_GRAPH_ACCESS);
+      table.grantAccess(admin.function, ADMIN_IDENTITY_GRAPH_ACCESS);
     }
     props.analytics.grantQuery(query.function);
-    acknowledgeWildcardActions(query.role, S3_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
     for (const objects of [...props.analytics.readableObjectArns, props.analytics.resultsArn]) {
       acknowledgeWildcardResource(
         query.role,

@@ -20,6 +20,11 @@ import type { RealtimeCounters } from '../realtime/realtime-counters.js';
 import { GlobalTable } from '../storage/global-table.js';
 import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
+import {
+  CONSUMER_FORWARD_ACTIONS,
+  CONSUMER_IDENTITY_GRAPH_ACCESS,
+  CONSUMER_REGISTRY_ACCESS,
+} from './function-access.js';
 
 export interface ProcessingStackProps extends StackProps {
   readonly plan: PlatformPlan;
@@ -81,8 +86,9 @@ export class ProcessingStack extends Stack {
         tableName: streamPlan.identityTableName,
         encryptionKey: props.encryptionKey,
       });
-      identityGraph.grantReadWriteData(fn.function);
-      registry.grantReadData(fn.function);
+      // Exact action lists (./function-access.ts), checked by test/lib/iam-coverage.test.ts.
+      identityGraph.grantAccess(fn.function, CONSUMER_IDENTITY_GRAPH_ACCESS);
+      registry.grantAccess(fn.function, CONSUMER_REGISTRY_ACCESS);
       // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
       props.attributionDelivery.grantPutRecords(fn.function);
       LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);
@@ -128,7 +134,7 @@ export class ProcessingStack extends Stack {
       `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+        actions: [...CONSUMER_FORWARD_ACTIONS],
         resources: others.map((region) => arn('kinesis', region, `stream/${streamName}`)),
       }),
     );

@@ -117,12 +117,41 @@ export class GlobalTable extends Construct {
   }
 }
 
-/** Actions that read through a global secondary index. */
-export const INDEX_READ_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'] as const;
+/** The DynamoDB item actions a function may be granted on a table (IAM names). */
+export type TableItemAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:BatchWriteItem';
+
+/** Actions of {@link TableItemAction} that only read (the others write, so they need the key's encrypt rights). */
+const READ_ITEM_ACTIONS: ReadonlySet<TableItemAction> = new Set([
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+]);
+
+/** The key actions a reader of an encrypted table needs (those of aws-cdk-lib's `grantReadData`). */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+/** The key actions a writer needs besides {@link TABLE_KEY_READ_ACTIONS} (those of `grantReadWriteData`). */
+export const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
+/** What one function does to one table: item actions on the table, and the actions on its indexes. */
+export interface TableAccess {
+  /** Item actions on the table itself. */
+  readonly items: readonly TableItemAction[];
+  /** Actions on every index of the table (named one by one). @default none */
+  readonly indexes?: readonly 'dynamodb:Query'[];
+}
 
 /**
- * The replica of a global table in the current stack's region, addressed by name. Its grants name each
- * index of the definition instead of `index/*`.
+ * The replica of a global table in the current stack's region, addressed by name. Its grants list each
+ * action (no aws-cdk-lib action group) and name each index of the definition instead of `index/*`.
  */
 export class ReplicaTable extends Construct {
   readonly table: dynamodb.ITableV2;
@@ -147,16 +176,24 @@ export class ReplicaTable extends Construct {
     return this.table.tableName;
   }
 
-  /** Read items and query the indexes. */
-  grantReadData(grantee: iam.IGrantable): iam.Grant {
-    this.grantIndexRead(grantee);
-    return this.table.grantReadData(grantee);
-  }
-
-  /** Read, write and delete items and query the indexes. */
-  grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    this.grantIndexRead(grantee);
-    return this.table.grantReadWriteData(grantee);
+  /**
+   * Exactly the item actions of `access` on the table and its index actions on each index, with the
+   * key's decrypt rights (and encrypt rights when an action writes).
+   * @example registry.grantAccess(fn, { items: ['dynamodb:GetItem'], indexes: ['dynamodb:Query'] })
+   */
+  grantAccess(grantee: iam.IGrantable, access: TableAccess): void {
+    const writes = access.items.some((action) => !READ_ITEM_ACTIONS.has(action));
+    this.table.encryptionKey?.grant(
+      grantee,
+      ...TABLE_KEY_READ_ACTIONS,
+      ...(writes ? TABLE_KEY_WRITE_ACTIONS : []),
+    );
+    if (access.items.length > 0) {
+      iam.Grant.addToPrincipal({ grantee, actions: [...access.items], resourceArns: [this.table.tableArn] });
+    }
+    if (access.indexes && access.indexes.length > 0 && this.indexArns.length > 0) {
+      iam.Grant.addToPrincipal({ grantee, actions: [...access.indexes], resourceArns: [...this.indexArns] });
+    }
   }
 
   /**
@@ -171,15 +208,6 @@ export class ReplicaTable extends Construct {
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
-    });
-  }
-
-  private grantIndexRead(grantee: iam.IGrantable): void {
-    if (this.indexArns.length === 0) return;
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [...INDEX_READ_ACTIONS],
-      resourceArns: [...this.indexArns],
     });
   }
 }

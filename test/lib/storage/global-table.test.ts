@@ -39,7 +39,7 @@ describe('GlobalTable', () => {
     ).toThrow("replicaKeyArns must not include the table's own region us-east-1");
   });
 
-  it('grants a replica by name, naming each index instead of index/*', () => {
+  it('grants a replica by name exactly the listed actions, naming each index instead of index/*', () => {
     const stack = new Stack(new App(), 'Replica', { env: { region: 'eu-west-1' } });
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const replica = GlobalTable.fromName(stack, 'Graph', {
@@ -48,11 +48,31 @@ describe('GlobalTable', () => {
       encryptionKey: new kms.Key(stack, 'Key'),
     });
 
-    replica.grantReadData(role);
+    replica.grantAccess(role, { items: ['dynamodb:GetItem'], indexes: ['dynamodb:Query'] });
 
     const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
     expect(policy).toContain(':table/graph/index/gsi1');
     expect(policy).not.toContain('index/*');
     expect(policy).toContain('kms:Decrypt');
+    expect(policy).not.toContain('kms:Encrypt');
+    expect(policy).not.toContain('dynamodb:Scan');
+    expect(policy).not.toContain('dynamodb:BatchGetItem');
+  });
+
+  it("adds the key's encrypt rights only when a listed action writes", () => {
+    const stack = new Stack(new App(), 'Writer', { env: { region: 'eu-west-1' } });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const replica = GlobalTable.fromName(stack, 'Graph', {
+      definition: IDENTITY_GRAPH_TABLE,
+      tableName: 'graph',
+      encryptionKey: new kms.Key(stack, 'Key'),
+    });
+
+    replica.grantAccess(role, { items: ['dynamodb:BatchWriteItem'] });
+
+    const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('kms:GenerateDataKey*');
+    expect(policy).toContain('dynamodb:BatchWriteItem');
+    expect(policy).not.toContain('index/gsi1');
   });
 });
