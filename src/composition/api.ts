@@ -107,6 +107,44 @@ export interface ApiServicesOptions {
 }
 
 /**
+ * The ports a stack fills with its own adapters (DynamoDB, Kinesis and S3 in the cloud; LMDB, the ordered
+ * log and lake files on the embedded stack), and the cloud's tenant limits. The rest of `ApiServices`
+ * is the same on every stack (`assembleApiServices`).
+ */
+export type ApiPorts = Pick<
+  ApiServices,
+  | 'registry'
+  | 'graphFor'
+  | 'publisher'
+  | 'tombstones'
+  | 'usageCounters'
+  | 'tenantLimits'
+  | 'lakeQueries'
+  | 'replay'
+>;
+
+/**
+ * The API's services over a stack's ports: bearer tokens, effective settings, report ranges, the clock
+ * and ids are wired here once, for the cloud (`createApiServices`) and the embedded stack
+ * (`createEmbeddedApiServices`) alike.
+ */
+export function assembleApiServices(
+  config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints' | 'reportCounterDays' | 'defaultSettings'>,
+  ports: ApiPorts,
+  options: Pick<ApiServicesOptions, 'logger'> = {},
+): ApiServices {
+  return {
+    ...ports,
+    verifyToken: tokenVerifierFor(config),
+    reportCounterDays: config.reportCounterDays,
+    effectiveSettings: createSettingsResolver(config.defaultSettings),
+    now: Date.now,
+    newId,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+}
+
+/**
  * Wires the real adapters behind the routes: the one place the API's ports are filled.
  * @example
  * const services = createApiServices(config, clients, { adapters: ALL_API_ADAPTERS });
@@ -119,32 +157,32 @@ export function createApiServices(
   const adapters = options.adapters ?? {};
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const replayHistory = adapters.replayHistory?.(config, clients);
-  return {
-    registry: options.registry ?? tenantRegistry(config, clients),
-    graphFor: graphResolver(config, clients),
-    publisher: new KinesisPublisher({
-      client: clients.kinesis,
-      streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
-    }),
-    tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
-    verifyToken: tokenVerifierFor(config),
-    // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
-    usageCounters: new DynamoUsageCounters({
-      documents: clients.documents,
-      tableName: config.tenantRegistryTable,
-      // With several regions, each counts in its own items and a limit applies to their sum (no two
-      // regions ever add to one item of the global table).
-      ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
-    }),
-    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
-    ...(lakeQueries ? { lakeQueries } : {}),
-    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
-    reportCounterDays: config.reportCounterDays,
-    effectiveSettings: createSettingsResolver(config.defaultSettings),
-    now: Date.now,
-    newId,
-    ...(options.logger ? { logger: options.logger } : {}),
-  };
+  return assembleApiServices(
+    config,
+    {
+      registry: options.registry ?? tenantRegistry(config, clients),
+      graphFor: graphResolver(config, clients),
+      publisher: new KinesisPublisher({
+        client: clients.kinesis,
+        streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
+      }),
+      tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
+      // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+      usageCounters: new DynamoUsageCounters({
+        documents: clients.documents,
+        tableName: config.tenantRegistryTable,
+        // With several regions, each counts in its own items and a limit applies to their sum (no two
+        // regions ever add to one item of the global table).
+        ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
+      }),
+      ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
+      ...(lakeQueries ? { lakeQueries } : {}),
+      ...(replayHistory
+        ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } }
+        : {}),
+    },
+    options,
+  );
 }
 
 /** What one API function is built from: its own routes, clients and optional adapters. */
