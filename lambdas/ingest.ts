@@ -1,4 +1,5 @@
 import { createApiCoreClients } from '../src/adapters/clients.js';
+import { shippedCountryLookup } from '../src/adapters/geoip/ip-location-db.js';
 import { loadRuntimeConfig } from '../src/config/runtime.js';
 import { INGEST_FUNCTION_ROUTES } from '../src/http/app.js';
 import { createApiFunction } from '../src/http/lambda.js';
@@ -10,4 +11,5 @@ export const handler = createApiFunction('ingest', {
   routes: INGEST_FUNCTION_ROUTES,
   config,
   clients: createApiCoreClients(config),
+  adapters: { countries: shippedCountryLookup },
 });

@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
-import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { COUNTRY_DB_ASSET, DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -23,6 +23,17 @@ const copyDocsAsset = {
   afterBundling: (inputDir: string, outputDir: string) => [
     `cp "${inputDir}/node_modules/${DOCS_ASSET.packageName}/${DOCS_ASSET.packageRelativePath}" "${outputDir}/${DOCS_ASSET.fileName}"`,
   ],
+};
+
+/** Puts the IP-to-country table beside the bundle of the function running ingest. */
+const copyCountryTable = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) =>
+    [COUNTRY_DB_ASSET.ipv4File, COUNTRY_DB_ASSET.ipv6File].map(
+      (file) =>
+        `cp "${inputDir}/node_modules/${COUNTRY_DB_ASSET.packageName}/${file}" "${outputDir}/${file}"`,
+    ),
 };
 
 export interface HouseFunctionProps {
@@ -137,6 +148,7 @@ export class HouseFunction extends Construct {
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
         ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
+        ...(props.handler === COUNTRY_DB_ASSET.handler ? { commandHooks: copyCountryTable } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

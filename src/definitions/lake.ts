@@ -54,6 +54,8 @@ export const RAW_RECORD_COLUMNS: readonly LakeColumn[] = [
   { name: 'click_id', type: 'string' },
   { name: 'ip', type: 'string' },
   { name: 'user_agent', type: 'string' },
+  /** ISO 3166-1 alpha-2: `device.country` as sent, else derived from the IP at ingest (SPEC §8). */
+  { name: 'country', type: 'string' },
 ];
 
 /**
@@ -80,6 +82,10 @@ export const ATTRIBUTION_COLUMNS: readonly LakeColumn[] = [
   { name: 'revenue_amount', type: 'double' },
   { name: 'revenue_currency', type: 'string' },
   { name: 'decided_at', type: 'string' },
+  /** The country of the event decided (SPEC §8); null when neither sent nor derivable. */
+  { name: 'country', type: 'string' },
+  /** The platform of the event decided. */
+  { name: 'platform', type: 'string' },
 ];
 
 /**

@@ -10,6 +10,7 @@ import type {
 } from '../adapters/dynamodb/tenant-registry.js';
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
 import type { TombstoneSink } from '../adapters/s3/tombstones.js';
+import type { CountryLookup } from '../app/country-lookup.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';
@@ -110,6 +111,11 @@ export interface ApiServices {
    * live only in the registry.
    */
   readonly apiKeys?: ApiKeyImporter;
+  /**
+   * The IP-to-country table behind the country of installs and events the SDK sent none for.
+   * @default none: only a sent `device.country` is kept
+   */
+  readonly countries?: CountryLookup;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /**

@@ -6,8 +6,10 @@ import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
 import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
+import type { CountryLookup } from '../app/country-lookup.js';
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
@@ -48,6 +50,8 @@ export interface OptionalApiAdapters {
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
+  /** @default none: only a country the SDK sent is kept (the ingest function wires the table) */
+  readonly countries?: () => CountryLookup;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -111,6 +115,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
   replayHistory: lakeReplayHistory,
+  countries: shippedCountryLookup,
 };
 
 /**
@@ -158,6 +163,7 @@ export function createApiServicesWith(
       tableName: config.tenantRegistryTable,
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
+    ...(adapters.countries ? { countries: adapters.countries() } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,

@@ -5,7 +5,13 @@ import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/records.js';
 import { decodeKinesisRecord } from '../kinesis/decode.js';
-import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
+import {
+  deviceFactsOf,
+  eventAttributionRow,
+  installAttributionRow,
+  type LakeRow,
+  rawRow,
+} from '../s3/lake-rows.js';
 import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
 import { type LakeSink, sinkCarries } from './lake-sink.js';
 
@@ -151,8 +157,9 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       if (entry.record.kind === 'event' ? lakeTakesEvents : lakeTakesTouchpoints)
         rows.push(rawRow(entry.record));
       if (lakeTakesAttributions) {
-        if (attribution) rows.push(installAttributionRow(attribution, decidedAtMs));
-        if (eventAttribution) rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
+        const facts = deviceFactsOf(entry.record);
+        if (attribution) rows.push(installAttributionRow(attribution, decidedAtMs, facts));
+        if (eventAttribution) rows.push(eventAttributionRow(eventAttribution, decidedAtMs, facts));
       }
     }
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
