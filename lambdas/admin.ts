@@ -2,13 +2,13 @@ import { createApiCoreClients, createApiGatewayClient, createS3Client } from '..
 import { loadRuntimeConfig } from '../src/config/runtime.js';
 import { ADMIN_FUNCTION_ROUTES } from '../src/http/app.js';
 import { createApiFunction } from '../src/http/lambda.js';
-import { s3Tombstones, usagePlanApiKeys } from '../src/http/wiring.js';
+import { s3SpendLake, s3Tombstones, usagePlanApiKeys } from '../src/http/wiring.js';
 
 const config = loadRuntimeConfig();
 const apiGateway = createApiGatewayClient(config);
 
 /**
- * API Gateway entry point of the `admin` routes (see `ROUTES`): DynamoDB, S3 for erasure tombstones,
+ * API Gateway entry point of the `admin` routes (see `ROUTES`): DynamoDB, S3 for erasure tombstones and spend,
  * and API Gateway usage plans for app keys when the config names the REST API.
  */
 export const handler = createApiFunction('admin', {
@@ -19,5 +19,5 @@ export const handler = createApiFunction('admin', {
     s3: createS3Client(config.region, config.endpoints.s3),
     ...(apiGateway ? { apiGateway } : {}),
   },
-  adapters: { apiKeys: usagePlanApiKeys, tombstones: s3Tombstones },
+  adapters: { apiKeys: usagePlanApiKeys, tombstones: s3Tombstones, spendLake: s3SpendLake },
 });

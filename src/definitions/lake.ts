@@ -112,6 +112,50 @@ export const ERASURE_COLUMNS: readonly LakeColumn[] = [
   { name: 'identifier_hash', type: 'string' },
 ];
 
+/**
+ * Ad spend (SPEC §8): one JSON object per cost row at
+ * `costs/tenant_id=…/app_id=…/dt=<date>/<row key>.json`, the key being the row's idempotency key
+ * (`costRowKey` in `src/domain/spend.ts`) so a re-sent row overwrites the earlier one. Empty dimensions
+ * are empty strings, not nulls.
+ */
+export const LAKE_COSTS = {
+  table: 'costs',
+  prefix: 'costs/',
+  /** Partition keys, in path order. */
+  partitionKeys: ['tenant_id', 'app_id', 'dt'],
+} as const;
+
+export const COST_COLUMNS: readonly LakeColumn[] = [
+  { name: 'network', type: 'string' },
+  { name: 'campaign', type: 'string' },
+  { name: 'adset', type: 'string' },
+  { name: 'ad', type: 'string' },
+  { name: 'country', type: 'string' },
+  { name: 'spend', type: 'double' },
+  { name: 'currency', type: 'string' },
+  { name: 'clicks', type: 'bigint' },
+  { name: 'impressions', type: 'bigint' },
+  { name: 'loaded_at', type: 'string' },
+];
+
+/**
+ * Daily FX rates per tenant (SPEC §8): one JSON object per (date, from, to) at
+ * `fx_rates/tenant_id=…/<date>-<from>-<to>.json`; setting a rate again overwrites it.
+ */
+export const LAKE_FX_RATES = {
+  table: 'fx_rates',
+  prefix: 'fx_rates/',
+  partitionKeys: ['tenant_id'],
+} as const;
+
+export const FX_RATE_COLUMNS: readonly LakeColumn[] = [
+  { name: 'day', type: 'string' },
+  { name: 'from_currency', type: 'string' },
+  { name: 'to_currency', type: 'string' },
+  { name: 'rate', type: 'double' },
+  { name: 'loaded_at', type: 'string' },
+];
+
 /** Column schema of every lake table, by table name. */
 export const LAKE_TABLE_COLUMNS: Readonly<Record<keyof typeof DATA_LAKE.tables, readonly LakeColumn[]>> = {
   events: RAW_RECORD_COLUMNS,

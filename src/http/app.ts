@@ -8,6 +8,7 @@ import { keyRoutes } from './routes/keys.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { replayRoutes } from './routes/replay.js';
+import { spendRoutes } from './routes/spend.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
 /** What builds the route handlers of one API function. */
@@ -27,6 +28,7 @@ export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...adminRoutes(services),
   ...privacyRoutes(services),
   ...keyRoutes(services),
+  ...spendRoutes(services),
 });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */

@@ -1,3 +1,4 @@
+import type { SpendLake } from '../app/spend-lake.js';
 import type { ApiKeyImporter } from '../adapters/apigateway/usage-plan-keys.js';
 import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
@@ -116,6 +117,11 @@ export interface ApiServices {
    * @default none: only a sent `device.country` is kept
    */
   readonly countries?: CountryLookup;
+  /**
+   * Where cost rows and FX rates go (SPEC §8).
+   * @default none: the spend routes answer 503
+   */
+  readonly spendLake?: SpendLake;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /**

@@ -1,3 +1,4 @@
+import type { SpendLake } from '../app/spend-lake.js';
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
@@ -8,6 +9,7 @@ import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
+import { S3SpendLake } from '../adapters/s3/spend-lake.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
 import type { CountryLookup } from '../app/country-lookup.js';
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
@@ -50,6 +52,8 @@ export interface OptionalApiAdapters {
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
+  /** @default none: the spend routes answer 503 (the admin function wires the lake bucket) */
+  readonly spendLake?: (config: RuntimeConfig, clients: ApiClients) => SpendLake;
   /** @default none: only a country the SDK sent is kept (the ingest function wires the table) */
   readonly countries?: () => CountryLookup;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
@@ -65,6 +69,12 @@ const noTombstones: TombstoneSink = {
 export function s3Tombstones(config: RuntimeConfig, clients: ApiClients): TombstoneSink {
   if (!clients.s3) throw new Error('the S3 client is needed for erasure tombstones');
   return new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket });
+}
+
+/** Cost rows and FX rates go to the lake bucket (needs the S3 client). */
+export function s3SpendLake(config: RuntimeConfig, clients: ApiClients): SpendLake {
+  if (!clients.s3) throw new Error('the S3 client is needed for the spend lake');
+  return new S3SpendLake({ client: clients.s3, bucket: config.lakeBucket });
 }
 
 /**
@@ -116,6 +126,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   tombstones: s3Tombstones,
   replayHistory: lakeReplayHistory,
   countries: shippedCountryLookup,
+  spendLake: s3SpendLake,
 };
 
 /**
@@ -164,6 +175,7 @@ export function createApiServicesWith(
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(adapters.countries ? { countries: adapters.countries() } : {}),
+    ...(adapters.spendLake ? { spendLake: adapters.spendLake(config, clients) } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,

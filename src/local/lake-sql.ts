@@ -1,7 +1,16 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ERASURE_COLUMNS, LAKE_ERASURES, LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
+import {
+  COST_COLUMNS,
+  ERASURE_COLUMNS,
+  FX_RATE_COLUMNS,
+  LAKE_COSTS,
+  LAKE_ERASURES,
+  LAKE_FX_RATES,
+  LAKE_TABLE_COLUMNS,
+  type LakeColumn,
+} from '../definitions/lake.js';
 import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
 import { DATA_LAKE } from '../definitions/tables.js';
 
@@ -140,9 +149,13 @@ export class LocalLakeQueries {
         viewSql(this.lakeDir, this.suffix, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
       );
     }
-    await connection.run(
-      viewSql(this.lakeDir, this.suffix, LAKE_ERASURES.table, ERASURE_COLUMNS, LAKE_ERASURES.partitionKeys),
-    );
+    for (const [table, columns] of [
+      [LAKE_ERASURES, ERASURE_COLUMNS],
+      [LAKE_COSTS, COST_COLUMNS],
+      [LAKE_FX_RATES, FX_RATE_COLUMNS],
+    ] as const) {
+      await connection.run(viewSql(this.lakeDir, this.suffix, table.table, columns, table.partitionKeys));
+    }
     const reader = await connection.runAndReadAll(sql, [...values]);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }

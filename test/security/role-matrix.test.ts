@@ -31,6 +31,10 @@ const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
   'PUT /v1/tenants/{tenantId}/apps/{appId}': 'apps:write',
   'POST /v1/tenants/{tenantId}/apps/{appId}/keys': 'keys:rotate',
   'POST /v1/tenants/{tenantId}/apps/{appId}/signing-secret': 'signing:write',
+  'POST /v1/costs/{appId}': 'costs:write',
+  'PUT /v1/tenants/{tenantId}/fx-rates': 'costs:write',
+  'GET /v1/reports/{appId}/performance': 'reports:read',
+  'GET /v1/reports/{appId}/cohorts': 'reports:read',
 };
 
 /**
@@ -39,7 +43,6 @@ const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
  */
 const NOT_YET_ROUTED: readonly Permission[] = [
   'postbacks:write',
-  'costs:write',
   'audit:read',
   'users:manage',
 ];
