@@ -4,16 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  DATA_LAKE,
   COST_COLUMNS,
+  DATA_LAKE,
   ERASURE_COLUMNS,
   FX_RATE_COLUMNS,
   LAKE_COSTS,
   LAKE_ERASURES,
   LAKE_FX_RATES,
-  type LakeColumn,
   LAKE_PROJECTION_START_DATE,
   LAKE_TABLE_COLUMNS,
+  type LakeColumn,
 } from '../../src/definitions/index.js';
 
 export type LakeTableName = keyof typeof DATA_LAKE.tables;

@@ -78,7 +78,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/reports/{appId}/performance',
     auth: 'bearer',
     handler: 'query',
-    summary: 'Installs, spend, eCPI, revenue, ROAS and ARPU by network, campaign, adset, ad, country, platform',
+    summary:
+      'Installs, spend, eCPI, revenue, ROAS and ARPU by network, campaign, adset, ad, country, platform',
   },
   {
     method: 'GET',

@@ -8,7 +8,12 @@ import * as z from 'zod';
  */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const validDay = (value: string) => DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+/** A real calendar day: `2026-11-31` parses in JavaScript (as 1 December), so the day must round-trip. */
+const validDay = (value: string) => {
+  if (!DAY.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+};
 const day = z.string().refine(validDay, { message: 'expected a date YYYY-MM-DD' });
 const currency = z.string().regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 code such as USD' });
 /** Left empty, a dimension means "not broken down" (spend of the whole campaign, of every country). */

@@ -1,4 +1,3 @@
-import type { SpendLake } from '../app/spend-lake.js';
 import type { ApiKeyImporter } from '../adapters/apigateway/usage-plan-keys.js';
 import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
@@ -12,6 +11,7 @@ import type {
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
 import type { TombstoneSink } from '../adapters/s3/tombstones.js';
 import type { CountryLookup } from '../app/country-lookup.js';
+import type { SpendLake } from '../app/spend-lake.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';

@@ -1,4 +1,3 @@
-import type { SpendLake } from '../app/spend-lake.js';
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
@@ -12,6 +11,7 @@ import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3SpendLake } from '../adapters/s3/spend-lake.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
 import type { CountryLookup } from '../app/country-lookup.js';
+import type { SpendLake } from '../app/spend-lake.js';
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';

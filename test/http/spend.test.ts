@@ -120,9 +120,9 @@ describe('spend', () => {
     });
 
     it("answers 404 for another tenant's rates", async () => {
-      expect((await putRates([{ date: '2026-11-20', from: 'EUR', to: 'USD', rate: 1 }], 'otherco')).statusCode).toBe(
-        404,
-      );
+      expect(
+        (await putRates([{ date: '2026-11-20', from: 'EUR', to: 'USD', rate: 1 }], 'otherco')).statusCode,
+      ).toBe(404);
     });
   });
 });
