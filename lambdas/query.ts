@@ -2,7 +2,7 @@ import { createApiCoreClients, createAthenaClient } from '../src/adapters/client
 import { loadRuntimeConfig } from '../src/config/runtime.js';
 import { QUERY_FUNCTION_ROUTES } from '../src/http/app.js';
 import { createApiFunction } from '../src/http/lambda.js';
-import { athenaLakeQueries, lakeReplayHistory } from '../src/http/wiring.js';
+import { athenaLakeQueries, lakeReplayHistory, spendReportLake } from '../src/http/wiring.js';
 
 const config = loadRuntimeConfig();
 
@@ -11,5 +11,5 @@ export const handler = createApiFunction('query', {
   routes: QUERY_FUNCTION_ROUTES,
   config,
   clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
-  adapters: { lakeQueries: athenaLakeQueries, replayHistory: lakeReplayHistory },
+  adapters: { lakeQueries: athenaLakeQueries, replayHistory: lakeReplayHistory, reportLake: spendReportLake },
 });

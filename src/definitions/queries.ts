@@ -8,7 +8,19 @@
  * on the hashes of their identifiers (`identifierHashSql`). Ad-hoc queries should do the same.
  */
 
-export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay';
+export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay' | 'untilDay';
+
+/** The values of a query's parameters; each query names the ones it binds (`parameters`). */
+export type QueryParameters = Readonly<Partial<Record<QueryParameter, string>>>;
+
+/** The value of every parameter of `query`, in placeholder order; throws when one is missing. */
+export function boundValues(query: ReportQueryDefinition, parameters: QueryParameters): string[] {
+  return query.parameters.map((p) => {
+    const value = parameters[p];
+    if (value === undefined) throw new Error(`query ${query.name}: parameter ${p} has no value`);
+    return value;
+  });
+}
 
 export interface ReportQueryDefinition {
   /** Athena named query name suffix and local lookup key. */
@@ -173,7 +185,111 @@ ORDER BY r.timestamp, r.event_id`,
   },
 } as const satisfies Record<string, ReportQueryDefinition>;
 
-export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = Object.values(REPORT_QUERIES);
+/**
+ * The report dimensions of SPEC §8 as every spend query outputs them: absent values become `''` (and the
+ * network `organic`, the country `ZZ`), so rows of installs, revenue and spend group alike.
+ */
+const DIMENSIONS = `COALESCE(network, 'organic') AS network,
+       COALESCE(campaign, '') AS campaign,
+       COALESCE(adset, '') AS adset,
+       COALESCE(ad, '') AS ad,
+       COALESCE(NULLIF(country, ''), 'ZZ') AS country`;
+/** An install that counts (SPEC §8): accepted (not rejected) first installs and reattributions. */
+const COUNTED_INSTALL =
+  "subject = 'install' AND status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')";
+/** An event whose revenue counts: credited to an accepted install (a rejected install's events are `unattributed`). */
+const COUNTED_EVENT = "subject = 'event' AND status IN ('attributed', 'organic')";
+
+/**
+ * The spend, ROAS and cohort queries (SPEC §8). They answer facts by day, the seven dimensions and
+ * currency, unconverted; `src/app/performance.ts` converts money with the tenant's rates of each day
+ * (and says which are missing) and groups by the dimensions asked for, the same for Athena and DuckDB.
+ * Every one reads only its tenant's and app's partitions of the days asked (`tenant_id` and `app_id` are
+ * injected projections, `dt` a projected date).
+ */
+export const SPEND_QUERIES = {
+  performanceFacts: {
+    name: 'performance-facts',
+    description:
+      'Installs, revenue and spend by day, network, campaign, adset, ad, country, platform, currency',
+    sql: `${LIVE}
+SELECT dt AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+       'installs' AS metric, '' AS currency, CAST(COUNT(*) AS double) AS amount
+FROM live WHERE ${COUNTED_INSTALL}
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+UNION ALL
+SELECT dt AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+       'revenue' AS metric, revenue_currency AS currency, SUM(revenue_amount) AS amount
+FROM live WHERE ${COUNTED_EVENT} AND revenue_amount IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
+UNION ALL
+SELECT dt AS day, ${DIMENSIONS}, '' AS platform,
+       'spend' AS metric, currency, SUM(spend) AS amount
+FROM costs WHERE ${SCOPE}
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+    parameters: [...LIVE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS],
+  },
+  cohortActivity: {
+    name: 'cohort-activity',
+    description:
+      'Install-day cohorts by dimension: size, then devices active and revenue by day since install (day 0 = the first 24 hours)',
+    sql: `${LIVE},
+live_since AS (
+  ${liveAttributionsSql('dt BETWEEN ? AND ?')}
+),
+cohort AS (
+  SELECT device_id, substr(install_time, 1, 10) AS cohort_day, install_time, ${DIMENSIONS},
+         COALESCE(platform, '') AS platform
+  FROM live WHERE ${COUNTED_INSTALL}
+),
+activity AS (
+  SELECT device_id, timestamp, dt, revenue_amount, revenue_currency
+  FROM live_since WHERE ${COUNTED_EVENT}
+),
+since AS (
+  SELECT c.*, a.device_id AS active_device, a.dt AS event_day, a.revenue_amount, a.revenue_currency,
+         CAST(floor((to_unixtime(from_iso8601_timestamp(a.timestamp))
+                   - to_unixtime(from_iso8601_timestamp(c.install_time))) / 86400) AS bigint) AS day_since
+  FROM cohort c JOIN activity a ON a.device_id = c.device_id
+)
+SELECT cohort_day, network, campaign, adset, ad, country, platform,
+       CAST(-1 AS bigint) AS day_since, '' AS event_day, '' AS currency,
+       CAST(COUNT(DISTINCT device_id) AS double) AS devices, CAST(0 AS double) AS revenue
+FROM cohort GROUP BY 1, 2, 3, 4, 5, 6, 7
+UNION ALL
+SELECT cohort_day, network, campaign, adset, ad, country, platform, day_since, '' AS event_day, '' AS currency,
+       CAST(COUNT(DISTINCT active_device) AS double) AS devices, CAST(0 AS double) AS revenue
+FROM since WHERE day_since >= 0 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+UNION ALL
+SELECT cohort_day, network, campaign, adset, ad, country, platform, day_since, event_day,
+       revenue_currency AS currency, CAST(0 AS double) AS devices, SUM(revenue_amount) AS revenue
+FROM since WHERE day_since >= 0 AND revenue_amount IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    parameters: [
+      ...LIVE_SCOPE_PARAMETERS,
+      ...ERASURE_SCOPE_PARAMETERS,
+      'tenantId',
+      'appId',
+      'fromDay',
+      'untilDay',
+    ],
+  },
+  fxRates: {
+    name: 'fx-rates',
+    description: "A tenant's daily exchange rates of a day range",
+    sql: `SELECT day, from_currency, to_currency, rate
+FROM fx_rates
+WHERE tenant_id = ? AND day BETWEEN ? AND ?
+ORDER BY 1, 2, 3`,
+    parameters: ['tenantId', 'fromDay', 'untilDay'],
+  },
+} as const satisfies Record<string, ReportQueryDefinition>;
+
+export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = [
+  ...Object.values(REPORT_QUERIES),
+  ...Object.values(SPEND_QUERIES),
+];
 
 /** The most raw records one replay reads; the query asks for one more to tell a cut-off range. */
 export const MAX_REPLAY_RECORDS = 200_000;

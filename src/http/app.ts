@@ -5,6 +5,7 @@ import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { performanceRoutes } from './routes/performance.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { replayRoutes } from './routes/replay.js';
@@ -22,6 +23,7 @@ export const INGEST_FUNCTION_ROUTES: RouteFactory = ingestRoutes;
 export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...queryRoutes(services),
   ...replayRoutes(services),
+  ...performanceRoutes(services),
   ...docsRoutes(),
 });
 export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({

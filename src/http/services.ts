@@ -11,6 +11,7 @@ import type {
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
 import type { TombstoneSink } from '../adapters/s3/tombstones.js';
 import type { CountryLookup } from '../app/country-lookup.js';
+import type { ReportLake } from '../app/performance.js';
 import type { SpendLake } from '../app/spend-lake.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
@@ -122,6 +123,11 @@ export interface ApiServices {
    * @default none: the spend routes answer 503
    */
   readonly spendLake?: SpendLake;
+  /**
+   * The lake the spend reports read (SPEC §8): Athena in the cloud, local mode's DuckDB once it is up.
+   * @default none: the performance and cohort reports answer 503
+   */
+  readonly reportLake?: () => ReportLake | undefined;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /**

@@ -145,9 +145,6 @@ export const CostBatchSchema = z.object({
 /** `PUT /v1/tenants/{tenantId}/fx-rates` (SPEC §8): all or nothing. */
 export const FxRatesSchema = z.object({ rates: z.array(FxRateSchema).min(1).max(MAX_FX_RATES) }).strict();
 
-export const REPORT_DIMENSIONS = ['network', 'campaign', 'adset', 'ad', 'country', 'platform'] as const;
-export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
-
 export const PerformanceReportQuerySchema = z.object({
   from: day('First install day, UTC'),
   to: day('Last install day, UTC (at most 400 days after from)'),

@@ -11,6 +11,7 @@ import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3SpendLake } from '../adapters/s3/spend-lake.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
 import type { CountryLookup } from '../app/country-lookup.js';
+import type { ReportLake } from '../app/performance.js';
 import type { SpendLake } from '../app/spend-lake.js';
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import type { RuntimeConfig } from '../config/runtime.js';
@@ -52,6 +53,8 @@ export interface OptionalApiAdapters {
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
+  /** @default none: the spend reports answer 503 (the query function wires Athena) */
+  readonly reportLake?: (config: RuntimeConfig, clients: ApiClients) => () => ReportLake | undefined;
   /** @default none: the spend routes answer 503 (the admin function wires the lake bucket) */
   readonly spendLake?: (config: RuntimeConfig, clients: ApiClients) => SpendLake;
   /** @default none: only a country the SDK sent is kept (the ingest function wires the table) */
@@ -108,6 +111,12 @@ export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): R
   return new LakeReplayHistory(() => athena ?? localLake);
 }
 
+/** The spend reports read Athena where reports can, else local mode's lake. */
+export function spendReportLake(config: RuntimeConfig, clients: ApiClients): () => ReportLake | undefined {
+  const athena = athenaLakeQueries(config, clients);
+  return () => athena ?? localLake;
+}
+
 /** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
 export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
   return config.restApiId && clients.apiGateway
@@ -127,6 +136,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   replayHistory: lakeReplayHistory,
   countries: shippedCountryLookup,
   spendLake: s3SpendLake,
+  reportLake: spendReportLake,
 };
 
 /**
@@ -175,6 +185,7 @@ export function createApiServicesWith(
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(adapters.countries ? { countries: adapters.countries() } : {}),
+    ...(adapters.reportLake ? { reportLake: adapters.reportLake(config, clients) } : {}),
     ...(adapters.spendLake ? { spendLake: adapters.spendLake(config, clients) } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,

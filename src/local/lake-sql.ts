@@ -11,7 +11,7 @@ import {
   LAKE_TABLE_COLUMNS,
   type LakeColumn,
 } from '../definitions/lake.js';
-import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
+import { boundValues, type QueryParameters, type ReportQueryDefinition } from '../definitions/queries.js';
 import { DATA_LAKE } from '../definitions/tables.js';
 
 /**
@@ -109,11 +109,14 @@ export interface LocalLakeQueriesOptions {
 /**
  * Trino functions the lake queries use that DuckDB lacks. DuckDB strings are UTF-8 already, and its
  * `sha256` answers the digest as hex where Trino's answers bytes: so here `to_base64url` takes that hex.
- * Only `identifierHashSql` (in `src/definitions/queries.ts`) relies on them.
+ * `identifierHashSql` (in `src/definitions/queries.ts`) relies on the first two, the cohort query on the others.
  */
 const TRINO_SHIMS = [
   'CREATE OR REPLACE MACRO to_utf8(s) AS s',
   "CREATE OR REPLACE MACRO to_base64url(hex) AS replace(replace(to_base64(unhex(hex)), '+', '-'), '/', '_')",
+  // The cohort query measures days since install in seconds (Trino and DuckDB count date_diff days apart).
+  'CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)',
+  'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)',
 ];
 
 /** s3rver's on-disk name of an object's content. */
@@ -163,12 +166,9 @@ export class LocalLakeQueries {
   /** Runs one of the standard report queries (the Athena workgroup's named queries). */
   async report(
     query: ReportQueryDefinition,
-    parameters: Readonly<Record<QueryParameter, string>>,
+    parameters: QueryParameters,
   ): Promise<Record<string, unknown>[]> {
-    return this.sql(
-      query.sql,
-      query.parameters.map((p) => parameters[p]),
-    );
+    return this.sql(query.sql, boundValues(query, parameters));
   }
 
   async close(): Promise<void> {

@@ -107,7 +107,9 @@ describe('AthenaQueryRunner', () => {
     await runner.run(query, { ...PARAMETERS, appId: "com.o'hara.app" });
     const input = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
     expect(input?.ExecutionParameters).toEqual(
-      query.parameters.map((p) => (p === 'appId' ? "'com.o''hara.app'" : `'${PARAMETERS[p]}'`)),
+      query.parameters.map((p) =>
+        p === 'appId' ? "'com.o''hara.app'" : `'${PARAMETERS[p as keyof typeof PARAMETERS]}'`,
+      ),
     );
     expect(input?.QueryExecutionContext).toEqual({ Database: 'lake' });
   });

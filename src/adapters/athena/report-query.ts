@@ -4,7 +4,7 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import type { QueryParameter, ReportQueryDefinition } from '../../definitions/queries.js';
+import { boundValues, type QueryParameters, type ReportQueryDefinition } from '../../definitions/queries.js';
 import { LakeQueryError } from '../errors.js';
 
 /**
@@ -17,10 +17,7 @@ import { LakeQueryError } from '../errors.js';
  */
 
 export interface LakeQueryRunner {
-  run(
-    query: ReportQueryDefinition,
-    parameters: Readonly<Record<QueryParameter, string>>,
-  ): Promise<Record<string, string | null>[]>;
+  run(query: ReportQueryDefinition, parameters: QueryParameters): Promise<Record<string, string | null>[]>;
 }
 
 export interface AthenaQueryRunnerOptions {
@@ -54,15 +51,15 @@ export class AthenaQueryRunner implements LakeQueryRunner {
 
   async run(
     query: ReportQueryDefinition,
-    parameters: Readonly<Record<QueryParameter, string>>,
+    parameters: QueryParameters,
   ): Promise<Record<string, string | null>[]> {
     const { client } = this.options;
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: query.sql,
-        WorkGroup: this.workgroupFor(parameters.tenantId),
+        WorkGroup: this.workgroupFor(parameters.tenantId ?? ''),
         QueryExecutionContext: { Database: this.options.database },
-        ExecutionParameters: query.parameters.map((p) => literal(parameters[p])),
+        ExecutionParameters: boundValues(query, parameters).map(literal),
       }),
     );
     const id = started.QueryExecutionId;

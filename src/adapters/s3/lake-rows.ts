@@ -175,7 +175,8 @@ export function eventAttributionRow(
       device_id: e.deviceId,
       subject: 'event',
       event_name: e.type,
-      status: attributed ? 'attributed' : 'organic',
+      // `unattributed`: the device's install was rejected or never seen; its revenue counts for no source.
+      status: attributed ? 'attributed' : e.creditedAs === 'unattributed' ? 'unattributed' : 'organic',
       kind: e.creditedAs === 'reengagement' ? 'reengagement' : 'install',
       network: e.source?.network ?? null,
       campaign: e.source?.campaign ?? null,
