@@ -1,4 +1,9 @@
-import { type QueryParameters, type ReportQueryDefinition, SPEND_QUERIES } from '../definitions/queries.js';
+import {
+  FX_RATES_QUERY,
+  type QueryParameters,
+  type ReportQueryDefinition,
+  SPEND_QUERIES,
+} from '../definitions/queries.js';
 
 /**
  * The performance and cohort reports of SPEC §8, from the lake facts of `SPEND_QUERIES`: money converted
@@ -100,7 +105,7 @@ export async function performanceReport(lake: ReportLake, scope: ReportScope): P
   };
   const [facts, rates] = await Promise.all([
     lake.run(SPEND_QUERIES.performanceFacts, parameters),
-    lake.run(SPEND_QUERIES.fxRates, {
+    lake.run(FX_RATES_QUERY, {
       tenantId: scope.tenantId,
       fromDay: scope.fromDay,
       untilDay: scope.toDay,
@@ -192,7 +197,7 @@ export async function cohortReport(
       toDay: scope.toDay,
       untilDay,
     }),
-    lake.run(SPEND_QUERIES.fxRates, { tenantId: scope.tenantId, fromDay: scope.fromDay, untilDay }),
+    lake.run(FX_RATES_QUERY, { tenantId: scope.tenantId, fromDay: scope.fromDay, untilDay }),
     scope.metric === 'roas'
       ? lake.run(SPEND_QUERIES.performanceFacts, {
           tenantId: scope.tenantId,

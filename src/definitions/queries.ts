@@ -275,21 +275,30 @@ ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
       'untilDay',
     ],
   },
-  fxRates: {
-    name: 'fx-rates',
-    description: "A tenant's daily exchange rates of a day range",
-    sql: `SELECT day, from_currency, to_currency, rate
+} as const satisfies Record<string, ReportQueryDefinition>;
+
+/**
+ * A tenant's daily exchange rates (SPEC §8): tenant-wide, so scoped by tenant only; rates name no
+ * identity, so no erasure applies.
+ */
+export const FX_RATES_QUERY = {
+  name: 'fx-rates',
+  description: "A tenant's daily exchange rates of a day range",
+  sql: `SELECT day, from_currency, to_currency, rate
 FROM fx_rates
 WHERE tenant_id = ? AND day BETWEEN ? AND ?
 ORDER BY 1, 2, 3`,
-    parameters: ['tenantId', 'fromDay', 'untilDay'],
-  },
-} as const satisfies Record<string, ReportQueryDefinition>;
+  parameters: ['tenantId', 'fromDay', 'untilDay'],
+} as const satisfies ReportQueryDefinition;
 
+/** The queries over one app's records: each scoped by tenant and app and honouring erasures. */
 export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = [
   ...Object.values(REPORT_QUERIES),
   ...Object.values(SPEND_QUERIES),
 ];
+
+/** Every query saved as an Athena named query: the app queries and the tenant's FX rates. */
+export const NAMED_QUERY_LIST: readonly ReportQueryDefinition[] = [...REPORT_QUERY_LIST, FX_RATES_QUERY];
 
 /** The most raw records one replay reads; the query asks for one more to tell a cut-off range. */
 export const MAX_REPLAY_RECORDS = 200_000;

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
-import { REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
+import { NAMED_QUERY_LIST, REPORT_QUERIES } from '../../src/definitions/queries.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
@@ -22,7 +22,7 @@ import {
 } from '../domain/factories.js';
 
 const day = new Date(T0).toISOString().slice(0, 10);
-const params = { tenantId: TENANT, appId: APP, fromDay: day, toDay: day };
+const params = { tenantId: TENANT, appId: APP, fromDay: day, toDay: day, untilDay: day };
 let lakeDir: string;
 let lake: LocalLakeQueries;
 
@@ -91,7 +91,7 @@ describe('local lake SQL (DuckDB over the Hive layout)', () => {
   });
 
   it('runs every named query of the Athena workgroup without error', async () => {
-    for (const query of REPORT_QUERY_LIST) {
+    for (const query of NAMED_QUERY_LIST) {
       await expect(lake.report(query, params), query.name).resolves.toBeInstanceOf(Array);
     }
   });

@@ -105,7 +105,11 @@ const EMPTY_LAKE: NonNullable<ApiServices['replay']> = {
 };
 
 export async function createWorld(overrides: Partial<ApiServices> = {}): Promise<World> {
-  const api = await createTestApi({ replay: EMPTY_LAKE, ...overrides });
+  const api = await createTestApi({
+    replay: EMPTY_LAKE,
+    reportLake: () => ({ run: async () => [] }),
+    ...overrides,
+  });
   const platformOwner = await api.token('owner', '*');
   const consumed = new Set<string>();
   /** Runs the consumer over the records it has not seen yet. */
