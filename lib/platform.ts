@@ -86,6 +86,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
+      alarmAction: stateful.alarmTopic.action,
     });
     const ingest = new IngestStack(app, names.stackName(region, 'Ingest'), {
       ...common,

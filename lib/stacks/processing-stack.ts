@@ -1,4 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -12,6 +14,7 @@ import { HouseFunction } from '../compute/house-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
+import { ConsumerEventSourceAlarms } from '../observability/consumer-event-source-alarms.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
@@ -28,6 +31,8 @@ export interface ProcessingStackProps extends StackProps {
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Where the consumers' event source alarms notify (the region's alarm topic). */
+  readonly alarmAction: cloudwatch.IAlarmAction;
 }
 
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
@@ -84,8 +89,9 @@ export class ProcessingStack extends Stack {
           'only under its quarantine prefix.',
       );
       props.realtime?.grantWrite(fn.function);
+      this.grantForwardToOtherRegions(fn.role, plan, streamPlan.streamName);
 
-      return new AttributionConsumer(this, `Attribution${suffix}`, {
+      const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
         function: fn,
         stream,
         encryptionKey: props.encryptionKey,
@@ -96,6 +102,49 @@ export class ProcessingStack extends Stack {
         maxRecordAge: Duration.hours(config.processing.maxRecordAgeHours),
         maxBatchingWindow: Duration.seconds(config.processing.maxBatchingWindowSeconds),
       });
+      new ConsumerEventSourceAlarms(this, `EventSourceAlarms${suffix}`, {
+        functionName: streamPlan.consumerFunctionName,
+        eventSourceMappingId: consumer.eventSourceMappingId,
+        alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
+        alarmAction: props.alarmAction,
+      });
+      return consumer;
     });
+  }
+
+  /**
+   * The single-writer model (src/app/home-region.ts): a consumer forwards the records of tenants homed in
+   * another region to that region's stream of the same name, encrypted with that region's platform key
+   * (named by its alias, which is the same in every region).
+   */
+  private grantForwardToOtherRegions(role: iam.IRole, plan: PlatformPlan, streamName: string): void {
+    const others = plan.config.regions.filter((region) => region !== this.region);
+    if (others.length === 0) return;
+    const arn = (service: string, region: string, resource: string) =>
+      `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+        resources: others.map((region) => arn('kinesis', region, `stream/${streamName}`)),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: others.map((region) => arn('kms', region, 'key/*')),
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': plan.names.keyAlias },
+          StringEquals: { 'kms:ViaService': others.map((region) => `kinesis.${region}.amazonaws.com`) },
+        },
+      }),
+    );
+    for (const region of others) {
+      acknowledgeWildcardResource(
+        role,
+        arn('kms', region, 'key/*'),
+        "Forwarding encrypts with the other region's platform key, whose id that region's stack assigns; the " +
+          'statement is limited to that key by its alias (kms:ResourceAliases) and to Kinesis (kms:ViaService).',
+      );
+    }
   }
 }
