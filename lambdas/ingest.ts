@@ -1,15 +1,4 @@
-import { createApiCoreClients } from '../src/adapters/clients.js';
-import { shippedCountryLookup } from '../src/adapters/geoip/ip-location-db.js';
-import { loadRuntimeConfig } from '../src/config/runtime.js';
-import { INGEST_FUNCTION_ROUTES } from '../src/http/app.js';
-import { createApiFunction } from '../src/http/lambda.js';
+import { ingestFunction } from '../src/composition/functions.js';
 
-const config = loadRuntimeConfig();
-
-/** API Gateway entry point of the `ingest` routes (see `ROUTES`): DynamoDB and Kinesis only. */
-export const handler = createApiFunction('ingest', {
-  routes: INGEST_FUNCTION_ROUTES,
-  config,
-  clients: createApiCoreClients(config),
-  adapters: { countries: shippedCountryLookup },
-});
+/** API Gateway entry point of the `ingest` routes (see `ROUTES`). */
+export const handler = ingestFunction();

@@ -1,6 +1,6 @@
 import {
   FX_RATES_QUERY,
-  type QueryParameters,
+  type QueryParameter,
   type ReportQueryDefinition,
   SPEND_QUERIES,
 } from '../definitions/queries.js';
@@ -16,7 +16,10 @@ export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 
 /** Runs a saved lake query (Athena in the cloud, DuckDB locally); values come back as strings or numbers. */
 export interface ReportLake {
-  run(query: ReportQueryDefinition, parameters: QueryParameters): Promise<readonly Record<string, unknown>[]>;
+  run(
+    query: ReportQueryDefinition,
+    parameters: Readonly<Record<QueryParameter, string>>,
+  ): Promise<readonly Record<string, unknown>[]>;
 }
 
 export interface ReportScope {
@@ -105,11 +108,7 @@ export async function performanceReport(lake: ReportLake, scope: ReportScope): P
   };
   const [facts, rates] = await Promise.all([
     lake.run(SPEND_QUERIES.performanceFacts, parameters),
-    lake.run(FX_RATES_QUERY, {
-      tenantId: scope.tenantId,
-      fromDay: scope.fromDay,
-      untilDay: scope.toDay,
-    }),
+    lake.run(FX_RATES_QUERY, parameters),
   ]);
   const fx = new FxTable(rates);
   const groups = new Map<
@@ -189,23 +188,17 @@ export async function cohortReport(
   const maxDay = Math.max(0, ...scope.days);
   const untilDay = addDays(scope.toDay, maxDay + 1);
   const groupBy = scope.groupBy;
+  const parameters = {
+    tenantId: scope.tenantId,
+    appId: scope.appId,
+    fromDay: scope.fromDay,
+    toDay: scope.toDay,
+  };
   const [activity, rates, performance] = await Promise.all([
-    lake.run(SPEND_QUERIES.cohortActivity, {
-      tenantId: scope.tenantId,
-      appId: scope.appId,
-      fromDay: scope.fromDay,
-      toDay: scope.toDay,
-      untilDay,
-    }),
-    lake.run(FX_RATES_QUERY, { tenantId: scope.tenantId, fromDay: scope.fromDay, untilDay }),
-    scope.metric === 'roas'
-      ? lake.run(SPEND_QUERIES.performanceFacts, {
-          tenantId: scope.tenantId,
-          appId: scope.appId,
-          fromDay: scope.fromDay,
-          toDay: scope.toDay,
-        })
-      : Promise.resolve([]),
+    lake.run(SPEND_QUERIES.cohortActivity, parameters),
+    // Revenue of the last cohort's later days converts with the rates of those days.
+    lake.run(FX_RATES_QUERY, { ...parameters, toDay: untilDay }),
+    scope.metric === 'roas' ? lake.run(SPEND_QUERIES.performanceFacts, parameters) : Promise.resolve([]),
   ]);
   const fx = new FxTable(rates);
   interface Cohort {

@@ -5,7 +5,7 @@
  * so a dashboard asks for exactly what a function emits.
  */
 
-import type { HandlerName } from './tables.js';
+import type { HandlerName } from './handlers.js';
 
 /** CloudWatch namespace of the metrics the functions emit (EMF). */
 export const METRICS_NAMESPACE = 'UnMoGrowP';

@@ -8,19 +8,14 @@
  * on the hashes of their identifiers (`identifierHashSql`). Ad-hoc queries should do the same.
  */
 
-export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay' | 'untilDay';
+/** What a report is asked for: one app and a range of event days (`YYYY-MM-DD`, both included). */
+export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay';
 
-/** The values of a query's parameters; each query names the ones it binds (`parameters`). */
-export type QueryParameters = Readonly<Partial<Record<QueryParameter, string>>>;
-
-/** The value of every parameter of `query`, in placeholder order; throws when one is missing. */
-export function boundValues(query: ReportQueryDefinition, parameters: QueryParameters): string[] {
-  return query.parameters.map((p) => {
-    const value = parameters[p];
-    if (value === undefined) throw new Error(`query ${query.name}: parameter ${p} has no value`);
-    return value;
-  });
-}
+/**
+ * A `?` placeholder's value: one of the scope, or `fromArrivalDay`, the first `dt` partition a report
+ * of event days from `fromDay` on must read (see `reportParameterValues`).
+ */
+export type QueryPlaceholder = QueryParameter | 'fromArrivalDay';
 
 export interface ReportQueryDefinition {
   /** Athena named query name suffix and local lookup key. */
@@ -28,11 +23,44 @@ export interface ReportQueryDefinition {
   readonly description: string;
   readonly sql: string;
   /** Values bound to the `?` placeholders, in order. Days are `YYYY-MM-DD`. */
-  readonly parameters: readonly QueryParameter[];
+  readonly parameters: readonly QueryPlaceholder[];
 }
 
-const SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
-const SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
+/**
+ * The values of a report query's `?` placeholders, in order, for one scope.
+ *
+ * The lake's `dt` partition is the day a record ARRIVED (`received_at` of raw rows, `decided_at` of
+ * attribution rows), so the Firehose active partitions stay one or two days however old the events
+ * are; reports select by EVENT day (`timestamp`, a column). An event's timestamp may be up to 15 minutes
+ * ahead of its arrival (SPEC §3 validation), so its event day is at most one day after its arrival
+ * day; late events arrive any time after. A report of event days from `fromDay` therefore reads the
+ * partitions from the day before `fromDay` on, and no later bound.
+ *
+ * @example
+ * reportParameterValues(REPORT_QUERIES.rawRecords, { tenantId: 't', appId: 'a', fromDay: '2026-03-01', toDay: '2026-03-07' });
+ */
+export function reportParameterValues(
+  query: ReportQueryDefinition,
+  scope: Readonly<Record<QueryParameter, string>>,
+): string[] {
+  return query.parameters.map((name) =>
+    name === 'fromArrivalDay' ? previousDay(scope.fromDay) : scope[name],
+  );
+}
+
+function previousDay(day: string): string {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new Error(`fromDay must be a day such as 2026-03-01. Received ${day}`);
+  return new Date(ms - 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The event day of a lake row (its `timestamp`'s date part). */
+const EVENT_DAY = 'substr(timestamp, 1, 10)';
+/** Partition pruning (arrival day) and the event-day range, for `SCOPE_PARAMETERS`' days. */
+const DAYS = `dt >= ? AND ${EVENT_DAY} BETWEEN ? AND ?`;
+const DAYS_PARAMETERS: readonly QueryPlaceholder[] = ['fromArrivalDay', 'fromDay', 'toDay'];
+const SCOPE = `tenant_id = ? AND app_id = ? AND ${DAYS}`;
+const SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId', ...DAYS_PARAMETERS];
 
 /**
  * The SQL of an identifier's tombstone hash, the same as `identifierHash` in `src/domain/erasure.ts`:
@@ -49,9 +77,10 @@ export function identifierHashSql(kind: 'adid' | 'idfv' | 'cuid', column: string
  * Attribution rows of one app and day range whose device was not erased after they were decided: the
  * anti-join on the `erasures` tombstones every attribution query reads through. Rows decided after the
  * erasure (the device came back with new events) stay. Its `?`s take `ERASURE_SCOPE_PARAMETERS` then the
- * row scope (`tenantId`, `appId`, then the days of `dtCondition`).
+ * row scope (`tenantId`, `appId`, then the days of `dayCondition`, a condition on the row's columns
+ * written without the `r.` its first column gets).
  */
-export function liveAttributionsSql(dtCondition: string): string {
+export function liveAttributionsSql(dayCondition: string): string {
   return `SELECT r.*
   FROM attributions r
   LEFT JOIN (
@@ -60,24 +89,24 @@ export function liveAttributionsSql(dtCondition: string): string {
     WHERE tenant_id = ? AND app_id = ? AND device_id IS NOT NULL
     GROUP BY 1
   ) x ON x.erased_device_id = r.device_id AND r.decided_at <= x.erased_at
-  WHERE r.tenant_id = ? AND r.app_id = ? AND r.${dtCondition} AND x.erased_device_id IS NULL`;
+  WHERE r.tenant_id = ? AND r.app_id = ? AND r.${dayCondition} AND x.erased_device_id IS NULL`;
 }
 
-const ERASURE_SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId'];
-const LIVE_SCOPE_PARAMETERS: readonly QueryParameter[] = [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS];
+const ERASURE_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId'];
+const LIVE_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS];
 const LIVE = `WITH live AS (
-  ${liveAttributionsSql('dt BETWEEN ? AND ?')}
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) BETWEEN ? AND ?`)}
 )`;
 
 const RAW_COLUMNS =
-  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, network, campaign, dt';
+  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, network, campaign';
 
 export const REPORT_QUERIES = {
   installsByNetworkCampaignDaily: {
     name: 'installs-by-network-campaign-daily',
     description: 'Installs, reinstalls and rejected installs by network and campaign per day',
     sql: `${LIVE}
-SELECT dt AS day,
+SELECT ${EVENT_DAY} AS day,
        COALESCE(network, 'organic') AS network,
        COALESCE(campaign, '(none)') AS campaign,
        COUNT(*) FILTER (WHERE status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')) AS installs,
@@ -123,7 +152,7 @@ ORDER BY rejected DESC`,
     description: 'Day 1, 7 and 30 retention of each install-day cohort by network',
     sql: `${LIVE},
 live_since AS (
-  ${liveAttributionsSql('dt >= ?')}
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) >= ?`)}
 ),
 cohort AS (
   SELECT device_id, COALESCE(network, 'organic') AS network, substr(install_time, 1, 10) AS cohort_day
@@ -131,7 +160,7 @@ cohort AS (
   WHERE subject = 'install' AND status IN ('attributed', 'organic')
 ),
 activity AS (
-  SELECT DISTINCT device_id, dt AS active_day
+  SELECT DISTINCT device_id, ${EVENT_DAY} AS active_day
   FROM live_since
   WHERE subject = 'event' AND event_name IN ('open', 'session')
 )
@@ -145,7 +174,14 @@ FROM cohort c
 LEFT JOIN activity a ON a.device_id = c.device_id
 GROUP BY 1, 2
 ORDER BY 1, 2`,
-    parameters: [...LIVE_SCOPE_PARAMETERS, ...ERASURE_SCOPE_PARAMETERS, 'tenantId', 'appId', 'fromDay'],
+    parameters: [
+      ...LIVE_SCOPE_PARAMETERS,
+      ...ERASURE_SCOPE_PARAMETERS,
+      'tenantId',
+      'appId',
+      'fromArrivalDay',
+      'fromDay',
+    ],
   },
   rawRecords: {
     name: 'raw-records',
@@ -162,7 +198,7 @@ raw AS (
   UNION ALL
   SELECT ${RAW_COLUMNS} FROM touchpoints WHERE ${SCOPE}
 )
-SELECT r.dt AS day,
+SELECT substr(r.timestamp, 1, 10) AS day,
        r.record_type,
        r.event_id,
        r.type,
@@ -199,13 +235,16 @@ const COUNTED_INSTALL =
   "subject = 'install' AND status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')";
 /** An event whose revenue counts: credited to an accepted install (a rejected install's events are `unattributed`). */
 const COUNTED_EVENT = "subject = 'event' AND status IN ('attributed', 'organic')";
+/** Cost rows are partitioned by their own date (not arrival): the days asked, exactly. */
+const COST_SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
+const COST_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
 
 /**
- * The spend, ROAS and cohort queries (SPEC §8). They answer facts by day, the seven dimensions and
+ * The spend, ROAS and cohort queries (SPEC §8). They answer facts by event day, the seven dimensions and
  * currency, unconverted; `src/app/performance.ts` converts money with the tenant's rates of each day
  * (and says which are missing) and groups by the dimensions asked for, the same for Athena and DuckDB.
- * Every one reads only its tenant's and app's partitions of the days asked (`tenant_id` and `app_id` are
- * injected projections, `dt` a projected date).
+ * Every one reads only its tenant's and app's partitions (`tenant_id` and `app_id` are injected
+ * projections); attribution rows from the arrival day before `fromDay` on, cost rows of the days asked.
  */
 export const SPEND_QUERIES = {
   performanceFacts: {
@@ -213,22 +252,22 @@ export const SPEND_QUERIES = {
     description:
       'Installs, revenue and spend by day, network, campaign, adset, ad, country, platform, currency',
     sql: `${LIVE}
-SELECT dt AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+SELECT ${EVENT_DAY} AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
        'installs' AS metric, '' AS currency, CAST(COUNT(*) AS double) AS amount
 FROM live WHERE ${COUNTED_INSTALL}
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 UNION ALL
-SELECT dt AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+SELECT ${EVENT_DAY} AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
        'revenue' AS metric, revenue_currency AS currency, SUM(revenue_amount) AS amount
 FROM live WHERE ${COUNTED_EVENT} AND revenue_amount IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
 UNION ALL
 SELECT dt AS day, ${DIMENSIONS}, '' AS platform,
        'spend' AS metric, currency, SUM(spend) AS amount
-FROM costs WHERE ${SCOPE}
+FROM costs WHERE ${COST_SCOPE}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
-    parameters: [...LIVE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS],
+    parameters: [...LIVE_SCOPE_PARAMETERS, ...COST_SCOPE_PARAMETERS],
   },
   cohortActivity: {
     name: 'cohort-activity',
@@ -236,7 +275,7 @@ ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
       'Install-day cohorts by dimension: size, then devices active and revenue by day since install (day 0 = the first 24 hours)',
     sql: `${LIVE},
 live_since AS (
-  ${liveAttributionsSql('dt BETWEEN ? AND ?')}
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) >= ?`)}
 ),
 cohort AS (
   SELECT device_id, substr(install_time, 1, 10) AS cohort_day, install_time, ${DIMENSIONS},
@@ -244,11 +283,11 @@ cohort AS (
   FROM live WHERE ${COUNTED_INSTALL}
 ),
 activity AS (
-  SELECT device_id, timestamp, dt, revenue_amount, revenue_currency
+  SELECT device_id, timestamp, ${EVENT_DAY} AS event_day, revenue_amount, revenue_currency
   FROM live_since WHERE ${COUNTED_EVENT}
 ),
 since AS (
-  SELECT c.*, a.device_id AS active_device, a.dt AS event_day, a.revenue_amount, a.revenue_currency,
+  SELECT c.*, a.device_id AS active_device, a.event_day, a.revenue_amount, a.revenue_currency,
          CAST(floor((to_unixtime(from_iso8601_timestamp(a.timestamp))
                    - to_unixtime(from_iso8601_timestamp(c.install_time))) / 86400) AS bigint) AS day_since
   FROM cohort c JOIN activity a ON a.device_id = c.device_id
@@ -271,15 +310,15 @@ ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
       ...ERASURE_SCOPE_PARAMETERS,
       'tenantId',
       'appId',
+      'fromArrivalDay',
       'fromDay',
-      'untilDay',
     ],
   },
 } as const satisfies Record<string, ReportQueryDefinition>;
 
 /**
- * A tenant's daily exchange rates (SPEC §8): tenant-wide, so scoped by tenant only; rates name no
- * identity, so no erasure applies.
+ * A tenant's daily exchange rates of `fromDay`..`toDay` (SPEC §8): tenant-wide, so scoped by tenant
+ * only; rates name no identity, so no erasure applies.
  */
 export const FX_RATES_QUERY = {
   name: 'fx-rates',
@@ -288,7 +327,7 @@ export const FX_RATES_QUERY = {
 FROM fx_rates
 WHERE tenant_id = ? AND day BETWEEN ? AND ?
 ORDER BY 1, 2, 3`,
-  parameters: ['tenantId', 'fromDay', 'untilDay'],
+  parameters: ['tenantId', 'fromDay', 'toDay'],
 } as const satisfies ReportQueryDefinition;
 
 /** The queries over one app's records: each scoped by tenant and app and honouring erasures. */

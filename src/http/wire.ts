@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../definitions/ids.js';
 import { REQUEST_LIMITS } from '../definitions/routes.js';
 import { AppEventInputSchema, TouchpointInputSchema } from '../domain/records.js';
 import { AppSettingsWireSchema } from '../domain/settings.js';
@@ -10,9 +11,7 @@ import { CostRowSchema, FxRateSchema, MAX_COST_ROWS, MAX_FX_RATES } from '../dom
  * Gateway's request models from them. Pure zod: no adapter, no AWS import (the CDK reads this file).
  */
 
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-/** Bundle ids and package names: `com.demo.game`, `id1234567890`. */
-export const APP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../definitions/ids.js';
 /** A UTC day, as reports and replay take their ranges. */
 export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -50,7 +50,7 @@ const OUTCOMES_SQL = `SELECT substr(install_time, 1, 13) AS hour,
        status,
        COUNT(*) AS installs
 FROM attributions
-WHERE tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ? AND subject = 'install'
+WHERE tenant_id = ? AND app_id = ? AND dt >= ? AND substr(timestamp, 1, 10) BETWEEN ? AND ? AND subject = 'install'
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3`;
 
@@ -64,7 +64,14 @@ export async function dashboardData(
 ): Promise<DashboardData> {
   const now = Date.now();
   const params = { tenantId, appId, fromDay: day(now - days * 86_400_000), toDay: day(now + 86_400_000) };
-  const values = [params.tenantId, params.appId, params.fromDay, params.toDay];
+  // `dt` is the arrival day: an event of fromDay may have arrived the day before (clock ahead).
+  const values = [
+    params.tenantId,
+    params.appId,
+    day(now - (days + 1) * 86_400_000),
+    params.fromDay,
+    params.toDay,
+  ];
   const reportLake: ReportLake = { run: (query, parameters) => sources.lake.report(query, parameters) };
   const scope = { tenantId, appId, fromDay: params.fromDay, toDay: params.toDay, currency: 'USD' };
   const [outcomes, installs, fraud, performance, cohorts] = await Promise.all([

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   COST_COLUMNS,
+  DATA_LAKE,
   ERASURE_COLUMNS,
   FX_RATE_COLUMNS,
   LAKE_COSTS,
@@ -11,8 +12,11 @@ import {
   LAKE_TABLE_COLUMNS,
   type LakeColumn,
 } from '../definitions/lake.js';
-import { boundValues, type QueryParameters, type ReportQueryDefinition } from '../definitions/queries.js';
-import { DATA_LAKE } from '../definitions/tables.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../definitions/queries.js';
 
 /**
  * Athena-style SQL over the local lake files with DuckDB: every lake table becomes a view over its Hive
@@ -166,9 +170,9 @@ export class LocalLakeQueries {
   /** Runs one of the standard report queries (the Athena workgroup's named queries). */
   async report(
     query: ReportQueryDefinition,
-    parameters: QueryParameters,
+    parameters: Readonly<Record<QueryParameter, string>>,
   ): Promise<Record<string, unknown>[]> {
-    return this.sql(query.sql, boundValues(query, parameters));
+    return this.sql(query.sql, reportParameterValues(query, parameters));
   }
 
   async close(): Promise<void> {

@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
+import { costLakeRow, costObjectKey, fxRateObjectKey } from '../../src/adapters/s3/spend-lake.js';
 import {
   deviceFactsOf,
   eventAttributionRow,
   installAttributionRow,
   rawRow,
-} from '../../src/adapters/s3/lake-rows.js';
-import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
-import { costLakeRow, costObjectKey, fxRateObjectKey } from '../../src/adapters/s3/spend-lake.js';
+} from '../../src/app/lake-rows.js';
 import { cohortReport, performanceReport, type ReportLake } from '../../src/app/performance.js';
 import { normaliseCostRow } from '../../src/domain/spend.js';
 import { LocalLakeQueries } from '../../src/local/lake-sql.js';

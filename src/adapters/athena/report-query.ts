@@ -4,8 +4,13 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import { boundValues, type QueryParameters, type ReportQueryDefinition } from '../../definitions/queries.js';
-import { LakeQueryError } from '../errors.js';
+import { LakeQueryError } from '../../app/errors.js';
+import type { LakeQueryRunner } from '../../app/ports/lake-queries.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../../definitions/queries.js';
 
 /**
  * Runs one of the saved report queries on Athena: start it with its parameters bound, poll until it
@@ -15,10 +20,6 @@ import { LakeQueryError } from '../errors.js';
  * and each query runs in the tenant's own workgroup, whose enforced settings keep its results under
  * its own prefix and cap what one query may scan (the cost of one tenant never lands on another).
  */
-
-export interface LakeQueryRunner {
-  run(query: ReportQueryDefinition, parameters: QueryParameters): Promise<Record<string, string | null>[]>;
-}
 
 export interface AthenaQueryRunnerOptions {
   readonly client: AthenaClient;
@@ -51,15 +52,15 @@ export class AthenaQueryRunner implements LakeQueryRunner {
 
   async run(
     query: ReportQueryDefinition,
-    parameters: QueryParameters,
+    parameters: Readonly<Record<QueryParameter, string>>,
   ): Promise<Record<string, string | null>[]> {
     const { client } = this.options;
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: query.sql,
-        WorkGroup: this.workgroupFor(parameters.tenantId ?? ''),
+        WorkGroup: this.workgroupFor(parameters.tenantId),
         QueryExecutionContext: { Database: this.options.database },
-        ExecutionParameters: boundValues(query, parameters).map(literal),
+        ExecutionParameters: reportParameterValues(query, parameters).map(literal),
       }),
     );
     const id = started.QueryExecutionId;

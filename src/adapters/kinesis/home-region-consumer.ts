@@ -6,10 +6,11 @@ import {
   type TenantHomes,
   tenantOf,
 } from '../../app/home-region.js';
+import type { Logger } from '../../app/ports/logger.js';
+import type { MetricsSink } from '../../app/ports/metrics.js';
 import { CONSUMER_METRICS } from '../../definitions/observability.js';
 import type { PipelineRecord } from '../../domain/records.js';
-import { decodeKinesisRecord } from '../kinesis/decode.js';
-import type { ConsumerLogger, MetricsSink } from './attribution-consumer.js';
+import { decodeKinesisRecord } from './decode.js';
 
 /**
  * The single-writer rule in front of a region's attribution consumer (see `src/app/home-region.ts`): the
@@ -30,7 +31,7 @@ export interface HomeRegionConsumerOptions {
   /** The attribution consumer of this region (`createAttributionConsumer`). */
   readonly consume: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
   readonly metrics?: MetricsSink;
-  readonly logger?: ConsumerLogger;
+  readonly logger?: Logger;
   /** @default Date.now */
   readonly now?: () => number;
 }
