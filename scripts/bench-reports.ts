@@ -11,7 +11,7 @@
  *      30-day performance report (partition projection prunes to these partitions; Parquet to these columns).
  *   npx tsx scripts/bench-reports.ts -- --events 1000000 --runs 7
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -189,7 +189,6 @@ async function main() {
       `Athena, 30-day performance report: attributions Parquet ${mb(sizes?.used)} in the columns read (${mb(sizes?.whole)} whole), costs JSON ${mb(jsonBytes)}; fx_rates and erasures a few KB`,
     );
     await local.close();
-    void statSync;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
