@@ -25,24 +25,58 @@ export interface CountryRange<N extends number | bigint> {
   readonly country: string;
 }
 
+/** Two letters packed in 16 bits, so a table of half a million ranges holds no strings. */
+const packCountry = (code: string) => (code.charCodeAt(0) << 8) | code.charCodeAt(1);
+const unpackCountry = (packed: number) => String.fromCharCode(packed >> 8, packed & 0xff);
+const MASK_64 = (1n << 64n) - 1n;
+
+/** `[high, low]` 64-bit halves of bound `i` compared with an address's halves: -1, 0 or 1. */
+function compareAt(bounds: BigUint64Array, i: number, high: bigint, low: bigint): number {
+  const bh = bounds[2 * i] as bigint;
+  const bl = bounds[2 * i + 1] as bigint;
+  if (high !== bh) return high < bh ? -1 : 1;
+  return low === bl ? 0 : low < bl ? -1 : 1;
+}
+
 /**
- * An IP-to-country table: sorted, non-overlapping IPv4 and IPv6 ranges looked up by binary search.
- * Built once per process from the table's rows (`parseCountryRanges`).
+ * An IP-to-country table: sorted, non-overlapping IPv4 and IPv6 ranges in typed arrays (no object per
+ * range, so the shipped table's 550 000 ranges stay a few MB), looked up by binary search.
  */
 export class IpCountryTable {
-  constructor(
-    private readonly v4: readonly CountryRange<number>[],
-    private readonly v6: readonly CountryRange<bigint>[],
-  ) {}
+  private readonly v4First: Uint32Array;
+  private readonly v4Last: Uint32Array;
+  private readonly v4Country: Uint16Array;
+  /** IPv6 bounds as high and low 64-bit halves. */
+  private readonly v6First: BigUint64Array;
+  private readonly v6Last: BigUint64Array;
+  private readonly v6Country: Uint16Array;
+
+  constructor(v4: readonly CountryRange<number>[], v6: readonly CountryRange<bigint>[]) {
+    const sorted4 = [...v4].sort((a, b) => a.first - b.first);
+    const sorted6 = [...v6].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    this.v4First = Uint32Array.from(sorted4, (r) => r.first);
+    this.v4Last = Uint32Array.from(sorted4, (r) => r.last);
+    this.v4Country = Uint16Array.from(sorted4, (r) => packCountry(r.country));
+    this.v6First = new BigUint64Array(sorted6.length * 2);
+    this.v6Last = new BigUint64Array(sorted6.length * 2);
+    this.v6Country = Uint16Array.from(sorted6, (r) => packCountry(r.country));
+    sorted6.forEach((r, i) => {
+      this.v6First[2 * i] = r.first >> 64n;
+      this.v6First[2 * i + 1] = r.first & MASK_64;
+      this.v6Last[2 * i] = r.last >> 64n;
+      this.v6Last[2 * i + 1] = r.last & MASK_64;
+    });
+  }
 
   /** Ranges in the table (IPv4 + IPv6). */
   get size(): number {
-    return this.v4.length + this.v6.length;
+    return this.v4Country.length + this.v6Country.length;
   }
 
   /**
    * The country of `ip`; undefined when it is not a public unicast address (private, loopback,
-   * documentation and other reserved space) or no range holds it (unallocated space). IPv4-mapped IPv6 addresses read as their IPv4 address.
+   * documentation and other reserved space) or no range holds it (unallocated space).
+   * IPv4-mapped IPv6 addresses read as their IPv4 address.
    * @example table.countryOf('1.0.16.1') // 'JP'
    */
   countryOf(ip: string): string | undefined {
@@ -53,29 +87,36 @@ export class IpCountryTable {
     // The registries' tables cover private and documentation space too (with the country of whoever
     // holds the enclosing block): only a public address says where the caller is.
     if (addr.range() !== 'unicast') return undefined;
+    const bytes = addr.toByteArray();
     if (addr.kind() === 'ipv4') {
-      const bytes = addr.toByteArray();
       const n =
         (((bytes[0] ?? 0) << 24) >>> 0) + ((bytes[1] ?? 0) << 16) + ((bytes[2] ?? 0) << 8) + (bytes[3] ?? 0);
-      return find(this.v4, n);
+      let lo = 0;
+      let hi = this.v4Country.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (n < (this.v4First[mid] as number)) hi = mid - 1;
+        else if (n > (this.v4Last[mid] as number)) lo = mid + 1;
+        else return unpackCountry(this.v4Country[mid] as number);
+      }
+      return undefined;
     }
-    let n = 0n;
-    for (const byte of addr.toByteArray()) n = (n << 8n) + BigInt(byte);
-    return find(this.v6, n);
+    let high = 0n;
+    let low = 0n;
+    bytes.forEach((byte, i) => {
+      if (i < 8) high = (high << 8n) + BigInt(byte);
+      else low = (low << 8n) + BigInt(byte);
+    });
+    let lo = 0;
+    let hi = this.v6Country.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareAt(this.v6First, mid, high, low) < 0) hi = mid - 1;
+      else if (compareAt(this.v6Last, mid, high, low) > 0) lo = mid + 1;
+      else return unpackCountry(this.v6Country[mid] as number);
+    }
+    return undefined;
   }
-}
-
-function find<N extends number | bigint>(ranges: readonly CountryRange<N>[], n: N): string | undefined {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const range = ranges[mid] as CountryRange<N>;
-    if (n < range.first) hi = mid - 1;
-    else if (n > range.last) lo = mid + 1;
-    else return range.country;
-  }
-  return undefined;
 }
 
 /**
