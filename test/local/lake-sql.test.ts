@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/app/lake-rows.js';
-import { NAMED_QUERY_LIST, REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
+import { NAMED_QUERY_LIST, REPORT_QUERIES } from '../../src/definitions/queries.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
