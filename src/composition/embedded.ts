@@ -1,10 +1,13 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import type { EmbeddedDatabase } from '../adapters/embedded/database.js';
-import { FileLakeWriter, FileTombstoneWriter } from '../adapters/embedded/file-lake.js';
+import { FileLakeWriter, FileSpendLake, FileTombstoneWriter } from '../adapters/embedded/file-lake.js';
 import { EmbeddedIdentityGraph } from '../adapters/embedded/identity-graph.js';
 import { EmbeddedLog, EmbeddedLogPublisher } from '../adapters/embedded/ordered-log.js';
 import { EmbeddedTenantRegistry } from '../adapters/embedded/tenant-registry.js';
 import { EmbeddedUsageCounters } from '../adapters/embedded/usage-counters.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
+import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { AttributionStore } from '../domain/store.js';
@@ -29,6 +32,11 @@ export interface EmbeddedApiOptions {
   readonly lakeDirectory: string;
   /** Shards of the log the publisher appends to (fixed once the data directory has records). */
   readonly shards: number;
+  /**
+   * The SQL over the lake files (DuckDB): old report ranges, the spend reports and replay read it.
+   * @default none: those routes answer 503
+   */
+  readonly lake?: LakeQueryRunner;
 }
 
 export interface EmbeddedApiServices {
@@ -48,9 +56,19 @@ export interface EmbeddedApiServices {
  */
 export function createEmbeddedApiServices(
   db: EmbeddedDatabase,
-  config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints' | 'reportCounterDays' | 'defaultSettings'>,
+  config: Pick<
+    RuntimeConfig,
+    | 'auth'
+    | 'region'
+    | 'endpoints'
+    | 'reportCounterDays'
+    | 'defaultSettings'
+    | 'tenantLimits'
+    | 'dataCenterCidrs'
+  >,
   options: EmbeddedApiOptions,
 ): EmbeddedApiServices {
+  const { lake } = options;
   const graph = new EmbeddedIdentityGraph({ db: db.graph });
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const services = assembleApiServices(config, {
@@ -59,6 +77,16 @@ export function createEmbeddedApiServices(
     publisher: new EmbeddedLogPublisher(embeddedLog(db, options.shards)),
     tombstones: new FileTombstoneWriter(options.lakeDirectory),
     usageCounters,
+    countries: shippedCountryLookup(),
+    spendLake: new FileSpendLake(options.lakeDirectory),
+    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
+    ...(lake
+      ? {
+          lakeQueries: lake,
+          reportLake: () => lake,
+          replay: { history: new LakeReplayHistory(() => lake), dataCenterCidrs: config.dataCenterCidrs },
+        }
+      : {}),
   });
   return { services, graph, usageCounters };
 }

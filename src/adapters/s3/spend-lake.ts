@@ -55,6 +55,17 @@ export function costLakeRow(row: CostRow, loadedAtMs: number): Record<string, un
   };
 }
 
+/** The lake row of an FX rate (the columns of the `fx_rates` table). */
+export function fxLakeRow(rate: FxRate, loadedAtMs: number): Record<string, unknown> {
+  return {
+    day: rate.date,
+    from_currency: rate.from,
+    to_currency: rate.to,
+    rate: rate.rate,
+    loaded_at: new Date(loadedAtMs).toISOString(),
+  };
+}
+
 export class S3SpendLake implements SpendLake {
   private readonly prefix: string;
   private readonly concurrency: number;
@@ -83,13 +94,7 @@ export class S3SpendLake implements SpendLake {
 
   async putFxRates(tenantId: string, rates: readonly FxRate[], loadedAtMs: number) {
     await mapLimit(rates, this.concurrency, async (rate) => {
-      await this.put(fxRateObjectKey(tenantId, rate, this.prefix), {
-        day: rate.date,
-        from_currency: rate.from,
-        to_currency: rate.to,
-        rate: rate.rate,
-        loaded_at: new Date(loadedAtMs).toISOString(),
-      });
+      await this.put(fxRateObjectKey(tenantId, rate, this.prefix), fxLakeRow(rate, loadedAtMs));
     });
   }
 }

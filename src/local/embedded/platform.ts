@@ -117,7 +117,13 @@ export async function startEmbeddedPlatform(
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
-  const { services, graph, usageCounters } = createEmbeddedApiServices(db, config, { lakeDirectory, shards });
+  const lake = new LocalLakeQueries(lakeDirectory);
+  const { services, graph, usageCounters } = createEmbeddedApiServices(db, config, {
+    lakeDirectory,
+    shards,
+    // The report rows are text, as Athena answers them.
+    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
+  });
   const api = createHttpApp(services);
 
   log('starting the consumer worker');
@@ -175,7 +181,6 @@ export async function startEmbeddedPlatform(
     }
   };
 
-  const lake = new LocalLakeQueries(lakeDirectory);
   const benchNoOpRoute = process.env.UNMOGROWP_BENCH_NO_OP_ROUTE === '1';
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
   const server: Server = createServer(async (req, res) => {
