@@ -9,14 +9,19 @@ import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
+import { S3SpendLake } from '../adapters/s3/spend-lake.js';
 import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
+import type { CountryLookup } from '../app/country-lookup.js';
+import type { ReportLake } from '../app/performance.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import { createSettingsResolver } from '../app/settings.js';
+import type { SpendLake } from '../app/spend-lake.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
 import { HTTP_METRICS } from '../definitions/observability.js';
@@ -44,6 +49,12 @@ export interface OptionalApiAdapters {
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
+  /** @default none: the spend reports answer 503 (the query function wires Athena) */
+  readonly reportLake?: (config: RuntimeConfig, clients: ApiClients) => () => ReportLake | undefined;
+  /** @default none: the spend routes answer 503 (the admin function wires the lake bucket) */
+  readonly spendLake?: (config: RuntimeConfig, clients: ApiClients) => SpendLake;
+  /** @default none: only a country the SDK sent is kept (the ingest function wires the table) */
+  readonly countries?: () => CountryLookup;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
 }
@@ -52,6 +63,12 @@ export interface OptionalApiAdapters {
 const noTombstones: TombstoneSink = {
   write: () => Promise.reject(new Error('erasure tombstones are written by the admin function only')),
 };
+
+/** Cost rows and FX rates go to the lake bucket (needs the S3 client). */
+export function s3SpendLake(config: RuntimeConfig, clients: ApiClients): SpendLake {
+  if (!clients.s3) throw new Error('the S3 client is needed for the spend lake');
+  return new S3SpendLake({ client: clients.s3, bucket: config.lakeBucket });
+}
 
 /** Erasure tombstones go to the lake bucket (needs the S3 client). */
 export function s3Tombstones(config: RuntimeConfig, clients: ApiClients): TombstoneSink {
@@ -90,11 +107,20 @@ export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): R
   return new LakeReplayHistory(() => athena ?? localLake);
 }
 
+/** The spend reports read Athena where reports can, else local mode's lake. */
+export function spendReportLake(config: RuntimeConfig, clients: ApiClients): () => ReportLake | undefined {
+  const athena = athenaLakeQueries(config, clients);
+  return () => athena ?? localLake;
+}
+
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   tombstones: s3Tombstones,
   replayHistory: lakeReplayHistory,
+  countries: shippedCountryLookup,
+  spendLake: s3SpendLake,
+  reportLake: spendReportLake,
 };
 
 export interface ApiServicesOptions {
@@ -104,6 +130,37 @@ export interface ApiServicesOptions {
   readonly logger?: Logger;
   /** @default the tenant registry of the config's table */
   readonly registry?: TenantDirectory;
+}
+
+/**
+ * What a stack supplies to the API: its adapters behind the ports (DynamoDB, Kinesis and S3 in the cloud;
+ * LMDB, the ordered log and lake files on the embedded stack) and the cloud's tenant limits. The rest
+ * of `ApiServices` is the same on every stack (`assembleApiServices`).
+ */
+export type ApiPorts = Omit<
+  ApiServices,
+  'verifyToken' | 'reportCounterDays' | 'effectiveSettings' | 'now' | 'newId' | 'logger'
+>;
+
+/**
+ * The API's services over a stack's ports: bearer tokens, effective settings, report ranges, the clock
+ * and ids are wired here once, for the cloud (`createApiServices`) and the embedded stack
+ * (`createEmbeddedApiServices`) alike.
+ */
+export function assembleApiServices(
+  config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints' | 'reportCounterDays' | 'defaultSettings'>,
+  ports: ApiPorts,
+  options: Pick<ApiServicesOptions, 'logger'> = {},
+): ApiServices {
+  return {
+    ...ports,
+    verifyToken: tokenVerifierFor(config),
+    reportCounterDays: config.reportCounterDays,
+    effectiveSettings: createSettingsResolver(config.defaultSettings),
+    now: Date.now,
+    newId,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
 }
 
 /**
@@ -119,32 +176,35 @@ export function createApiServices(
   const adapters = options.adapters ?? {};
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const replayHistory = adapters.replayHistory?.(config, clients);
-  return {
-    registry: options.registry ?? tenantRegistry(config, clients),
-    graphFor: graphResolver(config, clients),
-    publisher: new KinesisPublisher({
-      client: clients.kinesis,
-      streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
-    }),
-    tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
-    verifyToken: tokenVerifierFor(config),
-    // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
-    usageCounters: new DynamoUsageCounters({
-      documents: clients.documents,
-      tableName: config.tenantRegistryTable,
-      // With several regions, each counts in its own items and a limit applies to their sum (no two
-      // regions ever add to one item of the global table).
-      ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
-    }),
-    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
-    ...(lakeQueries ? { lakeQueries } : {}),
-    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
-    reportCounterDays: config.reportCounterDays,
-    effectiveSettings: createSettingsResolver(config.defaultSettings),
-    now: Date.now,
-    newId,
-    ...(options.logger ? { logger: options.logger } : {}),
-  };
+  return assembleApiServices(
+    config,
+    {
+      registry: options.registry ?? tenantRegistry(config, clients),
+      graphFor: graphResolver(config, clients),
+      publisher: new KinesisPublisher({
+        client: clients.kinesis,
+        streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
+      }),
+      tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
+      // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+      usageCounters: new DynamoUsageCounters({
+        documents: clients.documents,
+        tableName: config.tenantRegistryTable,
+        // With several regions, each counts in its own items and a limit applies to their sum (no two
+        // regions ever add to one item of the global table).
+        ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
+      }),
+      ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
+      ...(lakeQueries ? { lakeQueries } : {}),
+      ...(adapters.countries ? { countries: adapters.countries() } : {}),
+      ...(adapters.reportLake ? { reportLake: adapters.reportLake(config, clients) } : {}),
+      ...(adapters.spendLake ? { spendLake: adapters.spendLake(config, clients) } : {}),
+      ...(replayHistory
+        ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } }
+        : {}),
+    },
+    options,
+  );
 }
 
 /** What one API function is built from: its own routes, clients and optional adapters. */

@@ -15,10 +15,15 @@ import { createAttributionConsumer } from '../app/attribution-consumer.js';
 import type { RecordForwarder } from '../app/home-region.js';
 import { tenantOf } from '../app/pipeline-record.js';
 import type { LakeSink } from '../app/ports/lake-sink.js';
+import type { Logger } from '../app/ports/logger.js';
+import type { MetricsSink } from '../app/ports/metrics.js';
+import type { RealtimeCounterSink } from '../app/ports/realtime-sink.js';
+import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import { createSettingsProvider, createSettingsResolver } from '../app/settings.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
 import { AttributionEngine } from '../domain/engine.js';
+import type { AttributionStore } from '../domain/store.js';
 import { graphResolver } from './identity-graphs.js';
 import {
   createObservability,
@@ -67,6 +72,56 @@ export function selectLakeSink(
   });
 }
 
+/** What the attribution consumer runs over: the adapters each stack builds its own of. */
+export interface AttributionConsumerPorts {
+  /** The engine's store: the identity graph of a tenant (silo tenants have their own table). */
+  readonly storeFor: (tenantId: string) => AttributionStore;
+  /** Where each app's own settings are read (the effective settings add the platform defaults). */
+  readonly registry: Pick<TenantDirectory, 'getApp'>;
+  readonly lake: LakeSink;
+  /** Keeps an undecodable record (under the lake's quarantine prefix). */
+  readonly quarantine: (key: string, body: string) => Promise<void>;
+  /** @default not counted */
+  readonly metrics?: MetricsSink;
+  /** @default no real-time counters */
+  readonly realtime?: RealtimeCounterSink;
+  /** @default no logging */
+  readonly logger?: Logger;
+}
+
+/**
+ * The attribution use case behind a Kinesis batch, over a stack's ports: one engine per batch with the
+ * effective settings (`createSettingsResolver`) and the data-center ranges, wired here once for the
+ * Lambda function (`createConsumerLambda`) and the embedded consumer (`createEmbeddedConsumer`).
+ * @example
+ * const consume = attributionBatchHandler(config, { storeFor, registry, lake, quarantine });
+ */
+export function attributionBatchHandler(
+  config: Pick<RuntimeConfig, 'defaultSettings' | 'dataCenterCidrs'>,
+  ports: AttributionConsumerPorts,
+): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
+  const settingsFor = createSettingsProvider(ports.registry, createSettingsResolver(config.defaultSettings));
+  type Engine = AttributionEngine['processBatch'];
+  // A stream belongs to one graph table: silo tenants have both their own stream and their own table.
+  const processBatch = (records: Parameters<Engine>[0], sourceIds?: Parameters<Engine>[1]) => {
+    const first = records[0];
+    return new AttributionEngine(ports.storeFor(first ? tenantOf(first) : ''), {
+      settingsFor,
+      dataCenterCidrs: config.dataCenterCidrs,
+    }).processBatch(records, sourceIds);
+  };
+  return kinesisBatchHandler(
+    createAttributionConsumer({
+      engine: { processBatch },
+      lake: ports.lake,
+      quarantine: ports.quarantine,
+      ...(ports.metrics ? { metrics: ports.metrics } : {}),
+      ...(ports.realtime ? { realtime: ports.realtime } : {}),
+      ...(ports.logger ? { logger: ports.logger } : {}),
+    }),
+  );
+}
+
 /**
  * The attribution consumer's Lambda handler (Kinesis event source with `reportBatchItemFailures`).
  * One engine per identity graph table; the pool's batches all go to the shared table.
@@ -75,40 +130,26 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
   const o = options.observability ?? createObservability('consumer');
   const clients = traceClients(o.tracer, options.clients ?? createConsumerClients(config));
-  const settingsFor = createSettingsProvider(
-    tenantRegistry(config, clients),
-    createSettingsResolver(config.defaultSettings),
-  );
   const graphFor = graphResolver(config, clients);
   // The bucket writer also keeps poisoned records under the quarantine prefix, in every mode.
   const bucketWriter = new S3LakeWriter({ client: clients.s3, bucket: config.lakeBucket });
-  type Engine = AttributionEngine['processBatch'];
-  // A stream belongs to one graph table: silo tenants have both their own stream and their own table.
-  const processBatch = (records: Parameters<Engine>[0], sourceIds?: Parameters<Engine>[1]) => {
-    const first = records[0];
-    return new AttributionEngine(graphFor(first ? tenantOf(first) : ''), {
-      settingsFor,
-      dataCenterCidrs: config.dataCenterCidrs,
-    }).processBatch(records, sourceIds);
-  };
-  const consume = kinesisBatchHandler(
-    createAttributionConsumer({
-      engine: { processBatch },
-      lake: selectLakeSink(config, clients, bucketWriter),
-      quarantine: (key, body) => bucketWriter.quarantine(key, body),
-      metrics: metricsPort(o.metrics),
-      ...(clients.timestream && config.timestream
-        ? {
-            realtime: new TimestreamWriter(
-              clients.timestream,
-              config.timestream.database,
-              config.timestream.table,
-            ),
-          }
-        : {}),
-      logger: logPort(o.logger),
-    }),
-  );
+  const consume = attributionBatchHandler(config, {
+    storeFor: graphFor,
+    registry: tenantRegistry(config, clients),
+    lake: selectLakeSink(config, clients, bucketWriter),
+    quarantine: (key, body) => bucketWriter.quarantine(key, body),
+    metrics: metricsPort(o.metrics),
+    ...(clients.timestream && config.timestream
+      ? {
+          realtime: new TimestreamWriter(
+            clients.timestream,
+            config.timestream.database,
+            config.timestream.table,
+          ),
+        }
+      : {}),
+    logger: logPort(o.logger),
+  });
   // Only a tenant's home region writes its graph and counters; other regions forward its records there.
   const homeRegionConsumer = createHomeRegionConsumer({
     region: config.region,

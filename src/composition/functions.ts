@@ -1,8 +1,16 @@
 import { createApiCoreClients, createAthenaClient, createS3Client } from '../adapters/clients.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { createTokenAuthorizer } from '../auth/token-authorizer.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { ADMIN_FUNCTION_ROUTES, INGEST_FUNCTION_ROUTES, QUERY_FUNCTION_ROUTES } from '../http/app.js';
-import { athenaLakeQueries, createApiFunction, lakeReplayHistory, s3Tombstones } from './api.js';
+import {
+  athenaLakeQueries,
+  createApiFunction,
+  lakeReplayHistory,
+  s3SpendLake,
+  s3Tombstones,
+  spendReportLake,
+} from './api.js';
 import { tokenVerifierFor } from './token-verifier.js';
 
 /*
@@ -16,6 +24,7 @@ export function ingestFunction(config: RuntimeConfig = loadRuntimeConfig()) {
     routes: INGEST_FUNCTION_ROUTES,
     config,
     clients: createApiCoreClients(config),
+    adapters: { countries: shippedCountryLookup },
   });
 }
 
@@ -25,13 +34,17 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
     routes: QUERY_FUNCTION_ROUTES,
     config,
     clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
-    adapters: { lakeQueries: athenaLakeQueries, replayHistory: lakeReplayHistory },
+    adapters: {
+      lakeQueries: athenaLakeQueries,
+      replayHistory: lakeReplayHistory,
+      reportLake: spendReportLake,
+    },
   });
 }
 
 /**
  * Onboarding, settings, keys and privacy: DynamoDB (the tenant registry holds app key hashes,
- * replicated to every region) and S3 for erasure tombstones.
+ * replicated to every region) and S3 for erasure tombstones and spend (cost rows, FX rates).
  */
 export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('admin', {
@@ -41,7 +54,7 @@ export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
       ...createApiCoreClients(config),
       s3: createS3Client(config.region, config.endpoints.s3),
     },
-    adapters: { tombstones: s3Tombstones },
+    adapters: { tombstones: s3Tombstones, spendLake: s3SpendLake },
   });
 }
 

@@ -4,6 +4,7 @@
  */
 export * from './api.js';
 export * from './consumer.js';
+export * from './embedded.js';
 export * from './functions.js';
 export * from './identity-graphs.js';
 export * from './observability.js';

@@ -12,7 +12,7 @@ import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
 import type { LakeRow } from '../app/lake-rows.js';
 import { DATA_LAKE } from '../definitions/lake.js';
-import { USAGE_COUNTER_KEY_PREFIX } from '../definitions/tables.js';
+import { type KeyClass, keyClassOf } from './key-classes.js';
 import {
   type FirehoseUsage,
   firehoseBilledBytes,
@@ -20,6 +20,8 @@ import {
   kinesisPayloadUnits,
   type Usage,
 } from './model.js';
+
+export { KEY_CLASSES, type KeyClass, keyClassOf } from './key-classes.js';
 
 /**
  * Counts what a workload uses in local mode, the way AWS would bill it in the cloud: every AWS SDK call
@@ -560,33 +562,11 @@ export class UsageMeter {
   }
 }
 
-/** The key classes whose hottest item the capacity model bounds. */
-export const KEY_CLASSES = [
-  'counter row',
-  'IP-hour',
-  'signature partition',
-  'rate-limit counter',
-  'quota counter',
-  'device',
-] as const;
-export type KeyClass = (typeof KEY_CLASSES)[number];
-
 interface KeyClassCounter {
   writes: number;
   writeUnits: number;
   /** Writes per item (per partition for signature partitions: touchpoints of one key share it). */
   items: Map<string, number>;
-}
-
-/** The key class of an item of the identity graph or of the registry's usage counters, by its key. */
-export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
-  if (pk.startsWith('C#')) return 'counter row';
-  if (pk.startsWith('H#')) return 'IP-hour';
-  if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
-  if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
-    return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
-  if (pk.startsWith('D#') && sk === 'D') return 'device';
-  return undefined;
 }
 
 function addFirehose(f: { records: number; bytes: number; billedBytes: number }, bytes: number): void {

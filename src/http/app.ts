@@ -5,9 +5,11 @@ import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { performanceRoutes } from './routes/performance.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { replayRoutes } from './routes/replay.js';
+import { spendRoutes } from './routes/spend.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
 /** What builds the route handlers of one API function. */
@@ -21,12 +23,14 @@ export const INGEST_FUNCTION_ROUTES: RouteFactory = ingestRoutes;
 export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...queryRoutes(services),
   ...replayRoutes(services),
+  ...performanceRoutes(services),
   ...docsRoutes(),
 });
 export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...adminRoutes(services),
   ...privacyRoutes(services),
   ...keyRoutes(services),
+  ...spendRoutes(services),
 });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */

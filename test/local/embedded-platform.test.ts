@@ -85,6 +85,71 @@ describe('embedded local mode', () => {
     }
   });
 
+  it('loads spend and answers the performance report on the default stack (lake files, DuckDB)', async () => {
+    const platform = await startEmbeddedPlatform({ port: 0, factsDir });
+    const owner = { authorization: `Bearer ${platform.facts.adminToken}` };
+    const day = new Date().toISOString().slice(0, 10);
+    try {
+      const click = await call(platform, '/v1/touchpoints', {
+        method: 'POST',
+        body: JSON.stringify({
+          touchpoints: [
+            {
+              type: 'click',
+              network: 'meta',
+              campaign: 'spend',
+              timestamp: new Date(Date.now() - 3_600_000).toISOString(),
+              device: { platform: 'android', advertising_id: ADID },
+            },
+          ],
+        }),
+      });
+      expect(click.status).toBe(202);
+      const install = await call(platform, '/v1/events', {
+        method: 'POST',
+        body: JSON.stringify({
+          events: [
+            {
+              event_id: 'spend-install',
+              type: 'install',
+              timestamp: new Date().toISOString(),
+              device: { platform: 'android', advertising_id: ADID, country: 'DE' },
+            },
+          ],
+        }),
+      });
+      expect(install.status).toBe(202);
+      const costs = await call(platform, '/v1/costs/com.demo.game', {
+        method: 'POST',
+        headers: owner,
+        body: JSON.stringify({
+          costs: [
+            { date: day, network: 'meta', campaign: 'spend', country: 'DE', spend: 20, currency: 'USD' },
+          ],
+        }),
+      });
+      expect(costs.status).toBe(200);
+      await platform.drain();
+      const report = await call(
+        platform,
+        `/v1/reports/com.demo.game/performance?from=${day}&to=${day}&group_by=network,campaign,country&currency=USD`,
+        { headers: owner },
+      );
+      expect(report.status).toBe(200);
+      expect(report.body.rows).toEqual([
+        expect.objectContaining({
+          network: 'meta',
+          campaign: 'spend',
+          country: 'DE',
+          installs: 1,
+          spend: 20,
+        }),
+      ]);
+    } finally {
+      await platform.stop();
+    }
+  });
+
   it('answers the health check with the stack and the pipeline', async () => {
     const platform = await startEmbeddedPlatform({ port: 0, factsDir });
     try {

@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import type { LakeRow } from '../../app/lake-rows.js';
 import type { LakeSink, LakeWriteResult } from '../../app/ports/lake-sink.js';
 import type { TombstoneSink } from '../../app/ports/tombstone-sink.js';
+import type { SpendLake } from '../../app/spend-lake.js';
 import { type Tombstone, tombstoneRows } from '../../domain/erasure.js';
+import type { CostRow, FxRate } from '../../domain/spend.js';
 import { lakeObjectKey } from '../s3/lake-writer.js';
+import { costLakeRow, costObjectKey, fxLakeRow, fxRateObjectKey } from '../s3/spend-lake.js';
 import { tombstoneObjectKey } from '../s3/tombstones.js';
 
 /**
@@ -61,5 +64,29 @@ export class FileTombstoneWriter implements TombstoneSink {
       `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`,
     );
     return rows.length;
+  }
+}
+
+/** Cost rows and FX rates as files at the keys of `S3SpendLake`: a re-sent row overwrites its own file. */
+export class FileSpendLake implements SpendLake {
+  constructor(private readonly directory: string) {}
+
+  async putCosts(
+    tenantId: string,
+    appId: string,
+    rows: readonly CostRow[],
+    loadedAtMs: number,
+  ): Promise<void> {
+    for (const row of rows) {
+      const path = join(this.directory, costObjectKey(tenantId, appId, row));
+      await writeAtomically(path, `${JSON.stringify(costLakeRow(row, loadedAtMs))}\n`);
+    }
+  }
+
+  async putFxRates(tenantId: string, rates: readonly FxRate[], loadedAtMs: number): Promise<void> {
+    for (const rate of rates) {
+      const path = join(this.directory, fxRateObjectKey(tenantId, rate));
+      await writeAtomically(path, `${JSON.stringify(fxLakeRow(rate, loadedAtMs))}\n`);
+    }
   }
 }

@@ -1,15 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedDatabase } from '../../adapters/embedded/database.js';
-import { FileLakeWriter } from '../../adapters/embedded/file-lake.js';
-import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
-import { EmbeddedLog } from '../../adapters/embedded/ordered-log.js';
-import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
-import { kinesisBatchHandler } from '../../adapters/kinesis/stream-batch.js';
-import { createAttributionConsumer } from '../../app/attribution-consumer.js';
-import { createSettingsProvider, createSettingsResolver } from '../../app/settings.js';
-import { AttributionEngine } from '../../domain/engine.js';
-import type { AttributionStore } from '../../domain/store.js';
+import { createEmbeddedConsumer, embeddedLog } from '../../composition/embedded.js';
 import { StreamPoller } from '../stream-poller.js';
 import { EmbeddedShardSource, logCheckpoints } from './log-source.js';
 import type {
@@ -22,9 +14,10 @@ import type {
 
 /**
  * The attribution consumer of the embedded local mode, on its own thread: it polls the embedded log
- * (the event source mapping's semantics, `StreamPoller`), runs the same consumer and engine as the
- * Lambda function over the embedded identity graph, and writes the lake files. The HTTP thread only
- * appends to the log, so ingest latency does not depend on the consumer's work.
+ * (the event source mapping's semantics, `StreamPoller`) and hands each batch to the consumer the
+ * composition root wires (`createEmbeddedConsumer`: the same use case and engine as the Lambda
+ * function, over the embedded identity graph and the lake files). The HTTP thread only appends to the
+ * log, so ingest latency does not depend on the consumer's work.
  */
 
 const data = workerData as ConsumerWorkerData;
@@ -33,11 +26,7 @@ if (!port) throw new Error('consumer-worker.ts runs as a worker thread (see src/
 const send = (message: FromWorker) => port.postMessage(message);
 
 const db = openEmbeddedDatabase(data.dataDir, { noSync: data.noSync });
-const log = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards: data.shards });
-const graph = new EmbeddedIdentityGraph({ db: db.graph });
-const registry = new EmbeddedTenantRegistry({ db: db.registry });
-const settingsFor = createSettingsProvider(registry, createSettingsResolver(data.defaultSettings));
-const lake = new FileLakeWriter(data.lakeDirectory);
+const log = embeddedLog(db, data.shards);
 const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
 const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Promise<T> => {
   const started = performance.now();
@@ -47,38 +36,21 @@ const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Pr
     timings[step] += performance.now() - started;
   }
 };
-/**
- * Test hook of the crash test (`test/local/embedded-crash.test.ts`): a pause after every commit, so a
- * `kill -9` lands between a batch's commit and its checkpoint. Unset outside that test.
- */
-const commitPauseMs = Number(process.env.UNMOGROWP_TEST_COMMIT_PAUSE_MS ?? 0);
-const timedGraph: AttributionStore = {
-  load: (request) => timed('loadMs', () => graph.load(request)),
-  commit: async (units) => {
-    const result = await timed('commitMs', () => graph.commit(units));
-    if (commitPauseMs > 0) await new Promise((r) => setTimeout(r, commitPauseMs));
-    return result;
+const { consume, graph } = createEmbeddedConsumer(db, {
+  lakeDirectory: data.lakeDirectory,
+  defaultSettings: data.defaultSettings,
+  dataCenterCidrs: data.dataCenterCidrs,
+  timed,
+  // Test hook of the crash test (`test/local/embedded-crash.test.ts`): a pause after every commit, so
+  // a `kill -9` lands between a batch's commit and its checkpoint. Unset outside that test.
+  commitPauseMs: Number(process.env.UNMOGROWP_TEST_COMMIT_PAUSE_MS ?? 0),
+  logger: {
+    info: () => undefined,
+    warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
+    error: (message, extra) =>
+      send({ type: 'log', line: `consumer: ${message} ${JSON.stringify(extra ?? {})}` }),
   },
-};
-const consume = kinesisBatchHandler(
-  createAttributionConsumer({
-    engine: {
-      processBatch: (records, sourceIds) =>
-        new AttributionEngine(timedGraph, {
-          settingsFor,
-          dataCenterCidrs: data.dataCenterCidrs,
-        }).processBatch(records, sourceIds),
-    },
-    lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
-    quarantine: (key, body) => lake.quarantine(key, body),
-    logger: {
-      info: () => undefined,
-      warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
-      error: (message, extra) =>
-        send({ type: 'log', line: `consumer: ${message} ${JSON.stringify(extra ?? {})}` }),
-    },
-  }),
-);
+});
 
 let consumedRecords = 0;
 let deadLetters = 0;

@@ -5,19 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openEmbeddedDatabase } from '../../adapters/embedded/database.js';
-import { FileTombstoneWriter } from '../../adapters/embedded/file-lake.js';
-import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
-import { EmbeddedLog, EmbeddedLogPublisher } from '../../adapters/embedded/ordered-log.js';
-import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
-import { EmbeddedUsageCounters } from '../../adapters/embedded/usage-counters.js';
-import { createSettingsResolver } from '../../app/settings.js';
+import type { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
 import { signLocalToken } from '../../auth/jwt.js';
-import { newId } from '../../composition/api.js';
-import { tokenVerifierFor } from '../../composition/token-verifier.js';
+import { createEmbeddedApiServices } from '../../composition/embedded.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
-import type { ApiServices } from '../../http/services.js';
 import { LocalLakeQueries } from '../lake-sql.js';
 import {
   DEMO_APP,
@@ -123,23 +116,14 @@ export async function startEmbeddedPlatform(
   const noSync = options.noSync ?? false;
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
-  const stream = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards });
-  const graph = new EmbeddedIdentityGraph({ db: db.graph });
-  const registry = new EmbeddedTenantRegistry({ db: db.registry });
-  const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
-  const services: ApiServices = {
-    registry,
-    graphFor: () => graph,
-    publisher: new EmbeddedLogPublisher(stream),
-    tombstones: new FileTombstoneWriter(lakeDirectory),
-    verifyToken: tokenVerifierFor(config),
-    usageCounters,
-    reportCounterDays: config.reportCounterDays,
-    effectiveSettings: createSettingsResolver(config.defaultSettings),
-    now: Date.now,
-    newId,
-  };
+  const lake = new LocalLakeQueries(lakeDirectory);
+  const { services, graph, usageCounters } = createEmbeddedApiServices(db, config, {
+    lakeDirectory,
+    shards,
+    // The report rows are text, as Athena answers them.
+    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
+  });
   const api = createHttpApp(services);
 
   log('starting the consumer worker');
@@ -197,7 +181,6 @@ export async function startEmbeddedPlatform(
     }
   };
 
-  const lake = new LocalLakeQueries(lakeDirectory);
   const benchNoOpRoute = process.env.UNMOGROWP_BENCH_NO_OP_ROUTE === '1';
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
   const server: Server = createServer(async (req, res) => {

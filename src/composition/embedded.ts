@@ -1,0 +1,152 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
+import type { EmbeddedDatabase } from '../adapters/embedded/database.js';
+import { FileLakeWriter, FileSpendLake, FileTombstoneWriter } from '../adapters/embedded/file-lake.js';
+import { EmbeddedIdentityGraph } from '../adapters/embedded/identity-graph.js';
+import { EmbeddedLog, EmbeddedLogPublisher } from '../adapters/embedded/ordered-log.js';
+import { EmbeddedTenantRegistry } from '../adapters/embedded/tenant-registry.js';
+import { EmbeddedUsageCounters } from '../adapters/embedded/usage-counters.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
+import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
+import type { Logger } from '../app/ports/logger.js';
+import type { RuntimeConfig } from '../config/runtime.js';
+import type { AttributionStore } from '../domain/store.js';
+import type { ApiServices } from '../http/services.js';
+import { assembleApiServices } from './api.js';
+import { attributionBatchHandler } from './consumer.js';
+
+/*
+ * The embedded stack of local mode (`src/local/embedded/`): the same API services and attribution
+ * consumer as the cloud, over the embedded adapters (LMDB store and registry, the ordered log, lake
+ * files). The HTTP thread builds the API, the consumer worker builds the consumer, each over its own
+ * handle on one embedded database.
+ */
+
+/** The ordered log (the embedded ingest stream) of an embedded database. */
+export function embeddedLog(db: EmbeddedDatabase, shards: number): EmbeddedLog {
+  return new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards });
+}
+
+export interface EmbeddedApiOptions {
+  /** Where erasure tombstones are written (the lake DuckDB reads). */
+  readonly lakeDirectory: string;
+  /** Shards of the log the publisher appends to (fixed once the data directory has records). */
+  readonly shards: number;
+  /**
+   * The SQL over the lake files (DuckDB): old report ranges, the spend reports and replay read it.
+   * @default none: those routes answer 503
+   */
+  readonly lake?: LakeQueryRunner;
+}
+
+export interface EmbeddedApiServices {
+  readonly services: ApiServices;
+  /** The store the API reads (tests and benchmarks inspect it). */
+  readonly graph: EmbeddedIdentityGraph;
+  /** The ingest limits' counters, whose finished windows the caller sweeps (DynamoDB's TTL in the cloud). */
+  readonly usageCounters: EmbeddedUsageCounters;
+}
+
+/**
+ * The API's services on the embedded stack: the registry and usage counters, the identity graph (one
+ * for every tenant), the log publisher and the tombstone files, with the rest wired as in the cloud.
+ * @example
+ * const { services } = createEmbeddedApiServices(db, config, { lakeDirectory, shards: 2 });
+ * const api = createHttpApp(services);
+ */
+export function createEmbeddedApiServices(
+  db: EmbeddedDatabase,
+  config: Pick<
+    RuntimeConfig,
+    | 'auth'
+    | 'region'
+    | 'endpoints'
+    | 'reportCounterDays'
+    | 'defaultSettings'
+    | 'tenantLimits'
+    | 'dataCenterCidrs'
+  >,
+  options: EmbeddedApiOptions,
+): EmbeddedApiServices {
+  const { lake } = options;
+  const graph = new EmbeddedIdentityGraph({ db: db.graph });
+  const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
+  const services = assembleApiServices(config, {
+    registry: new EmbeddedTenantRegistry({ db: db.registry }),
+    graphFor: () => graph,
+    publisher: new EmbeddedLogPublisher(embeddedLog(db, options.shards)),
+    tombstones: new FileTombstoneWriter(options.lakeDirectory),
+    usageCounters,
+    countries: shippedCountryLookup(),
+    spendLake: new FileSpendLake(options.lakeDirectory),
+    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
+    ...(lake
+      ? {
+          lakeQueries: lake,
+          reportLake: () => lake,
+          replay: { history: new LakeReplayHistory(() => lake), dataCenterCidrs: config.dataCenterCidrs },
+        }
+      : {}),
+  });
+  return { services, graph, usageCounters };
+}
+
+/** The steps of the embedded consumer a caller may time. */
+export type EmbeddedConsumerStep = 'loadMs' | 'commitMs' | 'lakeMs';
+
+export interface EmbeddedConsumerOptions {
+  /** Where the lake files (and quarantined records) are written. */
+  readonly lakeDirectory: string;
+  /** Platform defaults under each app's own settings (`UNMOGROWP_DEFAULT_SETTINGS`). */
+  readonly defaultSettings: RuntimeConfig['defaultSettings'];
+  /** Ranges the fraud rule treats as data centers. */
+  readonly dataCenterCidrs: RuntimeConfig['dataCenterCidrs'];
+  /** @default no logging */
+  readonly logger?: Logger;
+  /** Runs every store read, store commit and lake write, to time it. @default runs it as is */
+  readonly timed?: <T>(step: EmbeddedConsumerStep, work: () => Promise<T>) => Promise<T>;
+  /**
+   * Waits this long after every commit (the crash test's hook: a `kill -9` lands between a batch's
+   * commit and its checkpoint). @default 0
+   */
+  readonly commitPauseMs?: number;
+}
+
+export interface EmbeddedConsumer {
+  /** The attribution consumer, called with Kinesis-shaped batches of the log. */
+  readonly consume: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+  /** The store it writes, whose expired items the caller sweeps (DynamoDB's TTL in the cloud). */
+  readonly graph: EmbeddedIdentityGraph;
+}
+
+/**
+ * The attribution consumer on the embedded stack: the cloud's use case and engine over the embedded
+ * identity graph, app settings from the embedded registry, raw and attribution rows to lake files.
+ * @example
+ * const { consume } = createEmbeddedConsumer(db, { lakeDirectory, defaultSettings: {}, dataCenterCidrs: [] });
+ */
+export function createEmbeddedConsumer(
+  db: EmbeddedDatabase,
+  options: EmbeddedConsumerOptions,
+): EmbeddedConsumer {
+  const timed = options.timed ?? ((_step, work) => work());
+  const commitPauseMs = options.commitPauseMs ?? 0;
+  const graph = new EmbeddedIdentityGraph({ db: db.graph });
+  const store: AttributionStore = {
+    load: (request) => timed('loadMs', () => graph.load(request)),
+    commit: async (units) => {
+      const result = await timed('commitMs', () => graph.commit(units));
+      if (commitPauseMs > 0) await new Promise((r) => setTimeout(r, commitPauseMs));
+      return result;
+    },
+  };
+  const lake = new FileLakeWriter(options.lakeDirectory);
+  const consume = attributionBatchHandler(options, {
+    storeFor: () => store,
+    registry: new EmbeddedTenantRegistry({ db: db.registry }),
+    lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
+    quarantine: (key, body) => lake.quarantine(key, body),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { consume, graph };
+}

@@ -1,0 +1,27 @@
+/**
+ * The key classes of the tables whose hottest item the capacity model bounds, and which class an item
+ * belongs to by its key (the layouts of `src/adapters/dynamodb/identity-graph.ts` and the usage counters).
+ */
+import { USAGE_COUNTER_KEY_PREFIX } from '../definitions/tables.js';
+
+/** The key classes whose hottest item the capacity model bounds. */
+export const KEY_CLASSES = [
+  'counter row',
+  'IP-hour',
+  'signature partition',
+  'rate-limit counter',
+  'quota counter',
+  'device',
+] as const;
+export type KeyClass = (typeof KEY_CLASSES)[number];
+
+/** The key class of an item of the identity graph or of the registry's usage counters, by its key. */
+export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
+  if (pk.startsWith('C#')) return 'counter row';
+  if (pk.startsWith('H#')) return 'IP-hour';
+  if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
+  if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
+    return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
+  if (pk.startsWith('D#') && sk === 'D') return 'device';
+  return undefined;
+}
