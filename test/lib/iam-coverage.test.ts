@@ -393,6 +393,24 @@ describe('IAM coverage of the functions', () => {
         context,
       );
       expect(secret.statusCode).toBeLessThan(300);
+      // Spend (SPEC §8): cost rows and FX rates go to the lake under their own prefixes.
+      const today = new Date().toISOString().slice(0, 10);
+      const costs = await admin(
+        proxyEvent('POST', '/v1/costs/com.acme.game', {
+          body: { costs: [{ date: today, network: 'meta', campaign: 'winter', spend: 10, currency: 'USD' }] },
+          headers: bearer,
+        }),
+        context,
+      );
+      expect(costs.statusCode).toBeLessThan(300);
+      const rates = await admin(
+        proxyEvent('PUT', '/v1/tenants/acme/fx-rates', {
+          body: { rates: [{ date: today, from: 'EUR', to: 'USD', rate: 1.08 }] },
+          headers: bearer,
+        }),
+        context,
+      );
+      expect(rates.statusCode).toBeLessThan(300);
       const erase = await admin(
         proxyEvent('POST', '/v1/privacy/erasure', {
           body: { app_id: 'com.acme.game', advertising_id: adid },
