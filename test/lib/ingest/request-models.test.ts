@@ -107,7 +107,7 @@ describe('request models from the wire schemas', () => {
         .filter(([, m]) => m.enforced)
         .map(([key]) => key)
         .sort(),
-    ).toEqual(['POST /v1/events', 'POST /v1/touchpoints']);
+    ).toEqual(['POST /v1/costs/{appId}', 'POST /v1/events', 'POST /v1/touchpoints']);
   });
 
   it('require the query parameters the query schemas require', () => {
