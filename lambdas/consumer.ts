@@ -12,6 +12,7 @@ import type { LakeSink } from '../src/adapters/pipeline/lake-sink.js';
 import { S3LakeWriter } from '../src/adapters/s3/lake-writer.js';
 import { createSettingsProvider } from '../src/adapters/settings-provider.js';
 import { TimestreamWriter } from '../src/adapters/timestream/writer.js';
+import { loadPostbackConfig, postbackDispatcher } from '../src/composition/postbacks.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../src/config/runtime.js';
 import { ENV } from '../src/definitions/environment.js';
 import { AttributionEngine } from '../src/domain/engine.js';
@@ -88,8 +89,11 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
       }).processBatch(records, sourceIds);
     },
   };
+  // Decisions and credited events become postback jobs after the commit (SPEC §7), when a queue is set.
+  const postbacks = postbackDispatcher(loadPostbackConfig(config), clients);
   const consume = createAttributionConsumer({
     engine,
+    ...(postbacks ? { postbacks } : {}),
     lake,
     quarantine: (key, body) => bucketWriter.quarantine(key, body),
     metrics: { count: (name, value) => o.metrics.addMetric(name, MetricUnit.Count, value) },

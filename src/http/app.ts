@@ -4,6 +4,7 @@ import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { postbackRoutes } from './routes/postbacks.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { type ApiServices, createAuthenticator } from './services.js';
@@ -14,7 +15,12 @@ const ROUTE_FACTORIES: Record<
 > = {
   ingest: ingestRoutes,
   query: queryRoutes,
-  admin: (services) => ({ ...adminRoutes(services), ...privacyRoutes(services), ...keyRoutes(services) }),
+  admin: (services) => ({
+    ...adminRoutes(services),
+    ...privacyRoutes(services),
+    ...keyRoutes(services),
+    ...postbackRoutes(services),
+  }),
 };
 
 /**

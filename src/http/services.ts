@@ -10,6 +10,7 @@ import type {
 } from '../adapters/dynamodb/tenant-registry.js';
 import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
 import type { TombstoneSink } from '../adapters/s3/tombstones.js';
+import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';
@@ -101,6 +102,8 @@ export interface ApiServices {
   readonly lakeQueries?: LakeQueryRunner;
   /** Ranges starting within this many days read the counters; older ones go to the lake. */
   readonly reportCounterDays: number;
+  /** Postback destinations and the delivery log (SPEC §7); without them those routes answer 503. */
+  readonly postbacks?: PostbackApiServices;
   readonly now: () => number;
   /** Our touchpoint ids and request ids. */
   readonly newId: () => string;

@@ -7,7 +7,9 @@ import { TenantRegistry } from '../adapters/dynamodb/tenant-registry.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
 import { S3TombstoneWriter, type TombstoneSink } from '../adapters/s3/tombstones.js';
+import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import { tokenVerifierFor } from '../auth/runtime-verifier.js';
+import { loadPostbackConfig, postbackApiServices } from '../composition/postbacks.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
 import type { ApiServices } from './services.js';
@@ -47,6 +49,16 @@ export interface OptionalApiAdapters {
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
+  /** @default none: the postback routes answer 503 (only the admin function serves them) */
+  readonly postbacks?: (config: RuntimeConfig, clients: ApiClients) => PostbackApiServices | undefined;
+}
+
+/** Postback destinations and deliveries in the registry table, the queue from the environment. */
+export function postbackServices(
+  config: RuntimeConfig,
+  clients: ApiClients,
+): PostbackApiServices | undefined {
+  return postbackApiServices(loadPostbackConfig(config), clients);
 }
 
 /** The tombstone sink of functions without the privacy routes: never called, refuses if it were. */
@@ -92,6 +104,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
+  postbacks: postbackServices,
 };
 
 /**
@@ -122,6 +135,7 @@ export function createApiServicesWith(
     });
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const apiKeys = adapters.apiKeys?.(config, clients);
+  const postbacks = adapters.postbacks?.(config, clients);
   return {
     registry,
     ...(apiKeys ? { apiKeys } : {}),
@@ -138,6 +152,7 @@ export function createApiServicesWith(
       tableName: config.tenantRegistryTable,
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
+    ...(postbacks ? { postbacks } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,
     newId,

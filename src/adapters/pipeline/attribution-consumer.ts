@@ -1,9 +1,11 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { PostbackDispatcher } from '../../app/postbacks/dispatcher.js';
 import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
 import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
 import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../../domain/model.js';
+import { type DeliverySubject, deliverySubjectsOf } from '../../domain/postbacks/subjects.js';
 import { decodeKinesisRecord } from '../kinesis/decode.js';
 import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../s3/lake-rows.js';
 import type { OutcomeCount, RealtimeCounterSink } from '../timestream/writer.js';
@@ -46,6 +48,12 @@ export interface ConsumerDependencies {
   /** Timestream, when enabled; failures are logged, never fail the batch. */
   readonly realtime?: RealtimeCounterSink;
   readonly logger?: ConsumerLogger;
+  /**
+   * The postback stage (SPEC §7), after the commit and the lake: decisions and credited events become
+   * delivery jobs. A failure fails the batch; the retry sees redeliveries, whose jobs are made once.
+   * @default no postbacks
+   */
+  readonly postbacks?: PostbackDispatcher;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -57,6 +65,7 @@ export const CONSUMER_METRICS = {
   lakeObjects: 'LakeObjectsWritten',
   lakeRecords: 'LakeRecordsWritten',
   redelivered: 'RedeliveredRecords',
+  postbackJobs: 'PostbackJobsEnqueued',
 } as const;
 
 /** Lake bucket prefix of undecodable stream records (the consumer's role may write only there). */
@@ -126,6 +135,7 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
 
     const decidedAtMs = now();
     const rows: LakeRow[] = [];
+    const subjects: DeliverySubject[] = [];
     const realtime = new Map<string, OutcomeCount>();
     let redelivered = 0;
     for (const outcome of result.outcomes) {
@@ -154,6 +164,7 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
         if (attribution) rows.push(installAttributionRow(attribution, decidedAtMs));
         if (eventAttribution) rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
       }
+      if (deps.postbacks) subjects.push(...deliverySubjectsOf(entry.record, attribution, eventAttribution));
     }
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
     count(CONSUMER_METRICS.redelivered, redelivered);
@@ -170,6 +181,16 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
       } catch (error) {
         // The graph is committed: the retry sees these records as redeliveries and writes their rows.
         deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
+        throw error;
+      }
+    }
+    if (deps.postbacks && subjects.length > 0) {
+      try {
+        const dispatched = await deps.postbacks(subjects);
+        count(CONSUMER_METRICS.postbackJobs, dispatched.enqueued);
+      } catch (error) {
+        // Committed and in the lake: the retry re-plans the same job ids and enqueues what is missing.
+        deps.logger?.error('postback jobs not enqueued', { error, subjects: subjects.length });
         throw error;
       }
     }

@@ -1,0 +1,48 @@
+/** Errors of the postback stage; the HTTP edge maps them to SPEC §3's error shape. */
+
+/** A destination URL the platform will not call (SSRF defence, https-only in the cloud). */
+export class DestinationRefusedError extends Error {
+  override readonly name = 'DestinationRefusedError';
+  constructor(
+    message: string,
+    readonly context: {
+      readonly host: string;
+      /** Why: an address range (`private`, `loopback`, …), `https_required` or `unresolvable`. */
+      readonly reason: string;
+      readonly address?: string;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A destination host whose name could not be resolved right now (not known to be wrong). */
+export class ResolutionUnavailableError extends Error {
+  override readonly name = 'ResolutionUnavailableError';
+  constructor(
+    message: string,
+    readonly context: { readonly host: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A delivery id that names no delivery of the app. */
+export class DeliveryNotFoundError extends Error {
+  override readonly name = 'DeliveryNotFoundError';
+  constructor(
+    readonly context: { readonly tenantId: string; readonly appId: string; readonly deliveryId: string },
+  ) {
+    super(`unknown delivery ${JSON.stringify(context.deliveryId)}`);
+  }
+}
+
+/** Only dead-lettered deliveries can be retried by hand. */
+export class DeliveryNotDeadError extends Error {
+  override readonly name = 'DeliveryNotDeadError';
+  constructor(readonly context: { readonly deliveryId: string; readonly status: string }) {
+    super(`delivery ${context.deliveryId} is ${context.status}; only dead deliveries can be retried`);
+  }
+}
