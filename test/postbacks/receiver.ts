@@ -17,7 +17,7 @@ export interface Received {
 export interface Receiver {
   readonly origin: string;
   readonly received: Received[];
-  /** Statuses to answer with, in order, for requests whose path starts with `prefix`. */
+  /** Statuses to answer with, in order, for requests whose path starts with `prefix` (replaces its script). */
   script(prefix: string, statuses: number[]): void;
   at(prefix: string): Received[];
   close(): Promise<void>;
@@ -47,7 +47,11 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     origin: `http://127.0.0.1:${port}`,
     received,
-    script: (prefix, statuses) => scripts.push({ prefix, statuses: [...statuses] }),
+    script: (prefix, statuses) => {
+      const index = scripts.findIndex((s) => s.prefix === prefix);
+      if (index >= 0) scripts.splice(index, 1);
+      scripts.push({ prefix, statuses: [...statuses] });
+    },
     at: (prefix) => received.filter((r) => r.url.startsWith(prefix)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

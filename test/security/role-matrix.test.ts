@@ -30,6 +30,11 @@ const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
   'PUT /v1/tenants/{tenantId}/apps/{appId}': 'apps:write',
   'POST /v1/tenants/{tenantId}/apps/{appId}/keys': 'keys:rotate',
   'POST /v1/tenants/{tenantId}/apps/{appId}/signing-secret': 'apps:write',
+  'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks': 'apps:read',
+  'PUT /v1/tenants/{tenantId}/apps/{appId}/postbacks': 'apps:write',
+  'POST /v1/tenants/{tenantId}/apps/{appId}/webhook-secret': 'apps:write',
+  'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries': 'apps:read',
+  'POST /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries/{deliveryId}/retry': 'apps:write',
 };
 
 /**

@@ -183,7 +183,7 @@ export class DynamoPostbackStore implements PostbackConfigStore, DeliveryLog {
         TableName: this.tableName,
         Key: deliveryKey(job.tenantId, job.appId, job.jobId),
         UpdateExpression: 'SET #status = :q, job = :j, updatedAtMs = :u',
-        ConditionExpression: '#status = :dead',
+        ConditionExpression: '#status IN (:dead, :q)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':q': 'queued',

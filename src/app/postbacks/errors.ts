@@ -39,10 +39,12 @@ export class DeliveryNotFoundError extends Error {
   }
 }
 
-/** Only dead-lettered deliveries can be retried by hand. */
+/** Only dead-lettered (or still queued) deliveries can be retried by hand. */
 export class DeliveryNotDeadError extends Error {
   override readonly name = 'DeliveryNotDeadError';
   constructor(readonly context: { readonly deliveryId: string; readonly status: string }) {
-    super(`delivery ${context.deliveryId} is ${context.status}; only dead deliveries can be retried`);
+    super(
+      `delivery ${context.deliveryId} is ${context.status}; only dead or queued deliveries can be retried`,
+    );
   }
 }

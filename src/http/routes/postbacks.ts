@@ -170,7 +170,7 @@ function listDeliveries(services: ApiServices): RouteHandler {
   };
 }
 
-/** Sends a dead-lettered delivery again, with a fresh 24-hour retry budget. */
+/** Sends a dead-lettered (or still queued) delivery again, with a fresh 24-hour retry budget. */
 function retryDelivery(services: ApiServices): RouteHandler {
   return async ({ params, user }) => {
     const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
@@ -181,7 +181,9 @@ function retryDelivery(services: ApiServices): RouteHandler {
     try {
       const record = await postbacks.log.find(tenantId, appId, deliveryId);
       if (!record) throw new DeliveryNotFoundError({ tenantId, appId, deliveryId });
-      if (record.status !== 'dead') throw new DeliveryNotDeadError({ deliveryId, status: record.status });
+      // A queued one (a retry asked twice) is put on the queue again: the sender skips it once sent.
+      if (record.status !== 'dead' && record.status !== 'queued')
+        throw new DeliveryNotDeadError({ deliveryId, status: record.status });
       await postbacks.log.requeue(record.job, services.now());
       await postbacks.queue.enqueue([{ tenantId, appId, jobId: deliveryId }]);
       return json(202, { tenant_id: tenantId, app_id: appId, delivery_id: deliveryId, status: 'queued' });
