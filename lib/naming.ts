@@ -44,4 +44,5 @@ export const SERVICE_NAMES = {
   query: 'query',
   admin: 'admin',
   consumer: 'attribution-consumer',
+  postbackSender: 'postback-sender',
 } as const;

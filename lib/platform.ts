@@ -86,6 +86,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
+      alarmAction: stateful.alarmTopic.action,
     });
     const ingest = new IngestStack(app, names.stackName(region, 'Ingest'), {
       ...common,
@@ -106,6 +107,10 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     });
     for (const stack of [lake, processing, ingest])
       observability.addStackDependency(stack, 'monitors its resources');
+    // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
+    processing.postbacks.grantEnqueue(ingest.functions.admin.function);
+    processing.postbacks.configure(ingest.functions.admin.function);
+    observability.monitoring.dashboard.addWidgets(...processing.postbacks.widgets());
     return { region, stateful, lake, processing, ingest, observability };
   });
   return { plan, regions };

@@ -12,9 +12,13 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
 
-/** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
-export const HOUSE_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
-export type HouseFunctionHandler = HandlerName | 'authorizer';
+/** Entry points of `lambdas/`: the handlers of `HANDLERS`, the token authorizer and the postback sender. */
+export const HOUSE_FUNCTION_ENTRIES = {
+  ...HANDLERS,
+  authorizer: 'lambdas/authorizer.ts',
+  postbackSender: 'lambdas/postback-sender.ts',
+} as const;
+export type HouseFunctionHandler = HandlerName | 'authorizer' | 'postbackSender';
 
 export interface HouseFunctionProps {
   /** Which handler of `lambdas/` this function runs. */

@@ -1,7 +1,9 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { POSTBACK_DELIVERY_KEY_PREFIX } from '../../src/adapters/postbacks/keys.js';
 import {
   ENV,
   IDENTITY_GRAPH_TABLE,
@@ -13,6 +15,7 @@ import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { PostbackDelivery } from '../postbacks/postback-delivery.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
 import { GlobalTable } from '../storage/global-table.js';
@@ -28,11 +31,18 @@ export interface ProcessingStackProps extends StackProps {
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Where the postback alarms notify.
+   * @default no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
 export class ProcessingStack extends Stack {
   readonly consumers: readonly AttributionConsumer[];
+  /** The postback queue and sender (SPEC §7), fed by every consumer of the region. */
+  readonly postbacks: PostbackDelivery;
 
   constructor(scope: Construct, id: string, props: ProcessingStackProps) {
     super(scope, id, props);
@@ -47,6 +57,30 @@ export class ProcessingStack extends Stack {
       bucketName: plan.lakeBucketName(this.region),
       encryptionKey: props.encryptionKey,
     });
+
+    const sender = new HouseFunction(this, 'PostbackSender', {
+      handler: 'postbackSender',
+      functionName: plan.postbacks.senderFunctionName,
+      serviceName: SERVICE_NAMES.postbackSender,
+      projectRoot: props.projectRoot,
+      logRetention: plan.logRetention,
+      logRemovalPolicy: plan.removalPolicy,
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      environment: props.environment,
+    });
+    this.postbacks = new PostbackDelivery(this, 'Postbacks', {
+      sender,
+      senderServiceName: SERVICE_NAMES.postbackSender,
+      encryptionKey: props.encryptionKey,
+      queueName: plan.postbacks.queueName,
+      deadLetterQueueName: plan.postbacks.deadLetterQueueName,
+      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+    });
+    // The sender reads destinations and secrets, writes only delivery records, and reads the identity
+    // graphs (an erased identity's jobs are never sent).
+    registry.grantReadData(sender.function);
+    registry.grantWriteItemsWithLeadingKeys(sender.function, POSTBACK_DELIVERY_KEY_PREFIX);
 
     this.consumers = plan.streams.map((streamPlan) => {
       const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
@@ -73,7 +107,12 @@ export class ProcessingStack extends Stack {
         encryptionKey: props.encryptionKey,
       });
       identityGraph.grantReadWriteData(fn.function);
+      identityGraph.grantReadData(sender.function);
       registry.grantReadData(fn.function);
+      // Postback jobs: the delivery records (idempotency) and the queue.
+      registry.grantWriteItemsWithLeadingKeys(fn.function, POSTBACK_DELIVERY_KEY_PREFIX);
+      this.postbacks.grantEnqueue(fn.function);
+      this.postbacks.configure(fn.function);
       // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
       props.attributionDelivery.grantPutRecords(fn.function);
       LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);

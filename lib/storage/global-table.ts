@@ -174,6 +174,17 @@ export class ReplicaTable extends Construct {
     });
   }
 
+  /** Lets `grantee` put and update only items whose partition key starts with `leadingKeyPrefix`. */
+  grantWriteItemsWithLeadingKeys(grantee: iam.IGrantable, leadingKeyPrefix: string): iam.Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
+    });
+  }
+
   private grantIndexRead(grantee: iam.IGrantable): void {
     if (this.indexArns.length === 0) return;
     iam.Grant.addToPrincipal({
