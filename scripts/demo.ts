@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import { demoPlan } from '../src/local/demo-traffic.js';
+import { CLICK_FLOOD_NETWORK, type DemoPlan, demoPlan } from '../src/local/demo-traffic.js';
 
 interface LocalFacts {
   endpoint: string;
@@ -163,9 +163,56 @@ async function main() {
   for (const row of rows) table.push(columns.map((c) => formatCell(row[c])));
   console.log(`\nInstall report for ${app.appId} (${tenant.tenantId}):`);
   console.log(table.toString());
+  await showContractHighlights(base, app, plan, rows);
   console.log(`\nDashboard: ${base}/dashboard`);
   if (child) {
     child.kill('SIGINT');
+  }
+}
+
+/**
+ * What contract 1.1 (SPEC §4.1) changes, seen in this run: retargeting campaigns re-engaging while a
+ * network flooding clicks on the same installed users earns nothing, and an install matched by the
+ * click id a network put in the Play referrer.
+ */
+async function showContractHighlights(
+  base: string,
+  app: { appId: string; apiKey: string },
+  plan: DemoPlan,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const total = (network: string, metric: string) =>
+    rows
+      .filter((r) => r.network === network)
+      .reduce((n, r) => n + (typeof r[metric] === 'number' ? (r[metric] as number) : 0), 0);
+  const flooded = plan.retargetingTouchpoints.filter((t) => t.network === CLICK_FLOOD_NETWORK).length;
+  console.log('\nRetargeting (only clicks marked retargeting: true re-engage installed users):');
+  console.log(`  google_ads / winback   ${total('google_ads', 'reengagements')} re-engagements`);
+  console.log(
+    `  ${CLICK_FLOOD_NETWORK.padEnd(22)} ${total(CLICK_FLOOD_NETWORK, 'reengagements')} re-engagements from ${flooded} clicks on installed users (not retargeting: recorded, credits nothing)`,
+  );
+  const lookup = async (advertisingId: string | undefined) => {
+    if (!advertisingId) return undefined;
+    const res = await fetch(
+      `${base}/v1/attribution/${encodeURIComponent(app.appId)}?advertising_id=${encodeURIComponent(advertisingId)}`,
+      { headers: { 'x-api-key': app.apiKey } },
+    );
+    return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
+  };
+  const retargeted = await lookup(plan.highlights.retargetedDevice);
+  if (retargeted) {
+    console.log(
+      `  one retargeted device: kind ${retargeted.kind}, network ${retargeted.network}, reengagement ${JSON.stringify(retargeted.reengagement ?? null)}`,
+    );
+  }
+  const matched = await lookup(plan.highlights.networkClickIdDevice);
+  if (matched) {
+    console.log(
+      `\nNetwork click id in the Play referrer (${plan.scenarios.network_click_id_referrer ?? 0} installs):`,
+    );
+    console.log(`  one device: ${matched.status} to ${matched.network}, match ${matched.match}`);
+    const line = (matched.explanation as string[] | undefined)?.find((l) => l.startsWith('Rule 2'));
+    if (line) console.log(`  ${line}`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole platform on this machine (SPEC §2).
- *   PORT=4000 (default) · UNMOGROWP_DATA_DIR=<dir> keeps state across restarts (default: fresh state).
+ *   PORT=4000 (default) · UNMOGROWP_DATA_DIR=<dir> keeps state across restarts (default: fresh state)
+ *   · UNMOGROWP_JWT_SECRET=<at least 32 characters> signs and verifies bearer tokens (default: random).
  */
 import { startLocalPlatform } from '../src/local/platform.js';
 
@@ -14,6 +15,7 @@ const started = Date.now();
 const platform = await startLocalPlatform({
   port,
   ...(process.env.UNMOGROWP_DATA_DIR ? { dataDir: process.env.UNMOGROWP_DATA_DIR } : {}),
+  ...(process.env.UNMOGROWP_JWT_SECRET ? { jwtSecret: process.env.UNMOGROWP_JWT_SECRET } : {}),
   log: (line) => console.log(`· ${line}`),
 }).catch((error: unknown) => {
   console.error(`npm start failed: ${(error as Error).message}`);
@@ -29,7 +31,7 @@ UnMoGrowP is running locally (started in ${((Date.now() - started) / 1000).toFix
   dashboard   ${facts.endpoint}/dashboard
   health      ${facts.endpoint}/health
   demo app    ${facts.tenants[0]?.tenantId} / ${app?.appId}   x-api-key: ${app?.apiKey}
-  admin token (owner) in .unmogrowp/local.json
+  admin token (owner) in .unmogrowp/local.json; more: npx unmogrowp tokens mint --tenant demo --role analyst
   DynamoDB    ${services.endpoints.dynamodb}
   Kinesis     ${services.endpoints.kinesis}
   S3          ${services.endpoints.s3}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppSettingsInputSchema } from '../../src/domain/settings.js';
+import { AppSettingsWireSchema } from '../../src/domain/settings.js';
 
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** Tenant ids become part of resource names (`unmogrowp-<stage>-<tenant>-…`), so they stay short. */
@@ -228,8 +228,11 @@ export const PlatformConfigSchema = z
     homeRegion: region,
     regions: z.array(region).min(1),
     tenants: z.array(TenantSchema).min(1),
-    /** Platform-wide attribution settings; what is left out takes the SPEC §4 default. */
-    attributionDefaults: AppSettingsInputSchema.default({}),
+    /**
+     * Platform-wide attribution settings, in the very schema of the app settings API (snake_case,
+     * e.g. `{ "click_lookback_hours": 168 }`); what is left out takes the SPEC §4 default.
+     */
+    attributionDefaults: AppSettingsWireSchema.default({}),
     sinks: SinksSchema.prefault({}),
     alarmEmail: z.email(),
     customDomain: CustomDomainSchema.optional(),

@@ -11,29 +11,46 @@ export const PERMISSIONS = [
   'tenants:create',
   'apps:create',
   'apps:read',
+  /** Change an app: name, store URLs, redirect hosts and attribution settings. */
   'apps:write',
+  'keys:rotate',
+  /** Turn request signing on (a new signing secret) or off. */
+  'signing:write',
   'reports:read',
   'privacy:erase',
-  'keys:rotate',
+  /** Read the status of erasure requests. */
+  'privacy:read',
+  /** Set up postbacks and webhooks to networks (SPEC §7). */
+  'postbacks:write',
+  /** Import ad spend (SPEC §8). */
+  'costs:write',
+  /** Run a what-if replay of attribution under other settings. */
+  'replay:run',
+  /** Read the audit log of who changed what. */
+  'audit:read',
+  /** Invite people to the tenant and set their roles. */
+  'users:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Tenant claim of the platform operator, who may act on every tenant. */
 export const PLATFORM_TENANT = '*';
 
+const ALL_BUT_TENANTS = PERMISSIONS.filter((p) => p !== 'tenants:create');
+
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  owner: [
-    'tenants:create',
-    'apps:create',
+  owner: PERMISSIONS,
+  admin: ALL_BUT_TENANTS,
+  developer: [
     'apps:read',
     'apps:write',
-    'reports:read',
-    'privacy:erase',
     'keys:rotate',
+    'signing:write',
+    'reports:read',
+    'postbacks:write',
+    'replay:run',
   ],
-  admin: ['apps:create', 'apps:read', 'apps:write', 'reports:read', 'privacy:erase', 'keys:rotate'],
-  developer: ['apps:read', 'apps:write', 'reports:read', 'keys:rotate'],
-  analyst: ['apps:read', 'reports:read'],
+  analyst: ['apps:read', 'reports:read', 'costs:write', 'replay:run'],
   viewer: ['apps:read', 'reports:read'],
 };
 

@@ -11,6 +11,10 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   tenants: { summary: 'onboard tenants and apps (tenants add …)', load: () => import('./tenants.js') },
   dlq: { summary: 'list and replay dead letters (dlq list|replay …)', load: () => import('./dlq.js') },
+  tokens: {
+    summary: 'bearer tokens for local mode (tokens mint --tenant <t> --role <r> [--ttl 1h])',
+    load: () => import('./tokens.js'),
+  },
 };
 
 function usage(): string {

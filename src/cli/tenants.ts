@@ -33,8 +33,8 @@ app options:
   --web-url URL                  where tracking links send other platforms
   --redirect-host HOST           a host a tracking link's redirect= may point at (repeatable)
   --settings FILE.json           app settings (attribution windows, fraud rules, limits; docs/api.md)
-  --rate-limit-per-second N      settings.rateLimitPerSecond (default 100)
-  --daily-event-quota N          settings.dailyEventQuota (default 1,000,000)
+  --rate-limit-per-second N      settings.rate_limit_per_second (default 100)
+  --daily-event-quota N          settings.daily_event_quota (default 1,000,000)
 
 connection (default: flags, else ${CLI_ENV.endpoint} / ${CLI_ENV.token}, else .unmogrowp/local.json of npm start):
   --endpoint URL                 the API's base URL
@@ -77,7 +77,7 @@ interface AppAnswer {
   readonly app_id: string;
   readonly name: string;
   readonly store_urls: Record<string, string>;
-  readonly effective_settings?: { rateLimitPerSecond?: number; dailyEventQuota?: number };
+  readonly effective_settings?: { rate_limit_per_second?: number; daily_event_quota?: number };
   readonly api_key?: string;
 }
 
@@ -183,8 +183,8 @@ export function appRequestBody(values: AppFlags): Record<string, unknown> {
   };
   const settings: Record<string, unknown> = values.settings ? readSettings(values.settings) : {};
   for (const [flag, field] of [
-    ['rate-limit-per-second', 'rateLimitPerSecond'],
-    ['daily-event-quota', 'dailyEventQuota'],
+    ['rate-limit-per-second', 'rate_limit_per_second'],
+    ['daily-event-quota', 'daily_event_quota'],
   ] as const) {
     const raw = values[flag];
     if (raw === undefined) continue;
@@ -289,7 +289,7 @@ function report(io: CliIo, result: OnboardingResult, asJson: boolean): void {
       '                 shown this once: only its hash is stored. Keep it in your SDK / server config.',
       ...(limits
         ? [
-            `  limits:        ${limits.rateLimitPerSecond?.toLocaleString('en-US')} requests/s, ${limits.dailyEventQuota?.toLocaleString('en-US')} events per UTC day`,
+            `  limits:        ${limits.rate_limit_per_second?.toLocaleString('en-US')} requests/s, ${limits.daily_event_quota?.toLocaleString('en-US')} events per UTC day`,
           ]
         : []),
       Object.keys(app.store_urls).length > 0

@@ -35,7 +35,7 @@ export interface TombstoneRow {
 
 /** An identifier's value as the graph keys it: advertising and vendor ids are case-insensitive UUIDs. */
 export function normaliseIdentifier(kind: IdentifierKind, value: string): string {
-  return kind === 'cuid' ? value : value.toLowerCase();
+  return kind === 'cuid' ? value : value.trim().toLowerCase();
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { AttributionStatus, FraudFinding, Source } from './attribution.js';
+import { formatDuration, formatTime } from './format.js';
 import type { FraudCheck } from './fraud.js';
 import type { IdentityResolution } from './identity.js';
 import { type Candidate, CLASS_RANK, type Exclusion, type MatchClass, type MatchResult } from './matching.js';
-import type { Touchpoint } from './model.js';
+import type { Touchpoint } from './records.js';
+import { DAY_MS } from './settings.js';
 
 /**
  * Explanations (SPEC §4 rule 7): one readable line per rule applied. The engine decides on structured
@@ -23,23 +25,6 @@ const WINDOW_LABEL: Readonly<Record<MatchClass, string>> = {
   probabilistic_click: 'probabilistic matching',
   device_impression: 'view-through',
 };
-
-/** `6 d 23 h`, `26 h 5 min`, `2 min 5 s`, `0 s`: at most two units, rounded down. */
-export function formatDuration(ms: number): string {
-  const s = Math.floor(Math.abs(ms) / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  // Up to two days in hours: a 24 h window reads as `24 h`, not `1 d`.
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
-
-export function formatTime(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 export function describeTouchpoint(tp: Touchpoint): string {
   return tp.campaign === undefined
@@ -94,6 +79,8 @@ function exclusionLine(e: Exclusion): string {
       return `Not counted: ${what} matched only on IP + User-Agent; impressions count only on a device id.`;
     case 'probabilistic_off':
       return `Not counted: ${what} matched only on IP + User-Agent and probabilistic matching is off for this app.`;
+    case 'referrer_names_another_click':
+      return `Not counted: ${what} carries the referrer's click id as its network click id, but the referrer names our click of that id.`;
     case 'excluded_source':
       return `Not counted: ${what} is the device's first source; a reattribution needs a new touchpoint.`;
   }
@@ -150,4 +137,77 @@ export function explainVerdict(
   return fraud.length > 0
     ? `Result: attributed to ${describeSource(source)}, flagged (${reasons}).`
     : `Result: attributed to ${describeSource(source)}.`;
+}
+
+/** The rule labels every decision's lines start with. */
+export const RULE_LABEL = {
+  install: 'Rule 1 (install)',
+  reinstall: 'Rule 4 (reinstall)',
+  reattribution: 'Rule 4 (reattribution)',
+  reengagement: 'Rule 5 (re-engagement)',
+  precedence: 'Rule 2 (precedence)',
+  precedenceNewSource: 'Rule 2 (precedence, new source)',
+} as const;
+
+/** Rule 1: the device's first install, or its first open when no install event was seen. */
+export function explainFirstInstall(eventType: string, deviceId: string, timeMs: number): string {
+  const what = eventType === 'install' ? 'install' : 'open (no install event seen)';
+  return `${RULE_LABEL.install}: first ${what} of device ${deviceId}, at ${formatTime(timeMs)}.`;
+}
+
+/** SPEC §4.1: a device whose first install was rejected (or never decided) has no first source. */
+export function explainNoFirstSource(deviceId: string, first: Source | undefined, timeMs: number): string {
+  const why = first
+    ? `its first install was rejected for ${describeSource(first)}, so it has no first source`
+    : 'it has no first source';
+  return `${RULE_LABEL.reinstall}: device ${deviceId} was installed before but ${why}; this install at ${formatTime(timeMs)} is decided like a first install.`;
+}
+
+/** Rule 4 with the device inactive at least the reattribution window. */
+export function explainInactive(
+  deviceId: string,
+  inactiveMs: number,
+  windowDays: number,
+  timeMs: number,
+  newSource: boolean,
+): string {
+  const inactive = `device ${deviceId} was inactive ${formatDuration(inactiveMs)} (at least the ${windowDays} d reattribution window)`;
+  return newSource
+    ? `${RULE_LABEL.reattribution}: ${inactive} and a new touchpoint qualifies, at ${formatTime(timeMs)}.`
+    : `${RULE_LABEL.reinstall}: ${inactive} but no new touchpoint qualifies.`;
+}
+
+/** Rule 4 with the device active inside the reattribution window. */
+export function explainStillActive(deviceId: string, inactiveMs: number, windowDays: number): string {
+  const shortMs = windowDays * DAY_MS - inactiveMs;
+  return `${RULE_LABEL.reinstall}: device ${deviceId} was installed before and was last active ${formatDuration(inactiveMs)} ago, under the ${windowDays} d reattribution window (${formatDuration(shortMs)} short).`;
+}
+
+/** The result line of a reinstall credited to the device's first source. */
+export function explainReinstallResult(
+  first: { readonly source?: Source; readonly status: string } | undefined,
+) {
+  return first?.source
+    ? `Result: reinstall credited to the first source, ${describeSource(first.source)} (${first.status}).`
+    : 'Result: reinstall credited to the first source: organic.';
+}
+
+export const ORGANIC_FRAUD_LINE = 'Fraud checks: not run; an organic install has no network to pay.';
+
+/** The two lines of a re-engagement, counted on the first event it credits. */
+export function explainReengagement(input: {
+  readonly source: Source;
+  readonly deviceId: string;
+  readonly installTimeMs: number | undefined;
+  readonly eventType: string;
+  readonly sinceClickMs: number;
+  readonly windowDays: number;
+  readonly untilMs: number;
+}): string[] {
+  const { source, installTimeMs } = input;
+  const installed = installTimeMs === undefined ? '' : ` of ${formatTime(installTimeMs)}`;
+  return [
+    `${RULE_LABEL.reengagement}: retargeting click ${source.touchpointId} (${describeSource(source)}) reached device ${input.deviceId} after its install${installed}.`,
+    `Event "${input.eventType}" came ${formatDuration(input.sinceClickMs)} after the click, inside the ${input.windowDays} d re-engagement window: counted as one re-engagement; the device's events until ${formatTime(input.untilMs)} are credited to it.`,
+  ];
 }

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { isbot } from 'isbot';
 import type { FraudFinding } from './attribution.js';
-import { formatDuration } from './explain.js';
+import { formatDuration } from './format.js';
 import { isHashedIp } from './ip-privacy.js';
 import type { Candidate } from './matching.js';
 import type { AppSettings, FraudReason } from './settings.js';
@@ -110,96 +110,96 @@ const na = (reason: FraudReason, detail: string): FraudCheck => ({
   detail,
 });
 
-/** Runs every fraud rule on an attributed install; returns one check per rule, in `FRAUD_REASONS` order. */
-export function runFraudChecks(input: FraudInput): FraudCheck[] {
+/** Rule 3: a winning click under the threshold, or after the install began; clicks only. */
+function clickInjection(input: FraudInput): FraudCheck {
   const { settings, winner } = input;
   const tp = winner.touchpoint;
-  const checks: FraudCheck[] = [];
-
-  if (tp.type !== 'click') {
-    checks.push(na('click_injection', 'applies to clicks; the winner is an impression'));
-  } else if (input.installBeginMs !== undefined && tp.timestampMs > input.installBeginMs) {
+  if (tp.type !== 'click') return na('click_injection', 'applies to clicks; the winner is an impression');
+  if (input.installBeginMs !== undefined && tp.timestampMs > input.installBeginMs) {
     const s = Math.round((tp.timestampMs - input.installBeginMs) / 1000);
-    checks.push(check(settings, 'click_injection', true, `the click came ${s} s after the install began`));
-  } else {
-    const ctit = winner.ageMs / 1000;
-    const threshold = settings.clickInjectionThresholdSeconds;
-    checks.push(
-      check(
-        settings,
-        'click_injection',
-        ctit < threshold,
-        ctit < threshold
-          ? `click-to-install time ${readableSeconds(winner.ageMs)} is under the ${threshold} s threshold`
-          : `click-to-install time ${readableSeconds(winner.ageMs)} is at or above the ${threshold} s threshold`,
-      ),
-    );
+    return check(settings, 'click_injection', true, `the click came ${s} s after the install began`);
   }
-
-  const bad = input.malformedAdvertisingId;
-  checks.push(
-    check(
-      settings,
-      'malformed_advertising_id',
-      bad !== undefined,
-      bad !== undefined
-        ? `advertising id "${bad}" is not a usable UUID`
-        : 'advertising id is a valid UUID or was not sent',
-    ),
+  const ctit = winner.ageMs / 1000;
+  const threshold = settings.clickInjectionThresholdSeconds;
+  const under = ctit < threshold;
+  return check(
+    settings,
+    'click_injection',
+    under,
+    under
+      ? `click-to-install time ${readableSeconds(winner.ageMs)} is under the ${threshold} s threshold`
+      : `click-to-install time ${readableSeconds(winner.ageMs)} is at or above the ${threshold} s threshold`,
   );
+}
 
+function malformedAdvertisingId(input: FraudInput): FraudCheck {
+  const bad = input.malformedAdvertisingId;
+  return check(
+    input.settings,
+    'malformed_advertising_id',
+    bad !== undefined,
+    bad !== undefined
+      ? `advertising id "${bad}" is not a usable UUID`
+      : 'advertising id is a valid UUID or was not sent',
+  );
+}
+
+function botUserAgent(input: FraudInput): FraudCheck {
+  const tp = input.winner.touchpoint;
   const botUa =
     input.userAgent && isBotUserAgent(input.userAgent)
       ? `install User-Agent "${input.userAgent}"`
       : tp.userAgent && isBotUserAgent(tp.userAgent)
         ? `click User-Agent "${tp.userAgent}"`
         : undefined;
-  checks.push(
-    check(
-      settings,
-      'bot_user_agent',
-      botUa !== undefined,
-      botUa ? `${botUa} is a known bot` : 'no bot User-Agent on the install or the touchpoint',
-    ),
+  return check(
+    input.settings,
+    'bot_user_agent',
+    botUa !== undefined,
+    botUa ? `${botUa} is a known bot` : 'no bot User-Agent on the install or the touchpoint',
   );
+}
 
-  if (input.ip === undefined) {
-    checks.push(na('install_rate_per_ip', 'the install has no IP'));
-  } else {
-    const n = input.installsFromIpThisHour;
-    const max = settings.maxInstallsPerIpPerHour;
-    checks.push(
-      check(
-        settings,
-        'install_rate_per_ip',
-        n > max,
-        n > max
-          ? `install ${n} from IP ${input.ip} this hour is over the limit of ${max}`
-          : `install ${n} from its IP this hour, limit ${max}`,
-      ),
-    );
-  }
+function installRatePerIp(input: FraudInput): FraudCheck {
+  if (input.ip === undefined) return na('install_rate_per_ip', 'the install has no IP');
+  const n = input.installsFromIpThisHour;
+  const max = input.settings.maxInstallsPerIpPerHour;
+  return check(
+    input.settings,
+    'install_rate_per_ip',
+    n > max,
+    n > max
+      ? `install ${n} from IP ${input.ip} this hour is over the limit of ${max}`
+      : `install ${n} from its IP this hour, limit ${max}`,
+  );
+}
 
+function dataCenterIp(input: FraudInput): FraudCheck {
   if (!input.dataCenter || input.dataCenter.size === 0) {
-    checks.push(na('data_center_ip', 'no data-centre ranges configured'));
-  } else if (input.ip === undefined) {
-    checks.push(na('data_center_ip', 'the install has no IP'));
-  } else if (isHashedIp(input.ip)) {
-    checks.push(
-      na('data_center_ip', "the app keeps IPs hashed (ipHandling 'hashed'): ranges cannot be checked"),
-    );
-  } else {
-    const range = input.dataCenter.match(input.ip);
-    checks.push(
-      check(
-        settings,
-        'data_center_ip',
-        range !== undefined,
-        range ? `IP ${input.ip} is in data-centre range ${range}` : 'IP is not in a data-centre range',
-      ),
-    );
+    return na('data_center_ip', 'no data-centre ranges configured');
   }
-  return checks;
+  if (input.ip === undefined) return na('data_center_ip', 'the install has no IP');
+  if (isHashedIp(input.ip)) {
+    return na('data_center_ip', "the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked");
+  }
+  const range = input.dataCenter.match(input.ip);
+  return check(
+    input.settings,
+    'data_center_ip',
+    range !== undefined,
+    range ? `IP ${input.ip} is in data-centre range ${range}` : 'IP is not in a data-centre range',
+  );
+}
+
+/** Runs every fraud rule on an attributed install; returns one check per rule, in `FRAUD_REASONS` order. */
+export function runFraudChecks(input: FraudInput): FraudCheck[] {
+  return [
+    clickInjection(input),
+    malformedAdvertisingId(input),
+    botUserAgent(input),
+    installRatePerIp(input),
+    dataCenterIp(input),
+  ];
 }
 
 /** Seconds with one decimal under a minute (where the threshold bites), `3 d 4 h` beyond. */

@@ -39,6 +39,10 @@ export interface DeviceIdentifiers {
   readonly malformedAdvertisingId?: string;
 }
 
+/**
+ * Normalises identifiers (SPEC §4.1): advertising and vendor ids trimmed and lower-cased, an all-zero or
+ * malformed advertising id set aside; the customer user id is kept exactly.
+ */
 export function deviceIdentifiers(input: {
   readonly advertisingId?: string;
   readonly vendorId?: string;
@@ -52,10 +56,13 @@ export function deviceIdentifiers(input: {
   } = {};
   const adid = input.advertisingId;
   if (adid !== undefined) {
-    if (isValidAdvertisingId(adid)) out.advertisingId = adid.toLowerCase();
+    // Trimming only when needed keeps the common, clean id free of a copy.
+    const trimmed = adid.length === 36 ? adid : adid.trim();
+    if (isValidAdvertisingId(trimmed)) out.advertisingId = trimmed.toLowerCase();
     else out.malformedAdvertisingId = adid;
   }
-  if (input.vendorId !== undefined) out.vendorId = input.vendorId.toLowerCase();
+  const idfv = input.vendorId?.trim();
+  if (idfv) out.vendorId = idfv.toLowerCase();
   if (input.customerUserId !== undefined) out.customerUserId = input.customerUserId;
   return out;
 }
@@ -143,6 +150,80 @@ function union(a: readonly string[], b: readonly string[]): readonly string[] {
   return out ?? a;
 }
 
+interface Found {
+  readonly stored?: Device;
+  readonly foundBy?: IdentityResolution['foundBy'];
+  readonly merged: readonly Device[];
+}
+
+/** Rules 1–3 of `resolveIdentity`: which stored device the event belongs to, and which it absorbs. */
+function findStored(
+  byAdid: Device | undefined,
+  byIdfv: Device | undefined,
+  byCuid: Device | undefined,
+  keys: IdentifierKeys,
+): Found {
+  if (byAdid && byIdfv && byAdid.deviceId !== byIdfv.deviceId) {
+    const [primary, secondary] = comparePrimary(byAdid, byIdfv) <= 0 ? [byAdid, byIdfv] : [byIdfv, byAdid];
+    return {
+      stored: primary,
+      merged: [secondary],
+      foundBy: primary === byAdid ? 'advertising id' : 'vendor id',
+    };
+  }
+  if (byAdid) return { stored: byAdid, foundBy: 'advertising id', merged: NO_DEVICES };
+  if (byIdfv) return { stored: byIdfv, foundBy: 'vendor id', merged: NO_DEVICES };
+  if (byCuid && keys.adid === undefined && keys.idfv === undefined) {
+    return { stored: byCuid, foundBy: 'customer user id', merged: NO_DEVICES };
+  }
+  return { merged: NO_DEVICES };
+}
+
+/** The stored device with the event's identifiers and every merged device folded in. */
+function mergedDevice(
+  stored: Device,
+  merged: readonly Device[],
+  ids: DeviceIdentifiers,
+  cuid: string | undefined,
+  newLinks: string[],
+): Device {
+  let advertisingIds = withValue(stored.advertisingIds, ids.advertisingId);
+  let vendorIds = withValue(stored.vendorIds, ids.vendorId);
+  let customerUserIds = withValue(stored.customerUserIds, cuid);
+  // The common case: a known device, nothing merged; only new identifiers change.
+  if (merged.length === 0) return { ...stored, advertisingIds, vendorIds, customerUserIds };
+  const { tenantId, appId } = stored;
+  let firstSeenMs = stored.firstSeenMs;
+  let lastEventMs = stored.lastEventMs;
+  let installCount = stored.installCount;
+  let reengagement = stored.reengagement;
+  for (const other of merged) {
+    advertisingIds = union(advertisingIds, other.advertisingIds);
+    vendorIds = union(vendorIds, other.vendorIds);
+    customerUserIds = union(customerUserIds, other.customerUserIds);
+    firstSeenMs = Math.min(firstSeenMs, other.firstSeenMs);
+    lastEventMs = Math.max(lastEventMs, other.lastEventMs);
+    installCount += other.installCount;
+    if (other.reengagement && (!reengagement || other.reengagement.touchTimeMs > reengagement.touchTimeMs)) {
+      reengagement = other.reengagement;
+    }
+    // Every identifier of the merged device now points at the primary.
+    for (const v of other.advertisingIds) newLinks.push(identifierKey(tenantId, appId, 'adid', v));
+    for (const v of other.vendorIds) newLinks.push(identifierKey(tenantId, appId, 'idfv', v));
+    for (const v of other.customerUserIds) newLinks.push(identifierKey(tenantId, appId, 'cuid', v));
+  }
+  return {
+    ...stored,
+    advertisingIds,
+    vendorIds,
+    customerUserIds,
+    firstSeenMs,
+    lastEventMs,
+    installCount,
+    ...(reengagement ? { reengagement } : {}),
+  };
+}
+
 /**
  * Resolves an event's device. Rules:
  * 1. The advertising id, then the vendor id, find the device.
@@ -163,25 +244,7 @@ export function resolveIdentity(
   const byAdid = keys.adid === undefined ? undefined : view.deviceByKey(keys.adid);
   const byIdfv = keys.idfv === undefined ? undefined : view.deviceByKey(keys.idfv);
   const byCuid = keys.cuid === undefined ? undefined : view.deviceByKey(keys.cuid);
-
-  let stored: Device | undefined;
-  let foundBy: IdentityResolution['foundBy'];
-  let merged: readonly Device[] = NO_DEVICES;
-  if (byAdid && byIdfv && byAdid.deviceId !== byIdfv.deviceId) {
-    const [primary, secondary] = comparePrimary(byAdid, byIdfv) <= 0 ? [byAdid, byIdfv] : [byIdfv, byAdid];
-    stored = primary;
-    merged = [secondary];
-    foundBy = primary === byAdid ? 'advertising id' : 'vendor id';
-  } else if (byAdid) {
-    stored = byAdid;
-    foundBy = 'advertising id';
-  } else if (byIdfv) {
-    stored = byIdfv;
-    foundBy = 'vendor id';
-  } else if (byCuid && keys.adid === undefined && keys.idfv === undefined) {
-    stored = byCuid;
-    foundBy = 'customer user id';
-  }
+  const { stored, foundBy, merged } = findStored(byAdid, byIdfv, byCuid, keys);
 
   const newLinks: string[] = [];
   let customerUserIdElsewhere: string | undefined;
@@ -195,16 +258,14 @@ export function resolveIdentity(
     if (byCuid) customerUserIdElsewhere = ids.customerUserId;
     else newLinks.push(keys.cuid);
   }
-
   const cuid =
     ids.customerUserId === undefined || customerUserIdElsewhere !== undefined
       ? undefined
       : ids.customerUserId;
 
   if (!stored) {
-    const firstKey = keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey;
     const device: Device = {
-      deviceId: deviceIdFor(firstKey),
+      deviceId: deviceIdFor(keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey),
       tenantId,
       appId,
       advertisingIds: ids.advertisingId === undefined ? [] : [ids.advertisingId],
@@ -219,48 +280,7 @@ export function resolveIdentity(
       ? { device, newLinks, merged }
       : { device, newLinks, merged, customerUserIdElsewhere };
   }
-
-  let advertisingIds = withValue(stored.advertisingIds, ids.advertisingId);
-  let vendorIds = withValue(stored.vendorIds, ids.vendorId);
-  let customerUserIds = withValue(stored.customerUserIds, cuid);
-  let device: Device;
-  if (merged.length === 0) {
-    // The common case: a known device, nothing merged; only new identifiers change.
-    device = { ...stored, advertisingIds, vendorIds, customerUserIds };
-  } else {
-    let firstSeenMs = stored.firstSeenMs;
-    let lastEventMs = stored.lastEventMs;
-    let installCount = stored.installCount;
-    let reengagement = stored.reengagement;
-    for (const other of merged) {
-      advertisingIds = union(advertisingIds, other.advertisingIds);
-      vendorIds = union(vendorIds, other.vendorIds);
-      customerUserIds = union(customerUserIds, other.customerUserIds);
-      firstSeenMs = Math.min(firstSeenMs, other.firstSeenMs);
-      lastEventMs = Math.max(lastEventMs, other.lastEventMs);
-      installCount += other.installCount;
-      if (
-        other.reengagement &&
-        (!reengagement || other.reengagement.touchTimeMs > reengagement.touchTimeMs)
-      ) {
-        reengagement = other.reengagement;
-      }
-      // Every identifier of the merged device now points at the primary.
-      for (const v of other.advertisingIds) newLinks.push(identifierKey(tenantId, appId, 'adid', v));
-      for (const v of other.vendorIds) newLinks.push(identifierKey(tenantId, appId, 'idfv', v));
-      for (const v of other.customerUserIds) newLinks.push(identifierKey(tenantId, appId, 'cuid', v));
-    }
-    device = {
-      ...stored,
-      advertisingIds,
-      vendorIds,
-      customerUserIds,
-      firstSeenMs,
-      lastEventMs,
-      installCount,
-      ...(reengagement ? { reengagement } : {}),
-    };
-  }
+  const device = mergedDevice(stored, merged, ids, cuid, newLinks);
   const links = dedupe(newLinks);
   // `foundBy` is always set when a stored device was found.
   return customerUserIdElsewhere === undefined

@@ -21,14 +21,17 @@ function scope(tenantId: string, appId: string): string {
 
 /** A device identifier: advertising id, vendor id or customer user id. */
 export function identifierKey(tenantId: string, appId: string, kind: IdentifierKind, value: string): string {
-  // Advertising ids are case-insensitive UUIDs; normalise so IDFA and GAID spellings meet.
-  const normalised = kind === 'cuid' ? value : value.toLowerCase();
+  // Advertising and vendor ids are case-insensitive UUIDs (SPEC §4.1); a customer user id is exact.
+  const normalised = kind === 'cuid' ? value : value.trim().toLowerCase();
   return `${scope(tenantId, appId)}#${kind}#${normalised}`;
 }
 
-/** Touchpoints carrying our click id (from the install referrer). */
-export function clickIdKey(tenantId: string, appId: string, touchpointId: string): string {
-  return `${scope(tenantId, appId)}#click#${touchpointId}`;
+/**
+ * Clicks by the id an install referrer may carry: our touchpoint id, and the network's own `click_id`
+ * in the same key space, so an install still reads one key for its referrer (SPEC §4.1).
+ */
+export function clickIdKey(tenantId: string, appId: string, clickId: string): string {
+  return `${scope(tenantId, appId)}#click#${clickId}`;
 }
 
 /** Touchpoints with a probabilistic device signature. */

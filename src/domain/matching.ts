@@ -1,5 +1,5 @@
 import type { MatchType } from './attribution.js';
-import type { Touchpoint } from './model.js';
+import type { Touchpoint } from './records.js';
 import { type AppSettings, HOUR_MS } from './settings.js';
 
 /**
@@ -8,7 +8,7 @@ import { type AppSettings, HOUR_MS } from './settings.js';
  *
  * | class (highest first)  | found through                           | window                   |
  * | ---------------------- | --------------------------------------- | ------------------------ |
- * | `referrer_click`       | our click id in the install referrer     | click lookback (7 d)     |
+ * | `referrer_click`       | the click id in the install referrer     | click lookback (7 d)     |
  * | `device_click`         | the install's advertising or vendor id   | click lookback (7 d)     |
  * | `probabilistic_click`  | the IP + User-Agent signature            | probabilistic (24 h)     |
  * | `device_impression`    | the install's advertising or vendor id   | view-through (24 h)      |
@@ -17,6 +17,9 @@ import { type AppSettings, HOUR_MS } from './settings.js';
  * millisecond more does not. A touchpoint at the install's own millisecond counts (it is not after it);
  * any later one never does. Inside a class the latest touchpoint wins; an exact tie goes to the smaller
  * touchpoint id, so the result never depends on storage order.
+ *
+ * The referrer's click id names a click by our id or, failing that, by the network's own `click_id`
+ * (SPEC §4.1): a click whose platform id it is makes network-id matches of the same value ordinary.
  */
 
 export const MATCH_CLASSES = [
@@ -93,6 +96,7 @@ export type ExclusionReason =
   | 'outside_window'
   | 'impression_without_device_id'
   | 'probabilistic_off'
+  | 'referrer_names_another_click'
   | 'excluded_source';
 
 /** A touchpoint that was found but does not qualify, and why. */
@@ -126,11 +130,34 @@ function windowOf(cls: MatchClass, w: MatchWindows): number {
   }
 }
 
+/**
+ * The referrer's click id as it names touchpoints: `byId` when some found click carries it as our id,
+ * else it names the clicks a network sent with that `click_id`.
+ */
+interface ReferrerMatch {
+  readonly clickId: string | undefined;
+  readonly byId: boolean;
+}
+
+function referrerMatchOf(found: readonly FoundTouchpoint[], clickId: string | undefined): ReferrerMatch {
+  if (clickId === undefined) return { clickId, byId: false };
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i] as FoundTouchpoint;
+    if (f.foundBy & FOUND_BY_REFERRER && f.touchpoint.id === clickId) return { clickId, byId: true };
+  }
+  return { clickId, byId: false };
+}
+
+function isReferrerClick(tp: Touchpoint, referrer: ReferrerMatch): boolean {
+  if (referrer.clickId === undefined) return false;
+  return referrer.byId ? tp.id === referrer.clickId : tp.networkClickId === referrer.clickId;
+}
+
 /** The classes a touchpoint may hold, highest first, given how it was found. */
-function classesOf(tp: Touchpoint, foundBy: number, referrerClickId: string | undefined, w: MatchWindows) {
+function classesOf(tp: Touchpoint, foundBy: number, referrer: ReferrerMatch, w: MatchWindows) {
   const out: MatchClass[] = [];
   if (tp.type === 'click') {
-    if (foundBy & FOUND_BY_REFERRER && tp.id === referrerClickId) out.push('referrer_click');
+    if (foundBy & FOUND_BY_REFERRER && isReferrerClick(tp, referrer)) out.push('referrer_click');
     if (foundBy & FOUND_BY_DEVICE_ID) out.push('device_click');
     if (foundBy & FOUND_BY_SIGNATURE && w.probabilisticEnabled) out.push('probabilistic_click');
   } else if (foundBy & FOUND_BY_DEVICE_ID) {
@@ -164,7 +191,7 @@ export function byTouchTime(a: Candidate, b: Candidate): number {
  * @param excludeTouchpointId a touchpoint that may not qualify (a reattribution needs a *new* source)
  */
 export function matchInstall(
-  found: Iterable<FoundTouchpoint>,
+  found: readonly FoundTouchpoint[],
   installTimeMs: number,
   referrerClickId: string | undefined,
   windows: MatchWindows,
@@ -173,6 +200,7 @@ export function matchInstall(
   const qualifying: Candidate[] = [];
   const excluded: Exclusion[] = [];
   let winner: Candidate | undefined;
+  const referrer = referrerMatchOf(found, referrerClickId);
   for (const { touchpoint, foundBy } of found) {
     const ageMs = installTimeMs - touchpoint.timestampMs;
     if (ageMs < 0) {
@@ -183,10 +211,14 @@ export function matchInstall(
       excluded.push({ touchpoint, reason: 'excluded_source' });
       continue;
     }
-    const classes = classesOf(touchpoint, foundBy, referrerClickId, windows);
+    const classes = classesOf(touchpoint, foundBy, referrer, windows);
     if (classes.length === 0) {
-      const reason =
-        touchpoint.type === 'impression' ? 'impression_without_device_id' : ('probabilistic_off' as const);
+      const reason: ExclusionReason =
+        touchpoint.type === 'impression'
+          ? 'impression_without_device_id'
+          : foundBy === FOUND_BY_REFERRER
+            ? 'referrer_names_another_click'
+            : 'probabilistic_off';
       excluded.push({ touchpoint, reason });
       continue;
     }

@@ -1,5 +1,5 @@
 import type { Attribution, EventAttribution } from './attribution.js';
-import type { Touchpoint } from './model.js';
+import type { Touchpoint } from './records.js';
 import type {
   AttributionStore,
   CommitResult,

@@ -1,5 +1,6 @@
 import type { Attribution, ModelCredit, ModelName } from './attribution.js';
 import { MODEL_NAMES } from './attribution.js';
+import type { Device } from './store.js';
 
 /** SPEC §3 attribution answer, exactly as the look-up route returns it (snake_case, ISO times). */
 export interface AttributionResponse {
@@ -22,6 +23,26 @@ export interface AttributionResponse {
     >
   >;
   readonly explanation: readonly string[];
+  /** SPEC §4.1: present only while a re-engagement is open; `kind` stays the install's. */
+  readonly reengagement?: ReengagementResponse;
+}
+
+export interface ReengagementResponse {
+  readonly network: string;
+  readonly campaign: string | null;
+  readonly touch_time: string;
+  /** Inclusive end of the re-engagement window. */
+  readonly until: string;
+}
+
+export interface PresentOptions {
+  /** The device's re-engagement, if any. */
+  readonly reengagement?: Device['reengagement'];
+  /**
+   * The clock the answer is given at: a re-engagement is open while `nowMs` is at or before its end.
+   * @default any re-engagement given is shown
+   */
+  readonly nowMs?: number;
 }
 
 const presentCredit = (c: ModelCredit) => ({
@@ -36,7 +57,7 @@ const presentCredit = (c: ModelCredit) => ({
  * @example
  * return json(200, presentAttribution(device.currentAttribution));
  */
-export function presentAttribution(a: Attribution): AttributionResponse {
+export function presentAttribution(a: Attribution, options: PresentOptions = {}): AttributionResponse {
   const credits = {} as Record<ModelName, ReturnType<typeof presentCredit>[]>;
   for (const model of MODEL_NAMES) credits[model] = a.credits[model].map(presentCredit);
   return {
@@ -53,5 +74,19 @@ export function presentAttribution(a: Attribution): AttributionResponse {
     fraud: a.fraud.map((f) => f.reason),
     credits,
     explanation: a.explanation,
+    ...presentReengagement(options),
+  };
+}
+
+function presentReengagement(options: PresentOptions): { reengagement?: ReengagementResponse } {
+  const re = options.reengagement;
+  if (!re || (options.nowMs !== undefined && options.nowMs > re.untilMs)) return {};
+  return {
+    reengagement: {
+      network: re.source.network,
+      campaign: re.source.campaign ?? null,
+      touch_time: new Date(re.touchTimeMs).toISOString(),
+      until: new Date(re.untilMs).toISOString(),
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { Attribution } from './attribution.js';
 import { type DecisionContext, decideBatch, prepareBatch } from './engine.js';
 import { DataCenterMatcher } from './fraud.js';
-import type { AppEvent, PipelineRecord, Touchpoint } from './model.js';
+import type { AppEvent, PipelineRecord, Touchpoint } from './records.js';
 import type { AppSettings } from './settings.js';
 import type { StoreSnapshot } from './store.js';
 

@@ -70,6 +70,90 @@ export const AppSettingsInputSchema = z
   .strict();
 export type AppSettingsInput = z.input<typeof AppSettingsInputSchema>;
 
+/**
+ * The app settings as they travel (SPEC §4.1: snake_case everywhere on the wire): the admin API, the
+ * CLI's `--settings` files and the CDK config's `attributionDefaults` all take this one schema. An
+ * unknown key, a camelCase one included, is refused naming the field. Parses to `AppSettingsInput`.
+ */
+const wireShape = {
+  click_lookback_hours: hours(24 * 30).optional(),
+  view_through_lookback_hours: hours(24 * 7).optional(),
+  probabilistic_matching: z
+    .strictObject(
+      { enabled: z.boolean().optional(), window_hours: hours(24 * 7).optional() },
+      { error: unknownKey },
+    )
+    .optional(),
+  reattribution_window_days: z.number().positive().max(365).optional(),
+  reengagement_window_days: z.number().positive().max(365).optional(),
+  click_injection_threshold_seconds: z.number().min(0).max(3600).optional(),
+  time_decay_half_life_days: z.number().positive().max(365).optional(),
+  position_based_weights: z
+    .strictObject(
+      { first: z.number().min(0).max(1), middle: z.number().min(0).max(1), last: z.number().min(0).max(1) },
+      { error: unknownKey },
+    )
+    .refine((w) => Math.abs(w.first + w.middle + w.last - 1) < 1e-9, {
+      message: 'first + middle + last must equal 1',
+    })
+    .optional(),
+  fraud_mode: z.enum(['reject', 'flag']).optional(),
+  fraud_modes: z
+    .strictObject(
+      Object.fromEntries(
+        FRAUD_REASONS.map((reason) => [reason, z.enum(['reject', 'flag']).optional()]),
+      ) as Record<FraudReason, z.ZodOptional<z.ZodEnum<{ reject: 'reject'; flag: 'flag' }>>>,
+      { error: unknownKey },
+    )
+    .optional(),
+  max_installs_per_ip_per_hour: z.number().int().positive().max(1_000_000).optional(),
+  ip_handling: z.enum(IP_HANDLING).optional(),
+  rate_limit_per_second: z.number().int().positive().max(MAX_RATE_LIMIT_PER_SECOND).optional(),
+  daily_event_quota: z.number().int().positive().max(1e12).optional(),
+};
+
+/** Names the unknown keys and, for a camelCase one, the snake_case name it should have. */
+function unknownKey(issue: { code?: string; keys?: readonly string[] }): string | undefined {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return undefined;
+  return issue.keys
+    .map((key) => {
+      const snake = toSnake(key);
+      return snake === key
+        ? `unknown setting "${key}"`
+        : `unknown setting "${key}" (settings are snake_case: "${snake}")`;
+    })
+    .join('; ');
+}
+
+const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toCamel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Keys renamed recursively; `fraud_modes` keys are rule names, the same in both spellings. */
+function renameKeys(value: unknown, rename: (key: string) => string): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const name = rename(key);
+    out[name] = name === 'fraudModes' || name === 'fraud_modes' ? child : renameKeys(child, rename);
+  }
+  return out;
+}
+
+export const AppSettingsWireSchema = z
+  .strictObject(wireShape, { error: unknownKey })
+  .transform((wire) => renameKeys(wire, toCamel) as AppSettingsInput);
+export type AppSettingsWire = z.input<typeof AppSettingsWireSchema>;
+
+/** Settings (stored input or resolved) as the wire spells them. */
+export function settingsToWire(settings: AppSettingsInput | AppSettings): Record<string, unknown> {
+  return renameKeys(settings, toSnake) as Record<string, unknown>;
+}
+
+/** The wire name of a settings field: `settings.rateLimitPerSecond` → `settings.rate_limit_per_second`. */
+export function wireSettingName(path: string): string {
+  return toSnake(path);
+}
+
 /** Settings with every default resolved. */
 export interface AppSettings {
   readonly clickLookbackHours: number;

@@ -1,5 +1,5 @@
 import type { Attribution, EventAttribution, Source } from './attribution.js';
-import type { Touchpoint } from './model.js';
+import type { Touchpoint } from './records.js';
 
 /**
  * The storage port: how the engine reads and writes the identity graph. Designed for batch I/O: the

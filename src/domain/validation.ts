@@ -7,7 +7,7 @@ import {
   parseReferrerClickId,
   type Touchpoint,
   TouchpointInputSchema,
-} from './model.js';
+} from './records.js';
 
 /** A rejected input: a machine-readable code and a message that names the field. */
 export interface ValidationFailure {
@@ -129,6 +129,7 @@ export function validateTouchpoint(
       adset: t.adset,
       ad: t.ad,
       networkClickId: t.click_id,
+      retargeting: t.retargeting === true ? true : undefined,
       timestampMs,
       platform: t.device?.platform,
       advertisingId: t.device?.advertising_id,

@@ -80,7 +80,7 @@ export class IngestLimiter {
       retryAfterSeconds(window, nowMs),
       {
         details: [
-          { field: 'settings.rateLimitPerSecond', code: 'rate_limit', message: `${limit} per second` },
+          { field: 'settings.rate_limit_per_second', code: 'rate_limit', message: `${limit} per second` },
         ],
         context: { app_id: app.appId, tenant_id: app.tenantId, limit: 'rate_limit_per_second' },
       },
@@ -107,7 +107,7 @@ export class IngestLimiter {
         {
           details: [
             {
-              field: 'settings.dailyEventQuota',
+              field: 'settings.daily_event_quota',
               code: 'daily_event_quota',
               message: `${quota} events per UTC day`,
             },

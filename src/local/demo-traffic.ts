@@ -1,7 +1,9 @@
 import { seededRandom } from './seeded-random.js';
 /**
  * Realistic, seeded demo traffic for one app: several networks and campaigns, clicks (tracking links and
- * server-to-server), impressions, organic and paid installs, reinstalls, in-app purchases and some fraud.
+ * server-to-server), impressions, organic and paid installs, reinstalls, in-app purchases and some fraud,
+ * installs matched by a network's click id in the Play referrer, and retargeting campaigns (SPEC §4.1:
+ * only clicks marked `retargeting: true` re-engage; a click flood on installed users credits nothing).
  * Pure: it returns the plan; `scripts/demo.ts` sends it over HTTP. The same seed gives the same traffic.
  */
 
@@ -38,12 +40,20 @@ export interface DemoPlan {
   readonly trackingLinkClicks: readonly TrackingLinkClick[];
   /** Events per device; an event whose `install_referrer` is `fromTrackingLink` takes the click id the link returned. */
   readonly events: readonly (Record<string, unknown> & { readonly deviceIndex: number })[];
-  /** Retargeting clicks on installed devices, sent once the installs are processed. */
+  /**
+   * Clicks on installed devices, sent once the installs are processed: retargeting clicks
+   * (`retargeting: true`) and, before each, a click of a network flooding clicks (not retargeting).
+   */
   readonly retargetingTouchpoints: readonly Record<string, unknown>[];
   /** Events after the retargeting clicks (re-engagement credit). */
   readonly lateEvents: readonly (Record<string, unknown> & { readonly deviceIndex: number })[];
   readonly scenarios: Readonly<Record<string, number>>;
+  /** One device of each contract 1.1 scenario (by advertising id), for the demo to look up. */
+  readonly highlights: { readonly networkClickIdDevice?: string; readonly retargetedDevice?: string };
 }
+
+/** The network whose clicks on installed users are not retargeting: they must earn nothing. */
+export const CLICK_FLOOD_NETWORK = 'click_flood';
 
 export const DEMO_NETWORKS = {
   meta: ['spring_sale', 'lookalike_us'],
@@ -55,7 +65,8 @@ export const DEMO_NETWORKS = {
 
 const SCENARIOS = [
   ['organic', 0.25],
-  ['click_device_id', 0.3],
+  ['click_device_id', 0.25],
+  ['network_click_id_referrer', 0.05],
   ['tracking_link_referrer', 0.1],
   ['click_probabilistic', 0.1],
   ['view_through', 0.1],
@@ -83,6 +94,7 @@ export function demoPlan(options: DemoOptions): DemoPlan {
   const retargetingTouchpoints: Record<string, unknown>[] = [];
   const lateEvents: (Record<string, unknown> & { deviceIndex: number })[] = [];
   const scenarios: Record<string, number> = {};
+  const highlights: { networkClickIdDevice?: string; retargetedDevice?: string } = {};
   const networks = Object.keys(DEMO_NETWORKS) as (keyof typeof DEMO_NETWORKS)[];
   const count = options.devices ?? 2000;
 
@@ -96,7 +108,8 @@ export function demoPlan(options: DemoOptions): DemoPlan {
       })?.[0] ?? 'organic';
     scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
 
-    const platform = scenario === 'tracking_link_referrer' || random() < 0.7 ? 'android' : 'ios';
+    const playReferrer = scenario === 'tracking_link_referrer' || scenario === 'network_click_id_referrer';
+    const platform = playReferrer || random() < 0.7 ? 'android' : 'ios';
     const osVersion = platform === 'android' ? pick(['13', '14', '15']) : pick(['17.4', '17.5', '18.1']);
     const model = platform === 'android' ? pick(ANDROID_MODELS) : pick(IOS_MODELS);
     const userAgent =
@@ -144,6 +157,19 @@ export function demoPlan(options: DemoOptions): DemoPlan {
         ip,
       });
       installReferrer = 'fromTrackingLink';
+    } else if (scenario === 'network_click_id_referrer') {
+      // The network knows only its own click id; it passes it on in the Play Install Referrer.
+      const clickId = `${network}-${hex(12)}`;
+      touchpoints.push({
+        type: 'click',
+        network,
+        campaign,
+        click_id: clickId,
+        timestamp: iso(touchMs),
+        user_agent: userAgent,
+      });
+      installReferrer = `utm_source=${network}&ugp_click_id=${clickId}`;
+      highlights.networkClickIdDevice ??= device.advertising_id;
     } else if (scenario !== 'organic') {
       const type = scenario === 'view_through' ? 'impression' : 'click';
       touchpoints.push({
@@ -207,15 +233,26 @@ export function demoPlan(options: DemoOptions): DemoPlan {
     }
     if (scenario === 'retargeted_user' && device.advertising_id) {
       const retargetMs = Math.min(options.nowMs - 120_000, installMs + 3 * HOUR);
-      retargetingTouchpoints.push({
-        type: 'click',
-        network: 'google_ads',
-        campaign: 'winback',
-        timestamp: iso(retargetMs),
-        device: deviceIds,
-        ip,
-        user_agent: userAgent,
-      });
+      retargetingTouchpoints.push(
+        {
+          type: 'click',
+          network: CLICK_FLOOD_NETWORK,
+          campaign: 'flood',
+          timestamp: iso(retargetMs - 60_000),
+          device: deviceIds,
+        },
+        {
+          type: 'click',
+          network: 'google_ads',
+          campaign: 'winback',
+          retargeting: true,
+          timestamp: iso(retargetMs),
+          device: deviceIds,
+          ip,
+          user_agent: userAgent,
+        },
+      );
+      highlights.retargetedDevice ??= device.advertising_id;
       lateEvents.push({
         deviceIndex: i,
         event_id: `demo-${i}-winback-purchase`,
@@ -226,5 +263,13 @@ export function demoPlan(options: DemoOptions): DemoPlan {
       });
     }
   }
-  return { touchpoints, trackingLinkClicks, events, retargetingTouchpoints, lateEvents, scenarios };
+  return {
+    touchpoints,
+    trackingLinkClicks,
+    events,
+    retargetingTouchpoints,
+    lateEvents,
+    scenarios,
+    highlights,
+  };
 }

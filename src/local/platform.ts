@@ -77,7 +77,16 @@ export interface LocalPlatformOptions {
    * @default the handler modules' own handlers, no faults
    */
   readonly faults?: PlatformFaults;
+  /**
+   * The HS256 secret bearer tokens are signed and verified with (`npm start` passes
+   * `UNMOGROWP_JWT_SECRET`), so tokens minted elsewhere with it are accepted.
+   * @default a random secret kept in the state directory
+   */
+  readonly jwtSecret?: string;
 }
+
+/** The shortest `jwtSecret` accepted: HS256 wants a key of at least 256 bits. */
+export const MIN_JWT_SECRET_LENGTH = 32;
 
 /** Fault-injection hook on the AWS clients of each handler (see `LocalPlatformOptions.faults`). */
 export interface PlatformFaults {
@@ -275,6 +284,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const saved = existsSync(statePath)
     ? (JSON.parse(readFileSync(statePath, 'utf8')) as { jwtSecret: string; apiKeys: Record<string, string> })
     : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} as Record<string, string> };
+  if (options.jwtSecret !== undefined) {
+    if (options.jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
+      throw new Error(
+        `jwtSecret (UNMOGROWP_JWT_SECRET) must be at least ${MIN_JWT_SECRET_LENGTH} characters. Received ${options.jwtSecret.length}`,
+      );
+    }
+    saved.jwtSecret = options.jwtSecret;
+  }
 
   log(`starting DynamoDB Local, kinesalite and s3rver (state: ${persistent ? dataDir : 'fresh, temporary'})`);
   const services = await startLocalServices(persistent ? { dataDir: join(dataDir, 'services') } : {});
@@ -400,7 +417,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         const known = ROUTES.some((r) => matchRoute(r.method, url.pathname)?.route === r);
         return sendJson(res, known ? 405 : 404, {
           error: {
-            code: known ? 'method_not_allowed' : 'not_found',
+            code: known ? 'method_not_allowed' : 'route_not_found',
             message: `no route for ${req.method} ${url.pathname}`,
             details: [],
           },
@@ -536,7 +553,7 @@ async function demoApiKey(
         ios: 'https://apps.apple.com/app/id1234567890',
       },
       // Benchmarks, soak and cost runs drive the demo app at full local speed: the highest rate limit.
-      settings: { rateLimitPerSecond: 1000, dailyEventQuota: 1_000_000_000 },
+      settings: { rate_limit_per_second: 1000, daily_event_quota: 1_000_000_000 },
     }),
   });
   if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);

@@ -13,7 +13,7 @@ import { eventAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js'
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
 import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { StoreLoadRequest, UnitOfWork } from '../../src/domain/store.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';

@@ -26,7 +26,7 @@ import {
 import { ATTRIBUTION_COLUMNS, LAKE_RECORD_FIELDS } from '../../src/definitions/lake.js';
 import type { Attribution, EventAttribution } from '../../src/domain/attribution.js';
 import type { BatchResult } from '../../src/domain/engine.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';
 import { clickRecord, eventRecord, HOUR, T0 } from '../support/factories.js';
 

@@ -5,7 +5,7 @@ import { LakeCompaction, type LakeCompactionResult } from '../../src/adapters/s3
 import { installAttributionRow, type LakeRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
 import { S3TombstoneWriter } from '../../src/adapters/s3/tombstones.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { ADID, ADID_2, APP, HOUR_MS, harness, install, T0, TENANT, toRecord } from '../domain/factories.js';
 import { createLocalResources, localClients } from '../support/local.js';
 

@@ -109,7 +109,7 @@ describe('npx unmogrowp tenants', () => {
 
   it('adds apps to an existing tenant, reports an existing app without failing, and prints JSON', async () => {
     const settings = join(workDir, 'settings.json');
-    writeFileSync(settings, JSON.stringify({ clickLookbackHours: 48 }));
+    writeFileSync(settings, JSON.stringify({ click_lookback_hours: 48 }));
     const first = await cli([
       'add',
       'acme',
@@ -131,8 +131,8 @@ describe('npx unmogrowp tenants', () => {
         app_id: 'com.acme.puzzle',
         created: true,
         api_key: expect.any(String),
-        settings: { clickLookbackHours: 48, dailyEventQuota: 5000 },
-        effective_settings: { rateLimitPerSecond: 100, dailyEventQuota: 5000 },
+        settings: { click_lookback_hours: 48, daily_event_quota: 5000 },
+        effective_settings: { rate_limit_per_second: 100, daily_event_quota: 5000 },
       },
       { app_id: 'com.acme.game', created: false, reason: expect.stringContaining('already exists') },
     ]);
@@ -161,7 +161,7 @@ describe('npx unmogrowp tenants', () => {
     const invalid = await cli(['add', 'acme', '--app', 'com.acme.fast', '--rate-limit-per-second', '5000']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('creating app com.acme.fast failed: 400 invalid_request');
-    expect(invalid.stderr).toContain('settings.rateLimitPerSecond');
+    expect(invalid.stderr).toContain('settings.rate_limit_per_second');
 
     const unknownTenant = await cli(['apps', 'add', 'nobody', 'com.nobody.app']);
     expect(unknownTenant.stderr).toContain('unknown tenant nobody: create it first');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AppSettingsInput, Touchpoint } from '../../src/domain/index.js';
+import { AppSettingsWireSchema, type Touchpoint } from '../../src/domain/index.js';
 import { ADID, ANDROID_UA, APP, attribute, IP, install, T0, TENANT } from './factories.js';
 
 interface GoldenTouchpoint {
@@ -8,11 +8,12 @@ interface GoldenTouchpoint {
   type: 'click' | 'impression';
   network: string;
   ageSeconds: number;
-  by: 'device' | 'signature' | 'referrer';
+  by: 'device' | 'signature' | 'referrer' | 'network_referrer';
 }
 interface Scenario {
   name: string;
-  settings?: AppSettingsInput;
+  /** As the app settings API takes them (snake_case). */
+  settings?: Record<string, unknown>;
   touchpoints: GoldenTouchpoint[];
   expected: { status: string; kind: string; match: string; network: string | null; fraud: string[] };
 }
@@ -21,8 +22,10 @@ const golden = JSON.parse(readFileSync(new URL('./golden/scenarios.json', import
   scenarios: Scenario[];
 };
 
+// A network's click: our id is another; the network's click_id is the golden id the referrer carries.
 const toTouchpoint = (g: GoldenTouchpoint): Touchpoint => ({
-  id: g.id,
+  id: g.by === 'network_referrer' ? `tp_${g.id}` : g.id,
+  ...(g.by === 'network_referrer' ? { networkClickId: g.id } : {}),
   tenantId: TENANT,
   appId: APP,
   type: g.type,
@@ -37,7 +40,7 @@ const toTouchpoint = (g: GoldenTouchpoint): Touchpoint => ({
 
 describe('golden scenarios (test/domain/golden/scenarios.json)', () => {
   it.each(golden.scenarios.map((s) => [s.name, s] as const))('%s', async (_name, s) => {
-    const referrer = s.touchpoints.find((t) => t.by === 'referrer')?.id;
+    const referrer = s.touchpoints.find((t) => t.by === 'referrer' || t.by === 'network_referrer')?.id;
     const a = await attribute(
       s.touchpoints.map(toTouchpoint),
       install({
@@ -46,7 +49,7 @@ describe('golden scenarios (test/domain/golden/scenarios.json)', () => {
         model: 'Pixel 8',
         ...(referrer ? { referrerClickId: referrer } : {}),
       }),
-      s.settings ?? {},
+      AppSettingsWireSchema.parse(s.settings ?? {}),
     );
     expect({
       status: a.status,
@@ -55,6 +58,9 @@ describe('golden scenarios (test/domain/golden/scenarios.json)', () => {
       network: a.source?.network ?? null,
       fraud: a.fraud.map((f) => f.reason),
     }).toEqual(s.expected);
-    expect(a.explanation.length).toBeGreaterThan(2);
+    const verdict = a.explanation.at(-1);
+    if (s.expected.status === 'organic') expect(verdict).toBe('Result: organic.');
+    else
+      expect(verdict).toMatch(new RegExp(`^Result: (attributed to|rejected for) ${s.expected.network}\\b`));
   });
 });

@@ -93,7 +93,7 @@ describe('IP handling', () => {
       );
       expect(a.fraud).toEqual([]);
       expect(a.explanation).toContain(
-        "Fraud check data_center_ip: not applicable, the app keeps IPs hashed (ipHandling 'hashed'): ranges cannot be checked.",
+        "Fraud check data_center_ip: not applicable, the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked.",
       );
     });
 

@@ -111,6 +111,7 @@ describe('in-app events and re-engagement (SPEC §4 rule 5, 30-day window)', () 
       campaign: 'winback',
       advertisingId: ADID,
       timestampMs: T0 + 40 * DAY_MS,
+      retargeting: true,
     });
     await h.send(rt);
     return h;

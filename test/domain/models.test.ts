@@ -36,6 +36,7 @@ describe('multi-touch models', () => {
     const pb = shares(computeCredits(c, c[3], DEFAULT_SETTINGS).position_based);
     expect(pb[0]).toBeCloseTo(0.4, 12);
     expect(pb[1]).toBeCloseTo(0.1, 12);
+    expect(pb[2]).toBeCloseTo(0.1, 12);
     expect(pb[3]).toBeCloseTo(0.4, 12);
     expect(positionWeights(3, DEFAULT_SETTINGS.positionBasedWeights)).toEqual([0.4, 0.2, 0.4]);
   });
@@ -59,5 +60,36 @@ describe('multi-touch models', () => {
     const c = candidates(3, 2, 1);
     const linear = shares(computeCredits(c, c[2], DEFAULT_SETTINGS).linear);
     expect(Math.abs(sum(linear) - 1)).toBeLessThanOrEqual(1e-9);
+  });
+
+  describe('position-based with asymmetric weights (60% first, 30% middle, 10% last)', () => {
+    const weights = { first: 0.6, middle: 0.3, last: 0.1 };
+    const settings = { ...DEFAULT_SETTINGS, positionBasedWeights: weights };
+
+    it('gives the first of two touchpoints 6/7 and the last 1/7 (their parts, the middle shared)', () => {
+      const c = candidates(2, 1);
+      const pb = computeCredits(c, c[1], settings).position_based;
+      expect(pb.map((x) => x.touchpointId)).toEqual(['tp0', 'tp1']);
+      expect(shares(pb)[0]).toBeCloseTo(6 / 7, 12);
+      expect(shares(pb)[1]).toBeCloseTo(1 / 7, 12);
+      expect(positionWeights(2, weights)).toEqual([0.6, 0.1]);
+    });
+
+    it('gives three touchpoints 60/30/10, oldest first', () => {
+      const c = candidates(3, 2, 1);
+      const pb = computeCredits(c, c[2], settings).position_based;
+      expect(pb.map((x) => x.touchpointId)).toEqual(['tp0', 'tp1', 'tp2']);
+      const [first, middle, last] = shares(pb);
+      expect(first).toBeCloseTo(0.6, 12);
+      expect(middle).toBeCloseTo(0.3, 12);
+      expect(last).toBeCloseTo(0.1, 12);
+      expect(positionWeights(3, weights)).toEqual([0.6, 0.3, 0.1]);
+    });
+
+    it('spreads the 30% middle evenly over two middle touchpoints', () => {
+      const c = candidates(4, 3, 2, 1);
+      const pb = shares(computeCredits(c, c[3], settings).position_based);
+      expect(pb.map((x) => Math.round(x * 1e12) / 1e12)).toEqual([0.6, 0.15, 0.15, 0.1]);
+    });
   });
 });

@@ -12,24 +12,47 @@ import {
 } from '../../src/domain/index.js';
 import { ADID, ANDROID_UA, APP, DAY_MS, IP, install, T0, TENANT, toRecord } from './factories.js';
 
-/** Arbitrary touchpoints around one install: clicks and impressions, matched by referrer, device id or signature. */
+const HOUR_MS = DAY_MS / 24;
+/**
+ * Offsets before the install (negative: after it). Drawn from the window edges of the default settings
+ * (0, click lookback 7 d, view-through and probabilistic 24 h, each ± 1 ms), from a small pool so that
+ * exact ties occur, and from anywhere in range.
+ */
+const EDGE_OFFSETS = [0, 1, -1, 7 * DAY_MS, 7 * DAY_MS - 1, 7 * DAY_MS + 1, DAY_MS, DAY_MS - 1, DAY_MS + 1];
+const TIE_POOL = [HOUR_MS, 2 * HOUR_MS, 3 * DAY_MS];
+const offsetArb = fc.oneof(
+  fc.constantFrom(...EDGE_OFFSETS),
+  fc.constantFrom(...TIE_POOL),
+  fc.integer({ min: -2 * DAY_MS, max: 9 * DAY_MS }),
+);
+
+/**
+ * Arbitrary touchpoints around one install: clicks and impressions, matched by referrer (with or
+ * without a signature, by our id or by the network's click id), device id or signature.
+ */
 const touchpointArb = fc
   .record({
     n: fc.integer({ min: 0, max: 1_000_000 }),
     type: fc.constantFrom('click', 'impression') as fc.Arbitrary<'click' | 'impression'>,
     network: fc.constantFrom('meta', 'google', 'tiktok'),
-    offsetMs: fc.integer({ min: -2 * DAY_MS, max: 9 * DAY_MS }),
-    by: fc.constantFrom('device', 'signature', 'referrer'),
+    offsetMs: offsetArb,
+    by: fc.constantFrom('device', 'signature', 'referrer', 'referrer_bare'),
+    networkClickId: fc.option(fc.constantFrom('net_a', 'net_b'), { nil: undefined }),
   })
   .map(
-    ({ n, type, network, offsetMs, by }): Touchpoint => ({
+    ({ n, type, network, offsetMs, by, networkClickId }): Touchpoint => ({
       id: `tp_${n}`,
       tenantId: TENANT,
       appId: APP,
       type,
       network,
       timestampMs: T0 - offsetMs,
-      ...(by === 'device' ? { advertisingId: ADID } : { ip: IP, userAgent: ANDROID_UA }),
+      ...(networkClickId === undefined ? {} : { networkClickId }),
+      ...(by === 'device'
+        ? { advertisingId: ADID }
+        : by === 'referrer_bare'
+          ? {}
+          : { ip: IP, userAgent: ANDROID_UA }),
     }),
   );
 const touchpointsArb = fc.uniqueArray(touchpointArb, { selector: (t) => t.id, maxLength: 8 });
@@ -64,8 +87,27 @@ function decide(
   return a;
 }
 
-const referrerOf = (tps: readonly Touchpoint[], pick: number) =>
-  tps.length > 0 ? tps[pick % tps.length]?.id : undefined;
+/** The referrer's click id: one touchpoint's own id, or (every fifth pick) a network click id. */
+const referrerOf = (tps: readonly Touchpoint[], pick: number) => {
+  if (tps.length === 0) return undefined;
+  const tp = tps[pick % tps.length];
+  return pick % 5 === 4 && tp?.networkClickId !== undefined ? tp.networkClickId : tp?.id;
+};
+
+describe('the touchpoint generator', () => {
+  it('makes exact ties, window edges and referrer touchpoints without a signature', () => {
+    const samples = fc.sample(touchpointsArb, { numRuns: 1_300, seed: 42 });
+    const withTie = samples.filter((tps) => new Set(tps.map((t) => t.timestampMs)).size < tps.length);
+    const edges = new Set(EDGE_OFFSETS.map((o) => T0 - o));
+    const atEdge = samples.filter((tps) => tps.some((t) => edges.has(t.timestampMs)));
+    const bare = samples.filter((tps) =>
+      tps.some((t) => t.ip === undefined && t.advertisingId === undefined),
+    );
+    expect(withTie.length).toBeGreaterThan(100);
+    expect(atEdge.length).toBeGreaterThan(100);
+    expect(bare.length).toBeGreaterThan(100);
+  });
+});
 
 describe('properties', () => {
   it("each model's credits sum to 1 (within 1e-9) whenever a touchpoint qualifies", () => {
@@ -157,6 +199,30 @@ describe('properties', () => {
         const referrer = referrerOf(tps, pick);
         expect(decide(tps, referrer)).toEqual(decide(tps, referrer));
       }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('an exact tie inside the best class goes to the smaller touchpoint id, whatever the order', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TIE_POOL),
+        fc.uniqueArray(fc.integer({ min: 0, max: 999 }), { minLength: 2, maxLength: 5 }),
+        (offsetMs, ns) => {
+          const tps = ns.map((n) => ({
+            id: `tp_${String(n).padStart(3, '0')}`,
+            tenantId: TENANT,
+            appId: APP,
+            type: 'click' as const,
+            network: 'meta',
+            timestampMs: T0 - offsetMs,
+            advertisingId: ADID,
+          }));
+          const smallest = [...tps].sort((a, b) => (a.id < b.id ? -1 : 1))[0]?.id;
+          expect(decide(tps, undefined).source?.touchpointId).toBe(smallest);
+          expect(decide([...tps].reverse(), undefined).source?.touchpointId).toBe(smallest);
+        },
+      ),
       { numRuns: 100 },
     );
   });

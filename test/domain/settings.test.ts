@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   AppSettingsInputSchema,
+  AppSettingsWireSchema,
   clickIdKey,
   DEFAULT_SETTINGS,
   eventKey,
   identifierKey,
   ipHourKey,
   resolveSettings,
+  settingsToWire,
   signatureKey,
 } from '../../src/domain/index.js';
 
@@ -82,5 +84,75 @@ describe('store keys', () => {
     const hour = Date.parse('2026-11-20T10:00:00Z');
     expect(ipHourKey('t', 'a', 'ip', hour)).toBe(ipHourKey('t', 'a', 'ip', hour + 3_599_999));
     expect(ipHourKey('t', 'a', 'ip', hour)).not.toBe(ipHourKey('t', 'a', 'ip', hour + 3_600_000));
+  });
+});
+
+describe('settings on the wire (SPEC §4.1: snake_case, one schema)', () => {
+  it('reads every setting in snake_case into the settings input', () => {
+    const parsed = AppSettingsWireSchema.parse({
+      click_lookback_hours: 48,
+      view_through_lookback_hours: 12,
+      probabilistic_matching: { enabled: false, window_hours: 6 },
+      reattribution_window_days: 60,
+      reengagement_window_days: 14,
+      click_injection_threshold_seconds: 5,
+      time_decay_half_life_days: 3,
+      position_based_weights: { first: 0.6, middle: 0.3, last: 0.1 },
+      fraud_mode: 'flag',
+      fraud_modes: { click_injection: 'reject' },
+      max_installs_per_ip_per_hour: 10,
+      ip_handling: 'hashed',
+      rate_limit_per_second: 5,
+      daily_event_quota: 1000,
+    });
+    expect(parsed).toEqual({
+      clickLookbackHours: 48,
+      viewThroughLookbackHours: 12,
+      probabilisticMatching: { enabled: false, windowHours: 6 },
+      reattributionWindowDays: 60,
+      reengagementWindowDays: 14,
+      clickInjectionThresholdSeconds: 5,
+      timeDecayHalfLifeDays: 3,
+      positionBasedWeights: { first: 0.6, middle: 0.3, last: 0.1 },
+      fraudMode: 'flag',
+      fraudModes: { click_injection: 'reject' },
+      maxInstallsPerIpPerHour: 10,
+      ipHandling: 'hashed',
+      rateLimitPerSecond: 5,
+      dailyEventQuota: 1000,
+    });
+    expect(AppSettingsInputSchema.safeParse(parsed).success).toBe(true);
+  });
+
+  it('answers resolved settings in snake_case, fraud rule names unchanged', () => {
+    const wire = settingsToWire(DEFAULT_SETTINGS);
+    expect(wire).toMatchObject({
+      click_lookback_hours: 168,
+      probabilistic_matching: { enabled: true, window_hours: 24 },
+      fraud_modes: { click_injection: 'reject', data_center_ip: 'reject' },
+      rate_limit_per_second: 100,
+    });
+    expect(AppSettingsWireSchema.parse(wire)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it.each([
+    [
+      { clickLookbackHours: 48 },
+      '',
+      'unknown setting "clickLookbackHours" (settings are snake_case: "click_lookback_hours")',
+    ],
+    [
+      { probabilistic_matching: { windowHours: 6 } },
+      'probabilistic_matching',
+      'unknown setting "windowHours"',
+    ],
+    [{ fraud_modes: { clickInjection: 'flag' } }, 'fraud_modes', 'unknown setting "clickInjection"'],
+    [{ lookback: 1 }, '', 'unknown setting "lookback"'],
+  ])('refuses %j naming the field', (input, path, message) => {
+    const result = AppSettingsWireSchema.safeParse(input);
+    expect(result.success).toBe(false);
+    const issue = result.error?.issues[0];
+    expect(issue?.path.join('.')).toBe(path);
+    expect(issue?.message).toContain(message);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runTokens } from '../../src/cli/tokens.js';
 import { REPORT_QUERIES } from '../../src/definitions/queries.js';
 import { DEMO_APP, type LocalPlatform, startLocalPlatform } from '../../src/local/platform.js';
 
@@ -279,10 +280,10 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
   });
 
   /** Runs `scripts/start.ts` as `npm start` does, in its own working directory; resolves once it serves. */
-  async function startCommand(cwd: string, dataDir: string) {
+  async function startCommand(cwd: string, dataDir: string, env: Record<string, string> = {}) {
     const child = spawn(process.execPath, ['--import', tsx, join(root, 'scripts/start.ts')], {
       cwd,
-      env: { ...process.env, PORT: '0', UNMOGROWP_DATA_DIR: dataDir },
+      env: { ...process.env, PORT: '0', UNMOGROWP_DATA_DIR: dataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -348,4 +349,52 @@ describe('npm start with UNMOGROWP_DATA_DIR', () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('honours UNMOGROWP_JWT_SECRET: tokens minted with it (tokens mint) pass, by role; unknown routes answer route_not_found', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ugp-cwd-'));
+    const secret = 'a-local-secret-of-at-least-32-characters';
+    try {
+      const started = await startCommand(cwd, join(cwd, 'state'), { UNMOGROWP_JWT_SECRET: secret });
+      const endpoint = started.facts.endpoint;
+      const mintFor = async (role: string, env: Record<string, string>) => {
+        const out: string[] = [];
+        const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), env, cwd };
+        expect(await runTokens(['mint', '--tenant', 'demo', '--role', role, '--ttl', '10m'], io)).toBe(0);
+        return out.join('').trim();
+      };
+      const analyst = await mintFor('analyst', { UNMOGROWP_JWT_SECRET: secret });
+      const report = await fetch(
+        `${endpoint}/v1/reports/${DEMO_APP}/installs?from=2026-11-01&to=2026-11-02`,
+        {
+          headers: { authorization: `Bearer ${analyst}` },
+        },
+      );
+      expect(report.status).toBe(200);
+      const write = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${analyst}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { click_lookback_hours: 48 } }),
+      });
+      expect(write.status).toBe(403);
+      // Without the variable, the CLI finds the running local mode's secret through local.json.
+      const developer = await mintFor('developer', {});
+      const read = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        headers: { authorization: `Bearer ${developer}` },
+      });
+      expect(read.status).toBe(200);
+      const forged = await mintFor('owner', {
+        UNMOGROWP_JWT_SECRET: 'another-secret-of-at-least-32-characters',
+      });
+      const refused = await fetch(`${endpoint}/v1/tenants/demo/apps/${DEMO_APP}`, {
+        headers: { authorization: `Bearer ${forged}` },
+      });
+      expect(refused.status).toBe(401);
+      const unknown = await fetch(`${endpoint}/v1/nothing-here`);
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+      expect(await started.interrupt()).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });

@@ -27,9 +27,9 @@ describe('ingest limits', () => {
 
   beforeAll(async () => {
     api = await createTestApi({ now: () => clock.now });
-    keys.rps = await api.onboard('acme', 'com.acme.rps', { settings: { rateLimitPerSecond: 2 } });
-    keys.quota = await api.onboard('acme', 'com.acme.quota', { settings: { dailyEventQuota: 3 } });
-    keys.other = await api.onboard('acme', 'com.acme.other', { settings: { dailyEventQuota: 3 } });
+    keys.rps = await api.onboard('acme', 'com.acme.rps', { settings: { rate_limit_per_second: 2 } });
+    keys.quota = await api.onboard('acme', 'com.acme.quota', { settings: { daily_event_quota: 3 } });
+    keys.other = await api.onboard('acme', 'com.acme.other', { settings: { daily_event_quota: 3 } });
   });
 
   const streamLength = async () => (await readStream(api.clients.kinesis, api.resources.stream)).length;
@@ -53,7 +53,7 @@ describe('ingest limits', () => {
     const body = JSON.parse(refused.body ?? '{}');
     expect(body.error.code).toBe('rate_limited');
     expect(body.error.message).toContain('2 requests per second');
-    expect(body.error.details[0].field).toBe('settings.rateLimitPerSecond');
+    expect(body.error.details[0].field).toBe('settings.rate_limit_per_second');
 
     const touchpoints = await api.call({
       method: 'POST',
@@ -88,7 +88,7 @@ describe('ingest limits', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.headers?.['retry-after']).toBe(String(4 * 3600));
     const body = JSON.parse(refused.body ?? '{}');
-    expect(body.error.details[0].field).toBe('settings.dailyEventQuota');
+    expect(body.error.details[0].field).toBe('settings.daily_event_quota');
     expect(body.error.message).toContain('1 of its daily quota of 3 events left');
     expect(await streamLength()).toBe(before);
 
@@ -120,18 +120,18 @@ describe('ingest limits', () => {
       method: 'PUT',
       path: '/v1/tenants/acme/apps/com.acme.other',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ settings: { rateLimitPerSecond: 5000 } }),
+      body: JSON.stringify({ settings: { rate_limit_per_second: 5000 } }),
     });
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body ?? '{}').error.message).toContain('settings.rateLimitPerSecond');
+    expect(JSON.parse(res.body ?? '{}').error.message).toContain('settings.rate_limit_per_second');
     const read = await api.call({
       method: 'GET',
       path: '/v1/tenants/acme/apps/com.acme.rps',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(JSON.parse(read.body ?? '{}').effective_settings).toMatchObject({
-      rateLimitPerSecond: 2,
-      dailyEventQuota: 1_000_000,
+      rate_limit_per_second: 2,
+      daily_event_quota: 1_000_000,
     });
   });
 });

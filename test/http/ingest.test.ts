@@ -28,6 +28,29 @@ describe('ingest routes', () => {
   const streamLength = async () => (await readStream(api.clients.kinesis, api.resources.stream)).length;
 
   describe('GET /v1/click/{appId}', () => {
+    it('marks a click retargeting with retargeting=1 and refuses a value that is not a flag', async () => {
+      const click = (retargeting: string) =>
+        api.call({
+          method: 'GET',
+          path: '/v1/click/com.acme.game',
+          query: { network: 'criteo', retargeting },
+          headers: { 'user-agent': PIXEL },
+        });
+      const marked = await click('1');
+      expect(marked.statusCode).toBe(302);
+      const id = marked.headers?.['x-click-id'];
+      const records = (await readStream(api.clients.kinesis, api.resources.stream)).map((r) =>
+        JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()),
+      );
+      const mine = records.filter((r) => r.kind === 'touchpoint' && r.touchpoint.id === id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0].touchpoint.retargeting).toBe(true);
+      const refused = await click('maybe');
+      expect(refused.statusCode).toBe(400);
+      expect(JSON.parse(refused.body ?? '').error).toMatchObject({ code: 'invalid_touchpoint' });
+      expect(JSON.parse(refused.body ?? '').error.message).toContain('retargeting');
+    });
+
     it('redirects Android to Play with our click id in the install referrer', async () => {
       const res = await api.call({
         method: 'GET',
@@ -202,21 +225,21 @@ describe('ingest routes', () => {
     });
 
     it("writes another tenant's events under that tenant only (the key decides, not the body)", async () => {
+      const sent = event();
       const res = await api.call({
         method: 'POST',
         path: '/v1/events',
         headers: jsonHeaders({ 'x-api-key': otherKey }),
-        body: JSON.stringify({ events: [event()], tenant_id: 'acme', app_id: 'com.acme.game' }),
+        body: JSON.stringify({ events: [sent], tenant_id: 'acme', app_id: 'com.acme.game' }),
       });
       expect(res.statusCode).toBe(202);
       const records = await readStream(api.clients.kinesis, api.resources.stream);
-      const last = JSON.parse(Buffer.from(records.at(-1)?.kinesis.data ?? '', 'base64').toString());
-      expect(
-        last.tenant_id === 'globex' ||
-          records.some((r) =>
-            Buffer.from(r.kinesis.data, 'base64').toString().includes('"tenantId":"globex"'),
-          ),
-      ).toBe(true);
+      // Shards are read one after another: find the record by its event id, not by its position.
+      const mine = records
+        .map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()))
+        .filter((r) => r.kind === 'event' && r.event.eventId === sent.event_id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0].event).toMatchObject({ tenantId: 'globex', appId: 'com.globex.app' });
     });
   });
 
@@ -243,6 +266,58 @@ describe('ingest routes', () => {
       expect(body.accepted).toBe(1);
       expect(body.rejected[0]).toMatchObject({ index: 1, code: 'invalid_touchpoint' });
       expect(body.touchpoints[0].id).toMatch(/^[0-9a-f]{32}$/);
+    });
+
+    it('accepts the S2S retargeting flag and refuses a non-boolean one naming the field', async () => {
+      const res = await api.call({
+        method: 'POST',
+        path: '/v1/touchpoints',
+        headers: jsonHeaders({ 'x-api-key': apiKey }),
+        body: JSON.stringify({
+          touchpoints: [
+            { type: 'click', network: 'criteo', retargeting: true, timestamp: new Date().toISOString() },
+            { type: 'click', network: 'criteo', retargeting: 'yes', timestamp: new Date().toISOString() },
+          ],
+        }),
+      });
+      const body = JSON.parse(res.body ?? '');
+      expect(body.accepted).toBe(1);
+      expect(body.rejected).toEqual([
+        expect.objectContaining({
+          index: 1,
+          code: 'invalid_touchpoint',
+          message: expect.stringContaining('retargeting'),
+        }),
+      ]);
+    });
+  });
+
+  describe('batch limits (SPEC §3: at most 500 a request), both sides', () => {
+    const touchpoint = () => ({ type: 'click', network: 'meta', timestamp: new Date().toISOString() });
+    it.each([
+      ['touchpoints', 500, 202],
+      ['touchpoints', 501, 413],
+      ['events', 500, 202],
+      ['events', 501, 413],
+    ] as const)('a batch of %s with %i items answers %i', async (kind, n, status) => {
+      const before = await streamLength();
+      const items = Array.from({ length: n }, () => (kind === 'events' ? event() : touchpoint()));
+      const res = await api.call({
+        method: 'POST',
+        path: `/v1/${kind}`,
+        headers: jsonHeaders({ 'x-api-key': apiKey }),
+        body: JSON.stringify({ [kind]: items }),
+      });
+      expect(res.statusCode).toBe(status);
+      const body = JSON.parse(res.body ?? '');
+      if (status === 202) {
+        expect(body.accepted).toBe(n);
+        expect(body.rejected).toEqual([]);
+        expect(await streamLength()).toBe(before + n);
+      } else {
+        expect(body.error.code).toBe('batch_too_large');
+        expect(await streamLength()).toBe(before);
+      }
     });
   });
 

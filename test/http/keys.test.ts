@@ -279,7 +279,7 @@ describe('app credentials', () => {
     };
 
     it('publishes truncated IPs for an app that keeps them truncated (events, touchpoints, links)', async () => {
-      const key = await base.onboard('acme', 'com.acme.trunc', { settings: { ipHandling: 'truncated' } });
+      const key = await base.onboard('acme', 'com.acme.trunc', { settings: { ip_handling: 'truncated' } });
       expect((await sendEvents(key, eventsBody('203.0.113.77'))).statusCode).toBe(202);
       const link = await call({
         method: 'GET',
@@ -295,7 +295,7 @@ describe('app credentials', () => {
     });
 
     it('publishes one stable opaque value per address for an app that keeps IPs hashed', async () => {
-      const key = await base.onboard('acme', 'com.acme.hashed', { settings: { ipHandling: 'hashed' } });
+      const key = await base.onboard('acme', 'com.acme.hashed', { settings: { ip_handling: 'hashed' } });
       await sendEvents(key, eventsBody('203.0.113.77'));
       const touchpoints = JSON.stringify({
         touchpoints: [

@@ -78,7 +78,15 @@ describe('query and admin routes', () => {
         network: 'meta',
         match: 'click_id',
       });
-      expect(body.explanation.length).toBeGreaterThan(0);
+      expect(body.explanation).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Rule 1 \(install\): first install of device dev_[0-9a-f]{16}/),
+          expect.stringMatching(
+            /^Rule 2 \(precedence\): winner click [0-9a-f]{32} \(meta \/ winter\), matched by the click id in the install referrer/,
+          ),
+          'Result: attributed to meta / winter.',
+        ]),
+      );
     });
 
     it("answers 404 for another tenant's app, an unknown app and an unknown device alike", async () => {
@@ -220,18 +228,41 @@ describe('query and admin routes', () => {
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',
         headers: jsonHeaders({ authorization: admin }),
-        body: JSON.stringify({ settings: { clickLookbackHours: 48 } }),
+        body: JSON.stringify({ settings: { click_lookback_hours: 48 } }),
       });
       expect(put.statusCode).toBe(200);
-      expect(JSON.parse(put.body ?? '').effective_settings.clickLookbackHours).toBe(48);
+      expect(JSON.parse(put.body ?? '').effective_settings.click_lookback_hours).toBe(48);
       const invalid = await api.call({
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',
         headers: jsonHeaders({ authorization: admin }),
-        body: JSON.stringify({ settings: { clickLookbackHours: -1 } }),
+        body: JSON.stringify({ settings: { click_lookback_hours: -1 } }),
       });
       expect(invalid.statusCode).toBe(400);
-      expect(JSON.parse(invalid.body ?? '').error.details[0].field).toBe('settings.clickLookbackHours');
+      expect(JSON.parse(invalid.body ?? '').error.details[0].field).toBe('settings.click_lookback_hours');
+      // SPEC §4.1: snake_case on the wire; a camelCase or unknown key is refused naming it, never ignored.
+      for (const [key, expected] of [
+        [
+          'clickLookbackHours',
+          'unknown setting "clickLookbackHours" (settings are snake_case: "click_lookback_hours")',
+        ],
+        ['lookback', 'unknown setting "lookback"'],
+      ]) {
+        const refused = await api.call({
+          method: 'PUT',
+          path: '/v1/tenants/acme/apps/com.acme.game',
+          headers: jsonHeaders({ authorization: admin }),
+          body: JSON.stringify({ settings: { [key as string]: 24 } }),
+        });
+        expect(refused.statusCode).toBe(400);
+        const error = JSON.parse(refused.body ?? '').error;
+        expect(error.code).toBe('invalid_request');
+        expect(error.message).toBe(`settings: ${expected}`);
+      }
+      const read = JSON.parse(put.body ?? '');
+      expect(read.settings).toEqual({ click_lookback_hours: 48 });
+      expect(Object.keys(read.effective_settings).every((k: string) => k === k.toLowerCase())).toBe(true);
+      expect(read.effective_settings.probabilistic_matching).toEqual({ enabled: true, window_hours: 24 });
       const viewer = await api.call({
         method: 'PUT',
         path: '/v1/tenants/acme/apps/com.acme.game',

@@ -12,7 +12,7 @@ import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { tombstoneObjectKey } from '../../src/adapters/s3/tombstones.js';
 import { identifierHashSql, REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
 import { identifierHash, type Tombstone, tombstoneRows } from '../../src/domain/erasure.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
   ADID,

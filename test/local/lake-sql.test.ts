@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
-import type { PipelineRecord } from '../../src/domain/model.js';
+import type { PipelineRecord } from '../../src/domain/records.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
   ADID,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../../src/domain/model.js';
+import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../../src/domain/records.js';
 import { validateEvent } from '../../src/domain/validation.js';
 
 /**

@@ -23,25 +23,30 @@ import { caseOf, createWorld, tableSnapshot, targetOf, toRequest, type World } f
 const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
   'GET /v1/reports/{appId}/installs': 'reports:read',
   'POST /v1/privacy/erasure': 'privacy:erase',
-  'GET /v1/privacy/erasure/{requestId}': 'privacy:erase',
+  'GET /v1/privacy/erasure/{requestId}': 'privacy:read',
   'POST /v1/tenants': 'tenants:create',
   'POST /v1/tenants/{tenantId}/apps': 'apps:create',
   'GET /v1/tenants/{tenantId}/apps/{appId}': 'apps:read',
   'PUT /v1/tenants/{tenantId}/apps/{appId}': 'apps:write',
   'POST /v1/tenants/{tenantId}/apps/{appId}/keys': 'keys:rotate',
-  'POST /v1/tenants/{tenantId}/apps/{appId}/signing-secret': 'apps:write',
+  'POST /v1/tenants/{tenantId}/apps/{appId}/signing-secret': 'signing:write',
   'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks': 'apps:read',
-  'PUT /v1/tenants/{tenantId}/apps/{appId}/postbacks': 'apps:write',
-  'POST /v1/tenants/{tenantId}/apps/{appId}/webhook-secret': 'apps:write',
+  'PUT /v1/tenants/{tenantId}/apps/{appId}/postbacks': 'postbacks:write',
+  'POST /v1/tenants/{tenantId}/apps/{appId}/webhook-secret': 'postbacks:write',
   'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries': 'apps:read',
-  'POST /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries/{deliveryId}/retry': 'apps:write',
+  'POST /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries/{deliveryId}/retry': 'postbacks:write',
 };
 
 /**
  * Permissions no route checks yet (their routes are being added). When a route for one appears, the
  * test below fails until the route is listed in `ROUTE_PERMISSION` and the permission removed here.
  */
-const NOT_YET_ROUTED: readonly Permission[] = [];
+const NOT_YET_ROUTED: readonly Permission[] = [
+  'costs:write',
+  'replay:run',
+  'audit:read',
+  'users:manage',
+];
 
 const BEARER_ROUTES = ROUTES.filter((r) => r.auth === 'bearer');
 

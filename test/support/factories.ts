@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AppEvent, PipelineRecord, Touchpoint } from '../../src/domain/model.js';
+import type { AppEvent, PipelineRecord, Touchpoint } from '../../src/domain/records.js';
 
 /** Test data factories: realistic defaults, override what the test is about. */
 

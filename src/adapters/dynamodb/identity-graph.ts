@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Attribution } from '../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../domain/keys.js';
-import type { Touchpoint } from '../../domain/model.js';
+import type { Touchpoint } from '../../domain/records.js';
 import type {
   AttributionStore,
   CommitResult,

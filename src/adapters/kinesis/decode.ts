@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 
 /**
  * Decodes a Kinesis record into a pipeline record. Anything that is not one (bad base64, bad JSON, a

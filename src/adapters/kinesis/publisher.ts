@@ -8,7 +8,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
 import { LAKE_RECORD_FIELDS } from '../../definitions/lake.js';
-import type { PipelineRecord } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
 import { StreamPublishError } from '../errors.js';
 import { rawRow } from '../s3/lake-rows.js';
 

@@ -1,7 +1,7 @@
 import type { DATA_LAKE } from '../../definitions/tables.js';
 import type { Attribution, EventAttribution } from '../../domain/attribution.js';
-import type { PipelineRecord } from '../../domain/model.js';
-import { REFERRER_CLICK_ID_PARAM } from '../../domain/model.js';
+import type { PipelineRecord } from '../../domain/records.js';
+import { REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';
 
 /**
  * Lake rows in the column layout of `src/definitions/lake.ts` (raw records and attributions). Partition

@@ -1,5 +1,5 @@
 import type { Attribution, EventAttribution } from '../attribution.js';
-import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../model.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../records.js';
 import type { DeliverySubject } from './jobs.js';
 
 export type { DeliverySubject } from './jobs.js';

@@ -3,7 +3,7 @@ import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { AlreadyExistsError, ApiKeyImportError, MissingResourceError } from '../../adapters/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
-import { AppSettingsInputSchema, resolveSettings } from '../../domain/settings.js';
+import { AppSettingsWireSchema, resolveSettings, settingsToWire } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import {
   BadRequestError,
@@ -43,7 +43,7 @@ const CreateAppSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     store_urls: StoreUrlsSchema.optional(),
     allowed_redirect_hosts: HostsSchema.optional(),
-    settings: AppSettingsInputSchema.optional(),
+    settings: AppSettingsWireSchema.optional(),
   })
   .strict();
 
@@ -52,7 +52,7 @@ const UpdateAppSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     store_urls: StoreUrlsSchema.optional(),
     allowed_redirect_hosts: HostsSchema.optional(),
-    settings: AppSettingsInputSchema.optional(),
+    settings: AppSettingsWireSchema.optional(),
   })
   .strict();
 
@@ -87,8 +87,9 @@ export function presentApp(app: AppRecord) {
     name: app.name,
     store_urls: app.storeUrls,
     allowed_redirect_hosts: app.allowedRedirectHosts,
-    settings: app.settings,
-    effective_settings: resolveSettings(app.settings),
+    // SPEC §4.1: snake_case on the wire; stored settings keep their internal spelling.
+    settings: settingsToWire(app.settings),
+    effective_settings: settingsToWire(resolveSettings(app.settings)),
     // Whether signed requests are on; the secret itself is shown only when it is made.
     signing: app.signing ? { enabled: true, created_at: app.signing.createdAt } : { enabled: false },
     created_at: app.createdAt,

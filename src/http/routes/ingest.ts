@@ -2,7 +2,7 @@ import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { StreamPublishError } from '../../adapters/errors.js';
 import { REQUEST_LIMITS } from '../../definitions/routes.js';
 import { withProtectedIp } from '../../domain/ip-privacy.js';
-import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/model.js';
+import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';
 import { stripUndefined, validateEvent, validateTouchpoint } from '../../domain/validation.js';
 import { readBatch, readJsonBody } from '../body.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors.js';
@@ -102,6 +102,14 @@ async function publish(services: ApiServices, records: readonly PipelineRecord[]
   }
 }
 
+/** A tracking-link flag: `1`/`true` and `0`/`false`; any other value is passed on for validation to refuse. */
+function linkFlag(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return value;
+}
+
 function trackingLink(services: ApiServices, type: 'click' | 'impression'): RouteHandler {
   return async ({ request, params }: RouteContext): Promise<HttpResponse> => {
     const appId = params.appId ?? '';
@@ -128,6 +136,7 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
       adset: q.adset,
       ad: q.ad,
       click_id: q.click_id,
+      retargeting: linkFlag(q.retargeting),
       timestamp: new Date(nowMs).toISOString(),
       device: stripUndefined({
         platform: platform === 'web' ? undefined : platform,

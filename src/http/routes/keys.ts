@@ -109,7 +109,7 @@ function rotateKey(services: ApiServices): RouteHandler {
  */
 function signingSecret(services: ApiServices): RouteHandler {
   return async ({ request, params, user }) => {
-    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'signing:write');
     const appId = params.appId ?? '';
     const body = parse(SigningSecretSchema, optionalJsonBody(request));
     const enabled = body.enabled ?? true;

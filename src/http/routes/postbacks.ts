@@ -93,7 +93,7 @@ function getPostbacks(services: ApiServices): RouteHandler {
 /** Replaces the app's destinations whole, after every URL passed the scheme and address checks. */
 function putPostbacks(services: ApiServices): RouteHandler {
   return async ({ request, params, user }) => {
-    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'postbacks:write');
     const appId = params.appId ?? '';
     const body = parse(DestinationsInputSchema, readJsonBody(request));
     const postbacks = servicesOf(services);
@@ -144,7 +144,7 @@ function putPostbacks(services: ApiServices): RouteHandler {
 /** A new webhook secret, shown this once; the previous one stops signing at once. */
 function webhookSecret(services: ApiServices): RouteHandler {
   return async ({ params, user }) => {
-    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'postbacks:write');
     const appId = params.appId ?? '';
     const postbacks = servicesOf(services);
     await requireApp(services, tenantId, appId);
@@ -173,7 +173,7 @@ function listDeliveries(services: ApiServices): RouteHandler {
 /** Sends a dead-lettered (or still queued) delivery again, with a fresh 24-hour retry budget. */
 function retryDelivery(services: ApiServices): RouteHandler {
   return async ({ params, user }) => {
-    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:write');
+    const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'postbacks:write');
     const appId = params.appId ?? '';
     const deliveryId = params.deliveryId ?? '';
     const postbacks = servicesOf(services);

@@ -130,7 +130,7 @@ function status(services: ApiServices): RouteHandler {
     if (!user) throw new NotFoundError();
     const tenantId = statusTenant(user, request.query);
     if (!actsFor(user, tenantId)) throw new NotFoundError('unknown erasure request');
-    if (!can(user, 'privacy:erase'))
+    if (!can(user, 'privacy:read'))
       throw new ForbiddenError(`role ${user.role} may not read erasure requests`);
     const requestId = params.requestId ?? '';
     // Another tenant's request is looked up under this tenant and so answers 404, like a missing one.

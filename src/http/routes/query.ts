@@ -56,7 +56,8 @@ function attributionLookup(services: ApiServices): RouteHandler {
         explanation: ['the device is known but its install has not been attributed yet'],
       });
     }
-    return json(200, presentAttribution(device.currentAttribution));
+    const { reengagement } = device;
+    return json(200, presentAttribution(device.currentAttribution, { reengagement, nowMs: services.now() }));
   };
 }
 

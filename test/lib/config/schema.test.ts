@@ -198,8 +198,13 @@ describe('config validation names the bad field', () => {
     ['an unknown setting', { regionz: ['us-east-1'] }, /regionz/],
     [
       'an attribution default out of range',
-      { attributionDefaults: { clickLookbackHours: -1 } },
-      /^attributionDefaults\.clickLookbackHours: /,
+      { attributionDefaults: { click_lookback_hours: -1 } },
+      /^attributionDefaults\.click_lookback_hours: /,
+    ],
+    [
+      'a camelCase attribution default (one settings schema with the app settings API)',
+      { attributionDefaults: { clickLookbackHours: 48 } },
+      /^attributionDefaults: unknown setting "clickLookbackHours" \(settings are snake_case: "click_lookback_hours"\)/,
     ],
   ];
 

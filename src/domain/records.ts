@@ -35,6 +35,8 @@ export const TouchpointInputSchema = z.object({
   adset: id(200).optional(),
   ad: id(200).optional(),
   click_id: id(256).optional(),
+  /** A retargeting touchpoint (SPEC §4.1): only these re-engage an installed device. */
+  retargeting: z.boolean().optional(),
   timestamp: isoDateTime,
   device: DeviceSchema.optional(),
   ip: z.union([z.ipv4(), z.ipv6()], { message: 'expected an IPv4 or IPv6 address' }).optional(),
@@ -102,8 +104,10 @@ export interface Touchpoint {
   readonly campaign?: string;
   readonly adset?: string;
   readonly ad?: string;
-  /** The network's own click id. */
+  /** The network's own click id; an install referrer carrying it matches this click too (SPEC §4.1). */
   readonly networkClickId?: string;
+  /** Set only when the touchpoint says it is retargeting; only such clicks re-engage (SPEC §4.1). */
+  readonly retargeting?: true;
   readonly timestampMs: number;
   readonly platform?: Platform;
   readonly advertisingId?: string;
@@ -132,7 +136,10 @@ export interface AppEvent {
   readonly osVersion?: string;
   readonly model?: string;
   readonly locale?: string;
-  /** Our touchpoint id, parsed from the install referrer's `ugp_click_id` parameter. */
+  /**
+   * The install referrer's `ugp_click_id` value: our touchpoint id or, failing that, a network's
+   * `click_id` (SPEC §4.1).
+   */
   readonly referrerClickId?: string;
   /** Play Install Referrer `install_begin_timestamp_seconds`, in ms. */
   readonly installBeginMs?: number;
@@ -148,7 +155,7 @@ export type PipelineRecord =
 /** The install referrer parameter that carries our click id. */
 export const REFERRER_CLICK_ID_PARAM = 'ugp_click_id';
 
-/** Reads our click id out of a raw Play Install Referrer string (`utm_source=x&ugp_click_id=…`). */
+/** Reads the click id out of a raw Play Install Referrer string (`utm_source=x&ugp_click_id=…`). */
 export function parseReferrerClickId(referrer: string | undefined): string | undefined {
   if (!referrer) return undefined;
   let decoded = referrer;
