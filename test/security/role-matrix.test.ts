@@ -41,12 +41,7 @@ const ROUTE_PERMISSION: Readonly<Record<string, Permission>> = {
  * Permissions no route checks yet (their routes are being added). When a route for one appears, the
  * test below fails until the route is listed in `ROUTE_PERMISSION` and the permission removed here.
  */
-const NOT_YET_ROUTED: readonly Permission[] = [
-  'costs:write',
-  'replay:run',
-  'audit:read',
-  'users:manage',
-];
+const NOT_YET_ROUTED: readonly Permission[] = ['costs:write', 'replay:run', 'audit:read', 'users:manage'];
 
 const BEARER_ROUTES = ROUTES.filter((r) => r.auth === 'bearer');
 

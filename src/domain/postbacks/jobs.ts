@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Attribution, EventAttribution } from '../attribution.js';
-import type { Platform } from '../records.js';
 import { type AttributionResponse, presentAttribution } from '../present.js';
+import type { Platform } from '../records.js';
 import { type Destination, decisionKindOf, takesEvent } from './destinations.js';
 import { type MacroValues, renderTemplate } from './macros.js';
 import { slackMessage } from './slack.js';
