@@ -338,4 +338,38 @@ describe('postback delivery', () => {
       'meta-installs',
     ]);
   });
+
+  it('sends the IP in the form the app keeps it (ip_handling applies to macros)', async () => {
+    const settings = await admin('PUT', '', { settings: { ip_handling: 'truncated' } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const put = await admin('PUT', '/postbacks', {
+      postbacks: [
+        {
+          id: 'meta-ip',
+          type: 'partner',
+          network: 'meta',
+          url: `${receiver.origin}/ipcheck?ip={ip}`,
+          kinds: ['install'],
+        },
+      ],
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const clickId = await click({ network: 'meta', campaign: 'ip' });
+    await consume();
+    await events([
+      {
+        event_id: 'install-ip',
+        type: 'install',
+        timestamp: inAMinute(),
+        install_referrer: `ugp_click_id=${clickId}`,
+        device: {
+          platform: 'android',
+          advertising_id: 'a1b2c3d4-0000-4000-8000-0000000000a7',
+          ip: '198.51.100.77',
+        },
+      },
+    ]);
+    await consume();
+    expect(receiver.at('/ipcheck').map((r) => r.url)).toEqual(['/ipcheck?ip=198.51.100.0']);
+  });
 });
