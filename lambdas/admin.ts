@@ -1,5 +1,6 @@
 import { createApiCoreClients, createApiGatewayClient, createS3Client } from '../src/adapters/clients.js';
 import { loadRuntimeConfig } from '../src/config/runtime.js';
+import { ADMIN_FUNCTION_ROUTES } from '../src/http/app.js';
 import { createApiFunction } from '../src/http/lambda.js';
 import { postbackServices, s3Tombstones, usagePlanApiKeys } from '../src/http/wiring.js';
 
@@ -11,6 +12,7 @@ const apiGateway = createApiGatewayClient(config);
  * API Gateway usage plans for app keys when the config names the REST API, and the postback queue.
  */
 export const handler = createApiFunction('admin', {
+  routes: ADMIN_FUNCTION_ROUTES,
   config,
   clients: {
     ...createApiCoreClients(config),

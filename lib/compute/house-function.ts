@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
-import { LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -19,6 +19,15 @@ export const HOUSE_FUNCTION_ENTRIES = {
   postbackSender: 'lambdas/postback-sender.ts',
 } as const;
 export type HouseFunctionHandler = HandlerName | 'authorizer' | 'postbackSender';
+
+/** Puts Scalar's standalone bundle beside the bundle of the function serving `GET /docs`. */
+const copyDocsAsset = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `cp "${inputDir}/node_modules/${DOCS_ASSET.packageName}/${DOCS_ASSET.packageRelativePath}" "${outputDir}/${DOCS_ASSET.fileName}"`,
+  ],
+};
 
 export interface HouseFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
@@ -131,6 +140,7 @@ export class HouseFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

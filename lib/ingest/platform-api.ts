@@ -6,12 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerName, RouteDefinition } from '../../src/definitions/index.js';
-import {
-  pathParameters,
-  REQUEST_BODY_SCHEMAS,
-  REQUIRED_QUERY_PARAMETERS,
-  routeKey,
-} from './request-models.js';
+import { pathParameters, REQUEST_MODELS, REQUIRED_QUERY_PARAMETERS, routeKey } from './request-models.js';
 import { RateLimitedWebAcl } from './web-acl.js';
 
 /** Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), by its auth kind (SPEC §3). */
@@ -185,7 +180,7 @@ export class PlatformApi extends Construct {
         integrations.set(route.handler, integration);
       }
       const key = routeKey(route);
-      const bodySchema = REQUEST_BODY_SCHEMAS[key];
+      const model = REQUEST_MODELS[key];
       const requestParameters: Record<string, boolean> = {};
       for (const name of pathParameters(route.path)) requestParameters[`method.request.path.${name}`] = true;
       for (const name of REQUIRED_QUERY_PARAMETERS[key] ?? []) {
@@ -201,14 +196,14 @@ export class PlatformApi extends Construct {
         apiKeyRequired: route.auth === 'apiKey',
         ...(authorizer ? { authorizer } : {}),
         requestParameters,
-        requestValidator: bodySchema ? bodyValidator : parameterValidator,
-        requestModels: bodySchema
+        requestValidator: model?.enforced ? bodyValidator : parameterValidator,
+        requestModels: model
           ? {
               'application/json': this.api.addModel(`${modelName}Model`, {
                 contentType: 'application/json',
                 modelName: `${modelName}Body`,
                 description: route.summary,
-                schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, ...bodySchema },
+                schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, ...model.schema },
               }),
             }
           : undefined,

@@ -1,85 +1,117 @@
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { REQUEST_LIMITS, type RouteDefinition } from '../../src/definitions/index.js';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as z from 'zod';
+import type { RouteDefinition } from '../../src/definitions/index.js';
+import { pathParameters } from '../../src/http/openapi.js';
+import { ROUTE_WIRES } from '../../src/http/wire.js';
 
-const { STRING, OBJECT, ARRAY, NUMBER } = apigateway.JsonSchemaType;
-
-const deviceSchema: apigateway.JsonSchema = {
-  type: OBJECT,
-  properties: {
-    platform: { type: STRING, enum: ['android', 'ios', 'web', 'other'] },
-    advertising_id: { type: STRING, maxLength: 128 },
-    vendor_id: { type: STRING, maxLength: 128 },
-  },
-};
-
-const eventSchema: apigateway.JsonSchema = {
-  type: OBJECT,
-  required: ['event_id', 'type', 'timestamp'],
-  properties: {
-    event_id: { type: STRING, minLength: 1, maxLength: 128 },
-    type: { type: STRING, minLength: 1, maxLength: 100 },
-    timestamp: { type: STRING, minLength: 10, maxLength: 40 },
-    device: deviceSchema,
-    revenue: {
-      type: OBJECT,
-      required: ['amount', 'currency'],
-      properties: { amount: { type: NUMBER }, currency: { type: STRING, pattern: '^[A-Z]{3}$' } },
-    },
-  },
-};
-
-const touchpointSchema: apigateway.JsonSchema = {
-  type: OBJECT,
-  required: ['type', 'network', 'timestamp'],
-  properties: {
-    type: { type: STRING, enum: ['click', 'impression'] },
-    network: { type: STRING, minLength: 1, maxLength: 100 },
-    timestamp: { type: STRING, minLength: 10, maxLength: 40 },
-    device: deviceSchema,
-  },
-};
+export { pathParameters };
 
 /**
- * JSON schemas API Gateway checks request bodies against before a handler runs, by `METHOD path`.
- * They reject what is malformed as a whole; the handlers still validate every event and report
- * per-event rejections (SPEC §3).
+ * API Gateway request models, generated from the wire schemas that validate requests
+ * (`src/http/wire.ts`), in the part of JSON Schema draft 4 API Gateway accepts.
+ *
+ * Where API Gateway enforces a model: the batch routes, whose envelope (an object with 1 to 500 items)
+ * it checks before a function runs; the items are checked one by one by the handler, so a bad item is
+ * rejected alone and the others are kept (SPEC §3). The other bodies carry their model (exports, SDKs)
+ * and are validated by the handler, whose 400 names the field (a gateway 400 cannot).
  */
-export const REQUEST_BODY_SCHEMAS: Readonly<Record<string, apigateway.JsonSchema>> = {
-  'POST /v1/events': {
-    type: OBJECT,
-    required: ['events'],
-    properties: {
-      events: { type: ARRAY, minItems: 1, maxItems: REQUEST_LIMITS.maxEventsPerBatch, items: eventSchema },
-    },
-  },
-  'POST /v1/touchpoints': {
-    type: OBJECT,
-    required: ['touchpoints'],
-    properties: {
-      touchpoints: {
-        type: ARRAY,
-        minItems: 1,
-        maxItems: REQUEST_LIMITS.maxTouchpointsPerBatch,
-        items: touchpointSchema,
-      },
-    },
-  },
-  // Admin bodies are validated in depth by the admin handler; here only that they are JSON objects.
-  'POST /v1/privacy/erasure': { type: OBJECT },
-  'POST /v1/tenants': { type: OBJECT },
-  'POST /v1/tenants/{tenantId}/apps': { type: OBJECT },
-  'PUT /v1/tenants/{tenantId}/apps/{appId}': { type: OBJECT },
-};
 
-/** Query string parameters a route cannot do without (SPEC §3). */
-export const REQUIRED_QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-  'GET /v1/click/{appId}': ['network'],
-  'GET /v1/impression/{appId}': ['network'],
-  'GET /v1/reports/{appId}/installs': ['from', 'to'],
-};
+/** Keywords API Gateway's draft-4 validator takes; the rest (formats, `propertyNames`, ...) is dropped. */
+const KEPT = new Set([
+  'type',
+  'properties',
+  'required',
+  'items',
+  'additionalProperties',
+  'enum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'anyOf',
+]);
+
+type Schema = Record<string, unknown>;
+
+/** One JSON Schema node cut to the kept keywords; a `format`'s (long, engine-specific) pattern goes too. */
+function keep(node: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (!KEPT.has(key)) continue;
+    if (key === 'pattern' && node.format !== undefined) continue;
+    if (key === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, keep(child)]),
+      );
+    } else if (key === 'items' || (key === 'additionalProperties' && typeof value === 'object')) {
+      out[key] = keep(value as Schema);
+    } else if (key === 'anyOf') {
+      const branches = (value as Schema[]).map(keep);
+      // Alternatives that differ only by what was dropped (IPv4 | IPv6 formats) collapse to one.
+      const distinct = [...new Map(branches.map((b) => [JSON.stringify(b), b])).values()];
+      if (distinct.length === 1) Object.assign(out, distinct[0]);
+      else out.anyOf = distinct;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * A zod schema as an API Gateway model schema (draft 4). `batchOf` names a batch's array: its items are
+ * left to the handler.
+ * @example
+ * const model = toRequestModel(EventBatchSchema, 'events');
+ */
+export function toRequestModel(schema: z.ZodType, batchOf?: string): apigateway.JsonSchema {
+  const json = keep(
+    z.toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'any' }) as Schema,
+  );
+  if (batchOf) {
+    const array = (json.properties as Record<string, Schema> | undefined)?.[batchOf];
+    if (!array) throw new Error(`batchOf: ${batchOf} is not a property of the batch schema`);
+    array.items = { type: 'object' };
+  }
+  // JsonSchemaType's values are the JSON Schema type names, so the JSON is the CDK shape as it is.
+  return json as apigateway.JsonSchema;
+}
+
+export interface RequestModel {
+  readonly schema: apigateway.JsonSchema;
+  /** Whether API Gateway rejects a body that fails it before a function runs. */
+  readonly enforced: boolean;
+}
+
+/** The request model of every route with a required body, by `METHOD path`. */
+export const REQUEST_MODELS: Readonly<Record<string, RequestModel>> = Object.fromEntries(
+  Object.entries(ROUTE_WIRES)
+    // An optional body (none means the defaults) cannot be checked against a model by API Gateway.
+    .filter(([, wire]) => wire.body !== undefined && !wire.bodyOptional)
+    .map(([key, wire]) => [
+      key,
+      {
+        schema: toRequestModel(wire.body as z.ZodType, wire.batchOf),
+        enforced: wire.batchOf !== undefined,
+      },
+    ]),
+);
+
+/** Query string parameters a route cannot do without (the required keys of its query schema). */
+export const REQUIRED_QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(ROUTE_WIRES)
+    .filter(([, wire]) => wire.query !== undefined)
+    .map(([key, wire]) => [
+      key,
+      Object.entries(wire.query?.shape ?? {})
+        .filter(([, schema]) => !(schema as z.ZodType).safeParse(undefined).success)
+        .map(([name]) => name),
+    ]),
+);
 
 export const routeKey = (route: RouteDefinition): string => `${route.method} ${route.path}`;
-
-/** `{name}` segments of a route path. */
-export const pathParameters = (path: string): string[] =>
-  [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');

@@ -10,6 +10,10 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   tenants: { summary: 'onboard tenants and apps (tenants add …)', load: () => import('./tenants.js') },
+  replay: {
+    summary: 'which installs would change source under new settings, and why (replay --app … --settings …)',
+    load: () => import('./replay.js'),
+  },
   dlq: { summary: 'list and replay dead letters (dlq list|replay …)', load: () => import('./dlq.js') },
   tokens: {
     summary: 'bearer tokens for local mode (tokens mint --tenant <t> --role <r> [--ttl 1h])',

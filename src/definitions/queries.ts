@@ -174,3 +174,64 @@ ORDER BY r.timestamp, r.event_id`,
 } as const satisfies Record<string, ReportQueryDefinition>;
 
 export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = Object.values(REPORT_QUERIES);
+
+/** The most raw records one replay reads; the query asks for one more to tell a cut-off range. */
+export const MAX_REPLAY_RECORDS = 200_000;
+
+const REPLAY_COLUMNS =
+  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, install_referrer, ' +
+  'install_begin_timestamp, revenue, network, campaign, adset, ad, click_id, ip, user_agent, dt';
+
+/**
+ * What replay re-runs (`POST /v1/reports/{appId}/replay`): every accepted raw event and touchpoint of an
+ * app and day range with the fields attribution reads, in event-time order, erased identities excluded
+ * (as in `rawRecords`). Not a saved report query: the API runs it with its parameters bound.
+ */
+export const REPLAY_HISTORY_QUERY = {
+  name: 'replay-history',
+  description: 'Raw events and touchpoints with the fields attribution reads, for replay',
+  sql: `WITH erased AS (
+  SELECT identifier_hash, MAX(erased_at) AS erased_at
+  FROM erasures
+  WHERE tenant_id = ? AND app_id = ? AND identifier_hash IS NOT NULL
+  GROUP BY 1
+),
+raw AS (
+  SELECT ${REPLAY_COLUMNS} FROM events WHERE ${SCOPE}
+  UNION ALL
+  SELECT ${REPLAY_COLUMNS} FROM touchpoints WHERE ${SCOPE}
+)
+SELECT r.record_type,
+       r.event_id,
+       r.type,
+       r.timestamp,
+       r.device.platform AS platform,
+       r.device.advertising_id AS advertising_id,
+       r.device.vendor_id AS vendor_id,
+       COALESCE(r.ip, r.device.ip) AS ip,
+       COALESCE(r.user_agent, r.device.user_agent) AS user_agent,
+       r.device.os_version AS os_version,
+       r.device.model AS model,
+       r.device.locale AS locale,
+       r.customer_user_id,
+       r.install_referrer,
+       r.install_begin_timestamp,
+       r.revenue.amount AS revenue_amount,
+       r.revenue.currency AS revenue_currency,
+       r.network,
+       r.campaign,
+       r.adset,
+       r.ad,
+       r.click_id
+FROM raw r
+LEFT JOIN erased x
+  ON x.identifier_hash IN (
+       ${identifierHashSql('adid', 'r.device.advertising_id')},
+       ${identifierHashSql('idfv', 'r.device.vendor_id')},
+       ${identifierHashSql('cuid', 'r.customer_user_id')})
+  AND COALESCE(r.received_at, r.timestamp) <= x.erased_at
+WHERE x.identifier_hash IS NULL
+ORDER BY r.timestamp, r.event_id
+LIMIT ${MAX_REPLAY_RECORDS + 1}`,
+  parameters: [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS, ...SCOPE_PARAMETERS],
+} as const satisfies ReportQueryDefinition;

@@ -68,6 +68,21 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: 'POST',
+    path: '/v1/reports/{appId}/replay',
+    auth: 'bearer',
+    handler: 'query',
+    summary: 'Which installs would change source under new settings, and why (writes nothing)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    auth: 'none',
+    handler: 'query',
+    summary: 'The OpenAPI 3.1 description of this API',
+  },
+  { method: 'GET', path: '/docs', auth: 'none', handler: 'query', summary: 'The API reference, for people' },
+  {
+    method: 'POST',
     path: '/v1/privacy/erasure',
     auth: 'bearer',
     handler: 'admin',

@@ -21,6 +21,12 @@ export type SettingsSource = AppSettings | ((tenantId: string, appId: string) =>
 export interface ReplayOptions {
   /** @default [] */
   readonly dataCenterCidrs?: readonly string[];
+  /**
+   * Decisions before this event time (epoch ms) are warm-up: the history before it builds the state a
+   * decision reads (clicks in the lookback, earlier installs) but only later decisions are compared.
+   * @default every decision is compared
+   */
+  readonly compareFromMs?: number;
 }
 
 /** One decision, reduced to what a reader compares. */
@@ -42,6 +48,8 @@ export interface ReplayChange {
   readonly after?: DecisionSummary;
   /** `install e1: attributed to meta (click tp1) → organic`. */
   readonly description: string;
+  /** Why: the explanation of the decision under the candidate settings (else the baseline's). */
+  readonly why: readonly string[];
 }
 
 export interface ReplayReport {
@@ -131,8 +139,13 @@ export function replay(
   candidate: SettingsSource,
   options: ReplayOptions = {},
 ): ReplayReport {
-  const before = runHistory(history, baseline, options);
-  const after = runHistory(history, candidate, options);
+  const compared = (decisions: Map<string, Attribution>) => {
+    const from = options.compareFromMs;
+    if (from === undefined) return decisions;
+    return new Map([...decisions].filter(([, a]) => a.installTimeMs >= from));
+  };
+  const before = compared(runHistory(history, baseline, options));
+  const after = compared(runHistory(history, candidate, options));
   const changed: ReplayChange[] = [];
   const moves = new Map<string, { from: string; to: string; count: number }>();
   const eventIds = [...new Set([...before.keys(), ...after.keys()])].sort();
@@ -149,6 +162,7 @@ export function replay(
       ...(sa ? { before: sa } : {}),
       ...(sb ? { after: sb } : {}),
       description: `event ${eventId}: ${label(sa)} → ${label(sb)}`,
+      why: (b ?? a)?.explanation ?? [],
     });
     const from = sa ? `${sa.status === 'rejected' ? 'rejected:' : ''}${sa.network}` : 'none';
     const to = sb ? `${sb.status === 'rejected' ? 'rejected:' : ''}${sb.network}` : 'none';

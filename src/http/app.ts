@@ -2,26 +2,55 @@ import { ROUTES } from '../definitions/routes.js';
 import type { HandlerName } from '../definitions/tables.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { postbackRoutes } from './routes/postbacks.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
+import { replayRoutes } from './routes/replay.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
-const ROUTE_FACTORIES: Record<
-  Exclude<HandlerName, 'consumer'>,
-  (s: ApiServices) => Partial<Record<RouteKey, RouteHandler>>
-> = {
-  ingest: ingestRoutes,
-  query: queryRoutes,
-  admin: (services) => ({
-    ...adminRoutes(services),
-    ...privacyRoutes(services),
-    ...keyRoutes(services),
-    ...postbackRoutes(services),
-  }),
+/** What builds the route handlers of one API function. */
+export type RouteFactory = (services: ApiServices) => Partial<Record<RouteKey, RouteHandler>>;
+
+/**
+ * The routes of each API function. A Lambda entry point names its own (`lambdas/`), so its bundle leaves
+ * out the other functions' routes and what they import (the replay engine, the API document).
+ */
+export const INGEST_FUNCTION_ROUTES: RouteFactory = ingestRoutes;
+export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) => ({
+  ...queryRoutes(services),
+  ...replayRoutes(services),
+  ...docsRoutes(),
+});
+export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
+  ...adminRoutes(services),
+  ...privacyRoutes(services),
+  ...keyRoutes(services),
+  ...postbackRoutes(services),
+});
+
+/** Every function's routes, by handler name (local mode and the tests serve them all). */
+export const FUNCTION_ROUTES: Readonly<Record<Exclude<HandlerName, 'consumer'>, RouteFactory>> = {
+  ingest: INGEST_FUNCTION_ROUTES,
+  query: QUERY_FUNCTION_ROUTES,
+  admin: ADMIN_FUNCTION_ROUTES,
 };
+
+/** One function's routes from its factory, behind the shared router. */
+export function createFunctionApp(
+  services: ApiServices,
+  name: Exclude<HandlerName, 'consumer'>,
+  routes: RouteFactory,
+): HttpHandler {
+  return createRouter({
+    routes: ROUTES.filter((r) => r.handler === name),
+    handlers: routes(services),
+    authenticator: createAuthenticator(services),
+    ...(services.logger ? { logger: services.logger } : {}),
+  });
+}
 
 /**
  * The HTTP API as one function of a plain request. Each Lambda serves its own handler's routes; local
@@ -35,7 +64,7 @@ export function createHttpApp(
   handlers: readonly Exclude<HandlerName, 'consumer'>[] = ['ingest', 'query', 'admin'],
 ): HttpHandler {
   const routeHandlers: Partial<Record<RouteKey, RouteHandler>> = {};
-  for (const name of handlers) Object.assign(routeHandlers, ROUTE_FACTORIES[name](services));
+  for (const name of handlers) Object.assign(routeHandlers, FUNCTION_ROUTES[name](services));
   return createRouter({
     routes: ROUTES.filter((r) => handlers.includes(r.handler as Exclude<HandlerName, 'consumer'>)),
     handlers: routeHandlers,

@@ -82,7 +82,11 @@ export class ConflictError extends ApiError {
 
 /** 413: body or batch over SPEC §3's limits. */
 export class PayloadTooLargeError extends ApiError {
-  constructor(code: 'body_too_large' | 'batch_too_large', message: string, options?: ApiErrorOptions) {
+  constructor(
+    code: 'body_too_large' | 'batch_too_large' | 'replay_too_large',
+    message: string,
+    options?: ApiErrorOptions,
+  ) {
     super(413, code, message, options);
     this.name = 'PayloadTooLargeError';
   }

@@ -11,7 +11,7 @@ import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { METRICS_NAMESPACE } from '../definitions/environment.js';
 import type { HandlerName } from '../definitions/tables.js';
-import { createHttpApp } from './app.js';
+import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from './app.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from './request.js';
 import type { RequestLogger } from './router.js';
 import {
@@ -65,6 +65,8 @@ export interface ApiLambdaOptions {
 
 /** What one API function is built from: its own clients and optional adapters (see `lambdas/`). */
 export interface ApiFunctionParts {
+  /** The function's routes (`FUNCTION_ROUTES[name]`), passed in so its bundle holds no other routes. */
+  readonly routes: RouteFactory;
   readonly config: RuntimeConfig;
   readonly clients: ApiClients;
   /** @default none */
@@ -78,7 +80,7 @@ export interface ApiFunctionParts {
  * clients and adapters are referenced, which keeps the function's bundle to what it uses.
  * @example
  * const config = loadRuntimeConfig();
- * export const handler = createApiFunction('ingest', { config, clients: createApiCoreClients(config) });
+ * export const handler = createApiFunction('ingest', { routes: INGEST_FUNCTION_ROUTES, config, clients });
  */
 export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts: ApiFunctionParts) {
   const o = parts.observability ?? createObservability(`unmogrowp-${name}`);
@@ -86,7 +88,7 @@ export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts:
   const services = createApiServicesWith(parts.adapters ?? {}, parts.config, clients, {
     logger: logPort(o.logger),
   });
-  const app = createHttpApp(services, [name]);
+  const app = createFunctionApp(services, name, parts.routes);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const response = await app(fromApiGatewayEvent(event));
     o.metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
@@ -106,6 +108,7 @@ export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts:
 export function createApiLambda(name: Exclude<HandlerName, 'consumer'>, options: ApiLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
   return createApiFunction(name, {
+    routes: FUNCTION_ROUTES[name],
     config,
     clients: options.clients ?? createAwsClients(config),
     adapters: ALL_API_ADAPTERS,

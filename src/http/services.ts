@@ -15,6 +15,7 @@ import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import type { AppPrincipal } from '../auth/permissions.js';
 import type { IdentifierKind } from '../domain/keys.js';
+import type { ReplayHistory } from '../domain/replay.js';
 import type { Device } from '../domain/store.js';
 import { ServiceUnavailableError, UnauthorizedError } from './errors.js';
 import type { HttpRequest } from './request.js';
@@ -83,6 +84,18 @@ export interface IdentityGraphReader {
   eraseIdentity(tenantId: string, appId: string, kind: IdentifierKind, value: string): Promise<ErasureCounts>;
 }
 
+/** The raw history of an app that replay re-runs (the lake's events and touchpoints). */
+export interface ReplayHistorySource {
+  /** False while no lake can be read (local mode hands its lake over once it is up). */
+  readonly available: boolean;
+  read(scope: {
+    readonly tenantId: string;
+    readonly appId: string;
+    readonly fromDay: string;
+    readonly toDay: string;
+  }): Promise<ReplayHistory & { readonly truncated: boolean }>;
+}
+
 export interface ApiServices {
   readonly registry: TenantDirectory;
   /** Per tenant: silo tenants have their own identity graph table. */
@@ -100,6 +113,15 @@ export interface ApiServices {
   readonly apiKeys?: ApiKeyImporter;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
+  /**
+   * What `POST /v1/reports/{appId}/replay` reads, and the data-center ranges the consumer's fraud rule
+   * uses (so a replay decides as the consumer does).
+   * @default none: replay answers 503
+   */
+  readonly replay?: {
+    readonly history: ReplayHistorySource;
+    readonly dataCenterCidrs: readonly string[];
+  };
   /** Ranges starting within this many days read the counters; older ones go to the lake. */
   readonly reportCounterDays: number;
   /** Postback destinations and the delivery log (SPEC §7); without them those routes answer 503. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
+import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
 import { IdentityGraph } from '../adapters/dynamodb/identity-graph.js';
@@ -12,7 +13,7 @@ import { tokenVerifierFor } from '../auth/runtime-verifier.js';
 import { loadPostbackConfig, postbackApiServices } from '../composition/postbacks.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { RequestLogger } from './router.js';
-import type { ApiServices } from './services.js';
+import type { ApiServices, ReplayHistorySource } from './services.js';
 
 /** Our ids (touchpoints, requests): a UUID without dashes, short enough for a referrer. */
 export const newId = (): string => randomUUID().replaceAll('-', '');
@@ -47,6 +48,8 @@ export interface OptionalApiAdapters {
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
   /** @default none: app keys live only in the registry */
   readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
+  /** @default none: replay answers 503 */
+  readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
   /** @default none: the postback routes answer 503 (only the admin function serves them) */
@@ -88,6 +91,21 @@ export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): L
     : undefined;
 }
 
+/**
+ * Local mode runs the functions in its own process and has no Athena: it hands its DuckDB lake (the same
+ * SQL over the same layout) to the replay route here once it is up, and takes it back when it stops.
+ */
+let localLake: LakeQueryRunner | undefined;
+export function provideLocalLake(runner: LakeQueryRunner | undefined): void {
+  localLake = runner;
+}
+
+/** Replay reads the lake's raw history: through Athena where reports can, else local mode's lake. */
+export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): ReplayHistorySource {
+  const athena = athenaLakeQueries(config, clients);
+  return new LakeReplayHistory(() => athena ?? localLake);
+}
+
 /** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
 export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
   return config.restApiId && clients.apiGateway
@@ -105,6 +123,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
   postbacks: postbackServices,
+  replayHistory: lakeReplayHistory,
 };
 
 /**
@@ -136,6 +155,7 @@ export function createApiServicesWith(
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const apiKeys = adapters.apiKeys?.(config, clients);
   const postbacks = adapters.postbacks?.(config, clients);
+  const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry,
     ...(apiKeys ? { apiKeys } : {}),
@@ -153,6 +173,7 @@ export function createApiServicesWith(
     }),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(postbacks ? { postbacks } : {}),
+    ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     now: Date.now,
     newId,

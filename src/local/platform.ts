@@ -39,7 +39,7 @@ import { ENV } from '../definitions/environment.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
 import { HANDLERS, type HandlerName, TABLES } from '../definitions/tables.js';
 import { createApiLambda } from '../http/lambda.js';
-import { graphResolver } from '../http/wiring.js';
+import { graphResolver, provideLocalLake } from '../http/wiring.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
 import { PostbackStats } from './postback-stats.js';
 import { type LocalServices, startLocalServices } from './services.js';
@@ -394,6 +394,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });
+  // Replay reads the raw history through the same SQL as Athena's, here over DuckDB.
+  provideLocalLake({ run: (query, parameters) => lake.report(query, parameters) as never });
   let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
 
   const server: Server = createServer(async (req, res) => {
@@ -503,6 +505,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await poller.stop();
       postbackQueue.stop();
       stopObserving?.();
+      provideLocalLake(undefined);
       await lake.close();
       await services.stop();
       rmSync(join(factsDir, 'local.json'), { force: true });

@@ -24,6 +24,20 @@ export const LAZY_CREDENTIAL_PROVIDERS: readonly string[] = [
   '@smithy/credential-provider-imds',
 ];
 
+/**
+ * Scalar's standalone API reference, the script of `GET /docs` (served by the API itself: no CDN). It is
+ * not code the handler imports, so bundling copies it beside the bundle of the function serving the docs.
+ */
+export const DOCS_ASSET = {
+  packageName: '@scalar/api-reference',
+  /** Inside the package. */
+  packageRelativePath: 'dist/browser/standalone.js',
+  /** Beside the bundle, and in the page's `?asset=` URL. */
+  fileName: 'api-reference.js',
+  /** The function whose routes include `GET /docs` (see `ROUTES`). */
+  handler: 'query',
+} as const;
+
 /** How every Lambda handler is bundled. */
 export const LAMBDA_BUNDLING = {
   format: 'esm',

@@ -34,4 +34,33 @@ describe('replay (what-if)', () => {
       [],
     );
   });
+
+  it('says why: the explanation of the new decision', () => {
+    const [change] = replay(history, resolveSettings(), resolveSettings({ clickLookbackHours: 48 })).changed;
+
+    expect(change?.why.length).toBeGreaterThan(0);
+    expect(change?.why.join(' ')).toMatch(/organic/i);
+  });
+
+  it('replays the warm-up before compareFromMs without comparing its decisions', () => {
+    const later = {
+      touchpoints: history.touchpoints,
+      events: [
+        ...history.events,
+        install({ eventId: 'i3', advertisingId: '0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5' }),
+      ],
+    };
+
+    const report = replay(later, resolveSettings(), resolveSettings({ clickLookbackHours: 48 }), {
+      compareFromMs: T0 + 1,
+    });
+
+    expect(report.decisions).toBe(0);
+    expect(report.changed).toEqual([]);
+    const all = replay(later, resolveSettings(), resolveSettings({ clickLookbackHours: 48 }), {
+      compareFromMs: T0,
+    });
+    expect(all.decisions).toBe(3);
+    expect(all.changed.map((c) => c.eventId)).toEqual(['i1']);
+  });
 });

@@ -267,6 +267,52 @@ describe('local mode end to end', () => {
       await browser.close();
     }
   });
+
+  it('serves the API document and its page, and replays settings over the local lake', async () => {
+    const document = await fetch(`${base}/v1/openapi.json`);
+    expect(document.status).toBe(200);
+    expect(((await document.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    const page = await fetch(`${base}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+
+    const replay = await fetch(`${base}/v1/reports/${DEMO_APP}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.facts.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { probabilisticMatching: { enabled: false } } }),
+    });
+    const body = (await replay.json()) as { decisions: number; records: { events: number } };
+    expect(replay.status, JSON.stringify(body)).toBe(200);
+    expect(body.records.events).toBeGreaterThan(0);
+    expect(body.decisions).toBeGreaterThanOrEqual(3);
+  });
+
+  it('renders the API reference in a real browser with nothing loaded from elsewhere', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const requested: string[] = [];
+      page.on('request', (request) => {
+        requested.push(request.url());
+      });
+      await page.goto(`${base}/docs`);
+      await page.getByText('UnMoGrowP HTTP API').first().waitFor({ timeout: 20_000 });
+      await page.getByText('SDK or server event batch').first().waitFor({ timeout: 20_000 });
+      const elsewhere = requested.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });
 
 describe('npm start with UNMOGROWP_DATA_DIR', () => {

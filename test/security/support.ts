@@ -95,8 +95,17 @@ export function credentialsOf(t: TenantFixture): Credential[] {
 
 const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
 
+/**
+ * Replay over an empty lake: these suites check who may replay which app; what replay finds is
+ * test/http/replay.test.ts's (over a real lake layout).
+ */
+const EMPTY_LAKE: NonNullable<ApiServices['replay']> = {
+  history: { available: true, read: async () => ({ touchpoints: [], events: [], truncated: false }) },
+  dataCenterCidrs: [],
+};
+
 export async function createWorld(overrides: Partial<ApiServices> = {}): Promise<World> {
-  const api = await createTestApi(overrides);
+  const api = await createTestApi({ replay: EMPTY_LAKE, ...overrides });
   const platformOwner = await api.token('owner', '*');
   const consumed = new Set<string>();
   /** Runs the consumer over the records it has not seen yet. */
@@ -388,6 +397,29 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
       },
     ],
     valid: (t) => ({ path: `/v1/reports/${t.appId}/installs`, query: { from: day(-1), to: day(1) } }),
+  },
+  'POST /v1/reports/{appId}/replay': {
+    attempts: (target) => [
+      {
+        what: "the target's app in the path",
+        request: {
+          path: `/v1/reports/${target.appId}/replay`,
+          body: { settings: { click_lookback_hours: 24 }, from: day(-1), to: day(0) },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/reports/${t.appId}/replay`,
+      body: { settings: { click_lookback_hours: 24 }, from: day(-1), to: day(0) },
+    }),
+  },
+  'GET /v1/openapi.json': {
+    publicBecause: 'the API description is public (SPEC §10): it names no tenant and no data',
+    valid: () => ({ path: '/v1/openapi.json' }),
+  },
+  'GET /docs': {
+    publicBecause: 'the API reference page is public (SPEC §10): it names no tenant and no data',
+    valid: () => ({ path: '/docs' }),
   },
   'POST /v1/privacy/erasure': {
     attempts: (target) => [

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { ApiKeyImportError, MissingResourceError, TooManyApiKeysError } from '../../adapters/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { generateSigningSecret } from '../../auth/signing.js';
@@ -9,26 +8,12 @@ import type { HttpRequest } from '../request.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { DEFAULT_OLD_KEY_EXPIRY_HOURS, RotateKeySchema, SigningSecretSchema } from '../wire.js';
 import { parse, requireUser, tenantForUser } from './admin.js';
 
 /** An app's credentials: API key rotation and the signing secret of signed requests. */
 
-/** Hours the old keys keep working after a rotation when the body does not say. */
-export const DEFAULT_OLD_KEY_EXPIRY_HOURS = 24;
-/** The longest an old key may outlive a rotation: 30 days. */
-export const MAX_OLD_KEY_EXPIRY_HOURS = 720;
-
-const RotateKeySchema = z
-  .object({
-    old_key_expires_in_hours: z
-      .number()
-      .min(0, 'expected 0 (revoke now) or more hours')
-      .max(MAX_OLD_KEY_EXPIRY_HOURS, `expected at most ${MAX_OLD_KEY_EXPIRY_HOURS} hours (30 days)`)
-      .optional(),
-  })
-  .strict();
-
-const SigningSecretSchema = z.object({ enabled: z.boolean().optional() }).strict();
+export { DEFAULT_OLD_KEY_EXPIRY_HOURS, MAX_OLD_KEY_EXPIRY_HOURS } from '../wire.js';
 
 /** Both routes take an optional body: none means the defaults. */
 function optionalJsonBody(request: HttpRequest): Record<string, unknown> {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import {
   DeliveryNotDeadError,
   DeliveryNotFoundError,
@@ -18,21 +17,13 @@ import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError 
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
+import { DeliveriesQuerySchema, MAX_DELIVERIES_LISTED } from '../wire.js';
 import { parse, requireUser, tenantForUser } from './admin.js';
 
 /** SPEC §7: an app's postback destinations, its webhook secret, and the delivery log. */
 
 /** Prefix of a webhook secret (an ingest signing secret's is `ugps_`). */
 const WEBHOOK_SECRET_PREFIX = 'ugpw_';
-/** Deliveries one `GET …/deliveries` lists at most. */
-export const MAX_DELIVERIES_LISTED = 100;
-
-const DeliveriesQuerySchema = z
-  .object({
-    status: z.enum(DELIVERY_STATUSES).optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_DELIVERIES_LISTED).optional(),
-  })
-  .strict();
 
 function servicesOf(services: ApiServices): PostbackApiServices {
   if (!services.postbacks)

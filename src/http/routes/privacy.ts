@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { ErasureRecord } from '../../adapters/dynamodb/tenant-registry.js';
 import { actsFor, can, PLATFORM_TENANT, type UserPrincipal } from '../../auth/permissions.js';
 import type { ErasedIdentifier } from '../../domain/erasure.js';
@@ -9,7 +8,8 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
-import { APP_ID_PATTERN, parse, TENANT_ID_PATTERN } from './admin.js';
+import { ErasureSchema, TENANT_ID_PATTERN } from '../wire.js';
+import { parse } from './admin.js';
 import { appForUser, readIdentity } from './query.js';
 
 /**
@@ -21,15 +21,6 @@ import { appForUser, readIdentity } from './query.js';
  * hashed) *before* the graph forgets it; then the graph items are deleted and the request is recorded
  * `completed` with its counts. A failure records `failed` and answers 500; erasing again is safe.
  */
-
-const ErasureSchema = z
-  .object({
-    app_id: z.string().regex(APP_ID_PATTERN, 'expected an app id'),
-    advertising_id: z.string().optional(),
-    vendor_id: z.string().optional(),
-    customer_user_id: z.string().optional(),
-  })
-  .strict();
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
