@@ -6,11 +6,7 @@ import {
   ResolutionUnavailableError,
 } from '../../app/postbacks/errors.js';
 import { checkDestination } from '../../app/postbacks/policy.js';
-import {
-  DELIVERY_STATUSES,
-  type DeliveryRecord,
-  type PostbackApiServices,
-} from '../../app/postbacks/ports.js';
+import type { DeliveryRecord, PostbackApiServices } from '../../app/postbacks/ports.js';
 import { type Destination, DestinationsInputSchema } from '../../domain/postbacks/destinations.js';
 import { readJsonBody } from '../body.js';
 import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
