@@ -59,7 +59,7 @@ export function selectLakeSink(
  */
 export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const config = options.config ?? loadRuntimeConfig();
-  const o = options.observability ?? createObservability('unmogrowp-consumer');
+  const o = options.observability ?? createObservability('consumer');
   const clients = traceClients(o.tracer, options.clients ?? createConsumerClients(config));
   const registry = new TenantRegistry({
     documents: clients.documents,

@@ -39,9 +39,7 @@ export function emfDeliveryMetrics(o: Observability): DeliveryMetrics {
  * The postback sender (SQS event source with `ReportBatchItemFailures`): sends each job, sets a retried
  * job's visibility to its back-off delay, dead-letters after 24 hours.
  */
-export function createPostbackSenderLambda(
-  o: Observability = createObservability('unmogrowp-postback-sender'),
-) {
+export function createPostbackSenderLambda(o: Observability = createObservability('postbackSender')) {
   const config = loadRuntimeConfig();
   const postbacks = loadPostbackConfig(config);
   const queueUrl = postbacks.queueUrl;

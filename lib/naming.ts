@@ -38,11 +38,5 @@ export class ResourceNames {
   }
 }
 
-/** Powertools service names; the consumer's is the `service` dimension of the attribution outcome metrics. */
-export const SERVICE_NAMES = {
-  ingest: 'ingest',
-  query: 'query',
-  admin: 'admin',
-  consumer: 'attribution-consumer',
-  postbackSender: 'postback-sender',
-} as const;
+/** Powertools service names: one table in `src/definitions`, read by the runtime too. */
+export { SERVICE_NAMES } from '../src/definitions/index.js';

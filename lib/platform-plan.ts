@@ -1,7 +1,8 @@
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import { IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE } from '../src/definitions/index.js';
 import type { PlatformConfig, TenantConfig } from './config/schema.js';
-import { ResourceNames, SERVICE_NAMES } from './naming.js';
+import { ResourceNames } from './naming.js';
 import type { MonitoredResources } from './observability/monitored-resources.js';
 
 /**
@@ -157,24 +158,43 @@ export class PlatformPlan {
 
   /** Names the dashboards and alarms of a region watch (the same in every region). */
   get monitoredResources(): MonitoredResources {
+    const api = this.apiFunctionNames;
     return {
       apiName: this.names.name('api'),
       // The token authorizer fronts every bearer route: its errors are the API's errors.
       apiFunctionNames: [
-        ...Object.values(this.apiFunctionNames),
+        ...Object.values(api),
         ...(this.config.auth.kind === 'cognito' ? [] : [this.authorizerFunctionName]),
       ],
+      // Memory as the stacks build them (HouseFunction's default; 1024 MiB for consumers): the cost widget.
+      apiFunctions: (['ingest', 'query', 'admin'] as const).map((service) => ({
+        service,
+        functionName: api[service],
+        memoryMb: 512,
+      })),
       consumers: this.streams.map((s) => ({
         functionName: s.consumerFunctionName,
         onFailureQueueName: s.onFailureQueueName,
+        memoryMb: 1024,
       })),
       streamNames: this.streams.map((s) => s.streamName),
       tableNames: [...this.identityTables.map((t) => t.tableName), this.tenantRegistryTableName],
+      tables: [
+        ...this.identityTables.map((t) => ({
+          tableName: t.tableName,
+          indexNames: IDENTITY_GRAPH_TABLE.globalSecondaryIndexes.map((i) => i.indexName),
+        })),
+        {
+          tableName: this.tenantRegistryTableName,
+          indexNames: TENANT_REGISTRY_TABLE.globalSecondaryIndexes.map((i) => i.indexName),
+        },
+      ],
       deliveryStreamNames: [
         ...this.streams.map((s) => s.rawDeliveryStreamName),
         this.attributionDeliveryStreamName,
       ],
-      consumerServiceName: SERVICE_NAMES.consumer,
+      regions: this.config.regions,
+      alarmNamePrefix: this.names.name(),
     };
   }
 }

@@ -4,7 +4,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, HANDLERS, type HandlerName, METRICS_NAMESPACE } from '../../src/definitions/index.js';
+import {
+  ENV,
+  HANDLERS,
+  type HandlerName,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+} from '../../src/definitions/index.js';
 import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
@@ -34,8 +40,11 @@ export interface HouseFunctionProps {
   readonly handler: HouseFunctionHandler;
   /** Physical function name (deterministic, so dashboards in other regions can address it). */
   readonly functionName: string;
-  /** Powertools service name, shown in logs, traces and metrics. */
-  readonly serviceName: string;
+  /**
+   * Powertools service name, shown in logs, traces and metrics.
+   * @default SERVICE_NAMES[handler], the name the function's code gives itself
+   */
+  readonly serviceName?: string;
   /** Project root holding `lambdas/` and `package-lock.json`. */
   readonly projectRoot: string;
   /** Days the function's JSON logs are kept. */
@@ -144,7 +153,7 @@ export class HouseFunction extends Construct {
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        [ENV.powertoolsServiceName]: props.serviceName,
+        [ENV.powertoolsServiceName]: props.serviceName ?? SERVICE_NAMES[props.handler],
         [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: logLevel,
         ...props.environment,

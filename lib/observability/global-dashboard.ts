@@ -1,17 +1,39 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import type { AlarmThresholds } from './alarm-specs.js';
+import { estimatedCostPerHour } from './cost-estimate.js';
 import type { MonitoredResources } from './monitored-resources.js';
 import { PlatformMetrics } from './platform-metrics.js';
-import { graph } from './region-monitoring.js';
+import { alarmArn, regionAlarmNames, totalCost } from './region-monitoring.js';
+import { alarmStatusWidgets, graph, rowHeading } from './widgets.js';
 
 export interface GlobalDashboardProps {
   readonly dashboardName: string;
   /** Every configured region with the names of its resources. */
   readonly regions: readonly { readonly region: string; readonly resources: MonitoredResources }[];
+  /**
+   * The thresholds the regions' alarms were built with (their names depend on which alarms exist).
+   * @default the defaults of {@link AlarmThresholds}
+   */
+  readonly thresholds?: AlarmThresholds;
 }
 
-/** One dashboard, in the home region, with every region's headline signals side by side. */
+/** The rows of the global dashboard, top to bottom (docs/operations.md has the same table). */
+export const GLOBAL_DASHBOARD_ROWS = [
+  'Health',
+  'Ingest',
+  'Stream',
+  'Attribution',
+  'Storage',
+  'Lake',
+  'Cost',
+] as const;
+
+/**
+ * One dashboard, in the home region, with every region's signals side by side, in the order of the
+ * regional dashboards; every line's label ends with its region.
+ */
 export class GlobalDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -19,58 +41,116 @@ export class GlobalDashboard extends Construct {
     super(scope, id);
     const each = <T>(f: (m: PlatformMetrics, r: MonitoredResources) => T[]): T[] =>
       props.regions.flatMap(({ region, resources }) => f(new PlatformMetrics(region), resources));
+    const regionList = props.regions.map((r) => r.region).join(', ');
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
     });
+    const statusAlarms = props.regions.flatMap(({ region, resources }) =>
+      regionAlarmNames(region, resources, props.thresholds).map((name) =>
+        cloudwatch.Alarm.fromAlarmArn(this, `Status-${region}-${name}`, alarmArn(this, region, name)),
+      ),
+    );
+
+    this.dashboard.addWidgets(rowHeading(`# UnMoGrowP global (${regionList}): health`));
     this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({
-        markdown: `# UnMoGrowP global (${props.regions.map((r) => r.region).join(', ')})`,
-        width: 24,
-        height: 1,
+      ...alarmStatusWidgets('Alarms in every region', statusAlarms),
+      new cloudwatch.SingleValueWidget({
+        title: 'Now, by region',
+        metrics: each((m, r) => [
+          m.serverErrorRatio('ingest'),
+          ...r.consumers.map((c) => m.consumerIteratorAgeMs(c.functionName)),
+          m.consumerRecords('poisoned'),
+        ]),
+        width: 12,
+        height: 6,
       }),
     );
+    this.dashboard.addWidgets(rowHeading('## Ingest'));
     this.dashboard.addWidgets(
       graph(
         'API requests by region',
         each((m, r) => [m.apiRequests(r.apiName)]),
+        { width: 8 },
       ),
       graph(
-        'API 4xx / 5xx by region',
-        each((m, r) => [m.api4xx(r.apiName), m.api5xx(r.apiName)]),
+        '5xx ratio per function by region',
+        each((m, r) => r.apiFunctions.map((f) => m.serverErrorRatio(f.service))),
+        { width: 8 },
       ),
       graph(
-        'API p95 / p99 latency by region (ms)',
-        each((m, r) => [m.apiLatency(r.apiName, 'p95'), m.apiLatency(r.apiName, 'p99')]),
+        'API p99 latency by region (ms)',
+        each((m, r) => [m.apiLatency(r.apiName, 'p99')]),
+        { width: 8 },
       ),
     );
+    this.dashboard.addWidgets(rowHeading('## Stream'));
     this.dashboard.addWidgets(
       graph(
         'Stream incoming records by region',
         each((m, r) => r.streamNames.map((n) => m.streamIncomingRecords(n))),
+        { width: 12 },
       ),
       graph(
-        'Stream iterator age by region (ms)',
-        each((m, r) => r.streamNames.map((n) => m.streamIteratorAgeMs(n))),
-      ),
-      graph(
-        'Consumer errors by region',
-        each((m, r) => r.consumers.map((c) => m.functionErrors(c.functionName))),
+        'Consumer iterator age by region (ms)',
+        each((m, r) => r.consumers.map((c) => m.consumerIteratorAgeMs(c.functionName))),
+        { width: 12 },
       ),
     );
+    this.dashboard.addWidgets(rowHeading('## Attribution'));
     this.dashboard.addWidgets(
       graph(
-        'DynamoDB throttles by region',
-        each((m, r) => r.tableNames.map((n) => m.tableThrottledRequests(n))),
-      ),
-      graph(
-        'On-failure queue depth by region',
-        each((m, r) => r.consumers.map((c) => m.queueDepth(c.onFailureQueueName))),
-      ),
-      graph(
         'Attribution outcomes per minute by region',
-        each((m, r) => m.attributionOutcomes(r.consumerServiceName)),
+        each((m) => m.attributionOutcomes()),
+        { width: 12 },
+      ),
+      graph(
+        'Consumer failed and quarantined records by region',
+        each((m) => [m.consumerRecords('failed'), m.consumerRecords('poisoned')]),
+        { width: 12 },
+      ),
+    );
+    this.dashboard.addWidgets(rowHeading('## Storage'));
+    this.dashboard.addWidgets(
+      graph(
+        'DynamoDB throttles by region (tables and GSIs)',
+        each((m, r) => r.tables.map((t) => m.tableThrottles(t.tableName, t.indexNames))),
+        { width: 12 },
+      ),
+      graph(
+        'Replication latency by source and receiving region (ms)',
+        props.regions.flatMap(({ region, resources }) =>
+          resources.tableNames.flatMap((n) =>
+            resources.regions
+              .filter((to) => to !== region)
+              .map((to) => new PlatformMetrics(region).replicationLatencyMs(n, to)),
+          ),
+        ),
+        { width: 12 },
+      ),
+    );
+    this.dashboard.addWidgets(rowHeading('## Lake'));
+    this.dashboard.addWidgets(
+      graph(
+        'Lake delivered / ingested by region',
+        each((m, r) => r.deliveryStreamNames.map((n) => m.deliveredOverIngested(n))),
+        { width: 12 },
+      ),
+      graph(
+        'Lake partition overflow by region',
+        each((m, r) => r.deliveryStreamNames.map((n) => m.deliveryPartitionCountExceeded(n))),
+        { width: 12 },
+      ),
+    );
+    this.dashboard.addWidgets(rowHeading('## Cost'));
+    this.dashboard.addWidgets(
+      graph(
+        'Estimated cost by region ($/hour, list prices)',
+        props.regions.map(({ region, resources }) =>
+          totalCost(estimatedCostPerHour(new PlatformMetrics(region), resources), region),
+        ),
+        { width: 24, stacked: true },
       ),
     );
   }

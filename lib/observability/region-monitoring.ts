@@ -1,32 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { type AlarmThresholds, alarmName, regionAlarmSpecs } from './alarm-specs.js';
+import { consumerEventSourceAlarmIds } from './consumer-event-source-alarms.js';
+import { estimatedCostPerHour } from './cost-estimate.js';
 import type { MonitoredResources } from './monitored-resources.js';
-import { PlatformMetrics } from './platform-metrics.js';
+import { createPlatformAlarm } from './platform-alarm.js';
+import { mathId, PlatformMetrics } from './platform-metrics.js';
+import { TenantInsights } from './tenant-insights.js';
+import { alarmStatusWidgets, ContributorInsightsWidget, graph, rowHeading } from './widgets.js';
 
-/** Thresholds of the regional alarms. */
-export interface AlarmThresholds {
-  /**
-   * API 5xx responses per 5 minutes.
-   * @default 10
-   */
-  readonly api5xxPer5Minutes?: number;
-  /**
-   * API p99 latency in milliseconds.
-   * @default 2000
-   */
-  readonly apiP99LatencyMs?: number;
-  /**
-   * Age of the oldest unread record, in milliseconds.
-   * @default 60000
-   */
-  readonly iteratorAgeMs?: number;
-  /**
-   * Firehose data freshness in seconds.
-   * @default 900
-   */
-  readonly deliveryFreshnessSeconds?: number;
-}
+export type { AlarmThresholds } from './alarm-specs.js';
 
 export interface RegionMonitoringProps {
   readonly dashboardName: string;
@@ -39,174 +23,240 @@ export interface RegionMonitoringProps {
    * @default the defaults of {@link AlarmThresholds}
    */
   readonly thresholds?: AlarmThresholds;
+  /**
+   * Where the runbooks linked from the alarm descriptions are published.
+   * @default 'docs/operations.md'
+   */
+  readonly runbookBaseUrl?: string;
 }
 
-const WIDTH = 8;
+/** The rows of the regional dashboard, top to bottom (docs/operations.md has the same table). */
+export const REGION_DASHBOARD_ROWS = [
+  'Health',
+  'Ingest',
+  'Stream',
+  'Attribution',
+  'Storage',
+  'Lake',
+  'Cost and limits',
+] as const;
+
+/** The ARN of an alarm of this account in a region, by name (no reference to the alarm's stack). */
+export function alarmArn(scope: Construct, region: string, name: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    region,
+    resource: 'alarm',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** The names of every alarm of a region: its observability stack's and its consumers' event sources'. */
+export function regionAlarmNames(
+  region: string,
+  resources: MonitoredResources,
+  thresholds?: AlarmThresholds,
+): string[] {
+  return [
+    ...regionAlarmSpecs(region, resources, thresholds).map((spec) => spec.id),
+    ...resources.consumers.flatMap((c) => consumerEventSourceAlarmIds(c.functionName)),
+  ].map((id) => alarmName(resources, id));
+}
 
 /**
- * One region's dashboard (API, stream, consumers, tables, lake delivery, on-failure queues, attribution
- * outcomes) and alarms on its failure signals, all notifying one action.
+ * One region's dashboard, read top-down (health, then ingest → stream → attribution → storage → lake →
+ * cost), its alarms (see `regionAlarmSpecs`), each linked to its runbook and notifying one action, and
+ * the per-tenant Contributor Insights rules.
  */
 export class RegionMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
-  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly alarms: cloudwatch.Alarm[];
+  readonly tenantInsights: TenantInsights;
 
   constructor(scope: Construct, id: string, props: RegionMonitoringProps) {
     super(scope, id);
-    const m = new PlatformMetrics(props.region);
+    const { region } = props;
+    const m = new PlatformMetrics(region);
     const r = props.resources;
-    const t = props.thresholds ?? {};
+
+    this.alarms = regionAlarmSpecs(region, r, props.thresholds).map((spec) =>
+      createPlatformAlarm(this, spec, {
+        alarmName: alarmName(r, spec.id),
+        alarmAction: props.alarmAction,
+        ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      }),
+    );
+    this.tenantInsights = new TenantInsights(this, 'TenantInsights', {
+      ruleNamePrefix: r.alarmNamePrefix,
+      apiFunctionNames: r.apiFunctions.map((f) => f.functionName),
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# UnMoGrowP ${props.region}`, width: 24, height: 1 }),
+    const names = regionAlarmNames(region, r, props.thresholds);
+    const statusAlarms = names.map((name, i) =>
+      cloudwatch.Alarm.fromAlarmArn(this, `Status${i}`, alarmArn(this, region, name)),
     );
+    const cost = estimatedCostPerHour(m, r);
+    const consumers = r.consumers.map((c) => c.functionName);
+    const apiServices = r.apiFunctions.map((f) => f.service);
+    const functionNames = [...r.apiFunctionNames, ...consumers];
+
+    this.dashboard.addWidgets(rowHeading(`# UnMoGrowP ${region}: health`));
     this.dashboard.addWidgets(
-      graph('API requests', [m.apiRequests(r.apiName)]),
-      graph('API 4xx and 5xx', [m.api4xx(r.apiName), m.api5xx(r.apiName)]),
-      graph('API latency p95 / p99 (ms)', [m.apiLatency(r.apiName, 'p95'), m.apiLatency(r.apiName, 'p99')]),
+      ...alarmStatusWidgets(`Alarms ${region}`, statusAlarms),
+      new cloudwatch.SingleValueWidget({
+        title: `Now ${region}`,
+        metrics: [
+          ...apiServices.map((s) => m.serverErrorRatio(s)),
+          ...consumers.map((c) => m.consumerIteratorAgeMs(c)),
+          ...r.consumers.map((c) => m.queueDepth(c.onFailureQueueName)),
+          m.consumerRecords('poisoned'),
+          totalCost(cost, region),
+        ],
+        width: 12,
+        height: 6,
+      }),
     );
+
+    this.dashboard.addWidgets(rowHeading(`## Ingest ${region}`));
+    this.dashboard.addWidgets(
+      graph(
+        'Requests per function',
+        apiServices.map((s) => m.serviceRequests(s)),
+      ),
+      graph('5xx and 4xx ratio per function', [
+        ...apiServices.map((s) => m.serverErrorRatio(s)),
+        ...apiServices.map((s) => m.clientErrorRatio(s)),
+      ]),
+      graph('Latency (ms): API p95 / p99, function p99', [
+        m.apiLatency(r.apiName, 'p95'),
+        m.apiLatency(r.apiName, 'p99'),
+        ...r.apiFunctionNames.map((n) => m.functionDuration(n)),
+      ]),
+      graph(
+        'Function throttles',
+        functionNames.map((n) => m.functionThrottles(n)),
+      ),
+    );
+
+    this.dashboard.addWidgets(rowHeading(`## Stream ${region}`));
     this.dashboard.addWidgets(
       graph(
         'Stream incoming records',
-        r.streamNames.map((name) => m.streamIncomingRecords(name)),
+        r.streamNames.map((n) => m.streamIncomingRecords(n)),
       ),
       graph(
-        'Stream iterator age (ms)',
-        r.streamNames.map((name) => m.streamIteratorAgeMs(name)),
+        'Stream write throttles',
+        r.streamNames.map((n) => m.streamWriteThrottles(n)),
       ),
       graph(
-        'Stream throttles',
-        r.streamNames.flatMap((name) => [m.streamWriteThrottles(name), m.streamReadThrottles(name)]),
+        'Consumer iterator age (ms)',
+        consumers.map((c) => m.consumerIteratorAgeMs(c)),
       ),
+      graph('Event source: polled, dropped, on-failure', [m.eventSourceCounts()]),
     );
-    const functionNames = [...r.apiFunctionNames, ...r.consumers.map((c) => c.functionName)];
+
+    this.dashboard.addWidgets(rowHeading(`## Attribution ${region}`));
     this.dashboard.addWidgets(
-      graph(
-        'Function errors',
-        functionNames.map((name) => m.functionErrors(name)),
-      ),
-      graph(
-        'Function duration p99 (ms)',
-        functionNames.map((name) => m.functionDuration(name)),
-      ),
-      graph(
-        'Function concurrency',
-        functionNames.map((name) => m.functionConcurrency(name)),
-      ),
-    );
-    this.dashboard.addWidgets(
-      graph(
-        'DynamoDB consumed capacity',
-        r.tableNames.flatMap((name) => [m.tableConsumedReads(name), m.tableConsumedWrites(name)]),
-      ),
-      graph(
-        'DynamoDB throttles',
-        r.tableNames.map((name) => m.tableThrottledRequests(name)),
-      ),
+      graph('Attribution outcomes per minute', m.attributionOutcomes()),
+      graph('Consumer records: failed, quarantined, redelivered', [
+        m.consumerRecords('failed'),
+        m.consumerRecords('poisoned'),
+        m.consumerRecords('redelivered'),
+      ]),
       graph(
         'On-failure queue depth',
         r.consumers.map((c) => m.queueDepth(c.onFailureQueueName)),
       ),
+      graph(
+        'Consumer errors and duration p99 (ms)',
+        consumers.map((c) => m.functionErrors(c)),
+        {
+          right: consumers.map((c) => m.functionDuration(c)),
+        },
+      ),
     );
+
+    this.dashboard.addWidgets(rowHeading(`## Storage ${region}`));
+    const replicas = r.regions.filter((other) => other !== region);
     this.dashboard.addWidgets(
       graph(
+        'DynamoDB consumed capacity',
+        r.tableNames.flatMap((n) => [m.tableConsumed(n, 'Read'), m.tableConsumed(n, 'Write')]),
+      ),
+      graph(
+        'DynamoDB throttles (tables and GSIs)',
+        r.tables.map((t) => m.tableThrottles(t.tableName, t.indexNames)),
+      ),
+      graph(
+        'DynamoDB system errors',
+        r.tableNames.map((n) => m.tableSystemErrors(n)),
+      ),
+      graph(
+        'Replication latency (ms) per receiving region',
+        r.tableNames.flatMap((n) => replicas.map((to) => m.replicationLatencyMs(n, to))),
+      ),
+    );
+
+    this.dashboard.addWidgets(rowHeading(`## Lake ${region}`));
+    this.dashboard.addWidgets(
+      graph(
+        'Lake ingested vs delivered records',
+        r.deliveryStreamNames.flatMap((n) => [m.deliveryIncomingRecords(n), m.deliveryDeliveredRecords(n)]),
+        { right: [m.consumerRecords('lakeRecords')] },
+      ),
+      graph(
+        'Lake active partitions and overflow',
+        r.deliveryStreamNames.map((n) => m.deliveryPartitionCount(n)),
+        { right: r.deliveryStreamNames.map((n) => m.deliveryPartitionCountExceeded(n)) },
+      ),
+      graph(
         'Lake freshness (s)',
-        r.deliveryStreamNames.map((name) => m.deliveryFreshnessSeconds(name)),
+        r.deliveryStreamNames.map((n) => m.deliveryFreshnessSeconds(n)),
       ),
       graph(
         'Lake failed conversions',
-        r.deliveryStreamNames.map((name) => m.deliveryFailedConversions(name)),
+        r.deliveryStreamNames.map((n) => m.deliveryFailedConversions(n)),
       ),
-      graph('Attribution outcomes per minute', m.attributionOutcomes(r.consumerServiceName)),
     );
 
-    this.alarm(
-      'Api5xx',
-      'API 5xx responses',
-      m.api5xx(r.apiName).with({ period: Duration.minutes(5) }),
-      t.api5xxPer5Minutes ?? 10,
-    );
-    this.alarm(
-      'ApiLatencyP99',
-      'API p99 latency above target',
-      m.apiLatency(r.apiName, 'p99').with({ period: Duration.minutes(5) }),
-      t.apiP99LatencyMs ?? 2_000,
-      3,
-    );
-    for (const name of r.streamNames) {
-      this.alarm(
-        `IteratorAge-${name}`,
-        `Consumer of ${name} falls behind`,
-        m.streamIteratorAgeMs(name),
-        t.iteratorAgeMs ?? 60_000,
-        5,
-      );
-      this.alarm(
-        `WriteThrottles-${name}`,
-        `Writes to ${name} are throttled`,
-        m.streamWriteThrottles(name),
-        0,
-        5,
-      );
-    }
-    for (const name of functionNames) {
-      this.alarm(
-        `Errors-${name}`,
-        `${name} fails`,
-        m.functionErrors(name).with({ period: Duration.minutes(5) }),
-        5,
-      );
-    }
-    for (const name of r.tableNames) {
-      this.alarm(
-        `Throttles-${name}`,
-        `Requests to ${name} are throttled`,
-        m.tableThrottledRequests(name),
-        0,
-        5,
-      );
-    }
-    for (const name of r.deliveryStreamNames) {
-      this.alarm(
-        `Freshness-${name}`,
-        `Lake delivery ${name} is late`,
-        m.deliveryFreshnessSeconds(name),
-        t.deliveryFreshnessSeconds ?? 900,
-      );
-      this.alarm(
-        `FailedConversions-${name}`,
-        `Lake delivery ${name} drops records it cannot convert`,
-        m.deliveryFailedConversions(name),
-        0,
-      );
-    }
-    for (const alarm of this.alarms) alarm.addAlarmAction(props.alarmAction);
-  }
-
-  private alarm(
-    id: string,
-    description: string,
-    metric: cloudwatch.IMetric,
-    threshold: number,
-    evaluationPeriods = 1,
-  ): void {
-    this.alarms.push(
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.dashboard.addWidgets(rowHeading(`## Cost and limits ${region}`));
+    this.dashboard.addWidgets(
+      graph('Estimated cost ($/hour, list prices)', cost, { stacked: true }),
+      graph(
+        'Lambda concurrency: account % of quota, per function',
+        [m.accountConcurrencyPercent(props.thresholds?.accountConcurrencyQuota ?? 1_000)],
+        {
+          right: functionNames.map((n) => m.functionConcurrency(n)),
+        },
+      ),
+      new ContributorInsightsWidget({
+        title: `Requests per tenant ${region}`,
+        ruleName: this.tenantInsights.requestsRuleName,
+        region,
+        width: 6,
+      }),
+      new ContributorInsightsWidget({
+        title: `4xx/5xx per tenant ${region}`,
+        ruleName: this.tenantInsights.errorsRuleName,
+        region,
+        width: 6,
       }),
     );
   }
 }
 
-export function graph(title: string, left: cloudwatch.IMetric[]): cloudwatch.GraphWidget {
-  return new cloudwatch.GraphWidget({ title, left, width: WIDTH, height: 6 });
+/** The sum of the per-service cost estimates. */
+export function totalCost(cost: cloudwatch.MathExpression[], region: string): cloudwatch.MathExpression {
+  const usingMetrics = Object.fromEntries(cost.map((e, i) => [mathId('cost', String(i), region), e]));
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics).join(' + '),
+    usingMetrics,
+    label: `estimated $/h ${region}`,
+    period: Duration.hours(1),
+  });
 }

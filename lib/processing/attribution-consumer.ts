@@ -1,5 +1,4 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -35,11 +34,12 @@ export interface AttributionConsumerProps {
 /**
  * Wires the attribution consumer to its stream with safe failure handling: partial batch responses,
  * bisect on error, bounded retries and record age, and an encrypted on-failure queue that alarms as
- * soon as anything lands in it.
+ * soon as anything lands in it (lib/observability: the `DeadLetters` alarm).
  */
 export class AttributionConsumer extends Construct {
   readonly onFailureQueue: sqs.Queue;
-  readonly onFailureAlarm: cloudwatch.Alarm;
+  /** Id (UUID) of the Kinesis event source mapping: the dimension of its `EventCount` metrics. */
+  readonly eventSourceMappingId: string;
   readonly function: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: AttributionConsumerProps) {
@@ -64,31 +64,20 @@ export class AttributionConsumer extends Construct {
       reason: 'This queue is itself the dead-letter (on-failure) destination of the stream event source.',
     });
 
-    props.function.function.addEventSource(
-      new KinesisEventSource(props.stream, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: props.batchSize,
-        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
-        parallelizationFactor: props.parallelizationFactor,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: props.retryAttempts,
-        maxRecordAge: props.maxRecordAge,
-        onFailure: new SqsDlq(this.onFailureQueue),
-      }),
-    );
-
-    this.onFailureAlarm = new cloudwatch.Alarm(this, 'OnFailureAlarm', {
-      alarmDescription:
-        'Stream records the attribution consumer gave up on are waiting in the on-failure queue',
-      metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const eventSource = new KinesisEventSource(props.stream, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      parallelizationFactor: props.parallelizationFactor,
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: props.retryAttempts,
+      maxRecordAge: props.maxRecordAge,
+      onFailure: new SqsDlq(this.onFailureQueue),
+      // Polled, dropped and on-failure record counts per mapping (lib/observability alarms on them).
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
     });
+    props.function.function.addEventSource(eventSource);
+    this.eventSourceMappingId = eventSource.eventSourceMappingId;
   }
 }

@@ -14,6 +14,7 @@ import { HouseFunction } from '../compute/house-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
+import { ConsumerEventSourceAlarms } from '../observability/consumer-event-source-alarms.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { PostbackDelivery } from '../postbacks/postback-delivery.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
@@ -31,11 +32,8 @@ export interface ProcessingStackProps extends StackProps {
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
-  /**
-   * Where the postback alarms notify.
-   * @default no action
-   */
-  readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** Where the consumers' event source alarms and the postback alarms notify (the region's alarm topic). */
+  readonly alarmAction: cloudwatch.IAlarmAction;
 }
 
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
@@ -75,7 +73,7 @@ export class ProcessingStack extends Stack {
       encryptionKey: props.encryptionKey,
       queueName: plan.postbacks.queueName,
       deadLetterQueueName: plan.postbacks.deadLetterQueueName,
-      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+      alarmAction: props.alarmAction,
     });
     // The sender reads destinations and secrets, writes only delivery records, and reads the identity
     // graphs (an erased identity's jobs are never sent).
@@ -124,7 +122,7 @@ export class ProcessingStack extends Stack {
       );
       props.realtime?.grantWrite(fn.function);
 
-      return new AttributionConsumer(this, `Attribution${suffix}`, {
+      const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
         function: fn,
         stream,
         encryptionKey: props.encryptionKey,
@@ -135,6 +133,13 @@ export class ProcessingStack extends Stack {
         maxRecordAge: Duration.hours(config.processing.maxRecordAgeHours),
         maxBatchingWindow: Duration.seconds(config.processing.maxBatchingWindowSeconds),
       });
+      new ConsumerEventSourceAlarms(this, `EventSourceAlarms${suffix}`, {
+        functionName: streamPlan.consumerFunctionName,
+        eventSourceMappingId: consumer.eventSourceMappingId,
+        alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
+        alarmAction: props.alarmAction,
+      });
+      return consumer;
     });
   }
 }

@@ -1,5 +1,9 @@
-import { CONSUMER_METRICS } from '../adapters/pipeline/attribution-consumer.js';
-import { ATTRIBUTION_METRICS } from '../definitions/environment.js';
+import {
+  API_SERVICES,
+  ATTRIBUTION_METRICS,
+  CONSUMER_METRICS,
+  HTTP_METRICS,
+} from '../definitions/observability.js';
 import { REPORT_QUERY_LIST } from '../definitions/queries.js';
 import { type Deployment, reportQueryLoad } from './model.js';
 
@@ -31,6 +35,7 @@ export interface ResolvedAssumptions extends Required<DeploymentAssumptions> {
   readonly lakeTables: number;
   readonly getsPerObjectRead: number;
   readonly alarmsPerRegion: number;
+  readonly contributorInsightsRulesPerRegion: number;
 }
 
 /** Every assumption, defaults applied, as printed and saved beside the figures. */
@@ -47,15 +52,19 @@ export function resolveAssumptions(a: DeploymentAssumptions = {}): ResolvedAssum
     wafRules: 3,
     // lib/storage/platform-key.ts: one customer managed key per region.
     kmsKeysPerRegion: 1,
-    // HTTP 2xx/4xx/5xx per API function (ingest, query, admin) and the consumer's outcome metrics.
+    // Requests, 4xx and 5xx per API function (ingest, query, admin) and the consumer's own metrics.
     customMetricsPerRegion:
-      3 * 3 + Object.keys(ATTRIBUTION_METRICS).length + Object.keys(CONSUMER_METRICS).length,
+      Object.keys(HTTP_METRICS).length * API_SERVICES.length +
+      Object.keys(ATTRIBUTION_METRICS).length +
+      Object.keys(CONSUMER_METRICS).length,
     // events and touchpoints (the stream's Firehose), attributions (the attribution Firehose).
     lakeTables: 3,
     // A Parquet file read by Athena: its footer, then the column chunks.
     getsPerObjectRead: 2,
-    // lib/observability: consumer, API, stream, table and delivery alarms of each region (about 15).
-    alarmsPerRegion: 15,
+    // lib/observability (measured, docs/operations.md): 36 alarms per region and 2 per consumer.
+    alarmsPerRegion: 38,
+    // lib/observability/tenant-insights.ts: requests and errors per tenant.
+    contributorInsightsRulesPerRegion: 2,
   };
 }
 
@@ -84,6 +93,7 @@ export function deploymentFor(
     getsPerObjectRead: a.getsPerObjectRead,
     dashboards: a.regions + 1,
     alarmsPerRegion: a.alarmsPerRegion,
+    contributorInsightsRulesPerRegion: a.contributorInsightsRulesPerRegion,
     traceReservoirPerSecond: 1,
     traceSampledShare: 0.05,
     athenaQueries: reportQueryLoad({

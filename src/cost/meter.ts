@@ -43,7 +43,10 @@ export interface LogAssumptions {
   readonly accessLogBytesPerRequest?: number;
   /** Lambda's JSON platform lines (start, runtimeDone, report) of one invocation. @default 630 */
   readonly platformBytesPerInvocation?: number;
-  /** An API function's EMF document (one HTTP status metric) per invocation. @default 320 */
+  /**
+   * An API function's EMF document (Requests, Http4xx, Http5xx: ~290 bytes) and its `request served`
+   * line (~520 bytes with the Lambda context and trace id) per invocation. @default 810
+   */
   readonly apiMetricsBytesPerInvocation?: number;
   /** The consumer's `batch processed` INFO line and EMF document (about ten metrics) per invocation. @default 1300 */
   readonly consumerLogBytesPerInvocation?: number;
@@ -196,7 +199,7 @@ export class UsageMeter {
     this.logs = {
       accessLogBytesPerRequest: options.logs?.accessLogBytesPerRequest ?? 260,
       platformBytesPerInvocation: options.logs?.platformBytesPerInvocation ?? 630,
-      apiMetricsBytesPerInvocation: options.logs?.apiMetricsBytesPerInvocation ?? 320,
+      apiMetricsBytesPerInvocation: options.logs?.apiMetricsBytesPerInvocation ?? 810,
       consumerLogBytesPerInvocation: options.logs?.consumerLogBytesPerInvocation ?? 1300,
     };
     this.parquetRatio = options.parquetRatio ?? 0.25;

@@ -126,6 +126,8 @@ export interface Deployment {
   /** CloudWatch dashboards (one per region and the global one). */
   readonly dashboards: number;
   readonly alarmsPerRegion: number;
+  /** Contributor Insights rules per region, each matching one log line per API request. @default 0 */
+  readonly contributorInsightsRulesPerRegion?: number;
   /** X-Ray sampling: the first request each second per region, then this share of the rest. */
   readonly traceReservoirPerSecond: number;
   readonly traceSampledShare: number;
@@ -288,6 +290,18 @@ export function estimateCost(usage: Usage, deployment: Deployment, prices: Price
     'CloudWatch',
     'alarms',
     deployment.regions * deployment.alarmsPerRegion * prices.cloudWatch.alarmMonth.usd,
+  );
+
+  const insightRules = deployment.contributorInsightsRulesPerRegion ?? 0;
+  month(
+    'CloudWatch',
+    'Contributor Insights rules',
+    deployment.regions * insightRules * prices.cloudWatch.contributorInsightsRuleMonth.usd,
+  );
+  use(
+    'CloudWatch',
+    'Contributor Insights matched log events',
+    usage.apiRequests * insightRules * prices.cloudWatch.contributorInsightsMatchedEvent.usd,
   );
 
   // API requests and consumer invocations are traced (active tracing): a reservoir, then a share.

@@ -91,6 +91,8 @@ export const PRICES = {
     customMetricMonth: price(0.3, 'metric-month', CLOUDWATCH),
     dashboardMonth: price(3, 'dashboard-month', CLOUDWATCH),
     alarmMonth: price(0.1, 'standard alarm-month', CLOUDWATCH),
+    contributorInsightsRuleMonth: price(0.5, 'Contributor Insights rule-month', CLOUDWATCH),
+    contributorInsightsMatchedEvent: price(0.02 / 1e6, 'log event matched by a rule', CLOUDWATCH),
   },
   xray: {
     traceRecorded: price(5 / 1e6, 'trace recorded', XRAY),

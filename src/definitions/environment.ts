@@ -37,18 +37,3 @@ export const ENV = {
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
-
-/** CloudWatch namespace of the metrics the handlers emit (EMF). */
-export const METRICS_NAMESPACE = 'UnMoGrowP';
-
-/** Metric names emitted by the attribution consumer, one per outcome. */
-export const ATTRIBUTION_METRICS = {
-  attributed: 'AttributedInstalls',
-  organic: 'OrganicInstalls',
-  rejected: 'RejectedInstalls',
-  reinstall: 'Reinstalls',
-  reattribution: 'Reattributions',
-  reengagement: 'Reengagements',
-  inAppEvents: 'InAppEvents',
-  duplicates: 'DuplicateEvents',
-} as const;

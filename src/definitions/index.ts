@@ -1,5 +1,6 @@
 export * from './environment.js';
 export * from './lake.js';
+export * from './observability.js';
 export * from './queries.js';
 export * from './routes.js';
 export * from './tables.js';

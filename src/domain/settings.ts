@@ -76,18 +76,50 @@ export type AppSettingsInput = z.input<typeof AppSettingsInputSchema>;
  * unknown key, a camelCase one included, is refused naming the field. Parses to `AppSettingsInput`.
  */
 const wireShape = {
-  click_lookback_hours: hours(24 * 30).optional(),
-  view_through_lookback_hours: hours(24 * 7).optional(),
+  click_lookback_hours: hours(24 * 30)
+    .describe('How long before an install a click may win (rule 2), in hours.')
+    .optional(),
+  view_through_lookback_hours: hours(24 * 7)
+    .describe('How long before an install an impression may win on a device id, in hours.')
+    .optional(),
   probabilistic_matching: z
     .strictObject(
-      { enabled: z.boolean().optional(), window_hours: hours(24 * 7).optional() },
+      {
+        enabled: z
+          .boolean()
+          .describe('Match clicks on the IP + User-Agent signature when no id matches.')
+          .optional(),
+        window_hours: hours(24 * 7)
+          .describe('How long before an install a probabilistic match may win, in hours.')
+          .optional(),
+      },
       { error: unknownKey },
     )
     .optional(),
-  reattribution_window_days: z.number().positive().max(365).optional(),
-  reengagement_window_days: z.number().positive().max(365).optional(),
-  click_injection_threshold_seconds: z.number().min(0).max(3600).optional(),
-  time_decay_half_life_days: z.number().positive().max(365).optional(),
+  reattribution_window_days: z
+    .number()
+    .positive()
+    .max(365)
+    .describe('Inactivity after which a reinstall may be credited to a new touchpoint (rule 4), in days.')
+    .optional(),
+  reengagement_window_days: z
+    .number()
+    .positive()
+    .max(365)
+    .describe('How long a retargeting click re-credits the events of an installed device (rule 5), in days.')
+    .optional(),
+  click_injection_threshold_seconds: z
+    .number()
+    .min(0)
+    .max(3600)
+    .describe('A winning click less than this before the install is click injection (rule 3), in seconds.')
+    .optional(),
+  time_decay_half_life_days: z
+    .number()
+    .positive()
+    .max(365)
+    .describe("Half-life of a touchpoint's weight in the time-decay model, in days.")
+    .optional(),
   position_based_weights: z
     .strictObject(
       { first: z.number().min(0).max(1), middle: z.number().min(0).max(1), last: z.number().min(0).max(1) },
@@ -96,8 +128,16 @@ const wireShape = {
     .refine((w) => Math.abs(w.first + w.middle + w.last - 1) < 1e-9, {
       message: 'first + middle + last must equal 1',
     })
+    .describe(
+      'Shares of the first, the middle ones and the last touchpoint in the position-based model; they sum to 1.',
+    )
     .optional(),
-  fraud_mode: z.enum(['reject', 'flag']).optional(),
+  fraud_mode: z
+    .enum(['reject', 'flag'])
+    .describe(
+      'Mode of every fraud rule not named in `fraud_modes`: reject the install, or keep it and flag it.',
+    )
+    .optional(),
   fraud_modes: z
     .strictObject(
       Object.fromEntries(
@@ -105,11 +145,35 @@ const wireShape = {
       ) as Record<FraudReason, z.ZodOptional<z.ZodEnum<{ reject: 'reject'; flag: 'flag' }>>>,
       { error: unknownKey },
     )
+    .describe('Mode of each fraud rule by name (`reject` or `flag`), over `fraud_mode`.')
     .optional(),
-  max_installs_per_ip_per_hour: z.number().int().positive().max(1_000_000).optional(),
-  ip_handling: z.enum(IP_HANDLING).optional(),
-  rate_limit_per_second: z.number().int().positive().max(MAX_RATE_LIMIT_PER_SECOND).optional(),
-  daily_event_quota: z.number().int().positive().max(1e12).optional(),
+  max_installs_per_ip_per_hour: z
+    .number()
+    .int()
+    .positive()
+    .max(1_000_000)
+    .describe('Installs one IP may make in a clock hour before `install_rate_per_ip` fires.')
+    .optional(),
+  ip_handling: z
+    .enum(IP_HANDLING)
+    .describe('How received IPs are kept: as sent, truncated to their /24 or /48, or hashed per app.')
+    .optional(),
+  rate_limit_per_second: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_RATE_LIMIT_PER_SECOND)
+    .describe(
+      'Ingest requests per second the app may make (events, touchpoints and tracking links together).',
+    )
+    .optional(),
+  daily_event_quota: z
+    .number()
+    .int()
+    .positive()
+    .max(1e12)
+    .describe('Events the app may send per UTC day.')
+    .optional(),
 };
 
 /** Names the unknown keys and, for a camelCase one, the snake_case name it should have. */

@@ -9,7 +9,12 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
-import { METRICS_NAMESPACE } from '../definitions/environment.js';
+import {
+  HTTP_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+  type ServiceKey,
+} from '../definitions/observability.js';
 import type { HandlerName } from '../definitions/tables.js';
 import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from './app.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from './request.js';
@@ -28,7 +33,15 @@ export interface Observability {
   readonly tracer: Tracer;
 }
 
-export function createObservability(serviceName: string): Observability {
+/**
+ * The Powertools logger, metrics and tracer of one function, named by {@link SERVICE_NAMES}: the one
+ * place the runtime names a service. The CDK sets `POWERTOOLS_SERVICE_NAME` from the same table, and the
+ * dashboards query the `service` dimension from it, so the three cannot drift apart.
+ * @example
+ * const o = createObservability('consumer'); // service "attribution-consumer"
+ */
+export function createObservability(service: ServiceKey): Observability {
+  const serviceName = SERVICE_NAMES[service];
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
@@ -83,7 +96,7 @@ export interface ApiFunctionParts {
  * export const handler = createApiFunction('ingest', { routes: INGEST_FUNCTION_ROUTES, config, clients });
  */
 export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts: ApiFunctionParts) {
-  const o = parts.observability ?? createObservability(`unmogrowp-${name}`);
+  const o = parts.observability ?? createObservability(name);
   const clients = traceClients(o.tracer, parts.clients);
   const services = createApiServicesWith(parts.adapters ?? {}, parts.config, clients, {
     logger: logPort(o.logger),
@@ -91,7 +104,14 @@ export function createApiFunction(name: Exclude<HandlerName, 'consumer'>, parts:
   const app = createFunctionApp(services, name, parts.routes);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const response = await app(fromApiGatewayEvent(event));
-    o.metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
+    const status = response.statusCode;
+    // 0 or 1 per request: the sums over Requests are the error ratios the alarms watch.
+    o.metrics.addMetric(HTTP_METRICS.requests, MetricUnit.Count, 1);
+    o.metrics.addMetric(HTTP_METRICS.clientErrors, MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
+    o.metrics.addMetric(HTTP_METRICS.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
+    // One line per request with the tenant appended by the router: the per-tenant Contributor Insights
+    // rules count these (tenant ids never become metric dimensions).
+    o.logger.info('request served', { statusCode: status, method: event.httpMethod, route: event.resource });
     return toApiGatewayResult(response);
   };
   return middy(handle)

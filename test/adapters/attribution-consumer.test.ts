@@ -11,7 +11,7 @@ import {
 } from '../../src/adapters/pipeline/attribution-consumer.js';
 import { eventAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { ATTRIBUTION_METRICS } from '../../src/definitions/environment.js';
+import { ATTRIBUTION_METRICS } from '../../src/definitions/observability.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';

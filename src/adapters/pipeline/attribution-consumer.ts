@@ -1,7 +1,7 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { PostbackDispatcher } from '../../app/postbacks/dispatcher.js';
-import { ATTRIBUTION_METRICS } from '../../definitions/environment.js';
 import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
+import { ATTRIBUTION_METRICS, CONSUMER_METRICS } from '../../definitions/observability.js';
 import type { BatchResult, RecordOutcome } from '../../domain/engine.js';
 import { eventKey } from '../../domain/keys.js';
 import { type DeliverySubject, deliverySubjectsOf } from '../../domain/postbacks/subjects.js';
@@ -58,15 +58,8 @@ export interface ConsumerDependencies {
   readonly now?: () => number;
 }
 
-/** Extra metric names of the consumer beside the attribution outcomes. */
-export const CONSUMER_METRICS = {
-  poisoned: 'PoisonedRecords',
-  failed: 'FailedRecords',
-  lakeObjects: 'LakeObjectsWritten',
-  lakeRecords: 'LakeRecordsWritten',
-  redelivered: 'RedeliveredRecords',
-  postbackJobs: 'PostbackJobsEnqueued',
-} as const;
+/** Extra metric names of the consumer beside the attribution outcomes (see `src/definitions`). */
+export { CONSUMER_METRICS };
 
 /** Lake bucket prefix of undecodable stream records (the consumer's role may write only there). */
 export const QUARANTINE_PREFIX = LAKE_QUARANTINE_PREFIX;

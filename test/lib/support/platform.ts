@@ -8,6 +8,7 @@ import {
   parsePlatformConfig,
 } from '../../../lib/config/index.js';
 import { buildPlatform, type Platform } from '../../../lib/platform.js';
+import { type CustomMetricIdentity, METRICS_NAMESPACE, metricKey } from '../../../src/definitions/index.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -53,4 +54,64 @@ export function regionOf(platform: Platform, region: string) {
   const stacks = platform.regions.find((r) => r.region === region);
   if (stacks === undefined) throw new Error(`no stacks for ${region}`);
   return stacks;
+}
+
+/** A dashboard body with every token replaced by a placeholder, parsed. */
+export function dashboardBody(body: unknown): {
+  widgets: {
+    type: string;
+    properties: Record<string, unknown> & { metrics?: unknown[][]; title?: string };
+  }[];
+} {
+  if (typeof body === 'string') return JSON.parse(body);
+  const join = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return JSON.parse(join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]));
+}
+
+/** Every dashboard of a stack, parsed. */
+export function dashboardsOf(stack: Stack): ReturnType<typeof dashboardBody>[] {
+  return Object.values(templateOf(stack).findResources('AWS::CloudWatch::Dashboard')).map((d) =>
+    dashboardBody(d.Properties.DashboardBody),
+  );
+}
+
+/**
+ * Every custom (UnMoGrowP namespace) metric the dashboards and alarms of a platform query, by
+ * `metricKey`: dashboard rows `[namespace, name, dim, value, …, options?]` and alarm metric stats.
+ */
+export function queriedCustomMetrics(platform: Platform): Map<string, CustomMetricIdentity> {
+  const out = new Map<string, CustomMetricIdentity>();
+  const add = (identity: CustomMetricIdentity) => {
+    if (identity.namespace === METRICS_NAMESPACE) out.set(metricKey(identity), identity);
+  };
+  for (const stack of allStacks(platform)) {
+    for (const dashboard of dashboardsOf(stack))
+      for (const widget of dashboard.widgets)
+        for (const row of widget.properties.metrics ?? []) {
+          const parts = row.filter((p): p is string => typeof p === 'string');
+          const [namespace, metricName, ...dims] = parts;
+          if (namespace === undefined || metricName === undefined) continue;
+          const dimensions: Record<string, string> = {};
+          for (let i = 0; i + 1 < dims.length; i += 2) dimensions[dims[i] as string] = dims[i + 1] as string;
+          add({ namespace, metricName, dimensions });
+        }
+    for (const alarm of Object.values(templateOf(stack).findResources('AWS::CloudWatch::Alarm'))) {
+      const p = alarm.Properties;
+      const stats = [
+        ...(p.MetricName
+          ? [{ Namespace: p.Namespace, MetricName: p.MetricName, Dimensions: p.Dimensions }]
+          : []),
+        ...(p.Metrics ?? []).flatMap((m: { MetricStat?: { Metric: unknown } }) =>
+          m.MetricStat ? [m.MetricStat.Metric] : [],
+        ),
+      ] as { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] }[];
+      for (const s of stats)
+        add({
+          namespace: s.Namespace,
+          metricName: s.MetricName,
+          dimensions: Object.fromEntries((s.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+        });
+    }
+  }
+  return out;
 }
