@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,10 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../src/definitions/index.js';
 import { POSTBACK_ENV, POSTBACK_METRICS, POSTBACK_QUEUE } from '../../src/definitions/postbacks.js';
 import type { HouseFunction } from '../compute/house-function.js';
+import { createPlatformAlarm } from '../observability/platform-alarm.js';
+
+/** The ids of the alarms {@link PostbackDelivery} creates (named `<prefix>-<id>`). */
+export const POSTBACK_ALARM_IDS = ['PostbackBacklog', 'PostbackDeadLetters'] as const;
 
 export interface PostbackDeliveryProps {
   /** The sender (`handler: 'postbackSender'`); this construct attaches the queue to it. */
@@ -36,11 +40,15 @@ export interface PostbackDeliveryProps {
    * @default 0 (any dead letter alarms)
    */
   readonly deadLetterDepthThreshold?: number;
+  /** Where the alarms notify, firing and recovering (the region's alarm topic). */
+  readonly alarmAction: cloudwatch.IAlarmAction;
+  /** Prefix of the alarm names (see `MonitoredResources.alarmNamePrefix`). */
+  readonly alarmNamePrefix: string;
   /**
-   * Where the alarms notify.
-   * @default no action (the alarms show on the dashboard only)
+   * Where the runbooks are published.
+   * @default 'docs/operations.md'
    */
-  readonly alarmAction?: cloudwatch.IAlarmAction;
+  readonly runbookBaseUrl?: string;
 }
 
 /**
@@ -102,31 +110,42 @@ export class PostbackDelivery extends Construct {
     this.queue.grantConsumeMessages(sender);
     this.deadLetterQueue.grantSendMessages(sender);
 
-    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestMessageAlarm', {
-      alarmDescription: 'Postback jobs wait to be sent: the sender is failing or too slow',
-      metric: this.queue.metricApproximateAgeOfOldestMessage({
+    const alarm = (
+      id: string,
+      runbook: 'postback-backlog' | 'postback-dead-letters',
+      summary: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods: number,
+    ) =>
+      createPlatformAlarm(
+        this,
+        { id, runbook, summary, metric, threshold, evaluationPeriods },
+        {
+          alarmName: `${props.alarmNamePrefix}-${id}`,
+          alarmAction: props.alarmAction,
+          ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+        },
+      );
+    this.oldestMessageAlarm = alarm(
+      POSTBACK_ALARM_IDS[0],
+      'postback-backlog',
+      'Postback jobs wait to be sent: the sender is failing or too slow',
+      this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      (props.oldestMessageAgeThreshold ?? Duration.minutes(15)).toSeconds(),
+      5,
+    );
+    this.deadLetterAlarm = alarm(
+      POSTBACK_ALARM_IDS[1],
+      'postback-dead-letters',
+      'Postback deliveries were dead-lettered (24 h of failures, or refused for good)',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',
       }),
-      threshold: (props.oldestMessageAgeThreshold ?? Duration.minutes(15)).toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Postback deliveries were dead-lettered (24 h of failures, or refused for good)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: deadLetterDepth,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmAction)
-      for (const alarm of [this.oldestMessageAlarm, this.deadLetterAlarm])
-        alarm.addAlarmAction(props.alarmAction);
+      deadLetterDepth,
+      1,
+    );
   }
 
   /** Lets `grantee` put jobs on the queue (the consumer; the admin function for retries). */
@@ -149,7 +168,7 @@ export class PostbackDelivery extends Construct {
       dimensionsMap: { service: this.senderServiceName },
       statistic: 'Sum',
       period: Duration.minutes(5),
-      label: status,
+      label: `${status} ${Stack.of(this).region}`,
     });
   }
 
@@ -157,7 +176,7 @@ export class PostbackDelivery extends Construct {
   metricLatencyByDestination(): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
       expression: `SEARCH('{${METRICS_NAMESPACE},Destination,service} MetricName="${POSTBACK_METRICS.latency}" service="${this.senderServiceName}"', 'p95', 300)`,
-      label: 'p95 latency',
+      label: `p95 latency ${Stack.of(this).region}`,
       period: Duration.minutes(5),
     });
   }

@@ -74,6 +74,7 @@ export class ProcessingStack extends Stack {
       queueName: plan.postbacks.queueName,
       deadLetterQueueName: plan.postbacks.deadLetterQueueName,
       alarmAction: props.alarmAction,
+      alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
     });
     // The sender reads destinations and secrets, writes only delivery records, and reads the identity
     // graphs (an erased identity's jobs are never sent).

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, Context, KinesisStreamRecord } from 'aws-lam
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumerLambda } from '../../../lambdas/consumer.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
+import { emfDeliveryMetrics } from '../../../src/adapters/postbacks/emf-metrics.js';
 import { signLocalToken } from '../../../src/auth/jwt.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../../src/config/runtime.js';
 import {
@@ -229,6 +230,15 @@ describe('metric contract between the functions and the dashboards and alarms', 
     );
   });
 
+  beforeAll(() => {
+    // The postback sender's metrics port, as its Lambda builds it: one delivery of each outcome.
+    const sender = capturedObservability('postbackSender');
+    const port = emfDeliveryMetrics(sender.metrics);
+    for (const status of ['sent', 'failed', 'dead', 'suppressed'] as const)
+      port.delivered({ tenantId: 'acme', appId: 'com.acme.game', destinationId: 'backend', status });
+    sender.metrics.publishStoredMetrics();
+  });
+
   afterAll(() => {
     process.env.POWERTOOLS_METRICS_DISABLED = previousDisabled;
   });
@@ -249,10 +259,10 @@ describe('metric contract between the functions and the dashboards and alarms', 
     expect(unread).toEqual([]);
   });
 
-  it('proves all 21 queried metrics non-empty by running the functions', () => {
+  it('proves all 25 queried metrics non-empty by running the functions', () => {
     const proven = [...queried.keys()].filter((key) => emitted.has(key));
-    // The figure docs/operations.md reports: 3 per API function and 12 of the consumer.
-    expect(queried.size).toBe(21);
-    expect(proven).toHaveLength(21);
+    // The figure docs/operations.md reports: 3 per API function, 12 of the consumer, 4 of the postback sender.
+    expect(queried.size).toBe(25);
+    expect(proven).toHaveLength(25);
   });
 });

@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HouseFunction } from '../../../lib/compute/house-function.js';
 import { PostbackDelivery, type PostbackDeliveryProps } from '../../../lib/postbacks/postback-delivery.js';
@@ -31,6 +33,8 @@ function deliveryIn(overrides: Partial<PostbackDeliveryProps> = {}) {
     encryptionKey: new kms.Key(stack, 'Key'),
     queueName: 'postbacks',
     deadLetterQueueName: 'postbacks-dlq',
+    alarmAction: new SnsAction(new sns.Topic(stack, 'Alarms')),
+    alarmNamePrefix: 'unmogrowp-test',
     ...overrides,
   });
   return { stack, delivery };
@@ -95,9 +99,13 @@ describe('PostbackDelivery', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'unmogrowp-test-PostbackBacklog',
       MetricName: 'ApproximateAgeOfOldestMessage',
       Namespace: 'AWS/SQS',
       Threshold: 1800,
+      AlarmActions: [Match.anyValue()],
+      OKActions: [Match.anyValue()],
+      AlarmDescription: Match.stringLikeRegexp('Runbook: docs/operations.md#runbook-postback-backlog$'),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
