@@ -4,14 +4,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { type AwsClients, createConsumerClients } from '../src/adapters/clients.js';
+import { type AwsClients, createConsumerClients, createKinesisClient } from '../src/adapters/clients.js';
+import { DynamoTenantHomes } from '../src/adapters/dynamodb/tenant-homes.js';
 import { TenantRegistry } from '../src/adapters/dynamodb/tenant-registry.js';
 import { FirehoseAttributionSink } from '../src/adapters/firehose/attribution-delivery.js';
+import { KinesisForwarder } from '../src/adapters/kinesis/forwarder.js';
 import { createAttributionConsumer } from '../src/adapters/pipeline/attribution-consumer.js';
+import { createHomeRegionConsumer } from '../src/adapters/pipeline/home-region-consumer.js';
 import type { LakeSink } from '../src/adapters/pipeline/lake-sink.js';
 import { S3LakeWriter } from '../src/adapters/s3/lake-writer.js';
 import { createSettingsProvider } from '../src/adapters/settings-provider.js';
 import { TimestreamWriter } from '../src/adapters/timestream/writer.js';
+import type { RecordForwarder } from '../src/app/home-region.js';
 import { loadPostbackConfig, postbackDispatcher } from '../src/composition/postbacks.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../src/config/runtime.js';
 import { ENV } from '../src/definitions/environment.js';
@@ -24,6 +28,8 @@ export interface ConsumerLambdaOptions {
   /** @default the consumer's clients, built from the config */
   readonly clients?: ConsumerClients;
   readonly observability?: Observability;
+  /** @default Kinesis PutRecords to the home region's stream */
+  readonly forwarder?: RecordForwarder;
 }
 
 /** The clients the consumer uses (a full `AwsClients` also fits). */
@@ -108,8 +114,27 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
       : {}),
     logger: logPort(o.logger),
   });
+  // Only a tenant's home region writes its graph and counters; other regions forward its records there.
+  const homeRegionConsumer = createHomeRegionConsumer({
+    region: config.region,
+    homes: new DynamoTenantHomes({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+      defaultRegion: config.homeRegion,
+      cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
+    }),
+    forwarder:
+      options.forwarder ??
+      new KinesisForwarder({
+        clientFor: (region) => createKinesisClient(region),
+        streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
+      }),
+    consume,
+    metrics: { count: (name, value) => o.metrics.addMetric(name, MetricUnit.Count, value) },
+    logger: logPort(o.logger),
+  });
   const handle = (event: KinesisStreamEvent, _context: Context): Promise<KinesisStreamBatchResponse> =>
-    consume(event);
+    homeRegionConsumer(event);
   return middy(handle)
     .use(captureLambdaHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))

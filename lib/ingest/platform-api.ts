@@ -13,13 +13,15 @@ import { RateLimitedWebAcl } from './web-acl.js';
 const AUTHORIZATION_REASONS: Readonly<Record<Exclude<RouteDefinition['auth'], 'bearer'>, string>> = {
   none: 'Tracking links are public by contract (SPEC §3): ad networks redirect users without credentials. WAF rate-limits them.',
   apiKey:
-    'Authenticated by the app API key: API Gateway requires a key of a tenant usage plan, and the handler checks its hash.',
+    'Authenticated by the app API key in the handler: it checks the key hash against the tenant registry, a global ' +
+    'table replicated to every region, and answers 401 for an unknown key (API Gateway keys are regional and capped).',
 };
 
 /** Why a bearer route's Lambda token authorizer stands in for a Cognito one (cdk-nag COG4). */
 const TOKEN_AUTHORIZER_REASON =
-  'The operator configured an external JWKS issuer or the Secrets Manager service-token secret (auth.kind), ' +
-  'so a Lambda TOKEN authorizer verifies the JWT; the handler verifies it again with its roles.';
+  'A Lambda TOKEN authorizer verifies the JWT against the issuer keys it caches: an external JWKS issuer or the ' +
+  'service-token secret (auth.kind), or the Cognito pool of the home region seen from another region, where a ' +
+  'Cognito authorizer would reach across regions; the handler verifies the token again with its roles.';
 
 /**
  * Error bodies API Gateway itself returns (authorizer refusals, throttling, missing keys), in the
@@ -29,19 +31,8 @@ const GATEWAY_ERRORS: readonly { type: apigateway.ResponseType; code: string }[]
   { type: apigateway.ResponseType.UNAUTHORIZED, code: 'unauthorized' },
   { type: apigateway.ResponseType.ACCESS_DENIED, code: 'forbidden' },
   { type: apigateway.ResponseType.EXPIRED_TOKEN, code: 'unauthorized' },
-  { type: apigateway.ResponseType.INVALID_API_KEY, code: 'forbidden' },
   { type: apigateway.ResponseType.THROTTLED, code: 'rate_limited' },
-  { type: apigateway.ResponseType.QUOTA_EXCEEDED, code: 'quota_exceeded' },
 ];
-
-/** Throttle and quota of one tenant's usage plan. */
-export interface TenantUsagePlan {
-  readonly tenantId: string;
-  readonly rateLimit: number;
-  readonly burstLimit: number;
-  /** Requests a month; 0 means no quota. */
-  readonly monthlyQuota: number;
-}
 
 export interface PlatformApiProps {
   /** REST API name, the same in every region (dashboards address it by name). */
@@ -58,10 +49,6 @@ export interface PlatformApiProps {
    * @default no API Gateway authorizer: the handlers alone verify bearer tokens
    */
   readonly bearerAuthorizer?: apigateway.IAuthorizer;
-  /** One usage plan per tenant declared at deploy time. */
-  readonly tenantUsagePlans: readonly TenantUsagePlan[];
-  /** The usage plan of tenants onboarded live through the API (without a redeploy). */
-  readonly defaultUsagePlan: Omit<TenantUsagePlan, 'tenantId'>;
   /** Stage-wide steady-state requests per second. */
   readonly throttleRateLimit: number;
   /** Stage-wide burst. */
@@ -78,15 +65,15 @@ export interface PlatformApiProps {
 }
 
 /**
- * The HTTP API v1 as an API Gateway REST API: every route with its request validation, API keys and a
- * usage plan per tenant, a WAF web ACL, JSON access logs and X-Ray tracing.
+ * The HTTP API v1 as an API Gateway REST API: every route with its request validation, a WAF web ACL,
+ * JSON access logs and X-Ray tracing. App API keys are not API Gateway keys: API Gateway keys exist in
+ * one region only, are capped at 10,000 per region and created at 5 a second, so the handlers verify
+ * `x-api-key` against the replicated tenant registry and enforce the per-app limits themselves.
  */
 export class PlatformApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
   readonly webAcl: RateLimitedWebAcl;
-  /** Usage plan names by tenant id; `*` is the plan of tenants onboarded live. */
-  readonly usagePlanNames: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: PlatformApiProps) {
     super(scope, id);
@@ -99,7 +86,6 @@ export class PlatformApi extends Construct {
       restApiName: props.apiName,
       description: 'UnMoGrowP HTTP API v1',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      apiKeySourceType: apigateway.ApiKeySourceType.HEADER,
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: props.accessLogRemovalPolicy,
       deployOptions: {
@@ -132,7 +118,6 @@ export class PlatformApi extends Construct {
         },
       });
     }
-    this.usagePlanNames = this.addUsagePlans(props);
 
     this.webAcl = new RateLimitedWebAcl(this, 'Waf', {
       name: props.apiName,
@@ -193,7 +178,6 @@ export class PlatformApi extends Construct {
       const modelName = key.replace(/[^A-Za-z0-9]/g, '');
       const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         operationName: modelName,
-        apiKeyRequired: route.auth === 'apiKey',
         ...(authorizer ? { authorizer } : {}),
         requestParameters,
         requestValidator: model?.enforced ? bodyValidator : parameterValidator,
@@ -220,25 +204,6 @@ export class PlatformApi extends Construct {
         throw new Error(`bearerAuthorizer is required by bearer route ${key}`);
       }
     }
-  }
-
-  private addUsagePlans(props: PlatformApiProps): Record<string, string> {
-    const names: Record<string, string> = {};
-    const plans = [...props.tenantUsagePlans, { tenantId: '*', ...props.defaultUsagePlan }];
-    for (const plan of plans) {
-      const isDefault = plan.tenantId === '*';
-      const name = `${props.apiName}-${isDefault ? 'default' : plan.tenantId}`;
-      this.api.addUsagePlan(isDefault ? 'DefaultUsagePlan' : `UsagePlan-${plan.tenantId}`, {
-        name,
-        description: isDefault ? 'Tenants onboarded live' : `Tenant ${plan.tenantId}`,
-        throttle: { rateLimit: plan.rateLimit, burstLimit: plan.burstLimit },
-        quota:
-          plan.monthlyQuota > 0 ? { limit: plan.monthlyQuota, period: apigateway.Period.MONTH } : undefined,
-        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-      });
-      names[plan.tenantId] = name;
-    }
-    return names;
   }
 
   /** p95 or p99 latency of the whole API per minute (averages hide the tail). */

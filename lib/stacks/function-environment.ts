@@ -23,6 +23,19 @@ export function functionEnvironment(
   const environment: Record<string, string> = {
     [ENV.stage]: config.stage,
     [ENV.homeRegion]: config.homeRegion,
+    [ENV.regions]: config.regions.join(','),
+    // Each configured tenant's usage plan, enforced by the ingest handlers (API Gateway no longer meters keys).
+    [ENV.tenantLimits]: JSON.stringify(
+      Object.fromEntries(
+        config.tenants.map((tenant) => [
+          tenant.tenantId,
+          {
+            rateLimitPerSecond: tenant.usagePlan.rateLimit,
+            monthlyRequestQuota: tenant.usagePlan.monthlyQuota,
+          },
+        ]),
+      ),
+    ),
     [ENV.identityGraphTable]: plan.identityTables[0]?.tableName ?? names.name('identity-graph'),
     [ENV.tenantRegistryTable]: plan.tenantRegistryTableName,
     [ENV.ingestStream]: names.name('ingest'),

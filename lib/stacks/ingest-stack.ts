@@ -1,12 +1,10 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
-  ENV,
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
   LAKE_ERASURES,
@@ -47,17 +45,6 @@ export interface IngestStackProps extends StackProps {
   readonly bearerAuth: BearerAuth;
 }
 
-/** API Gateway actions the admin function needs to import app API keys into usage plans. */
-export const API_KEY_IMPORT_ACTIONS = {
-  /** `POST /apikeys` (CreateApiKey) and `POST /usageplans/{id}/keys` (CreateUsagePlanKey). */
-  create: ['apigateway:POST'],
-  /** `GET /usageplans` (GetUsagePlans, to resolve a plan id by name). */
-  resolvePlans: ['apigateway:GET'],
-} as const;
-
-/** API Gateway resource path of a usage plan's keys, for any plan. */
-const USAGE_PLAN_KEYS_PATH = '/usageplans/*/keys';
-
 /** Handlers with a latency-sensitive route get provisioned concurrency in prod. */
 export const LATENCY_SENSITIVE_HANDLERS: ReadonlySet<string> = new Set<HandlerName>(
   ROUTES.filter((route) => route.latencySensitive).map((route) => route.handler),
@@ -78,7 +65,10 @@ export class IngestStack extends Stack {
   readonly functions: Readonly<Record<ApiHandler, HouseFunction>>;
   /** The authorizer of the bearer routes. */
   readonly bearerAuthorizer: apigateway.IAuthorizer;
-  /** The Lambda TOKEN authorizer, when tokens do not come from the platform's Cognito user pool. */
+  /**
+   * The Lambda TOKEN authorizer: for a JWKS issuer or service tokens in every region, and for the Cognito
+   * pool's tokens outside the pool's (home) region.
+   */
   readonly tokenAuthorizer?: JwtTokenAuthorizer;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
@@ -137,7 +127,9 @@ export class IngestStack extends Stack {
     for (const fn of bearerFunctions) {
       for (const [name, value] of Object.entries(authEnvironment)) fn.addEnvironment(name, value);
     }
-    if (props.bearerAuth.kind === 'cognito') {
+    // A Cognito authorizer only in the pool's own region: elsewhere (cross-region pool authorizers are not
+    // documented by AWS) a Lambda token authorizer verifies the pool's tokens with its cached JWKS.
+    if (props.bearerAuth.kind === 'cognito' && this.region === config.homeRegion) {
       this.bearerAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'BearerAuthorizer', {
         authorizerName: plan.userPoolName,
         cognitoUserPools: [props.bearerAuth.userPool],
@@ -191,8 +183,6 @@ export class IngestStack extends Stack {
       routes: ROUTES,
       handlers: targets,
       bearerAuthorizer: this.bearerAuthorizer,
-      tenantUsagePlans: config.tenants.map((tenant) => ({ tenantId: tenant.tenantId, ...tenant.usagePlan })),
-      defaultUsagePlan: { rateLimit: 50, burstLimit: 100, monthlyQuota: 0 },
       throttleRateLimit: config.ingest.throttleRateLimit,
       throttleBurstLimit: config.ingest.throttleBurstLimit,
       wafRateLimitPer5Minutes: config.ingest.wafRateLimitPer5Minutes,
@@ -205,38 +195,6 @@ export class IngestStack extends Stack {
           }
         : undefined,
     });
-
-    admin.addEnvironment(ENV.usagePlans, JSON.stringify(this.api.usagePlanNames));
-    admin.addEnvironment(ENV.restApiId, this.api.api.restApiId);
-    // App API keys are created at onboarding time and imported into their tenant's usage plan.
-    this.grantApiKeyImport(admin.role);
-  }
-
-  /**
-   * Lets the admin function import app API keys: create the key (`POST /apikeys`), link it to a usage
-   * plan (`POST /usageplans/{id}/keys`) and resolve plan ids by name (`GET /usageplans`). Nothing else:
-   * no reading or deleting keys.
-   */
-  private grantApiKeyImport(role: iam.Role): void {
-    const apiGatewayArn = (path: string) => `arn:${this.partition}:apigateway:${this.region}::${path}`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [...API_KEY_IMPORT_ACTIONS.create],
-        resources: [apiGatewayArn('/apikeys'), apiGatewayArn(USAGE_PLAN_KEYS_PATH)],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [...API_KEY_IMPORT_ACTIONS.resolvePlans],
-        resources: [apiGatewayArn('/usageplans')],
-      }),
-    );
-    acknowledgeWildcardResource(
-      role,
-      apiGatewayArn(USAGE_PLAN_KEYS_PATH),
-      "Onboarding links each new app key to its tenant's usage plan, whose id CloudFormation assigns; the " +
-        'action is POST only (create the link).',
-    );
   }
 
   /**

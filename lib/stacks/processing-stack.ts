@@ -1,5 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -122,6 +123,7 @@ export class ProcessingStack extends Stack {
           'only under its quarantine prefix.',
       );
       props.realtime?.grantWrite(fn.function);
+      this.grantForwardToOtherRegions(fn.role, plan, streamPlan.streamName);
 
       const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
         function: fn,
@@ -142,5 +144,41 @@ export class ProcessingStack extends Stack {
       });
       return consumer;
     });
+  }
+
+  /**
+   * The single-writer model (src/app/home-region.ts): a consumer forwards the records of tenants homed in
+   * another region to that region's stream of the same name, encrypted with that region's platform key
+   * (named by its alias, which is the same in every region).
+   */
+  private grantForwardToOtherRegions(role: iam.IRole, plan: PlatformPlan, streamName: string): void {
+    const others = plan.config.regions.filter((region) => region !== this.region);
+    if (others.length === 0) return;
+    const arn = (service: string, region: string, resource: string) =>
+      `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+        resources: others.map((region) => arn('kinesis', region, `stream/${streamName}`)),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: others.map((region) => arn('kms', region, 'key/*')),
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': plan.names.keyAlias },
+          StringEquals: { 'kms:ViaService': others.map((region) => `kinesis.${region}.amazonaws.com`) },
+        },
+      }),
+    );
+    for (const region of others) {
+      acknowledgeWildcardResource(
+        role,
+        arn('kms', region, 'key/*'),
+        "Forwarding encrypts with the other region's platform key, whose id that region's stack assigns; the " +
+          'statement is limited to that key by its alias (kms:ResourceAliases) and to Kinesis (kms:ViaService).',
+      );
+    }
   }
 }

@@ -1,4 +1,3 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -27,8 +26,6 @@ export interface AwsClients {
   readonly timestream?: TimestreamWriteClient;
   /** Set when the config names an attribution delivery stream (the cloud). */
   readonly firehose?: FirehoseClient;
-  /** Set when the config names a REST API whose usage plans meter app keys (the cloud). */
-  readonly apiGateway?: APIGatewayClient;
 }
 
 type Endpoints = RuntimeConfig['endpoints'];
@@ -134,10 +131,7 @@ export function createS3Client(region: string, endpoint?: string): S3Client {
  * const clients = createAwsClients(loadRuntimeConfig());
  */
 export function createAwsClients(
-  config: Pick<
-    RuntimeConfig,
-    'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream' | 'restApiId'
-  >,
+  config: Pick<RuntimeConfig, 'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream'>,
 ): AwsClients {
   const e: Endpoints = config.endpoints;
   const dynamodb = createDynamoDbClient(config.region, e.dynamodb);
@@ -153,7 +147,6 @@ export function createAwsClients(
     ...(config.attributionDeliveryStream
       ? { firehose: observed(new FirehoseClient({ region: config.region })) }
       : {}),
-    ...(config.restApiId ? { apiGateway: new APIGatewayClient({ region: config.region }) } : {}),
   };
 }
 
@@ -180,13 +173,6 @@ export function createApiCoreClients(
 /** Athena, for report ranges older than the counters (the query function). */
 export function createAthenaClient(config: ClientConfig): AthenaClient {
   return observed(new AthenaClient(common(config.region, config.endpoints.athena)));
-}
-
-/** API Gateway, when the config names the REST API whose usage plans meter app keys (the admin function). */
-export function createApiGatewayClient(
-  config: Pick<RuntimeConfig, 'region' | 'restApiId'>,
-): APIGatewayClient | undefined {
-  return config.restApiId ? new APIGatewayClient({ region: config.region }) : undefined;
 }
 
 /** The attribution consumer's clients: DynamoDB, S3 (lake, quarantine), Firehose and Timestream when configured. */

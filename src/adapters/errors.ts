@@ -52,19 +52,6 @@ export class LakeDeliveryError extends Error {
   }
 }
 
-/** An app API key could not be imported into API Gateway (key creation or its usage plan link). */
-export class ApiKeyImportError extends Error {
-  constructor(
-    message: string,
-    readonly step: 'resolve-usage-plan' | 'create-api-key' | 'link-usage-plan',
-    readonly context: Readonly<Record<string, unknown>> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ApiKeyImportError';
-  }
-}
-
 /** An Athena query failed, was cancelled or did not finish in time. */
 export class LakeQueryError extends Error {
   constructor(
@@ -112,5 +99,18 @@ export class TooManyApiKeysError extends Error {
   ) {
     super(`app ${JSON.stringify(appId)} has ${liveKeys} live API keys, the limit is ${limit}`);
     this.name = 'TooManyApiKeysError';
+  }
+}
+
+/** A tenant's home region was not moved: the tenant is unknown, or its home is not the one expected. */
+export class TenantHomeMoveError extends Error {
+  constructor(
+    message: string,
+    readonly tenantId: string,
+    readonly expectedFrom: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TenantHomeMoveError';
   }
 }

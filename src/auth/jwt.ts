@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
+import { httpJwksFetcher, JwksCache, JwksUnavailableError } from './jwks-cache.js';
 import { ROLES, type UserPrincipal } from './permissions.js';
 
 /**
@@ -18,8 +19,13 @@ export interface TokenVerifierOptions {
    * `secret` is set. The provider caches the value itself.
    */
   readonly secretProvider?: () => Promise<string>;
-  /** JWKS URL of the issuer; used when no secret is set. */
+  /** JWKS URL of the issuer; used when no secret is set. Its keys are cached (`JwksCache`). */
   readonly jwksUrl?: string;
+  /**
+   * The issuer's keys, known without a fetch (with `jwksUrl`, which is fetched only for a key id not in it).
+   * @default fetched from `jwksUrl` when the first token is verified
+   */
+  readonly jwks?: JSONWebKeySet;
   /** Expected `iss`. @default not checked */
   readonly issuer?: string;
   /** Expected `aud`. @default not checked */
@@ -83,8 +89,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
     };
     algorithms = ['HS256'];
-  } else if (options.jwksUrl) {
-    key = createRemoteJWKSet(new URL(options.jwksUrl));
+  } else if (options.jwksUrl || options.jwks) {
+    const url = options.jwksUrl;
+    const cache = new JwksCache({
+      fetchJwks: url
+        ? httpJwksFetcher(new URL(url).toString())
+        : () => Promise.reject(new Error('no JWKS URL is configured to fetch unknown keys from')),
+      ...(options.jwks ? { seed: options.jwks } : {}),
+    });
+    key = async (header, token) => {
+      try {
+        return await cache.getKey(header, token);
+      } catch (cause) {
+        if (!(cause instanceof JwksUnavailableError)) throw cause;
+        throw new VerificationKeyUnavailableError("the issuer's signing keys cannot be read", { cause });
+      }
+    };
     algorithms = ['RS256', 'ES256'];
   } else {
     return async () => {

@@ -24,6 +24,7 @@ export function tokenVerifierFor(
         }
       : {}),
     ...(auth.jwksUrl ? { jwksUrl: auth.jwksUrl } : {}),
+    ...(auth.jwks ? { jwks: auth.jwks } : {}),
     ...(auth.issuer ? { issuer: auth.issuer } : {}),
     ...(auth.audience ? { audience: auth.audience } : {}),
   });

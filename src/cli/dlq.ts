@@ -5,18 +5,26 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createS3Client } from '../adapters/clients.js';
 import { LocalDeadLetters } from '../adapters/dead-letters/local.js';
 import { type DeadLetterEntry, summarizeRecord } from '../adapters/dead-letters/records.js';
+import { DEAD_LETTER_PREFIX, S3DeadLetters } from '../adapters/dead-letters/s3.js';
 import { SqsDeadLetters } from '../adapters/dead-letters/sqs.js';
 import type { LocalFacts } from '../local/platform.js';
 
 /** Environment variable naming the consumer's SQS on-failure destination (the cloud). */
 export const DLQ_URL_ENV = 'UNMOGROWP_DLQ_URL';
 
+/** Environment variable naming the bucket that keeps dead letters with their payloads (the cloud). */
+export const DLQ_BUCKET_ENV = 'UNMOGROWP_DLQ_BUCKET';
+
 const USAGE = `usage:
-  npx unmogrowp dlq list   [source] [--json]
-  npx unmogrowp dlq replay [source] (--id ID [--id ID …] | --all) [--dry-run] [--json]
+  npx unmogrowp dlq list    [source] [--json]
+  npx unmogrowp dlq replay  [source] (--id ID [--id ID …] | --all) [--dry-run] [--json]
+  npx unmogrowp dlq capture --queue-url URL --bucket NAME [--dry-run] [--json]
 
 source (the first that applies):
-  --queue-url URL        the cloud: the consumer's SQS on-failure destination (or ${DLQ_URL_ENV})
+  --bucket NAME          the cloud: letters kept with their payloads in S3 (or ${DLQ_BUCKET_ENV}); replayable
+                         for as long as the bucket keeps them
+  --queue-url URL        the cloud: the consumer's SQS on-failure destination (or ${DLQ_URL_ENV}); its
+                         messages point at records the stream keeps 7 days
   --data-dir DIR         local mode: the platform's data directory (UNMOGROWP_DATA_DIR of npm start)
   --local                local mode, found through .unmogrowp/local.json of a running npm start
 options:
@@ -25,6 +33,11 @@ options:
   --stream NAME          stream to replay local letters on @default the platform's
   --kinesis-endpoint URL kinesalite of local mode @default the platform's
   --limit N              SQS messages read @default 100
+  --prefix P             key prefix of the letters in --bucket @default ${DEAD_LETTER_PREFIX}
+  --endpoint-s3 URL      an S3-compatible endpoint (tests, local mode)
+
+capture copies each SQS letter's records from the stream into --bucket, then deletes the message: run it
+when the on-failure alarm fires, within the stream's 7-day retention.
 
 Local letters are replayed once: replays are logged in <data-dir>/dead-letters.replayed.jsonl.
 Cloud letters are deleted from the queue once their records are back on the stream.
@@ -41,17 +54,27 @@ interface Options {
 /** `npx unmogrowp dlq list|replay …`; returns the exit code. */
 export async function run(args: readonly string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action === undefined || action === '--help' || action === '-h' || action === 'help') {
+  if (
+    action === undefined ||
+    action === '--help' ||
+    action === '-h' ||
+    action === 'help' ||
+    rest.includes('--help') ||
+    rest.includes('-h')
+  ) {
     process.stdout.write(USAGE);
     return action === undefined ? 2 : 0;
   }
   try {
-    if (action !== 'list' && action !== 'replay')
+    if (action !== 'list' && action !== 'replay' && action !== 'capture')
       throw new UsageError(`unknown action ${JSON.stringify(action)}`);
     const { values } = parseArgs({
       args: [...rest],
       options: {
         'queue-url': { type: 'string' },
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
+        'endpoint-s3': { type: 'string' },
         'data-dir': { type: 'string' },
         local: { type: 'boolean', default: false },
         facts: { type: 'string' },
@@ -75,18 +98,51 @@ export async function run(args: readonly string[]): Promise<number> {
       dryRun: values['dry-run'] ?? false,
     };
     const queueUrl = values['queue-url'] ?? process.env[DLQ_URL_ENV];
-    if (queueUrl) {
-      const limit = values.limit === undefined ? undefined : Number(values.limit);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
-        throw new UsageError(`--limit must be a positive integer. Received ${values.limit}`);
-      const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
-      const letters = new SqsDeadLetters({
+    const bucket = values.bucket ?? process.env[DLQ_BUCKET_ENV];
+    const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+      throw new UsageError(`--limit must be a positive integer. Received ${values.limit}`);
+    const kinesisEndpoint = values['kinesis-endpoint'];
+    const s3Letters = () =>
+      new S3DeadLetters({
+        s3: createS3Client(region ?? 'us-east-1', values['endpoint-s3']),
+        kinesis: createKinesisClient(region ?? 'us-east-1', kinesisEndpoint),
+        bucket: bucket ?? '',
+        ...(values.prefix ? { prefix: values.prefix } : {}),
+        ...(limit ? { maxLetters: limit } : {}),
+      });
+    const sqsLetters = () =>
+      new SqsDeadLetters({
         sqs: new SQSClient({ region }),
-        kinesis: createKinesisClient(region),
-        queueUrl,
+        kinesis: createKinesisClient(region ?? 'us-east-1', kinesisEndpoint),
+        queueUrl: queueUrl ?? '',
         ...(limit ? { maxMessages: limit } : {}),
       });
+    if (action === 'capture') {
+      if (!queueUrl || !bucket)
+        throw new UsageError(`capture needs --queue-url (or ${DLQ_URL_ENV}) and --bucket`);
+      if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
+      return await captureCloud(sqsLetters(), s3Letters(), options);
+    }
+    if (bucket && values['queue-url'] === undefined) {
+      if (!region && !values['endpoint-s3'])
+        throw new UsageError('--region (or AWS_REGION) is needed with --bucket');
+      const letters = s3Letters();
+      if (action === 'list') {
+        print(await letters.list(), options.json);
+        return 0;
+      }
+      const { replayed, skipped } = await letters.replay(options.ids ?? [], {
+        dryRun: options.dryRun,
+        ...(values.stream ? { streamName: values.stream } : {}),
+      });
+      report(replayed, skipped, options);
+      return skipped.length > 0 ? 1 : 0;
+    }
+    if (queueUrl) {
+      if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
+      const letters = sqsLetters();
       return action === 'list' ? await listCloud(letters, options) : await replayCloud(letters, options);
     }
     const letters = localSource(values);
@@ -145,6 +201,26 @@ async function replayLocal(letters: LocalDeadLetters, options: Options): Promise
   const skipped = ids === 'all' ? [] : letters.list().filter((l) => ids.includes(l.id) && l.replayedAt);
   report(done, skipped, options);
   return 0;
+}
+
+async function captureCloud(sqs: SqsDeadLetters, s3: S3DeadLetters, options: Options): Promise<number> {
+  const { captured, skipped } = await sqs.capture(
+    async (entry, streamArn) => {
+      await s3.keep(entry, streamArn);
+    },
+    { dryRun: options.dryRun },
+  );
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ dryRun: options.dryRun, captured: captured.map(brief), skipped: skipped.map(brief) }, null, 2)}\n`,
+    );
+  } else {
+    const verb = options.dryRun ? 'would capture' : 'captured';
+    for (const l of captured) process.stdout.write(`${verb} ${l.id}: ${l.records.length} records\n`);
+    for (const l of skipped) process.stdout.write(`skipped ${l.id}: ${l.problem}\n`);
+    process.stdout.write(`${verb} ${captured.length} letters, skipped ${skipped.length}\n`);
+  }
+  return skipped.length > 0 ? 1 : 0;
 }
 
 async function listCloud(letters: SqsDeadLetters, options: Options): Promise<number> {

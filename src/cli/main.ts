@@ -15,6 +15,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     load: () => import('./replay.js'),
   },
   dlq: { summary: 'list and replay dead letters (dlq list|replay …)', load: () => import('./dlq.js') },
+  home: {
+    summary: "show or move a tenant's home region (home show|move …)",
+    load: () => import('./home.js'),
+  },
   tokens: {
     summary: 'bearer tokens for local mode (tokens mint --tenant <t> --role <r> [--ttl 1h])',
     load: () => import('./tokens.js'),

@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import { ENV } from '../definitions/environment.js';
 
 /**
@@ -7,6 +8,17 @@ import { ENV } from '../definitions/environment.js';
 export interface RuntimeConfig {
   readonly stage: string;
   readonly region: string;
+  /**
+   * The platform's home region (`UNMOGROWP_HOME_REGION`): the home of every tenant the registry gives no
+   * other (see `src/app/home-region.ts`).
+   * @default the function's own region
+   */
+  readonly homeRegion: string;
+  /**
+   * Every region of the deployment (`UNMOGROWP_REGIONS`).
+   * @default [region]
+   */
+  readonly regions: readonly string[];
   readonly identityGraphTable: string;
   readonly tenantRegistryTable: string;
   readonly ingestStream: string;
@@ -19,13 +31,6 @@ export interface RuntimeConfig {
    * (local mode, tests), the consumer writes raw and attribution rows to the lake bucket as NDJSON.
    */
   readonly attributionDeliveryStream?: string;
-  /**
-   * API Gateway REST API whose usage plans meter app API keys. Set (in the cloud), onboarding imports each
-   * new app key into API Gateway; unset (local mode), keys live only in the tenant registry.
-   */
-  readonly restApiId?: string;
-  /** Usage plan name by tenant id; `*` names the plan of tenants onboarded live. */
-  readonly usagePlans: Readonly<Record<string, string>>;
   /** Timestream database and table; both set means the consumer writes real-time counters there. */
   readonly timestream?: { readonly database: string; readonly table: string };
   /** Silo tenants' own ingest streams, by tenant id. */
@@ -39,6 +44,10 @@ export interface RuntimeConfig {
   readonly tenantWorkgroups: Readonly<Record<string, string>>;
   /** Platform-wide settings defaults (validated later against the settings schema). */
   readonly defaultSettings: Readonly<Record<string, unknown>>;
+  /** Limits of whole tenants by id (`UNMOGROWP_TENANT_LIMITS`). @default none */
+  readonly tenantLimits: Readonly<
+    Record<string, { readonly rateLimitPerSecond: number; readonly monthlyRequestQuota: number }>
+  >;
   readonly dataCenterCidrs: readonly string[];
   /** Endpoint overrides (local mode, tests); absent in the cloud. */
   readonly endpoints: {
@@ -59,6 +68,11 @@ export interface RuntimeConfig {
     readonly jwtSecretId?: string;
     /** JWKS URL of the cloud issuer (Cognito user pool or another OIDC issuer). */
     readonly jwksUrl?: string;
+    /**
+     * The issuer's JWKS as JSON (`UNMOGROWP_JWKS`), so tokens verify with no fetch at all, even on a cold
+     * start while the issuer's region is down; the URL is then fetched only for an unknown key id.
+     */
+    readonly jwks?: JSONWebKeySet;
     readonly issuer?: string;
     readonly audience?: string;
   };
@@ -76,6 +90,7 @@ export const RUNTIME_ENV = {
   jwtSecretId: 'UNMOGROWP_JWT_SECRET_ID',
   secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
   jwksUrl: 'UNMOGROWP_JWKS_URL',
+  jwks: 'UNMOGROWP_JWKS',
   jwtIssuer: 'UNMOGROWP_JWT_ISSUER',
   jwtAudience: 'UNMOGROWP_JWT_AUDIENCE',
   apiKeyCacheTtlSeconds: 'UNMOGROWP_API_KEY_CACHE_TTL_SECONDS',
@@ -108,6 +123,23 @@ function jsonObject(env: Env, name: string): Record<string, unknown> {
   throw new ConfigurationError(`${name} must be a JSON object. Received ${raw}`, name);
 }
 
+function tenantLimitsOf(env: Env): RuntimeConfig['tenantLimits'] {
+  const out: Record<string, { rateLimitPerSecond: number; monthlyRequestQuota: number }> = {};
+  for (const [tenantId, value] of Object.entries(jsonObject(env, ENV.tenantLimits))) {
+    const v = value as { rateLimitPerSecond?: unknown; monthlyRequestQuota?: unknown } | null;
+    const rate = v?.rateLimitPerSecond;
+    const monthly = v?.monthlyRequestQuota ?? 0;
+    if (typeof rate !== 'number' || !(rate > 0) || typeof monthly !== 'number' || monthly < 0) {
+      throw new ConfigurationError(
+        `${ENV.tenantLimits}.${tenantId} needs rateLimitPerSecond > 0 and monthlyRequestQuota >= 0. Received ${JSON.stringify(value)}`,
+        ENV.tenantLimits,
+      );
+    }
+    out[tenantId] = { rateLimitPerSecond: rate, monthlyRequestQuota: monthly };
+  }
+  return out;
+}
+
 function stringMap(env: Env, name: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(jsonObject(env, name))) {
@@ -131,6 +163,22 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
 
 const optional = (value: string | undefined) => (value ? value : undefined);
 
+/** `UNMOGROWP_JWKS`: a JSON object with a `keys` array, or unset. */
+function jwksOf(env: Env): JSONWebKeySet | undefined {
+  const raw = optional(env[RUNTIME_ENV.jwks]);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigurationError(`${RUNTIME_ENV.jwks} is not JSON`, RUNTIME_ENV.jwks, { cause });
+  }
+  if (!Array.isArray((parsed as { keys?: unknown } | null)?.keys)) {
+    throw new ConfigurationError(`${RUNTIME_ENV.jwks} must be a JWKS: {"keys": [...]}`, RUNTIME_ENV.jwks);
+  }
+  return parsed as JSONWebKeySet;
+}
+
 /**
  * Reads the runtime configuration from an environment.
  * @example
@@ -140,15 +188,20 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
   const timestreamDatabase = optional(env[ENV.timestreamDatabase]);
   const timestreamTable = optional(env[ENV.timestreamTable]);
   const attributionDeliveryStream = optional(env[ENV.attributionDeliveryStream]);
-  const restApiId = optional(env[ENV.restApiId]);
   const jwtSecret = optional(env[RUNTIME_ENV.jwtSecret]);
   const jwtSecretId = optional(env[RUNTIME_ENV.jwtSecretId]);
   const jwksUrl = optional(env[RUNTIME_ENV.jwksUrl]);
+  const jwks = jwksOf(env);
   const issuer = optional(env[RUNTIME_ENV.jwtIssuer]);
   const audience = optional(env[RUNTIME_ENV.jwtAudience]);
   return {
     stage: env[ENV.stage] ?? 'local',
     region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    homeRegion: env[ENV.homeRegion] ?? env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    regions: (env[ENV.regions] ?? env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
     identityGraphTable: env[ENV.identityGraphTable] ?? 'IdentityGraph',
     tenantRegistryTable: env[ENV.tenantRegistryTable] ?? 'TenantRegistry',
     ingestStream: env[ENV.ingestStream] ?? 'IngestStream',
@@ -156,8 +209,6 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     athenaWorkgroup: env[ENV.athenaWorkgroup] ?? 'primary',
     glueDatabase: env[ENV.glueDatabase] ?? 'unmogrowp',
     ...(attributionDeliveryStream ? { attributionDeliveryStream } : {}),
-    ...(restApiId ? { restApiId } : {}),
-    usagePlans: stringMap(env, ENV.usagePlans),
     ...(timestreamDatabase && timestreamTable
       ? { timestream: { database: timestreamDatabase, table: timestreamTable } }
       : {}),
@@ -165,6 +216,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     tenantTables: stringMap(env, ENV.tenantTables),
     tenantWorkgroups: stringMap(env, ENV.tenantWorkgroups),
     defaultSettings: jsonObject(env, ENV.defaultSettings),
+    tenantLimits: tenantLimitsOf(env),
     dataCenterCidrs: (env[ENV.dataCenterCidrs] ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -177,7 +229,14 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
       secretsManager: optional(env[RUNTIME_ENV.secretsManagerEndpoint]),
     },
-    auth: { jwtSecret, ...(jwtSecretId ? { jwtSecretId } : {}), jwksUrl, issuer, audience },
+    auth: {
+      jwtSecret,
+      ...(jwtSecretId ? { jwtSecretId } : {}),
+      jwksUrl,
+      ...(jwks ? { jwks } : {}),
+      issuer,
+      audience,
+    },
     apiKeyCacheTtlSeconds: positiveNumber(env, RUNTIME_ENV.apiKeyCacheTtlSeconds, 60),
     reportCounterDays: positiveNumber(env, RUNTIME_ENV.reportCounterDays, 400),
   };

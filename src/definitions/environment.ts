@@ -6,6 +6,10 @@ export const ENV = {
   stage: 'UNMOGROWP_STAGE',
   region: 'AWS_REGION',
   homeRegion: 'UNMOGROWP_HOME_REGION',
+  /** Comma-separated: every region of the deployment (per-region usage counters summed across them). */
+  regions: 'UNMOGROWP_REGIONS',
+  /** JSON object: tenant id → `{ rateLimitPerSecond, monthlyRequestQuota }` (tenants' `usagePlan` in the config). */
+  tenantLimits: 'UNMOGROWP_TENANT_LIMITS',
   identityGraphTable: 'IDENTITY_GRAPH_TABLE',
   tenantRegistryTable: 'TENANT_REGISTRY_TABLE',
   ingestStream: 'INGEST_STREAM_NAME',
@@ -24,10 +28,6 @@ export const ENV = {
   tenantWorkgroups: 'UNMOGROWP_TENANT_WORKGROUPS',
   /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
-  /** JSON object: tenant id → API Gateway usage plan name; `*` is the plan of tenants onboarded live. */
-  usagePlans: 'UNMOGROWP_USAGE_PLANS',
-  /** API Gateway REST API id, for importing app API keys into usage plans. */
-  restApiId: 'UNMOGROWP_REST_API_ID',
   /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */
   dataCenterCidrs: 'DATA_CENTER_CIDRS',
   /** Endpoint overrides used by local mode and integration tests; unset in the cloud. */

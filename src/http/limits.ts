@@ -2,7 +2,7 @@ import type { AppRecord } from '../adapters/dynamodb/tenant-registry.js';
 import { DAY_MS, resolveSettings } from '../domain/settings.js';
 import { TooManyRequestsError } from './errors.js';
 import type { RequestLogger } from './router.js';
-import type { ApiServices, CounterWindow, UsageCounters } from './services.js';
+import type { ApiServices, CounterWindow, TenantLimits, UsageCounters } from './services.js';
 
 /**
  * Per-app ingest limits (issue 6), the same code in Lambda and in local mode:
@@ -33,6 +33,20 @@ export function dayWindow(appId: string, nowMs: number): CounterWindow {
   const day = Math.floor(nowMs / DAY_MS);
   const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
   return { key: `${appId}#D#${date}`, endsAtMs: (day + 1) * DAY_MS };
+}
+
+/** The UTC second of `nowMs`, for a whole tenant (every app of it). */
+export function tenantSecondWindow(tenantId: string, nowMs: number): CounterWindow {
+  const second = Math.floor(nowMs / SECOND_MS);
+  return { key: `T#${tenantId}#S#${second}`, endsAtMs: (second + 1) * SECOND_MS };
+}
+
+/** The UTC calendar month of `nowMs`, for a whole tenant. */
+export function tenantMonthWindow(tenantId: string, nowMs: number): CounterWindow {
+  const date = new Date(nowMs);
+  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  return { key: `T#${tenantId}#M#${new Date(start).toISOString().slice(0, 7)}`, endsAtMs: end };
 }
 
 /** Whole seconds until the window ends (at least 1): the `Retry-After` of a refusal. */
@@ -85,6 +99,40 @@ export class IngestLimiter {
         context: { app_id: app.appId, tenant_id: app.tenantId, limit: 'rate_limit_per_second' },
       },
     );
+  }
+
+  /** Counts one ingest request against the app's tenant's limits; throws 429 over one of them. */
+  async admitTenantRequest(app: LimitedApp, limits: TenantLimits): Promise<void> {
+    const nowMs = this.now();
+    const checks = [
+      {
+        window: tenantSecondWindow(app.tenantId, nowMs),
+        limit: limits.rateLimitPerSecond,
+        field: 'tenants[].usagePlan.rateLimit',
+        what: `${limits.rateLimitPerSecond} requests per second`,
+      },
+      ...(limits.monthlyRequestQuota > 0
+        ? [
+            {
+              window: tenantMonthWindow(app.tenantId, nowMs),
+              limit: limits.monthlyRequestQuota,
+              field: 'tenants[].usagePlan.monthlyQuota',
+              what: `${limits.monthlyRequestQuota} requests per month`,
+            },
+          ]
+        : []),
+    ];
+    for (const check of checks) {
+      if (await this.take(app, check.window, 1, check.limit)) continue;
+      throw new TooManyRequestsError(
+        `tenant ${app.tenantId} is over its limit of ${check.what}; retry after the Retry-After header`,
+        retryAfterSeconds(check.window, nowMs),
+        {
+          details: [{ field: check.field, code: 'rate_limit', message: check.what }],
+          context: { app_id: app.appId, tenant_id: app.tenantId, limit: check.field },
+        },
+      );
+    }
   }
 
   /**
@@ -197,13 +245,16 @@ async function limitedApp(
 
 /** Counts one ingest request against the app's `rateLimitPerSecond` (no-op without counters). */
 export async function admitRequest(
-  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger'>,
+  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger' | 'tenantLimits'>,
   app: LimitedApp | { tenantId: string; appId: string },
 ): Promise<void> {
   const limiter = limiterFor(services);
   if (!limiter) return;
   const limited = await limitedApp(services, app);
-  if (limited) await limiter.admitRequest(limited);
+  if (!limited) return;
+  await limiter.admitRequest(limited);
+  const tenantLimits = services.tenantLimits?.[limited.tenantId];
+  if (tenantLimits) await limiter.admitTenantRequest(limited, tenantLimits);
 }
 
 /** Runs `publish` once `events` fit in the app's daily quota (no-op check without counters). */

@@ -1,4 +1,3 @@
-import type { ApiKeyImporter } from '../adapters/apigateway/usage-plan-keys.js';
 import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
 import type {
@@ -84,6 +83,17 @@ export interface IdentityGraphReader {
   eraseIdentity(tenantId: string, appId: string, kind: IdentifierKind, value: string): Promise<ErasureCounts>;
 }
 
+/**
+ * Limits of a whole tenant, from its `usagePlan` in the deployment config (`UNMOGROWP_TENANT_LIMITS`):
+ * what API Gateway usage plans enforced before app keys left API Gateway.
+ */
+export interface TenantLimits {
+  /** Ingest requests per UTC second across the tenant's apps. */
+  readonly rateLimitPerSecond: number;
+  /** Ingest requests per UTC calendar month; 0: none. */
+  readonly monthlyRequestQuota: number;
+}
+
 /** The raw history of an app that replay re-runs (the lake's events and touchpoints). */
 export interface ReplayHistorySource {
   /** False while no lake can be read (local mode hands its lake over once it is up). */
@@ -106,11 +116,8 @@ export interface ApiServices {
   readonly verifyToken: TokenVerifier;
   /** Counters of the per-app ingest limits; without them the limits are not enforced. */
   readonly usageCounters?: UsageCounters;
-  /**
-   * Imports new app API keys into API Gateway's usage plans (the cloud); without it (local mode) keys
-   * live only in the registry.
-   */
-  readonly apiKeys?: ApiKeyImporter;
+  /** Limits of whole tenants (their `usagePlan` in the deployment config), by tenant id. @default none */
+  readonly tenantLimits?: Readonly<Record<string, TenantLimits>>;
   /** The Athena path of reports; without it every range reads the counters. */
   readonly lakeQueries?: LakeQueryRunner;
   /**

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiKeyImporter, UsagePlanKeys } from '../adapters/apigateway/usage-plan-keys.js';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner, type LakeQueryRunner } from '../adapters/athena/report-query.js';
 import type { AwsClients } from '../adapters/clients.js';
@@ -37,7 +36,7 @@ export function graphResolver(
 
 /** The clients the API routes use: Athena and API Gateway only in the functions that need them. */
 export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
-  Partial<Pick<AwsClients, 'athena' | 'apiGateway' | 's3'>>;
+  Partial<Pick<AwsClients, 'athena' | 's3'>>;
 
 /**
  * Adapters only some API functions need. Each Lambda entry point passes its own (`lambdas/`), so the
@@ -46,8 +45,6 @@ export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
 export interface OptionalApiAdapters {
   /** @default none: every report range reads the counters */
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
-  /** @default none: app keys live only in the registry */
-  readonly apiKeys?: (config: RuntimeConfig, clients: ApiClients) => ApiKeyImporter | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
@@ -106,21 +103,9 @@ export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): R
   return new LakeReplayHistory(() => athena ?? localLake);
 }
 
-/** In the cloud the REST API requires API keys: new app keys must be imported into its usage plans. */
-export function usagePlanApiKeys(config: RuntimeConfig, clients: ApiClients): ApiKeyImporter | undefined {
-  return config.restApiId && clients.apiGateway
-    ? new UsagePlanKeys({
-        client: clients.apiGateway,
-        restApiId: config.restApiId,
-        usagePlans: config.usagePlans,
-      })
-    : undefined;
-}
-
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
-  apiKeys: usagePlanApiKeys,
   tombstones: s3Tombstones,
   postbacks: postbackServices,
   replayHistory: lakeReplayHistory,
@@ -128,7 +113,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
 
 /**
  * Wires the real adapters behind the routes, with every optional adapter (Athena for old report
- * ranges, API Gateway usage plans for app keys) that the config and clients allow.
+ * ranges) that the config and clients allow.
  */
 export function createApiServices(
   config: RuntimeConfig,
@@ -153,12 +138,10 @@ export function createApiServicesWith(
       cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
     });
   const lakeQueries = adapters.lakeQueries?.(config, clients);
-  const apiKeys = adapters.apiKeys?.(config, clients);
   const postbacks = adapters.postbacks?.(config, clients);
   const replayHistory = adapters.replayHistory?.(config, clients);
   return {
     registry,
-    ...(apiKeys ? { apiKeys } : {}),
     graphFor: graphResolver(config, clients),
     publisher: new KinesisPublisher({
       client: clients.kinesis,
@@ -167,10 +150,14 @@ export function createApiServicesWith(
     tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
     verifyToken: tokenVerifierFor(config),
     // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
+    // With several regions, each counts in its own items and a limit applies to their sum (no two
+    // regions ever add to one item of the global table).
     usageCounters: new DynamoUsageCounters({
       documents: clients.documents,
       tableName: config.tenantRegistryTable,
+      ...(config.regions.length > 1 ? { region: config.region, otherRegions: config.regions } : {}),
     }),
+    ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(postbacks ? { postbacks } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),

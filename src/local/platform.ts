@@ -104,10 +104,11 @@ export interface LocalFacts {
   readonly pipeline?: {
     readonly dataDir: string;
     readonly region: string;
-    readonly kinesisEndpoint: string;
+    /** The emulators' stream and lake; the embedded stack has neither (its log and lake are files). */
+    readonly kinesisEndpoint?: string;
     readonly streamName: string;
-    readonly s3Endpoint: string;
-    readonly lakeBucket: string;
+    readonly s3Endpoint?: string;
+    readonly lakeBucket?: string;
   };
 }
 
@@ -529,7 +530,7 @@ async function instrumentedHandler(name: HandlerName, faults: PlatformFaults): P
 }
 
 /** The demo app's API key: created on first start, kept in the state directory afterwards. */
-async function demoApiKey(
+export async function demoApiKey(
   endpoint: string,
   adminToken: string,
   saved: { apiKeys: Record<string, string> },

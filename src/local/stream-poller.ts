@@ -31,8 +31,80 @@ export interface DeadLetter {
   }[];
 }
 
+/**
+ * Where the poller reads records: a Kinesis stream (`KinesisShardSource`) or the embedded log
+ * (`src/local/embedded/log-source.ts`). Iterators are opaque positions, as Kinesis shard iterators.
+ */
+export interface ShardSource {
+  listShards(): Promise<string[]>;
+  /** A position after `afterSequence`, or at the oldest record kept when undefined. */
+  iterator(shardId: string, afterSequence: string | undefined): Promise<string | undefined>;
+  read(iterator: string, limit: number): Promise<{ records: _Record[]; nextIterator?: string }>;
+}
+
+/** Keeps each shard's last handled sequence number across restarts. */
+export interface CheckpointStore {
+  load(): Record<string, string>;
+  save(shardId: string, sequenceNumber: string, all: Readonly<Record<string, string>>): void | Promise<void>;
+}
+
+/** Reads a Kinesis stream (kinesalite, in `--emulators` local mode) with shard iterators. */
+export class KinesisShardSource implements ShardSource {
+  constructor(
+    private readonly client: KinesisClient,
+    private readonly streamName: string,
+  ) {}
+
+  async listShards(): Promise<string[]> {
+    const description = await this.client.send(new DescribeStreamCommand({ StreamName: this.streamName }));
+    return (description.StreamDescription?.Shards ?? []).flatMap((s) => (s.ShardId ? [s.ShardId] : []));
+  }
+
+  async iterator(shardId: string, after: string | undefined): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.streamName,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  async read(iterator: string, limit: number): Promise<{ records: _Record[]; nextIterator?: string }> {
+    const out = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+    return {
+      records: out.Records ?? [],
+      ...(out.NextShardIterator ? { nextIterator: out.NextShardIterator } : {}),
+    };
+  }
+}
+
+/** The checkpoints as a JSON file. */
+export function fileCheckpoints(file: string): CheckpointStore {
+  return {
+    load() {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+      } catch {
+        return {};
+      }
+    },
+    save(_shardId, _sequenceNumber, all) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(all));
+    },
+  };
+}
+
 export interface StreamPollerOptions {
-  readonly client: KinesisClient;
+  /** A Kinesis client for `streamName`. @default none: `source` is required then */
+  readonly client?: KinesisClient;
+  /** The records' source. @default the Kinesis stream `streamName` through `client` */
+  readonly source?: ShardSource;
+  /** Names the stream in the records' ARN and in errors. */
   readonly streamName: string;
   readonly handler: KinesisBatchHandler;
   /** Records per handler call. @default 100 */
@@ -45,6 +117,8 @@ export interface StreamPollerOptions {
   readonly onDeadLetter?: (letter: DeadLetter) => void | Promise<void>;
   /** File that keeps each shard's last processed sequence number across restarts. @default none */
   readonly checkpointFile?: string;
+  /** Where checkpoints are kept (wins over `checkpointFile`). @default `checkpointFile`, or none */
+  readonly checkpoints?: CheckpointStore;
   readonly region?: string;
   /**
    * Called after every handler call with its outcome, for metrics (lag, throughput): `handled` records
@@ -73,18 +147,25 @@ export class StreamPoller {
   private checkpoints: Record<string, string> = {};
   private processed = 0;
   private readonly options: Required<
-    Omit<StreamPollerOptions, 'onDeadLetter' | 'checkpointFile' | 'onBatch'>
+    Omit<
+      StreamPollerOptions,
+      'onDeadLetter' | 'checkpointFile' | 'onBatch' | 'client' | 'source' | 'checkpoints'
+    >
   > &
     StreamPollerOptions;
+  private readonly source: ShardSource;
+  private readonly checkpointStore?: CheckpointStore;
 
   constructor(options: StreamPollerOptions) {
     this.options = { batchSize: 100, maxRetries: 3, idleMs: 200, region: 'us-east-1', ...options };
-    if (options.checkpointFile) {
-      try {
-        this.checkpoints = JSON.parse(readFileSync(options.checkpointFile, 'utf8')) as Record<string, string>;
-      } catch {
-        this.checkpoints = {};
-      }
+    if (options.source) this.source = options.source;
+    else if (options.client) this.source = new KinesisShardSource(options.client, options.streamName);
+    else throw new TypeError('StreamPoller needs a source or a Kinesis client. Received neither');
+    const store =
+      options.checkpoints ?? (options.checkpointFile ? fileCheckpoints(options.checkpointFile) : undefined);
+    if (store) {
+      this.checkpointStore = store;
+      this.checkpoints = store.load();
     }
   }
 
@@ -102,6 +183,7 @@ export class StreamPoller {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    await this.saving;
   }
 
   /**
@@ -124,6 +206,8 @@ export class StreamPoller {
   }
 
   private caughtUp = 0;
+  /** The latest checkpoint write (they run one after another, in order). */
+  private saving: Promise<void> | undefined;
 
   private async run(): Promise<void> {
     while (this.running) {
@@ -146,42 +230,25 @@ export class StreamPoller {
 
   private async refreshShards(): Promise<void> {
     if (this.shards.size > 0) return;
-    const { client, streamName } = this.options;
-    const description = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
-    for (const shard of description.StreamDescription?.Shards ?? []) {
-      if (!shard.ShardId) continue;
-      this.shards.set(shard.ShardId, { pending: [], attempts: 0 });
-    }
+    for (const shardId of await this.source.listShards())
+      this.shards.set(shardId, { pending: [], attempts: 0 });
   }
 
-  private async iteratorFor(shardId: string): Promise<string | undefined> {
-    const { client, streamName } = this.options;
-    const after = this.checkpoints[shardId];
-    const out = await client.send(
-      new GetShardIteratorCommand({
-        StreamName: streamName,
-        ShardId: shardId,
-        ...(after
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
-          : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    return out.ShardIterator;
+  private iteratorFor(shardId: string): Promise<string | undefined> {
+    return this.source.iterator(shardId, this.checkpoints[shardId]);
   }
 
   /** Reads and handles one batch of a shard; true when it did any work. */
   private async pollShard(shardId: string, state: ShardState): Promise<boolean> {
-    const { client, batchSize } = this.options;
+    const { batchSize } = this.options;
     // A failed batch is retried as it was (no records added): its retry starts at the same record and
     // holds the same records, so the consumer's lake objects for it are overwritten, not duplicated.
     if (state.pending.length < batchSize && state.attempts === 0) {
       state.iterator ??= await this.iteratorFor(shardId);
       if (state.iterator) {
-        const out = await client.send(
-          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize - state.pending.length }),
-        );
-        state.iterator = out.NextShardIterator;
-        state.pending.push(...(out.Records ?? []));
+        const out = await this.source.read(state.iterator, batchSize - state.pending.length);
+        state.iterator = out.nextIterator;
+        state.pending.push(...out.records);
       }
     }
     if (state.pending.length === 0) return false;
@@ -225,7 +292,13 @@ export class StreamPoller {
     state.attempts = 0;
     if (last) {
       this.checkpoints[shardId] = last;
-      this.saveCheckpoints();
+      this.saving = Promise.resolve(this.saving)
+        .then(async () => {
+          await this.checkpointStore?.save(shardId, last, { ...this.checkpoints });
+        })
+        .catch((error: unknown) => {
+          process.stderr.write(`stream poller: checkpoint not saved: ${(error as Error).message}\n`);
+        });
     }
   }
 
@@ -294,13 +367,6 @@ export class StreamPoller {
         data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
       })),
     });
-  }
-
-  private saveCheckpoints(): void {
-    const file = this.options.checkpointFile;
-    if (!file) return;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(this.checkpoints));
   }
 }
 

@@ -279,7 +279,7 @@ describe('local mode end to end', () => {
     const replay = await fetch(`${base}/v1/reports/${DEMO_APP}/replay`, {
       method: 'POST',
       headers: { authorization: `Bearer ${platform.facts.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ settings: { probabilisticMatching: { enabled: false } } }),
+      body: JSON.stringify({ settings: { probabilistic_matching: { enabled: false } } }),
     });
     const body = (await replay.json()) as { decisions: number; records: { events: number } };
     expect(replay.status, JSON.stringify(body)).toBe(200);

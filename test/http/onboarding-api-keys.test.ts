@@ -1,149 +1,97 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyImporter, AppKey } from '../../src/adapters/apigateway/usage-plan-keys.js';
-import { UsagePlanKeys } from '../../src/adapters/apigateway/usage-plan-keys.js';
-import { ApiKeyImportError } from '../../src/adapters/errors.js';
-import { loadRuntimeConfig } from '../../src/config/runtime.js';
+import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
+import { createHttpApp } from '../../src/http/app.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
 import { createApiServices } from '../../src/http/wiring.js';
-import { createTestApi, jsonHeaders, type TestApi } from '../support/api.js';
-import { localClients } from '../support/local.js';
+import { createTestApi, JWT_SECRET, jsonHeaders, type TestApi } from '../support/api.js';
 
-/** An importer that records what it was asked and fails when told to. */
-class FakeImporter implements ApiKeyImporter {
-  readonly imported: AppKey[] = [];
-  failWith: ApiKeyImportError | Error | undefined;
-  /** Whether the registry already had the app when its key was imported, per import. */
-  readonly appExistedAtImport: boolean[] = [];
-  appExists: ((appId: string) => Promise<boolean>) | undefined;
+/**
+ * App keys are verified by the handlers against the tenant registry (a global table), never by API
+ * Gateway: a key onboarded in one region works in every region as soon as the registry row is there,
+ * and a region added later needs no key import (SPEC §6).
+ */
+describe('app keys in every region', () => {
+  let home: TestApi;
+  /** A second region: its own handlers and registry cache over the same (replicated) registry rows. */
+  let otherRegion: (
+    request: Partial<HttpRequest> & { method: string; path: string },
+  ) => Promise<HttpResponse>;
+  let apiKey: string;
 
-  async importAppKey(key: AppKey) {
-    if (this.appExists) this.appExistedAtImport.push(await this.appExists(key.appId));
-    if (this.failWith) throw this.failWith;
-    this.imported.push(key);
-    return { apiKeyId: `id-${this.imported.length}`, usagePlanId: 'plan-default' };
-  }
-}
-
-describe('app onboarding and API Gateway keys', () => {
-  describe('with a REST API configured (the cloud)', () => {
-    let api: TestApi;
-    let owner: string;
-    const importer = new FakeImporter();
-    const createApp = (tenantId: string, appId: string) =>
-      api.call({
-        method: 'POST',
-        path: `/v1/tenants/${tenantId}/apps`,
-        headers: jsonHeaders({ authorization: `Bearer ${owner}` }),
-        body: JSON.stringify({ app_id: appId }),
-      });
-    const appExists = async (appId: string) =>
-      (await api.services.registry.getApp(appId, { consistent: true })) !== undefined;
-
-    beforeAll(async () => {
-      api = await createTestApi({ apiKeys: importer });
-      owner = await api.token('owner', '*');
-      importer.appExists = appExists;
-      await api.call({
-        method: 'POST',
-        path: '/v1/tenants',
-        headers: jsonHeaders({ authorization: `Bearer ${owner}` }),
-        body: JSON.stringify({ tenant_id: 'acme' }),
-      });
+  const batch = (eventId: string) =>
+    JSON.stringify({
+      events: [
+        {
+          event_id: eventId,
+          type: 'install',
+          timestamp: new Date().toISOString(),
+          device: { platform: 'android', advertising_id: '3f1e2d4c-5b6a-4789-9abc-def012345678' },
+        },
+      ],
     });
 
-    it('imports the key it answers, for the tenant and app, before the app exists', async () => {
-      // Act
-      const res = await createApp('acme', 'com.acme.game');
-
-      // Assess
-      expect(res.statusCode).toBe(201);
-      const body = JSON.parse(res.body ?? '{}');
-      expect(importer.imported).toEqual([{ tenantId: 'acme', appId: 'com.acme.game', apiKey: body.api_key }]);
-      expect(importer.appExistedAtImport).toEqual([false]);
-      // The same key authenticates at our handlers too (its hash is in the registry).
-      const lookup = await api.call({
-        method: 'GET',
-        path: '/v1/attribution/com.acme.game',
-        query: { advertising_id: 'nobody' },
-        headers: { 'x-api-key': body.api_key },
-      });
-      expect(lookup.statusCode).not.toBe(401);
+  beforeAll(async () => {
+    home = await createTestApi();
+    apiKey = await home.onboard('acme', 'com.acme.regions');
+    const config = loadRuntimeConfig({
+      ...home.resources.env,
+      [ENV.region]: 'eu-west-1',
+      [RUNTIME_ENV.jwtSecret]: JWT_SECRET,
     });
-
-    it('answers 503 and creates no app when API Gateway refuses the key', async () => {
-      // Prepare
-      importer.failWith = new ApiKeyImportError('throttled', 'create-api-key', { tenantId: 'acme' });
-
-      // Act
-      const res = await createApp('acme', 'com.acme.refused');
-      importer.failWith = undefined;
-
-      // Assess
-      expect(res.statusCode).toBe(503);
-      expect(res.headers?.['retry-after']).toBe('5');
-      expect(JSON.parse(res.body ?? '{}').error.code).toBe('service_unavailable');
-      expect(await appExists('com.acme.refused')).toBe(false);
-      // A retry onboards the app with a fresh key.
-      expect((await createApp('acme', 'com.acme.refused')).statusCode).toBe(201);
-    });
-
-    it('answers 503 and creates no app when the key could not join the usage plan', async () => {
-      importer.failWith = new ApiKeyImportError('no link', 'link-usage-plan', { apiKeyId: 'orphan' });
-      const res = await createApp('acme', 'com.acme.unlinked');
-      importer.failWith = undefined;
-
-      expect(res.statusCode).toBe(503);
-      expect(await appExists('com.acme.unlinked')).toBe(false);
-    });
-
-    it('imports nothing for an app id that exists (409) or a tenant that does not (404)', async () => {
-      const before = importer.imported.length;
-
-      expect((await createApp('acme', 'com.acme.game')).statusCode).toBe(409);
-      expect((await createApp('nobody', 'com.nobody.app')).statusCode).toBe(404);
-      expect(importer.imported).toHaveLength(before);
-    });
-
-    it('lets an unexpected importer error surface as a 500, still without an app', async () => {
-      importer.failWith = new Error('bug');
-      const res = await createApp('acme', 'com.acme.bug');
-      importer.failWith = undefined;
-
-      expect(res.statusCode).toBe(500);
-      expect(await appExists('com.acme.bug')).toBe(false);
-    });
+    const app = createHttpApp(createApiServices(config, home.clients));
+    otherRegion = (request) => app({ headers: {}, query: {}, sourceIp: '198.51.100.9', ...request });
   });
 
-  describe('without a REST API (local mode)', () => {
-    it('onboards with the registry alone', async () => {
-      // Prepare
-      const api = await createTestApi();
-
-      // Act
-      const key = await api.onboard('initech', 'com.initech.app');
-
-      // Assess
-      expect(api.services.apiKeys).toBeUndefined();
-      expect(key).toMatch(/^ugp_/);
+  it('accepts a key onboarded in another region at once, without any API Gateway call', async () => {
+    // Act
+    const res = await otherRegion({
+      method: 'POST',
+      path: '/v1/events',
+      headers: jsonHeaders({ 'x-api-key': apiKey }),
+      body: batch('evt-region-1'),
     });
+
+    // Assess
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body ?? '{}')).toMatchObject({ accepted: 1 });
   });
 
-  describe('wiring from the runtime config', () => {
-    it('imports keys only when the config names the REST API', () => {
-      const clients = localClients();
-      const local = createApiServices(loadRuntimeConfig({}), clients);
-      const cloudConfig = loadRuntimeConfig({
-        [ENV.restApiId]: 'a1b2c3',
-        [ENV.usagePlans]: JSON.stringify({ '*': 'unmogrowp-dev-api-default' }),
+  it('answers 401 in the SPEC error shape for an unknown key, in every region', async () => {
+    for (const call of [home.call, otherRegion]) {
+      const res = await call({
+        method: 'POST',
+        path: '/v1/events',
+        headers: jsonHeaders({ 'x-api-key': 'ugp_not-a-key-of-anyone' }),
+        body: batch('evt-region-2'),
       });
-      const cloud = createApiServices(cloudConfig, {
-        ...clients,
-        apiGateway: {} as never,
-      });
+      expect(res.statusCode).toBe(401);
+      expect(JSON.parse(res.body ?? '{}').error.code).toBe('unauthorized');
+    }
+  });
 
-      expect(local.apiKeys).toBeUndefined();
-      expect(cloud.apiKeys).toBeInstanceOf(UsagePlanKeys);
-      expect(cloudConfig.usagePlans).toEqual({ '*': 'unmogrowp-dev-api-default' });
+  it('answers the onboarding with the key only, with no API Gateway key or usage plan id', async () => {
+    // Prepare
+    const owner = await home.token('owner', '*');
+
+    // Act
+    const res = await home.call({
+      method: 'POST',
+      path: '/v1/tenants/acme/apps',
+      headers: jsonHeaders({ authorization: `Bearer ${owner}` }),
+      body: JSON.stringify({ app_id: 'com.acme.second' }),
     });
+
+    // Assess
+    expect(res.statusCode).toBe(201);
+    const body = JSON.parse(res.body ?? '{}');
+    expect(body.api_key).toMatch(/^ugp_/);
+    expect(body).not.toHaveProperty('api_key_id');
+    expect(body).not.toHaveProperty('usage_plan_id');
+  });
+
+  it('reads no REST API id or usage plan names from the environment', () => {
+    expect(Object.values(ENV)).not.toContain('UNMOGROWP_REST_API_ID');
+    expect(Object.values(ENV)).not.toContain('UNMOGROWP_USAGE_PLANS');
   });
 });

@@ -113,7 +113,7 @@ describe('the default app (every configured region)', () => {
       stateful.hasResourceProperties('AWS::Kinesis::Stream', {
         Name: 'unmogrowp-dev-ingest',
         StreamModeDetails: { StreamMode: 'ON_DEMAND' },
-        RetentionPeriodHours: 24,
+        RetentionPeriodHours: 168,
         StreamEncryption: { EncryptionType: 'KMS', KeyId: Match.anyValue() },
       });
     });
@@ -392,20 +392,18 @@ describe('the default app (every configured region)', () => {
   });
 
   describe('ingest stack', () => {
-    it('exposes every route of the API behind validators, API keys for SDK routes and tracing', () => {
+    it('exposes every route of the API behind validators and tracing', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 
       // One method per route of the shared table.
       ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
       ingest.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'POST',
-        ApiKeyRequired: true,
         RequestModels: { 'application/json': Match.anyValue() },
         RequestValidatorId: Match.anyValue(),
       });
       ingest.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
-        ApiKeyRequired: false,
         RequestParameters: {
           'method.request.path.appId': true,
           'method.request.querystring.network': true,
@@ -428,16 +426,9 @@ describe('the default app (every configured region)', () => {
       });
     });
 
-    it('gives every tenant a usage plan and protects the stage with a rate-based WAF rule', () => {
+    it('protects the stage with a rate-based WAF rule', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
 
-      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-        UsagePlanName: 'unmogrowp-dev-api-demo',
-        Throttle: { RateLimit: 100, BurstLimit: 200 },
-      });
-      ingest.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-        UsagePlanName: 'unmogrowp-dev-api-default',
-      });
       ingest.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
@@ -449,32 +440,6 @@ describe('the default app (every configured region)', () => {
         ]),
       });
       ingest.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
-    });
-
-    it('lets the admin function import app keys into usage plans, and nothing more', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
-      const apigateway = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
-        actionsOf(st).some((a) => a.startsWith('apigateway:')),
-      );
-
-      expect(
-        apigateway.map((st) => ({ actions: actionsOf(st), paths: resourcesOf(st).map(apiGatewayPath) })),
-      ).toEqual([
-        { actions: ['apigateway:POST'], paths: ['/apikeys', '/usageplans/*/keys'] },
-        { actions: ['apigateway:GET'], paths: ['/usageplans'] },
-      ]);
-      ingest.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: 'unmogrowp-dev-admin',
-        Environment: {
-          Variables: Match.objectLike({
-            UNMOGROWP_REST_API_ID: { Ref: Match.stringLikeRegexp('^Api') },
-            UNMOGROWP_USAGE_PLANS: JSON.stringify({
-              demo: 'unmogrowp-dev-api-demo',
-              '*': 'unmogrowp-dev-api-default',
-            }),
-          }),
-        },
-      });
     });
 
     it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
@@ -546,26 +511,41 @@ describe('the default app (every configured region)', () => {
       templateOf(regionOf(platform, 'eu-west-1').stateful).resourceCountIs('AWS::Cognito::UserPool', 0);
     });
 
-    it('puts every bearer route, and only those, behind the Cognito authorizer in every region', () => {
-      for (const region of ['us-east-1', 'eu-west-1']) {
-        const ingest = templateOf(regionOf(platform, region).ingest);
-        const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
-        const byType = (type: string) =>
-          methods.filter((method) => method.Properties.AuthorizationType === type);
+    it('puts every bearer route, and only those, behind the Cognito authorizer in the home region', () => {
+      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
+      const byType = (type: string) =>
+        methods.filter((method) => method.Properties.AuthorizationType === type);
 
-        expect(byType('COGNITO_USER_POOLS'), region).toHaveLength(bearerRoutes);
-        expect(byType('NONE'), region).toHaveLength(methods.length - bearerRoutes);
-        for (const method of byType('COGNITO_USER_POOLS')) {
-          expect(method.Properties.AuthorizerId, region).toEqual({
-            Ref: expect.stringMatching(/^BearerAuthorizer/),
-          });
-        }
-        ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-          Type: 'COGNITO_USER_POOLS',
-          IdentitySource: 'method.request.header.Authorization',
-          ProviderARNs: [Match.anyValue()],
-        });
+      expect(byType('COGNITO_USER_POOLS')).toHaveLength(bearerRoutes);
+      expect(byType('NONE')).toHaveLength(methods.length - bearerRoutes);
+      for (const method of byType('COGNITO_USER_POOLS')) {
+        expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^BearerAuthorizer/) });
       }
+      ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'COGNITO_USER_POOLS',
+        IdentitySource: 'method.request.header.Authorization',
+        ProviderARNs: [Match.anyValue()],
+      });
+    });
+
+    it("verifies the pool's tokens in other regions with a JWKS token authorizer, not a cross-region pool", () => {
+      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const methods = Object.values(eu.findResources('AWS::ApiGateway::Method'));
+
+      expect(methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(bearerRoutes);
+      expect(methods.filter((m) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS')).toHaveLength(0);
+      eu.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      eu.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
+      eu.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.stringLikeRegexp('authorizer'),
+        Environment: {
+          Variables: Match.objectLike({
+            UNMOGROWP_JWKS_URL: Match.anyValue(),
+            UNMOGROWP_JWT_ISSUER: Match.anyValue(),
+          }),
+        },
+      });
     });
 
     it("reaches the home region's pool from eu-west-1 through a cross-region reference", () => {
@@ -906,10 +886,3 @@ function policyStatements(template: Template, rolePrefix: string): Statement[] {
 const actionsOf = (statement: Statement | undefined): string[] =>
   statement === undefined ? [] : [statement.Action].flat();
 const resourcesOf = (statement: Statement): unknown[] => [statement.Resource].flat();
-
-/** The path part of an API Gateway ARN built with Fn::Join (`arn:…:apigateway:region::/path`). */
-function apiGatewayPath(arn: unknown): string {
-  const parts = (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  const last = parts[parts.length - 1];
-  return typeof last === 'string' ? last.slice(last.indexOf('::') + 2) : JSON.stringify(last);
-}

@@ -15,7 +15,7 @@ export interface DeadRecord {
 export interface DeadLetterEntry {
   /** Stable id: `<shardId>/<first sequence number>` locally, the SQS message id in the cloud. */
   readonly id: string;
-  readonly source: 'local' | 'sqs' | 'quarantine';
+  readonly source: 'local' | 'sqs' | 's3' | 'quarantine';
   readonly shardId: string;
   readonly reason: string;
   readonly failedAt: string;

@@ -107,6 +107,41 @@ export class SqsDeadLetters {
     return { replayed, skipped };
   }
 
+  /**
+   * Keeps the chosen letters' records with their payloads elsewhere (`keep`, e.g. `S3DeadLetters.capture`),
+   * then deletes their messages: the payloads then outlive the stream's retention. Letters whose records
+   * can no longer be read stay in the queue. With `dryRun` nothing is kept or deleted.
+   */
+  async capture(
+    keep: (entry: DeadLetterEntry, streamArn: string) => Promise<void>,
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ captured: DeadLetterEntry[]; skipped: DeadLetterEntry[] }> {
+    const messages = await this.receive();
+    const captured: DeadLetterEntry[] = [];
+    const skipped: DeadLetterEntry[] = [];
+    const untouched: Message[] = [];
+    try {
+      for (const message of messages) {
+        const entry = await this.entry(message);
+        if (entry.problem || options.dryRun) {
+          (entry.problem ? skipped : captured).push(entry);
+          untouched.push(message);
+          continue;
+        }
+        const streamArn = (JSON.parse(message.Body ?? '{}') as KinesisFailureMessage).KinesisBatchInfo
+          .streamArn;
+        await keep(entry, streamArn);
+        await this.options.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+        captured.push(entry);
+      }
+    } finally {
+      await this.release(untouched);
+    }
+    return { captured, skipped };
+  }
+
   /** Reads up to `maxMessages` messages, each once (received messages stay hidden until released). */
   private async receive(): Promise<Message[]> {
     const max = this.options.maxMessages ?? 100;

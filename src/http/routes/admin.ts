@@ -1,17 +1,11 @@
 import type * as z from 'zod';
 import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
-import { AlreadyExistsError, ApiKeyImportError, MissingResourceError } from '../../adapters/errors.js';
+import { AlreadyExistsError, MissingResourceError } from '../../adapters/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
 import { resolveSettings, settingsToWire } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
@@ -79,46 +73,15 @@ function createTenant(services: ApiServices): RouteHandler {
 }
 
 /**
- * Onboards an app and its first API key. With an API key importer (the cloud), the key is imported into
- * API Gateway first and the app is written to the registry only once that succeeded: an import failure
- * answers 503 and leaves no app behind (nothing to compensate), and the caller may simply retry. The
- * tenant and app id are checked before the import so the usual 404 and 409 never leave a key in API
- * Gateway; a key orphaned by a failure between the import and the registry write (or by a race on the
- * app id) is inert: its value was never shown, and without a stored hash our handlers refuse it.
+ * Onboards an app and its first API key. The key lives only as a hash in the tenant registry, a global
+ * table: every region's handlers verify it from their local replica, so the key works in every region as
+ * soon as the registry write has replicated (API Gateway keeps no copy; see docs/deployment.md).
  */
 function createApp(services: ApiServices): RouteHandler {
   return async ({ request, params, user }) => {
     const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:create');
     const body = parse(CreateAppSchema, readJsonBody(request));
     const apiKey = generateApiKey();
-    if (services.apiKeys) {
-      if (!(await services.registry.getTenant(tenantId)))
-        throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
-      if (await services.registry.getApp(body.app_id, { consistent: true }))
-        throw new ConflictError(`app ${JSON.stringify(body.app_id)} already exists`);
-      try {
-        const imported = await services.apiKeys.importAppKey({ tenantId, appId: body.app_id, apiKey });
-        services.logger?.info('app key imported into API Gateway', {
-          tenant_id: tenantId,
-          app_id: body.app_id,
-          api_key_id: imported.apiKeyId,
-          usage_plan_id: imported.usagePlanId,
-        });
-      } catch (error) {
-        if (!(error instanceof ApiKeyImportError)) throw error;
-        services.logger?.error('app key not imported; app not created', {
-          tenant_id: tenantId,
-          app_id: body.app_id,
-          step: error.step,
-          error,
-        });
-        throw new ServiceUnavailableError('the API key could not be registered with the API gateway; retry', {
-          cause: error,
-          context: { ...error.context, step: error.step },
-          retryAfterSeconds: 5,
-        });
-      }
-    }
     try {
       const app = await services.registry.createApp(
         {
@@ -134,11 +97,6 @@ function createApp(services: ApiServices): RouteHandler {
       // The key is shown this once; only its hash is stored.
       return json(201, { ...presentApp(app), api_key: apiKey });
     } catch (error) {
-      if (services.apiKeys)
-        services.logger?.warn('app not created after its key was imported; the key is inert', {
-          tenant_id: tenantId,
-          app_id: body.app_id,
-        });
       if (error instanceof MissingResourceError)
         throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
       if (error instanceof AlreadyExistsError) throw new ConflictError(error.message, { cause: error });

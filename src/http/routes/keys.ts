@@ -1,9 +1,9 @@
-import { ApiKeyImportError, MissingResourceError, TooManyApiKeysError } from '../../adapters/errors.js';
+import { MissingResourceError, TooManyApiKeysError } from '../../adapters/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { generateSigningSecret } from '../../auth/signing.js';
 import { HOUR_MS } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { HttpRequest } from '../request.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
@@ -24,8 +24,7 @@ const unknownApp = (appId: string | undefined) => new NotFoundError(`unknown app
 
 /**
  * Rotates an app's API key: a new key works at once, the old ones until `old_key_expires_in_hours` from
- * now (0 revokes them). As at onboarding, the new key is imported into API Gateway first (503 on failure,
- * nothing changed); a key orphaned in API Gateway by a later failure is inert (never shown, no hash).
+ * now (0 revokes them). Only the key's hash is stored, in the replicated tenant registry.
  */
 function rotateKey(services: ApiServices): RouteHandler {
   return async ({ request, params, user }) => {
@@ -34,18 +33,6 @@ function rotateKey(services: ApiServices): RouteHandler {
     const body = parse(RotateKeySchema, optionalJsonBody(request));
     if (!(await services.registry.getTenantApp(tenantId, appId))) throw unknownApp(appId);
     const apiKey = generateApiKey();
-    if (services.apiKeys) {
-      try {
-        await services.apiKeys.importAppKey({ tenantId, appId, apiKey });
-      } catch (error) {
-        if (!(error instanceof ApiKeyImportError)) throw error;
-        throw new ServiceUnavailableError('the API key could not be registered with the API gateway; retry', {
-          cause: error,
-          context: { ...error.context, step: error.step },
-          retryAfterSeconds: 5,
-        });
-      }
-    }
     const hours = body.old_key_expires_in_hours ?? DEFAULT_OLD_KEY_EXPIRY_HOURS;
     const nowMs = services.now();
     try {

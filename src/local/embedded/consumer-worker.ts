@@ -1,0 +1,128 @@
+import { appendFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openEmbeddedDatabase } from '../../adapters/embedded/database.js';
+import { FileLakeWriter } from '../../adapters/embedded/file-lake.js';
+import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
+import { EmbeddedLog } from '../../adapters/embedded/ordered-log.js';
+import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
+import { createAttributionConsumer } from '../../adapters/pipeline/attribution-consumer.js';
+import { createSettingsProvider } from '../../adapters/settings-provider.js';
+import { AttributionEngine } from '../../domain/engine.js';
+import type { AttributionStore } from '../../domain/store.js';
+import { StreamPoller } from '../stream-poller.js';
+import { EmbeddedShardSource, logCheckpoints } from './log-source.js';
+import type {
+  ConsumerProgress,
+  ConsumerTimings,
+  ConsumerWorkerData,
+  FromWorker,
+  ToWorker,
+} from './protocol.js';
+
+/**
+ * The attribution consumer of the embedded local mode, on its own thread: it polls the embedded log
+ * (the event source mapping's semantics, `StreamPoller`), runs the same consumer and engine as the
+ * Lambda function over the embedded identity graph, and writes the lake files. The HTTP thread only
+ * appends to the log, so ingest latency does not depend on the consumer's work.
+ */
+
+const data = workerData as ConsumerWorkerData;
+const port = parentPort;
+if (!port) throw new Error('consumer-worker.ts runs as a worker thread (see src/local/embedded/platform.ts)');
+const send = (message: FromWorker) => port.postMessage(message);
+
+const db = openEmbeddedDatabase(data.dataDir, { noSync: data.noSync });
+const log = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards: data.shards });
+const graph = new EmbeddedIdentityGraph({ db: db.graph });
+const registry = new EmbeddedTenantRegistry({ db: db.registry });
+const settingsFor = createSettingsProvider(registry, data.defaultSettings);
+const lake = new FileLakeWriter(data.lakeDirectory);
+const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
+const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Promise<T> => {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[step] += performance.now() - started;
+  }
+};
+/**
+ * Test hook of the crash test (`test/local/embedded-crash.test.ts`): a pause after every commit, so a
+ * `kill -9` lands between a batch's commit and its checkpoint. Unset outside that test.
+ */
+const commitPauseMs = Number(process.env.UNMOGROWP_TEST_COMMIT_PAUSE_MS ?? 0);
+const timedGraph: AttributionStore = {
+  load: (request) => timed('loadMs', () => graph.load(request)),
+  commit: async (units) => {
+    const result = await timed('commitMs', () => graph.commit(units));
+    if (commitPauseMs > 0) await new Promise((r) => setTimeout(r, commitPauseMs));
+    return result;
+  },
+};
+const consume = createAttributionConsumer({
+  engine: {
+    processBatch: (records, sourceIds) =>
+      new AttributionEngine(timedGraph, { settingsFor, dataCenterCidrs: data.dataCenterCidrs }).processBatch(
+        records,
+        sourceIds,
+      ),
+  },
+  lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
+  quarantine: (key, body) => lake.quarantine(key, body),
+  logger: {
+    info: () => undefined,
+    warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
+    error: (message, extra) =>
+      send({ type: 'log', line: `consumer: ${message} ${JSON.stringify(extra ?? {})}` }),
+  },
+});
+
+let consumedRecords = 0;
+let deadLetters = 0;
+let batches: ConsumerProgress['batches'][number][] = [];
+const poller = new StreamPoller({
+  source: new EmbeddedShardSource(log),
+  streamName: data.streamName,
+  region: data.region,
+  handler: (event) => timed('handlerMs', () => consume(event)),
+  batchSize: data.batchSize,
+  idleMs: 50,
+  checkpoints: logCheckpoints(log, 'attribution-consumer'),
+  onDeadLetter: (letter) => {
+    deadLetters += letter.records.length;
+    consumedRecords += letter.records.length;
+    appendFileSync(data.deadLetterFile, `${JSON.stringify(letter)}\n`);
+  },
+  onBatch: (info) => {
+    consumedRecords += info.handled;
+    batches.push({ atMs: Date.now(), records: info.records, failed: info.failed, lagMs: info.lagMs });
+  },
+});
+
+let reported = -1;
+const report = () => {
+  const caughtUpAtMs = poller.caughtUpAtMs;
+  if (batches.length === 0 && caughtUpAtMs === reported) return;
+  reported = caughtUpAtMs;
+  send({ type: 'progress', consumedRecords, deadLetters, caughtUpAtMs, timings: { ...timings }, batches });
+  batches = [];
+};
+const progress = setInterval(report, 25);
+// Expired touchpoints, event markers and IP-hour counts go as DynamoDB's TTL would remove them.
+const sweep = setInterval(() => void graph.sweepExpired().catch(() => undefined), 10 * 60_000);
+
+port.on('message', async (message: ToWorker) => {
+  if (message.type !== 'stop') return;
+  clearInterval(sweep);
+  await poller.drain(15_000).catch((error: unknown) => {
+    send({ type: 'log', line: `stopping with records pending: ${(error as Error).message}` });
+  });
+  await poller.stop();
+  clearInterval(progress);
+  report();
+  await db.close();
+  send({ type: 'stopped' });
+});
+
+poller.start();
+send({ type: 'ready' });
