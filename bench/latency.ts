@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HANDLERS } from '../src/definitions/tables.js';
+import { HANDLERS } from '../src/definitions/handlers.js';
 import { startLocalPlatform } from '../src/local/platform.js';
 import { BUNDLE_BUDGET_BYTES, PROJECT_ROOT } from '../src/tools/bundle-size.js';
 import { measureColdInit } from '../src/tools/cold-init.js';

@@ -1,6 +1,4 @@
-import { tokenVerifierFor } from '../src/auth/runtime-verifier.js';
-import { createTokenAuthorizer } from '../src/auth/token-authorizer.js';
-import { loadRuntimeConfig } from '../src/config/runtime.js';
+import { authorizerFunction } from '../src/composition/functions.js';
 
-/** API Gateway TOKEN authorizer of the bearer routes (JWKS or service-token secret; see `lib/auth`). */
-export const handler = createTokenAuthorizer(tokenVerifierFor(loadRuntimeConfig()));
+/** API Gateway TOKEN authorizer of the bearer routes. */
+export const handler = authorizerFunction();

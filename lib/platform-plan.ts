@@ -61,8 +61,10 @@ export class PlatformPlan {
     ];
     this.tenantRegistryTableName = names.name('tenant-registry');
     this.attributionDeliveryStreamName = names.name('attributions-lake');
-    // Production data survives a stack deletion; dev stacks tear down cleanly.
-    this.removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Production data survives a stack deletion or a replacement, yet a failed first deploy rolls back
+    // cleanly (RetainExceptOnCreate), so a retry does not stop on "already exists". Dev tears down.
+    this.removalPolicy =
+      config.stage === 'prod' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     this.logRetention = config.logRetentionDays as logs.RetentionDays;
   }
 
@@ -166,7 +168,7 @@ export class PlatformPlan {
         ...Object.values(api),
         ...(this.config.auth.kind === 'cognito' ? [] : [this.authorizerFunctionName]),
       ],
-      // Memory as the stacks build them (HouseFunction's default; 1024 MiB for consumers): the cost widget.
+      // Memory as the stacks build them (PlatformFunction's default; 1024 MiB for consumers): the cost widget.
       apiFunctions: (['ingest', 'query', 'admin'] as const).map((service) => ({
         service,
         functionName: api[service],

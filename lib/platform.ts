@@ -1,9 +1,11 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { BearerAuth } from './auth/bearer-auth.js';
 import type { PlatformConfig } from './config/schema.js';
 import { PlatformPlan } from './platform-plan.js';
+import { LambdaPermissionSourceAccount } from './policy/lambda-permission-source-account.js';
+import { checkConfigQuotas, quotasOf, ResourcesPerStackValidation } from './quotas.js';
+import { ApiStack } from './stacks/api-stack.js';
 import { functionEnvironment } from './stacks/function-environment.js';
-import { IngestStack } from './stacks/ingest-stack.js';
 import { LakeStack } from './stacks/lake-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
 import { ProcessingStack } from './stacks/processing-stack.js';
@@ -20,7 +22,8 @@ export interface RegionStacks {
   readonly stateful: StatefulStack;
   readonly lake: LakeStack;
   readonly processing: ProcessingStack;
-  readonly ingest: IngestStack;
+  /** The HTTP API: every route's function, the gateway, its authorizer and WAF. */
+  readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -35,18 +38,20 @@ export interface Platform {
  * Deployment order (encoded as stack dependencies, so `cdk deploy --all` follows it): the stateful stacks
  * of the replica regions first (their KMS keys encrypt the table replicas), then the home region's
  * stateful stack (it declares the global tables and their replicas), then each region's lake, processing,
- * ingest and observability stacks.
+ * API and observability stacks.
  *
  * @example
  * const app = new App();
  * buildPlatform(app, loadPlatformConfig(), { projectRoot: process.cwd() });
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformBuildOptions): Platform {
+  checkConfigQuotas(config);
   const plan = new PlatformPlan(config);
   const { names } = plan;
   const env = (region: string) => ({ account: config.account, region });
   Tags.of(app).add('project', 'unmogrowp');
   Tags.of(app).add('stage', config.stage);
+  Aspects.of(app).add(new LambdaPermissionSourceAccount());
 
   const statefulStacks = new Map(
     config.regions.map((region) => [
@@ -67,11 +72,12 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   const regions = config.regions.map((region): RegionStacks => {
     const stateful = statefulStacks.get(region) ?? home;
     const common = { env: env(region), plan };
+    const streamNames = new Map(plan.streams.map((s) => [s.tenantId, s.streamName]));
     const lake = new LakeStack(app, names.stackName(region, 'Lake'), {
       ...common,
       description: `UnMoGrowP ${config.stage} lake delivery and analytics in ${region}`,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
     });
     const environment = functionEnvironment(plan, {
       lakeBucketName: plan.lakeBucketName(region),
@@ -82,37 +88,44 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       description: `UnMoGrowP ${config.stage} attribution consumers in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       attributionDelivery: lake.attributionDelivery,
       realtime: stateful.realtime,
       environment,
       alarmAction: stateful.alarmTopic.action,
     });
-    const ingest = new IngestStack(app, names.stackName(region, 'Ingest'), {
+    // The stack keeps its deployed name (`…-Ingest`): renaming it would replace the live API.
+    const api = new ApiStack(app, names.stackName(region, 'Ingest'), {
       ...common,
       bearerAuth,
       description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
       projectRoot: options.projectRoot,
       encryptionKey: stateful.key,
-      streams: stateful.streams,
+      streamNames,
       analytics: lake.analytics,
       environment,
     });
-    // The global tables (declared in the home region) must exist before anything uses their replicas.
-    for (const stack of [processing, ingest]) stack.addStackDependency(home, 'global tables');
+    // The global tables (declared in the home region) must exist before anything uses their replicas;
+    // the region's streams (referenced by name, without an export) before their readers and writers.
+    for (const stack of [processing, api]) stack.addStackDependency(home, 'global tables');
+    for (const stack of [lake, processing, api]) stack.addStackDependency(stateful, 'ingest streams');
     const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
       ...common,
       description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
       alarmAction: stateful.alarmTopic.action,
     });
-    for (const stack of [lake, processing, ingest])
+    for (const stack of [lake, processing, api])
       observability.addStackDependency(stack, 'monitors its resources');
     // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
-    processing.postbacks.grantEnqueue(ingest.functions.admin.function);
-    processing.postbacks.configure(ingest.functions.admin.function);
+    processing.postbacks.grantEnqueue(api.functions.admin.function);
+    processing.postbacks.configure(api.functions.admin.function);
     observability.monitoring.dashboard.addWidgets(...processing.postbacks.widgets());
-    return { region, stateful, lake, processing, ingest, observability };
+    return { region, stateful, lake, processing, api, observability };
   });
+  const { resourcesPerStack } = quotasOf(config);
+  for (const stack of regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability])) {
+    stack.node.addValidation(new ResourcesPerStackValidation(stack, resourcesPerStack));
+  }
   return { plan, regions };
 }
 

@@ -40,13 +40,7 @@ for (const [name, overrides] of Object.entries(CONFIGS)) {
   let customQueries = 0;
   let insightRules = 0;
   for (const region of platform.regions) {
-    for (const stack of [
-      region.stateful,
-      region.lake,
-      region.processing,
-      region.ingest,
-      region.observability,
-    ]) {
+    for (const stack of [region.stateful, region.lake, region.processing, region.api, region.observability]) {
       const template = Template.fromStack(stack);
       alarms += Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length;
       insightRules += Object.keys(template.findResources('AWS::CloudWatch::InsightRule')).length;

@@ -2,7 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HouseFunction } from '../compute/house-function.js';
+import { PlatformFunction } from '../compute/platform-function.js';
 
 /** What the `Authorization` header of a bearer route must look like before the authorizer runs. */
 export const BEARER_HEADER_PATTERN = '^Bearer [-0-9A-Za-z_=.+/]+$';
@@ -28,12 +28,12 @@ export interface JwtTokenAuthorizerProps {
  * 401 otherwise. The handlers verify the token again and decide by role and tenant.
  */
 export class JwtTokenAuthorizer extends Construct {
-  readonly function: HouseFunction;
+  readonly function: PlatformFunction;
   readonly authorizer: apigateway.TokenAuthorizer;
 
   constructor(scope: Construct, id: string, props: JwtTokenAuthorizerProps) {
     super(scope, id);
-    this.function = new HouseFunction(this, 'Function', {
+    this.function = new PlatformFunction(this, 'Function', {
       handler: 'authorizer',
       functionName: props.functionName,
       serviceName: 'authorizer',

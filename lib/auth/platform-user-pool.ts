@@ -84,7 +84,7 @@ export class PlatformUserPool extends Construct {
         [USER_ATTRIBUTES.role]: new cognito.StringAttribute({ minLen: 1, maxLen: 16, mutable: true }),
         [USER_ATTRIBUTES.tenant]: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
       },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
     });
 

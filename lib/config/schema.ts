@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import {
+  APP_ID_PATTERN,
+  DEPLOYED_TENANT_ID_MAX_LENGTH,
+  TENANT_ID_PATTERN,
+} from '../../src/definitions/ids.js';
 import { AppSettingsWireSchema } from '../../src/domain/settings.js';
 
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-/** Tenant ids become part of resource names (`unmogrowp-<stage>-<tenant>-…`), so they stay short. */
-const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,19}$/;
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653,
@@ -28,18 +31,22 @@ const UsagePlanSchema = z
 
 const AppSchema = z
   .object({
-    appId: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,128}$/, { message: 'expected a bundle id such as com.demo.game' }),
+    appId: z.string().regex(APP_ID_PATTERN, { message: 'expected a bundle id such as com.demo.game' }),
     storeUrl: z.url().optional(),
   })
   .strict();
 
 const TenantSchema = z
   .object({
-    tenantId: z.string().regex(TENANT_ID_PATTERN, {
-      message: 'expected 2-20 lowercase letters, digits or dashes, starting with a letter',
-    }),
+    // Tenants named here get resources named after them: the API's pattern, kept short.
+    tenantId: z
+      .string()
+      .regex(TENANT_ID_PATTERN, {
+        message: `expected 2-${DEPLOYED_TENANT_ID_MAX_LENGTH} lowercase letters, digits or dashes, not starting with a dash`,
+      })
+      .max(DEPLOYED_TENANT_ID_MAX_LENGTH, {
+        message: `expected 2-${DEPLOYED_TENANT_ID_MAX_LENGTH} lowercase letters, digits or dashes, not starting with a dash`,
+      }),
     /** `pool` tenants share the stream, consumer and table; `silo` tenants get their own stream and consumer. */
     tier: z.enum(['pool', 'silo']).default('pool'),
     /** Silo only: also give the tenant its own identity graph table. */
@@ -115,6 +122,12 @@ const ConcurrencySchema = z
 
 const SinksSchema = z
   .object({
+    /**
+     * Real-time counters in Timestream for LiveAnalytics. Timestream for LiveAnalytics is closed to new
+     * AWS accounts (AWS accepts no new customers for it since 2025-06-20): enable it only in an account
+     * that already uses it. The real-time counters do not need it: the consumer publishes them as
+     * CloudWatch EMF metrics, and the dashboards and reports read those and the DynamoDB counters.
+     */
     timestream: z
       .object({
         enabled: z.boolean().default(false),
@@ -145,8 +158,16 @@ const LakeSchema = z
 
 const IngestSchema = z
   .object({
-    /** Requests per 5 minutes per client IP before WAF blocks it. */
+    /**
+     * Requests per 5 minutes per client IP to the public tracking links (click, impression) before WAF
+     * blocks it. Server-to-server routes are not limited per IP (ad networks send from a few IPs).
+     */
     wafRateLimitPer5Minutes: int(100, 2_000_000_000).default(2_000),
+    /**
+     * Requests per 5 minutes per app key to the server-to-server routes before WAF blocks it: a ceiling
+     * against a leaked key, above the per-app `rateLimitPerSecond` the platform enforces itself.
+     */
+    wafRateLimitPerKeyPer5Minutes: int(100, 2_000_000_000).default(1_500_000),
     /** Stage-wide throttle. */
     throttleRateLimit: z.number().positive().max(100_000).default(1_000),
     throttleBurstLimit: int(1, 100_000).default(2_000),
@@ -165,8 +186,29 @@ const CustomDomainSchema = z
         message: 'expected an ACM certificate ARN',
       }),
     ),
+    /**
+     * Public Route 53 hosted zone of `domainName`. Given, every region gets a latency record of
+     * `domainName` with a health check of its own endpoint, so clients use one URL and a failed region
+     * drops out of DNS answers. Left out, the regional domains are created and DNS is yours to point.
+     */
+    hostedZone: z
+      .object({
+        hostedZoneId: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'expected a hosted zone id such as Z0123456789ABC' }),
+        zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'expected a DNS name' }),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (domain) =>
+      domain.hostedZone === undefined ||
+      domain.domainName === domain.hostedZone.zoneName ||
+      domain.domainName.endsWith(`.${domain.hostedZone.zoneName}`),
+    { message: 'domainName must be inside hostedZone.zoneName', path: ['hostedZone', 'zoneName'] },
+  );
 
 /** Cognito user pool the home region's stateful stack creates; every region's API trusts it. */
 const CognitoAuthSchema = z
@@ -248,6 +290,17 @@ export const PlatformConfigSchema = z
     tableCapacity: TableCapacitySchema.default({ mode: 'onDemand' }),
     streamCapacity: StreamCapacitySchema.default({ mode: 'onDemand' }),
     lake: LakeSchema.prefault({}),
+    /**
+     * AWS quotas this account has had raised, checked at synth instead of AWS's defaults
+     * (`AWS_DEFAULT_QUOTAS` in lib/quotas.ts).
+     */
+    quotas: z
+      .object({
+        usagePlansPerRegion: int(1, 100_000).optional(),
+        onDemandStreamsPerRegion: int(1, 10_000).optional(),
+      })
+      .strict()
+      .default({}),
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

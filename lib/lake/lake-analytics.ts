@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ReportQueryDefinition } from '../../src/definitions/index.js';
+import { DATA_LAKE, LAKE_ERASURES, type ReportQueryDefinition } from '../../src/definitions/index.js';
 import { ATHENA_RESULTS_PREFIX } from '../storage/lake-storage.js';
 import type { LakeCatalog } from './lake-catalog.js';
 
@@ -168,8 +168,28 @@ export class LakeAnalytics extends Construct {
       resourceArns: this.workGroupArns,
     });
     this.props.catalog.grantRead(grantee);
-    this.props.bucket.grantRead(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+      resourceArns: [this.props.bucket.bucketArn],
+    });
+    // The lake tables and tombstones, and its own results: not delivery errors or quarantined records.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: this.readableObjectArns,
+    });
     this.props.bucket.grantPut(grantee, `${ATHENA_RESULTS_PREFIX}*`);
-    this.props.encryptionKey.grantEncryptDecrypt(grantee);
+    this.props.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /** Object ARNs a querying principal reads: each lake table's prefix, the erasures and query results. */
+  get readableObjectArns(): string[] {
+    const prefixes = [
+      ...Object.values(DATA_LAKE.tables).map((table) => `${table}/`),
+      LAKE_ERASURES.prefix,
+      ATHENA_RESULTS_PREFIX,
+    ];
+    return prefixes.map((prefix) => this.props.bucket.arnForObjects(`${prefix}*`));
   }
 }

@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_LAKE, LAKE_RECORD_FIELDS } from '../../src/definitions/index.js';
+import { DATA_LAKE, LAKE_ARRIVAL_FIELDS, LAKE_RECORD_FIELDS } from '../../src/definitions/index.js';
 import {
   acknowledgeWildcardActions,
   acknowledgeWildcardResource,
@@ -15,7 +15,7 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
   S3_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
-import { DELIVERY_ERRORS_PREFIX } from '../storage/lake-storage.js';
+import { DELIVERY_ERRORS_PREFIX, FIREHOSE_DELIVERY_S3_ACTIONS } from '../storage/lake-storage.js';
 import type { LakeCatalog, LakeTableName } from './lake-catalog.js';
 
 /** Actions a producer needs to put records on a direct-put delivery stream. */
@@ -49,10 +49,22 @@ export interface LakeDeliveryProps {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** jq that extracts the partition keys from a record. */
+/**
+ * jq that extracts the partition keys from a record. `dt` is the ARRIVAL day (`LAKE_ARRIVAL_FIELDS`),
+ * so a buffer holds one or two days however old its events are, and backfills cannot push the
+ * delivery stream past its active-partition quota (500 by default).
+ */
 export function partitionQuery(destination: LakeDeliveryProps['destination']): string {
   const f = LAKE_RECORD_FIELDS;
-  const partitions = `${f.tenantId}: .${f.tenantId}, ${f.appId}: .${f.appId}, dt: .${f.timestamp}[0:10]`;
+  const tables = 'table' in destination ? [destination.table] : Object.values(destination.recordTypeTables);
+  const arrivalFields = new Set(tables.map((table) => LAKE_ARRIVAL_FIELDS[table]));
+  const [arrival] = arrivalFields;
+  if (arrivalFields.size !== 1 || arrival === undefined) {
+    throw new Error(
+      `tables of one delivery stream must share an arrival field. Received ${tables.join(', ')}`,
+    );
+  }
+  const partitions = `${f.tenantId}: .${f.tenantId}, ${f.appId}: .${f.appId}, dt: .${arrival}[0:10]`;
   if ('table' in destination) return `{${partitions}}`;
   const cases = Object.entries(destination.recordTypeTables)
     .map(
@@ -88,7 +100,20 @@ export class LakeDelivery extends Construct {
     });
     const logStream = logGroup.addStream('S3Delivery');
     logGroup.grantWrite(this.role);
-    props.bucket.grantReadWrite(this.role);
+    // Firehose writes, retries and lists; it may not delete or overwrite lake history by deleting.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...FIREHOSE_DELIVERY_S3_ACTIONS.bucket],
+        resources: [props.bucket.bucketArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...FIREHOSE_DELIVERY_S3_ACTIONS.objects],
+        resources: [props.bucket.arnForObjects('*')],
+      }),
+    );
+    props.encryptionKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.catalog.grantRead(this.role);
     if ('stream' in props.source) props.source.stream.grantRead(this.role);
     acknowledgeWildcardActions(
@@ -191,6 +216,22 @@ export class LakeDelivery extends Construct {
   /** Seconds the oldest record waits before it reaches S3 (freshness), maximum per 5 minutes. */
   metricDataFreshness(): cloudwatch.Metric {
     return this.metric('DeliveryToS3.DataFreshness', 'Maximum');
+  }
+
+  /**
+   * Active partitions (distinct prefixes in the buffer), maximum per 5 minutes; the quota is 500 per
+   * delivery stream unless raised.
+   */
+  metricPartitionCount(): cloudwatch.Metric {
+    return this.metric('PartitionCount', 'Maximum');
+  }
+
+  /**
+   * 1 while records are refused because the delivery stream has more active partitions than its quota
+   * (they go to `delivery-errors/` after the retry duration), maximum per 5 minutes: alarm on > 0.
+   */
+  metricPartitionCountExceeded(): cloudwatch.Metric {
+    return this.metric('PartitionCountExceeded', 'Maximum');
   }
 
   /** Records that failed Parquet conversion, per 5 minutes. */

@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -31,12 +32,25 @@ export class AlarmTopic extends Construct {
       enforceSSL: true,
     });
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
-    // CloudWatch publishes as a service: it needs the key to encrypt the message.
+    // CloudWatch publishes as a service: it needs the key to encrypt the message, and only for this
+    // account's alarms (no confused deputy).
+    const stack = Stack.of(this);
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
     this.action = new cloudwatchActions.SnsAction(this.topic);

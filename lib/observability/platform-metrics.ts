@@ -262,7 +262,16 @@ export class PlatformMetrics {
     );
   }
 
-  consumerRecords(which: 'failed' | 'poisoned' | 'redelivered' | 'lakeRecords'): cloudwatch.Metric {
+  consumerRecords(
+    which:
+      | 'failed'
+      | 'poisoned'
+      | 'redelivered'
+      | 'lakeRecords'
+      | 'forwarded'
+      | 'forwardFailed'
+      | 'awaitingHome',
+  ): cloudwatch.Metric {
     return this.custom(customMetric('consumer', CONSUMER_METRICS[which]), 'Sum', `${which} records`);
   }
 

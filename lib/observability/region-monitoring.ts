@@ -173,6 +173,7 @@ export class RegionMonitoring extends Construct {
         m.consumerRecords('poisoned'),
         m.consumerRecords('redelivered'),
       ]),
+
       graph(
         'On-failure queue depth',
         r.consumers.map((c) => m.queueDepth(c.onFailureQueueName)),

@@ -1,7 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 
-/** The `message` of the one log line each API request writes (see `src/http/lambda.ts`). */
+/** The `message` of the one log line each API request writes (see `src/composition/api.ts`). */
 export const REQUEST_LOG_MESSAGE = 'request served';
 
 export interface TenantInsightsProps {

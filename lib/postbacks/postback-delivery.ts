@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../src/definitions/index.js';
 import { POSTBACK_ENV, POSTBACK_METRICS, POSTBACK_QUEUE } from '../../src/definitions/postbacks.js';
-import type { HouseFunction } from '../compute/house-function.js';
+import type { PlatformFunction } from '../compute/platform-function.js';
 import { createPlatformAlarm } from '../observability/platform-alarm.js';
 
 /** The ids of the alarms {@link PostbackDelivery} creates (named `<prefix>-<id>`). */
@@ -16,7 +16,7 @@ export const POSTBACK_ALARM_IDS = ['PostbackBacklog', 'PostbackDeadLetters'] as 
 
 export interface PostbackDeliveryProps {
   /** The sender (`handler: 'postbackSender'`); this construct attaches the queue to it. */
-  readonly sender: HouseFunction;
+  readonly sender: PlatformFunction;
   /** Powertools service name of the sender: the `service` dimension of its delivery metrics. */
   readonly senderServiceName: string;
   readonly encryptionKey: kms.IKey;

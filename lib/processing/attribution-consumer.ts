@@ -5,11 +5,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { HouseFunction } from '../compute/house-function.js';
+import type { PlatformFunction } from '../compute/platform-function.js';
 
 export interface AttributionConsumerProps {
-  /** The consumer function (built with {@link HouseFunction}). */
-  readonly function: HouseFunction;
+  /** The consumer function (built with {@link PlatformFunction}). */
+  readonly function: PlatformFunction;
   /** The stream it consumes. */
   readonly stream: kinesis.IStream;
   /** Physical name of the on-failure queue (dashboards address it by name). */

@@ -1,5 +1,4 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { RECORD_TYPE_TABLES, REPORT_QUERY_LIST } from '../../src/definitions/index.js';
@@ -7,13 +6,17 @@ import { LakeAnalytics } from '../lake/lake-analytics.js';
 import { LakeCatalog } from '../lake/lake-catalog.js';
 import { LakeDelivery } from '../lake/lake-delivery.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
 
 export interface LakeStackProps extends StackProps {
   readonly plan: PlatformPlan;
   readonly encryptionKey: kms.IKey;
-  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
-  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  /**
+   * Names of the region's ingest streams: the pool's (`undefined`) and each silo tenant's, imported by
+   * name (no cross-stack export).
+   */
+  readonly streamNames: ReadonlyMap<string | undefined, string>;
 }
 
 /**
@@ -29,6 +32,7 @@ export class LakeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LakeStackProps) {
     super(scope, id, props);
+    const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan, encryptionKey } = props;
     const { config, names } = plan;
     const bucket = LakeStorage.importBucket(this, 'LakeBucket', {
@@ -45,7 +49,7 @@ export class LakeStack extends Stack {
     };
 
     this.rawDeliveries = plan.streams.map((streamPlan) => {
-      const stream = props.streams.get(streamPlan.tenantId);
+      const stream = streams.get(streamPlan.tenantId);
       if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
       return new LakeDelivery(this, `RawDelivery${streamPlan.tenantId ? `-${streamPlan.tenantId}` : ''}`, {
         ...common,

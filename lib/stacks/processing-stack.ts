@@ -1,17 +1,16 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { POSTBACK_DELIVERY_KEY_PREFIX } from '../../src/adapters/postbacks/keys.js';
 import {
   ENV,
   IDENTITY_GRAPH_TABLE,
   LAKE_QUARANTINE_PREFIX,
   TENANT_REGISTRY_TABLE,
 } from '../../src/definitions/index.js';
-import { HouseFunction } from '../compute/house-function.js';
+import { POSTBACK_DELIVERY_KEY_PREFIX } from '../../src/definitions/postbacks.js';
+import { PlatformFunction } from '../compute/platform-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
@@ -21,14 +20,18 @@ import { PostbackDelivery } from '../postbacks/postback-delivery.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
 import { GlobalTable } from '../storage/global-table.js';
+import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
 
 export interface ProcessingStackProps extends StackProps {
   readonly plan: PlatformPlan;
   readonly projectRoot: string;
   readonly encryptionKey: kms.IKey;
-  /** Ingest stream of the pool (`undefined`) and of each silo tenant. */
-  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  /**
+   * Names of the region's ingest streams: the pool's (`undefined`) and each silo tenant's, imported by
+   * name (no cross-stack export).
+   */
+  readonly streamNames: ReadonlyMap<string | undefined, string>;
   readonly attributionDelivery: LakeDelivery;
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
@@ -45,6 +48,7 @@ export class ProcessingStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ProcessingStackProps) {
     super(scope, id, props);
+    const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan } = props;
     const { config } = plan;
     const registry = GlobalTable.fromName(this, 'TenantRegistry', {
@@ -57,7 +61,7 @@ export class ProcessingStack extends Stack {
       encryptionKey: props.encryptionKey,
     });
 
-    const sender = new HouseFunction(this, 'PostbackSender', {
+    const sender = new PlatformFunction(this, 'PostbackSender', {
       handler: 'postbackSender',
       functionName: plan.postbacks.senderFunctionName,
       serviceName: SERVICE_NAMES.postbackSender,
@@ -84,9 +88,9 @@ export class ProcessingStack extends Stack {
 
     this.consumers = plan.streams.map((streamPlan) => {
       const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
-      const stream = props.streams.get(streamPlan.tenantId);
+      const stream = streams.get(streamPlan.tenantId);
       if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
-      const fn = new HouseFunction(this, `Consumer${suffix}`, {
+      const fn = new PlatformFunction(this, `Consumer${suffix}`, {
         handler: 'consumer',
         functionName: streamPlan.consumerFunctionName,
         serviceName: SERVICE_NAMES.consumer,

@@ -110,7 +110,7 @@ export class GlobalTable extends Construct {
       billing: billing(props.capacity ?? { mode: 'onDemand' }),
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey, { ...replicaKeyArns }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
       replicas: Object.keys(replicaKeyArns).map((region) => ({ region })),
     });

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -23,6 +23,32 @@ export interface IngestStreamProps {
 
 /** The Kinesis stream carrying touchpoints and app events to the attribution consumer and the lake. */
 export class IngestStream extends Construct {
+  /**
+   * The ingest streams of a region, referenced by name from another stack of the region (no
+   * CloudFormation export): removing a silo tenant's stream is never blocked by an export in use.
+   */
+  static importByName(
+    scope: Construct,
+    streamNames: ReadonlyMap<string | undefined, string>,
+    encryptionKey: kms.IKey,
+  ): Map<string | undefined, kinesis.IStream> {
+    const stack = Stack.of(scope);
+    return new Map(
+      [...streamNames].map(([tenantId, streamName]) => [
+        tenantId,
+        kinesis.Stream.fromStreamAttributes(scope, `ImportedStream${tenantId ? `-${tenantId}` : ''}`, {
+          streamArn: stack.formatArn({
+            service: 'kinesis',
+            resource: 'stream',
+            resourceName: streamName,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+          encryptionKey,
+        }),
+      ]),
+    );
+  }
+
   readonly stream: kinesis.Stream;
 
   constructor(scope: Construct, id: string, props: IngestStreamProps) {

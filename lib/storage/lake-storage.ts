@@ -4,10 +4,22 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** The aws-cdk-lib feature flag that makes S3 server access logs use the bucket policy. */
+const S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
+
 /** Prefix of Athena query results inside the lake bucket. */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Prefix of records Firehose could not deliver or convert. */
 export const DELIVERY_ERRORS_PREFIX = 'delivery-errors/';
+
+/**
+ * S3 actions of a Firehose delivery role (AWS's documented set): write and multipart-upload objects,
+ * read them back for its retries, list; never delete.
+ */
+export const FIREHOSE_DELIVERY_S3_ACTIONS = {
+  bucket: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+  objects: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+} as const;
 
 /** Actions a writer of new objects under one prefix needs: the put, and a data key of the lake's KMS key. */
 export const PREFIX_PUT_ACTIONS = { s3: ['s3:PutObject'], kms: ['kms:GenerateDataKey'] } as const;
@@ -81,13 +93,19 @@ export class LakeStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
+    // Log delivery through the bucket policy whatever the app's flags say: the access-log bucket has
+    // ACLs disabled (BucketOwnerEnforced), which the legacy LogDeliveryWrite ACL would contradict.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
-    // Server access log delivery does not support SSE-KMS targets, hence S3-managed keys here.
+    // Server access log delivery does not support SSE-KMS targets, hence S3-managed keys here. ACLs are
+    // off: the logging service writes through the bucket policy (feature flag
+    // `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` in cdk.json), not a log-delivery ACL grant.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
       bucketName: props.accessLogsBucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,

@@ -25,3 +25,10 @@ export async function mapLimit<T>(
   });
   await Promise.all(workers);
 }
+
+/** Distinct values by a key; the last value of a key wins, as it would in sequence. */
+export function uniqueBy<T>(values: readonly T[], key: (v: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const v of values) seen.set(key(v), v);
+  return [...seen.values()];
+}

@@ -55,6 +55,5 @@ export function decideHome(home: TenantHome, here: string, nowMs: number): HomeD
   return nowMs < since ? { action: 'wait', untilMs: since } : { action: 'write' };
 }
 
-/** The tenant a pipeline record belongs to. */
-export const tenantOf = (record: PipelineRecord): string =>
-  record.kind === 'event' ? record.event.tenantId : record.touchpoint.tenantId;
+/** The tenant a pipeline record belongs to, derived in one place (`pipeline-record.ts`). */
+export { tenantOf } from './pipeline-record.js';

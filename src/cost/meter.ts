@@ -10,8 +10,8 @@ import {
 } from '../adapters/dynamodb/billing.js';
 import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
-import type { LakeRow } from '../adapters/s3/lake-rows.js';
-import { DATA_LAKE } from '../definitions/tables.js';
+import type { LakeRow } from '../app/lake-rows.js';
+import { DATA_LAKE } from '../definitions/lake.js';
 import {
   type FirehoseUsage,
   firehoseBilledBytes,
@@ -29,7 +29,7 @@ import {
  * one item's capacity for a whole transaction; what it reported is kept beside them (`reported`).
  */
 
-/** Memory of each function in the CDK app (lib/compute/house-function.ts default; the consumer's in lib/stacks/processing-stack.ts). */
+/** Memory of each function in the CDK app (lib/compute/platform-function.ts default; the consumer's in lib/stacks/processing-stack.ts). */
 export const LAMBDA_MEMORY_MB: Readonly<Record<string, number>> = {
   ingest: 512,
   query: 512,

@@ -1,6 +1,5 @@
 import { itemBytes } from '../adapters/dynamodb/billing.js';
-import { DELIVERY_RECORD_TTL_DAYS } from '../adapters/postbacks/keys.js';
-import { POSTBACK_QUEUE } from '../definitions/postbacks.js';
+import { DELIVERY_RECORD_TTL_DAYS, POSTBACK_QUEUE } from '../definitions/postbacks.js';
 import type { Attribution } from '../domain/attribution.js';
 import type { Destination } from '../domain/postbacks/destinations.js';
 import { type DeliveryJob, planDeliveries } from '../domain/postbacks/jobs.js';

@@ -4,9 +4,25 @@
  *
  * Records on the ingest stream are JSON objects carrying `record_type`, `tenant_id`, `app_id` and an
  * ISO-8601 `timestamp`; Firehose routes them by `record_type` and partitions them by
- * `tenant_id`/`app_id`/`dt` (the date part of `timestamp`, event time).
+ * `tenant_id`/`app_id`/`dt`, where `dt` is the ARRIVAL day (`LAKE_ARRIVAL_FIELDS`: `received_at` of raw records,
+ * `decided_at` of attributions). The event day stays the `timestamp` column, which reports filter on.
  */
-import { DATA_LAKE } from './tables.js';
+/** The data lake bucket and its partition layout (Hive style, read by Athena and by DuckDB locally). */
+export const DATA_LAKE = {
+  logicalName: 'DataLake',
+  /** Prefixes, one per lake table. */
+  tables: {
+    events: 'events',
+    touchpoints: 'touchpoints',
+    attributions: 'attributions',
+  },
+  /**
+   * Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. `dt` is the day the
+   * record arrived (`received_at` / `decided_at`), not its event day: one or two `dt` values per buffer
+   * keep a delivery stream under Firehose's 500 active partitions with backfilled events.
+   */
+  partitionKeys: ['tenant_id', 'app_id', 'dt'],
+} as const;
 
 export interface LakeColumn {
   readonly name: string;
@@ -21,6 +37,16 @@ export const LAKE_RECORD_FIELDS = {
   appId: 'app_id',
   timestamp: 'timestamp',
 } as const;
+
+/**
+ * The field whose date part is a record's arrival day (its `dt` partition), by lake table: raw records
+ * carry `received_at` (set by the ingest function), attributions `decided_at` (set by the consumer).
+ */
+export const LAKE_ARRIVAL_FIELDS = {
+  events: 'received_at',
+  touchpoints: 'received_at',
+  attributions: 'decided_at',
+} as const satisfies Readonly<Record<keyof typeof DATA_LAKE.tables, string>>;
 
 /** `record_type` values on the ingest stream, and the lake table each lands in. */
 export const RECORD_TYPE_TABLES = {

@@ -37,3 +37,21 @@ export const POSTBACK_METRICS = {
   suppressed: 'PostbacksSuppressed',
   latency: 'PostbackLatency',
 } as const;
+
+/**
+ * Where postback items live in the tenant registry table: the per-app settings item, and one delivery
+ * record per job (the idempotency record and the delivery log, deleted by the table's TTL). The CDK
+ * scopes the sender's writes to the delivery records by this prefix.
+ */
+/** Partition key prefix of the delivery records: the only items the consumer and sender write. */
+export const POSTBACK_DELIVERY_KEY_PREFIX = 'PBDELIVERY#';
+/** Partition key prefix of the per-app postback settings. */
+export const POSTBACK_CONFIG_KEY_PREFIX = 'POSTBACKS#';
+/** Days a delivery record is kept (the log's horizon). */
+export const DELIVERY_RECORD_TTL_DAYS = 30;
+
+/**
+ * `queued`: made, not attempted; `failed`: the last attempt failed, another is scheduled; `sent`: a 2xx;
+ * `dead`: out of retries (or refused for good); `suppressed`: the identity was erased, never sent.
+ */
+export const DELIVERY_STATUSES = ['queued', 'failed', 'sent', 'dead', 'suppressed'] as const;

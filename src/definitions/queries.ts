@@ -8,7 +8,14 @@
  * on the hashes of their identifiers (`identifierHashSql`). Ad-hoc queries should do the same.
  */
 
+/** What a report is asked for: one app and a range of event days (`YYYY-MM-DD`, both included). */
 export type QueryParameter = 'tenantId' | 'appId' | 'fromDay' | 'toDay';
+
+/**
+ * A `?` placeholder's value: one of the scope, or `fromArrivalDay`, the first `dt` partition a report
+ * of event days from `fromDay` on must read (see `reportParameterValues`).
+ */
+export type QueryPlaceholder = QueryParameter | 'fromArrivalDay';
 
 export interface ReportQueryDefinition {
   /** Athena named query name suffix and local lookup key. */
@@ -16,11 +23,44 @@ export interface ReportQueryDefinition {
   readonly description: string;
   readonly sql: string;
   /** Values bound to the `?` placeholders, in order. Days are `YYYY-MM-DD`. */
-  readonly parameters: readonly QueryParameter[];
+  readonly parameters: readonly QueryPlaceholder[];
 }
 
-const SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
-const SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
+/**
+ * The values of a report query's `?` placeholders, in order, for one scope.
+ *
+ * The lake's `dt` partition is the day a record ARRIVED (`received_at` of raw rows, `decided_at` of
+ * attribution rows), so the Firehose active partitions stay one or two days however old the events
+ * are; reports select by EVENT day (`timestamp`, a column). An event's timestamp may be up to 15 minutes
+ * ahead of its arrival (SPEC §3 validation), so its event day is at most one day after its arrival
+ * day; late events arrive any time after. A report of event days from `fromDay` therefore reads the
+ * partitions from the day before `fromDay` on, and no later bound.
+ *
+ * @example
+ * reportParameterValues(REPORT_QUERIES.rawRecords, { tenantId: 't', appId: 'a', fromDay: '2026-03-01', toDay: '2026-03-07' });
+ */
+export function reportParameterValues(
+  query: ReportQueryDefinition,
+  scope: Readonly<Record<QueryParameter, string>>,
+): string[] {
+  return query.parameters.map((name) =>
+    name === 'fromArrivalDay' ? previousDay(scope.fromDay) : scope[name],
+  );
+}
+
+function previousDay(day: string): string {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new Error(`fromDay must be a day such as 2026-03-01. Received ${day}`);
+  return new Date(ms - 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The event day of a lake row (its `timestamp`'s date part). */
+const EVENT_DAY = 'substr(timestamp, 1, 10)';
+/** Partition pruning (arrival day) and the event-day range, for `SCOPE_PARAMETERS`' days. */
+const DAYS = `dt >= ? AND ${EVENT_DAY} BETWEEN ? AND ?`;
+const DAYS_PARAMETERS: readonly QueryPlaceholder[] = ['fromArrivalDay', 'fromDay', 'toDay'];
+const SCOPE = `tenant_id = ? AND app_id = ? AND ${DAYS}`;
+const SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId', ...DAYS_PARAMETERS];
 
 /**
  * The SQL of an identifier's tombstone hash, the same as `identifierHash` in `src/domain/erasure.ts`:
@@ -37,9 +77,10 @@ export function identifierHashSql(kind: 'adid' | 'idfv' | 'cuid', column: string
  * Attribution rows of one app and day range whose device was not erased after they were decided: the
  * anti-join on the `erasures` tombstones every attribution query reads through. Rows decided after the
  * erasure (the device came back with new events) stay. Its `?`s take `ERASURE_SCOPE_PARAMETERS` then the
- * row scope (`tenantId`, `appId`, then the days of `dtCondition`).
+ * row scope (`tenantId`, `appId`, then the days of `dayCondition`, a condition on the row's columns
+ * written without the `r.` its first column gets).
  */
-export function liveAttributionsSql(dtCondition: string): string {
+export function liveAttributionsSql(dayCondition: string): string {
   return `SELECT r.*
   FROM attributions r
   LEFT JOIN (
@@ -48,24 +89,24 @@ export function liveAttributionsSql(dtCondition: string): string {
     WHERE tenant_id = ? AND app_id = ? AND device_id IS NOT NULL
     GROUP BY 1
   ) x ON x.erased_device_id = r.device_id AND r.decided_at <= x.erased_at
-  WHERE r.tenant_id = ? AND r.app_id = ? AND r.${dtCondition} AND x.erased_device_id IS NULL`;
+  WHERE r.tenant_id = ? AND r.app_id = ? AND r.${dayCondition} AND x.erased_device_id IS NULL`;
 }
 
-const ERASURE_SCOPE_PARAMETERS: readonly QueryParameter[] = ['tenantId', 'appId'];
-const LIVE_SCOPE_PARAMETERS: readonly QueryParameter[] = [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS];
+const ERASURE_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId'];
+const LIVE_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = [...ERASURE_SCOPE_PARAMETERS, ...SCOPE_PARAMETERS];
 const LIVE = `WITH live AS (
-  ${liveAttributionsSql('dt BETWEEN ? AND ?')}
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) BETWEEN ? AND ?`)}
 )`;
 
 const RAW_COLUMNS =
-  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, network, campaign, dt';
+  'record_type, event_id, type, timestamp, received_at, device, customer_user_id, network, campaign';
 
 export const REPORT_QUERIES = {
   installsByNetworkCampaignDaily: {
     name: 'installs-by-network-campaign-daily',
     description: 'Installs, reinstalls and rejected installs by network and campaign per day',
     sql: `${LIVE}
-SELECT dt AS day,
+SELECT ${EVENT_DAY} AS day,
        COALESCE(network, 'organic') AS network,
        COALESCE(campaign, '(none)') AS campaign,
        COUNT(*) FILTER (WHERE status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')) AS installs,
@@ -111,7 +152,7 @@ ORDER BY rejected DESC`,
     description: 'Day 1, 7 and 30 retention of each install-day cohort by network',
     sql: `${LIVE},
 live_since AS (
-  ${liveAttributionsSql('dt >= ?')}
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) >= ?`)}
 ),
 cohort AS (
   SELECT device_id, COALESCE(network, 'organic') AS network, substr(install_time, 1, 10) AS cohort_day
@@ -119,7 +160,7 @@ cohort AS (
   WHERE subject = 'install' AND status IN ('attributed', 'organic')
 ),
 activity AS (
-  SELECT DISTINCT device_id, dt AS active_day
+  SELECT DISTINCT device_id, ${EVENT_DAY} AS active_day
   FROM live_since
   WHERE subject = 'event' AND event_name IN ('open', 'session')
 )
@@ -133,7 +174,14 @@ FROM cohort c
 LEFT JOIN activity a ON a.device_id = c.device_id
 GROUP BY 1, 2
 ORDER BY 1, 2`,
-    parameters: [...LIVE_SCOPE_PARAMETERS, ...ERASURE_SCOPE_PARAMETERS, 'tenantId', 'appId', 'fromDay'],
+    parameters: [
+      ...LIVE_SCOPE_PARAMETERS,
+      ...ERASURE_SCOPE_PARAMETERS,
+      'tenantId',
+      'appId',
+      'fromArrivalDay',
+      'fromDay',
+    ],
   },
   rawRecords: {
     name: 'raw-records',
@@ -150,7 +198,7 @@ raw AS (
   UNION ALL
   SELECT ${RAW_COLUMNS} FROM touchpoints WHERE ${SCOPE}
 )
-SELECT r.dt AS day,
+SELECT substr(r.timestamp, 1, 10) AS day,
        r.record_type,
        r.event_id,
        r.type,

@@ -1,4 +1,4 @@
-import type { HandlerName } from './tables.js';
+import type { HandlerName } from './handlers.js';
 
 /** How a route authenticates its caller (SPEC §3). */
 export type RouteAuth = 'none' | 'apiKey' | 'bearer';

@@ -64,44 +64,6 @@ export const TENANT_REGISTRY_TABLE: TableDefinition = {
 
 export const TABLES: readonly TableDefinition[] = [IDENTITY_GRAPH_TABLE, TENANT_REGISTRY_TABLE];
 
-/** The ingest stream that carries touchpoints and app events to the attribution consumer. */
-export const INGEST_STREAM = {
-  logicalName: 'IngestStream',
-  /**
-   * Hours a record stays on the stream: 7 days, well past the consumer's maximum record age (24 h by
-   * default), so the records of a batch the consumer gave up on can still be read back and replayed
-   * (`unmogrowp dlq capture|replay`), and a home region that was down can catch up on forwarded records.
-   */
-  retentionHours: 168,
-} as const;
-
-/** The data lake bucket and its partition layout (Hive style, read by Athena and by DuckDB locally). */
-export const DATA_LAKE = {
-  logicalName: 'DataLake',
-  /** Prefixes, one per lake table. */
-  tables: {
-    events: 'events',
-    touchpoints: 'touchpoints',
-    attributions: 'attributions',
-  },
-  /** Partition keys, in path order: `<table>/tenant_id=…/app_id=…/dt=YYYY-MM-DD/`. */
-  partitionKeys: ['tenant_id', 'app_id', 'dt'],
-} as const;
-
-/** Lambda handler entry points, relative to the project root; each exports `handler`. */
-export const HANDLERS = {
-  /** Tracking links, S2S touchpoints and SDK event batches: validates and puts on the stream. */
-  ingest: 'lambdas/ingest.ts',
-  /** Attribution look-ups and reports. */
-  query: 'lambdas/query.ts',
-  /** Tenant and app onboarding, app settings, privacy erasure. */
-  admin: 'lambdas/admin.ts',
-  /** The Kinesis attribution consumer. */
-  consumer: 'lambdas/consumer.ts',
-} as const;
-
-export type HandlerName = keyof typeof HANDLERS;
-
 /**
  * Partition key prefix of the per-app usage counters (rate limit, daily quota) in the tenant registry:
  * the only items the ingest function may write there (the CDK grants `UpdateItem` on these alone).

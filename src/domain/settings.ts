@@ -253,9 +253,16 @@ export const DEFAULT_SETTINGS: AppSettings = {
   dailyEventQuota: 1_000_000,
 };
 
-/** Resolves an app's stored settings over the SPEC defaults. The input must already be validated. */
-export function resolveSettings(input: AppSettingsInput = {}): AppSettings {
-  const d = DEFAULT_SETTINGS;
+/**
+ * Resolves stored settings over a base: the SPEC defaults, or already resolved settings of a wider
+ * scope (the platform's), so a layer changes only what it names (one rule of `fraudModes`, one field
+ * of `probabilisticMatching`). The input must already be validated.
+ */
+export function resolveSettings(
+  input: AppSettingsInput = {},
+  base: AppSettings = DEFAULT_SETTINGS,
+): AppSettings {
+  const d = base;
   const baseMode = input.fraudMode;
   return {
     clickLookbackHours: input.clickLookbackHours ?? d.clickLookbackHours,

@@ -1,5 +1,5 @@
+import type { ApiHandlerName } from '../definitions/handlers.js';
 import { ROUTES } from '../definitions/routes.js';
-import type { HandlerName } from '../definitions/tables.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
@@ -32,7 +32,7 @@ export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
 });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */
-export const FUNCTION_ROUTES: Readonly<Record<Exclude<HandlerName, 'consumer'>, RouteFactory>> = {
+export const FUNCTION_ROUTES: Readonly<Record<ApiHandlerName, RouteFactory>> = {
   ingest: INGEST_FUNCTION_ROUTES,
   query: QUERY_FUNCTION_ROUTES,
   admin: ADMIN_FUNCTION_ROUTES,
@@ -41,7 +41,7 @@ export const FUNCTION_ROUTES: Readonly<Record<Exclude<HandlerName, 'consumer'>, 
 /** One function's routes from its factory, behind the shared router. */
 export function createFunctionApp(
   services: ApiServices,
-  name: Exclude<HandlerName, 'consumer'>,
+  name: ApiHandlerName,
   routes: RouteFactory,
 ): HttpHandler {
   return createRouter({
@@ -61,12 +61,12 @@ export function createFunctionApp(
  */
 export function createHttpApp(
   services: ApiServices,
-  handlers: readonly Exclude<HandlerName, 'consumer'>[] = ['ingest', 'query', 'admin'],
+  handlers: readonly ApiHandlerName[] = ['ingest', 'query', 'admin'],
 ): HttpHandler {
   const routeHandlers: Partial<Record<RouteKey, RouteHandler>> = {};
   for (const name of handlers) Object.assign(routeHandlers, FUNCTION_ROUTES[name](services));
   return createRouter({
-    routes: ROUTES.filter((r) => handlers.includes(r.handler as Exclude<HandlerName, 'consumer'>)),
+    routes: ROUTES.filter((r) => handlers.includes(r.handler as ApiHandlerName)),
     handlers: routeHandlers,
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),

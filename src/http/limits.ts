@@ -1,8 +1,10 @@
-import type { AppRecord } from '../adapters/dynamodb/tenant-registry.js';
-import { DAY_MS, resolveSettings } from '../domain/settings.js';
+import type { Logger } from '../app/ports/logger.js';
+import type { CounterWindow, UsageCounters } from '../app/ports/usage-counters.js';
+import type { AppRecord } from '../app/records.js';
+import { createSettingsResolver, type SettingsResolver } from '../app/settings.js';
+import { DAY_MS } from '../domain/settings.js';
 import { TooManyRequestsError } from './errors.js';
-import type { RequestLogger } from './router.js';
-import type { ApiServices, CounterWindow, TenantLimits, UsageCounters } from './services.js';
+import type { ApiServices, TenantLimits } from './services.js';
 
 /**
  * Per-app ingest limits (issue 6), the same code in Lambda and in local mode:
@@ -60,17 +62,20 @@ export type LimitedApp = Pick<AppRecord, 'tenantId' | 'appId' | 'settings'>;
 export interface IngestLimiterOptions {
   readonly counters: UsageCounters;
   readonly now: () => number;
-  readonly logger?: RequestLogger;
+  readonly logger?: Logger;
   /** Windows remembered in memory. @default 10,000 */
   readonly maxKnownWindows?: number;
+  /** An app's effective settings (platform defaults under its own). @default the SPEC defaults under its own */
+  readonly effectiveSettings?: SettingsResolver;
 }
 
 /** The limits of every app, with what this process last learned of each window's total. */
 export class IngestLimiter {
   private readonly counters: UsageCounters;
   private readonly now: () => number;
-  private readonly logger: RequestLogger | undefined;
+  private readonly logger: Logger | undefined;
   private readonly maxKnownWindows: number;
+  private readonly effectiveSettings: SettingsResolver;
   /** A lower bound of each window's total (totals only grow within a window). */
   private readonly known = new Map<string, { readonly total: number; readonly endsAtMs: number }>();
   /** After the counters failed, requests are admitted without trying them until then (one log a pause). */
@@ -81,12 +86,13 @@ export class IngestLimiter {
     this.now = options.now;
     this.logger = options.logger;
     this.maxKnownWindows = options.maxKnownWindows ?? 10_000;
+    this.effectiveSettings = options.effectiveSettings ?? createSettingsResolver();
   }
 
   /** Counts one ingest request of the app; throws 429 over `rateLimitPerSecond`. */
   async admitRequest(app: LimitedApp): Promise<void> {
     const nowMs = this.now();
-    const limit = resolveSettings(app.settings).rateLimitPerSecond;
+    const limit = this.effectiveSettings(app.settings).rateLimitPerSecond;
     const window = secondWindow(app.appId, nowMs);
     if (await this.take(app, window, 1, limit)) return;
     throw new TooManyRequestsError(
@@ -142,7 +148,7 @@ export class IngestLimiter {
   async withinDailyQuota<T>(app: LimitedApp, events: number, work: () => Promise<T>): Promise<T> {
     if (events <= 0) return work();
     const nowMs = this.now();
-    const quota = resolveSettings(app.settings).dailyEventQuota;
+    const quota = this.effectiveSettings(app.settings).dailyEventQuota;
     const window = dayWindow(app.appId, nowMs);
     if (!(await this.take(app, window, events, quota))) {
       const used = this.known.get(window.key)?.total;
@@ -217,7 +223,7 @@ const limiters = new WeakMap<UsageCounters, IngestLimiter>();
 
 /** The limiter of a set of services (one per counters, so its memory lasts across requests). */
 export function limiterFor(
-  services: Pick<ApiServices, 'usageCounters' | 'now' | 'logger'>,
+  services: Pick<ApiServices, 'usageCounters' | 'now' | 'logger' | 'effectiveSettings'>,
 ): IngestLimiter | undefined {
   const counters = services.usageCounters;
   if (!counters) return undefined;
@@ -226,6 +232,7 @@ export function limiterFor(
     limiter = new IngestLimiter({
       counters,
       now: services.now,
+      effectiveSettings: services.effectiveSettings,
       ...(services.logger ? { logger: services.logger } : {}),
     });
     limiters.set(counters, limiter);
@@ -245,7 +252,10 @@ async function limitedApp(
 
 /** Counts one ingest request against the app's `rateLimitPerSecond` (no-op without counters). */
 export async function admitRequest(
-  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger' | 'tenantLimits'>,
+  services: Pick<
+    ApiServices,
+    'registry' | 'usageCounters' | 'now' | 'logger' | 'effectiveSettings' | 'tenantLimits'
+  >,
   app: LimitedApp | { tenantId: string; appId: string },
 ): Promise<void> {
   const limiter = limiterFor(services);
@@ -259,7 +269,7 @@ export async function admitRequest(
 
 /** Runs `publish` once `events` fit in the app's daily quota (no-op check without counters). */
 export async function withinDailyQuota<T>(
-  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger'>,
+  services: Pick<ApiServices, 'registry' | 'usageCounters' | 'now' | 'logger' | 'effectiveSettings'>,
   app: LimitedApp | { tenantId: string; appId: string },
   events: number,
   publish: () => Promise<T>,

@@ -1,4 +1,4 @@
-import type { CounterRow } from '../adapters/dynamodb/identity-graph.js';
+import type { CounterRow } from '../app/records.js';
 import { COUNTER_METRICS, type CounterMetric } from '../domain/store.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { Logger } from '../app/ports/logger.js';
 import type { AppPrincipal, UserPrincipal } from '../auth/permissions.js';
 import type { RouteDefinition } from '../definitions/routes.js';
 import { describeError, NotFoundError } from './errors.js';
@@ -29,13 +30,6 @@ export interface Authenticator {
 }
 
 /** What the router logs through (Powertools Logger fits). */
-export interface RequestLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-  appendKeys?(keys: Record<string, unknown>): void;
-}
-
 export type RouteKey = `${RouteDefinition['method']} ${string}`;
 export const routeKeyOf = (route: Pick<RouteDefinition, 'method' | 'path'>): RouteKey =>
   `${route.method} ${route.path}`;
@@ -45,7 +39,7 @@ export interface RouterOptions {
   /** Handlers by `METHOD /path/{template}`; routes without one are not served by this router. */
   readonly handlers: Readonly<Partial<Record<RouteKey, RouteHandler>>>;
   readonly authenticator: Authenticator;
-  readonly logger?: RequestLogger;
+  readonly logger?: Logger;
 }
 
 interface CompiledRoute {

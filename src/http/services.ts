@@ -1,87 +1,23 @@
-import type { LakeQueryRunner } from '../adapters/athena/report-query.js';
-import type { CounterRow, ErasureCounts } from '../adapters/dynamodb/identity-graph.js';
-import type {
-  AppPatch,
-  AppRecord,
-  ErasureRecord,
-  KeyRotation,
-  TenantRecord,
-} from '../adapters/dynamodb/tenant-registry.js';
-import type { RecordPublisher } from '../adapters/kinesis/publisher.js';
-import type { TombstoneSink } from '../adapters/s3/tombstones.js';
+import type { IdentityGraphReader } from '../app/ports/identity-graph.js';
+import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
+import type { Logger } from '../app/ports/logger.js';
+import type { RecordPublisher } from '../app/ports/record-publisher.js';
+import type { ReplayHistorySource } from '../app/ports/replay-history.js';
+import type { TenantDirectory } from '../app/ports/tenant-directory.js';
+import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
+import type { UsageCounters } from '../app/ports/usage-counters.js';
 import type { PostbackApiServices } from '../app/postbacks/ports.js';
+import type { SettingsResolver } from '../app/settings.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
-import type { AppPrincipal } from '../auth/permissions.js';
-import type { IdentifierKind } from '../domain/keys.js';
-import type { ReplayHistory } from '../domain/replay.js';
-import type { Device } from '../domain/store.js';
 import { ServiceUnavailableError, UnauthorizedError } from './errors.js';
 import type { HttpRequest } from './request.js';
-import type { Authenticator, RequestLogger } from './router.js';
+import type { Authenticator } from './router.js';
 
 /**
- * What the routes need from the outside world, as ports. The Lambda entry points and local mode wire
- * the real adapters; handler unit tests may pass fakes.
+ * What the routes need from the outside world: the ports of `src/app/`, which the composition root
+ * (`src/composition/`) fills with the real adapters; handler unit tests may pass fakes.
  */
-
-export interface TenantDirectory {
-  createTenant(tenantId: string, name: string): Promise<TenantRecord>;
-  getTenant(tenantId: string): Promise<TenantRecord | undefined>;
-  createApp(app: Omit<AppRecord, 'createdAt' | 'updatedAt'>, apiKeyHash: string): Promise<AppRecord>;
-  /** The app, wherever its tenant; `consistent` bypasses caches (checks before irreversible steps). */
-  getApp(appId: string, options?: { consistent?: boolean }): Promise<AppRecord | undefined>;
-  getTenantApp(tenantId: string, appId: string): Promise<AppRecord | undefined>;
-  updateApp(tenantId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined>;
-  resolveApiKeyHash(apiKeyHash: string): Promise<AppPrincipal | undefined>;
-  /** Adds a key and gives the app's other live keys a deadline (`now` revokes them). */
-  rotateApiKey(
-    tenantId: string,
-    appId: string,
-    apiKeyHash: string,
-    oldKeysExpireAtMs: number,
-  ): Promise<KeyRotation>;
-  /** Sets or (with undefined) removes an app's signing secret; undefined when not the tenant's app. */
-  setSigningSecret(
-    tenantId: string,
-    appId: string,
-    secret: string | undefined,
-  ): Promise<AppRecord | undefined>;
-  recordErasure(record: ErasureRecord): Promise<void>;
-  getErasure(tenantId: string, requestId: string): Promise<ErasureRecord | undefined>;
-}
-
-/**
- * Fixed-window usage counters behind the per-app rate limits and quotas (`limits.ts`), one counter per
- * key and window, gone after it.
- */
-export interface UsageCounters {
-  /**
-   * Adds `units` to the counter `key` unless its total would pass `limit`: `admitted` with the new
-   * total, or refused (nothing added) with the total found when it is known.
-   */
-  add(counter: CounterWindow, units: number, limit: number): Promise<{ admitted: boolean; total?: number }>;
-  /** Gives `units` back (what was counted for work that then failed). */
-  remove(counter: CounterWindow, units: number): Promise<void>;
-}
-
-/** One counter in one window: `key` names both (e.g. the app and the UTC second). */
-export interface CounterWindow {
-  readonly key: string;
-  /** When the window ends: the counter may be deleted after it. */
-  readonly endsAtMs: number;
-}
-
-export interface IdentityGraphReader {
-  findDevice(
-    tenantId: string,
-    appId: string,
-    kind: IdentifierKind,
-    value: string,
-  ): Promise<Device | undefined>;
-  readCounters(tenantId: string, appId: string, fromDay: string, toDay: string): Promise<CounterRow[]>;
-  eraseIdentity(tenantId: string, appId: string, kind: IdentifierKind, value: string): Promise<ErasureCounts>;
-}
 
 /**
  * Limits of a whole tenant, from its `usagePlan` in the deployment config (`UNMOGROWP_TENANT_LIMITS`):
@@ -92,18 +28,6 @@ export interface TenantLimits {
   readonly rateLimitPerSecond: number;
   /** Ingest requests per UTC calendar month; 0: none. */
   readonly monthlyRequestQuota: number;
-}
-
-/** The raw history of an app that replay re-runs (the lake's events and touchpoints). */
-export interface ReplayHistorySource {
-  /** False while no lake can be read (local mode hands its lake over once it is up). */
-  readonly available: boolean;
-  read(scope: {
-    readonly tenantId: string;
-    readonly appId: string;
-    readonly fromDay: string;
-    readonly toDay: string;
-  }): Promise<ReplayHistory & { readonly truncated: boolean }>;
 }
 
 export interface ApiServices {
@@ -136,7 +60,9 @@ export interface ApiServices {
   readonly now: () => number;
   /** Our touchpoint ids and request ids. */
   readonly newId: () => string;
-  readonly logger?: RequestLogger;
+  readonly logger?: Logger;
+  /** An app's effective settings: SPEC defaults, platform defaults, then the app's own (`app/settings.ts`). */
+  readonly effectiveSettings: SettingsResolver;
 }
 
 /** Authenticates with the registry (API keys, hashed) and the token verifier (bearer JWTs). */

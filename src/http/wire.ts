@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { DELIVERY_STATUSES } from '../app/postbacks/ports.js';
+import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../definitions/ids.js';
+import { DELIVERY_STATUSES } from '../definitions/postbacks.js';
 import { REQUEST_LIMITS } from '../definitions/routes.js';
 import { DestinationsInputSchema } from '../domain/postbacks/destinations.js';
 import { AppEventInputSchema, TouchpointInputSchema } from '../domain/records.js';
@@ -11,9 +12,7 @@ import { AppSettingsWireSchema } from '../domain/settings.js';
  * Gateway's request models from them. Pure zod: no adapter, no AWS import (the CDK reads this file).
  */
 
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-/** Bundle ids and package names: `com.demo.game`, `id1234567890`. */
-export const APP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../definitions/ids.js';
 /** A UTC day, as reports and replay take their ranges. */
 export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 

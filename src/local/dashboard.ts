@@ -41,7 +41,7 @@ const OUTCOMES_SQL = `SELECT substr(install_time, 1, 13) AS hour,
        status,
        COUNT(*) AS installs
 FROM attributions
-WHERE tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ? AND subject = 'install'
+WHERE tenant_id = ? AND app_id = ? AND dt >= ? AND substr(timestamp, 1, 10) BETWEEN ? AND ? AND subject = 'install'
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3`;
 
@@ -55,7 +55,14 @@ export async function dashboardData(
 ): Promise<DashboardData> {
   const now = Date.now();
   const params = { tenantId, appId, fromDay: day(now - days * 86_400_000), toDay: day(now + 86_400_000) };
-  const values = [params.tenantId, params.appId, params.fromDay, params.toDay];
+  // `dt` is the arrival day: an event of fromDay may have arrived the day before (clock ahead).
+  const values = [
+    params.tenantId,
+    params.appId,
+    day(now - (days + 1) * 86_400_000),
+    params.fromDay,
+    params.toDay,
+  ];
   const [outcomes, installs, fraud] = await Promise.all([
     sources.lake.sql(OUTCOMES_SQL, values),
     sources.lake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, params),

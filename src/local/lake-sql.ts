@@ -1,9 +1,18 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ERASURE_COLUMNS, LAKE_ERASURES, LAKE_TABLE_COLUMNS, type LakeColumn } from '../definitions/lake.js';
-import type { QueryParameter, ReportQueryDefinition } from '../definitions/queries.js';
-import { DATA_LAKE } from '../definitions/tables.js';
+import {
+  DATA_LAKE,
+  ERASURE_COLUMNS,
+  LAKE_ERASURES,
+  LAKE_TABLE_COLUMNS,
+  type LakeColumn,
+} from '../definitions/lake.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../definitions/queries.js';
 
 /**
  * Athena-style SQL over the local lake files with DuckDB: every lake table becomes a view over its Hive
@@ -152,10 +161,7 @@ export class LocalLakeQueries {
     query: ReportQueryDefinition,
     parameters: Readonly<Record<QueryParameter, string>>,
   ): Promise<Record<string, unknown>[]> {
-    return this.sql(
-      query.sql,
-      query.parameters.map((p) => parameters[p]),
-    );
+    return this.sql(query.sql, reportParameterValues(query, parameters));
   }
 
   async close(): Promise<void> {

@@ -27,19 +27,21 @@ import {
   createKinesisClient,
   createS3Client,
   observeSdkCalls,
+  type SdkCallObserver,
 } from '../adapters/clients.js';
 import { createTables } from '../adapters/dynamodb/create-tables.js';
 import { sharedLocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
 import { createBucket } from '../adapters/s3/lake-writer.js';
 import { signLocalToken } from '../auth/jwt.js';
+import { createApiLambda, provideLocalLake } from '../composition/api.js';
+import { createConsumerLambda } from '../composition/consumer.js';
+import { graphResolver } from '../composition/identity-graphs.js';
 import { loadPostbackConfig, postbackSender } from '../composition/postbacks.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
-import type { UsageMeter } from '../cost/meter.js';
 import { ENV } from '../definitions/environment.js';
+import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
-import { HANDLERS, type HandlerName, TABLES } from '../definitions/tables.js';
-import { createApiLambda } from '../http/lambda.js';
-import { graphResolver, provideLocalLake } from '../http/wiring.js';
+import { TABLES } from '../definitions/tables.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
 import { PostbackStats } from './postback-stats.js';
 import { type LocalServices, startLocalServices } from './services.js';
@@ -69,7 +71,7 @@ export interface LocalPlatformOptions {
    * Counts what the platform uses once started (AWS SDK calls, API requests, Lambda invocations and
    * durations), for the cost model (`npm run cost`). @default nothing is counted
    */
-  readonly meter?: UsageMeter;
+  readonly meter?: PlatformMeter;
   /**
    * Internal hook of the soak harness (`src/local/soak`): fault injection. When set, every handler is
    * built for this start with its own AWS clients (not the Lambda modules' module-scope handlers, whose
@@ -515,17 +517,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
 }
 
+/** What the platform reports to a usage meter (the cost model's `UsageMeter` is one). */
+export interface PlatformMeter {
+  invoke<T>(functionName: string, handler: () => Promise<T>): Promise<T>;
+  recordApiRequest(routeKey: string): void;
+  readonly observe: SdkCallObserver;
+}
+
 /** A handler built for this start with its own clients, instrumented with the fault plan. */
 async function instrumentedHandler(name: HandlerName, faults: PlatformFaults): Promise<unknown> {
   const config = loadRuntimeConfig();
   const clients = createAwsClients(config);
   faults.instrument(clients, name);
-  if (name === 'consumer') {
-    const { createConsumerLambda } = (await import(
-      join(PROJECT_ROOT, HANDLERS.consumer)
-    )) as typeof import('../../lambdas/consumer.js');
-    return createConsumerLambda({ config, clients });
-  }
+  if (name === 'consumer') return createConsumerLambda({ config, clients });
   return createApiLambda(name, { config, clients });
 }
 

@@ -8,6 +8,9 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { DeadLetter } from '../adapters/dead-letters/records.js';
+
+export type { DeadLetter };
 
 /**
  * Runs a Kinesis consumer handler against a local stream the way a Lambda event source mapping with
@@ -19,17 +22,6 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 export type KinesisBatchHandler = (
   event: KinesisStreamEvent,
 ) => Promise<KinesisStreamBatchResponse | undefined> | Promise<void>;
-
-export interface DeadLetter {
-  readonly shardId: string;
-  readonly reason: string;
-  readonly failedAt: string;
-  readonly records: readonly {
-    readonly sequenceNumber: string;
-    readonly partitionKey: string;
-    readonly data: string;
-  }[];
-}
 
 /**
  * Where the poller reads records: a Kinesis stream (`KinesisShardSource`) or the embedded log

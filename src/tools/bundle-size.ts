@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { HANDLERS, type HandlerName } from '../definitions/tables.js';
+import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
 import { esbuildOptions } from './bundling.js';
 
 /** The project root (holds `lambdas/` and `node_modules/`). */

@@ -1,5 +1,5 @@
 /**
- * The one definition of how a Lambda handler is bundled: `lib/compute/house-function.ts` hands it to
+ * The one definition of how a Lambda handler is bundled: `lib/compute/platform-function.ts` hands it to
  * the CDK's NodejsFunction (esbuild), and `src/tools/bundle-size.ts` and the cold-start benchmark call
  * esbuild with the same values (`esbuildOptions`), so the sizes they report are the deployed ones.
  * Pure data and one mapping: no esbuild or CDK import here.

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ENV } from '../definitions/environment.js';
-import type { HandlerName } from '../definitions/tables.js';
+import type { HandlerName } from '../definitions/handlers.js';
 import { type BundleSize, measureBundles, PROJECT_ROOT } from './bundle-size.js';
 
 const run = promisify(execFile);

@@ -7,8 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AthenaQueryRunner } from '../../src/adapters/athena/report-query.js';
-import { LakeQueryError } from '../../src/adapters/errors.js';
-import { REPORT_QUERIES } from '../../src/definitions/queries.js';
+import { LakeQueryError } from '../../src/app/errors.js';
+import { REPORT_QUERIES, reportParameterValues } from '../../src/definitions/queries.js';
 
 /** The Athena report runner: polling to the end state, then rows keyed by column, header row dropped. */
 
@@ -107,7 +107,9 @@ describe('AthenaQueryRunner', () => {
     await runner.run(query, { ...PARAMETERS, appId: "com.o'hara.app" });
     const input = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
     expect(input?.ExecutionParameters).toEqual(
-      query.parameters.map((p) => (p === 'appId' ? "'com.o''hara.app'" : `'${PARAMETERS[p]}'`)),
+      reportParameterValues(query, PARAMETERS).map((value, i) =>
+        query.parameters[i] === 'appId' ? "'com.o''hara.app'" : `'${value}'`,
+      ),
     );
     expect(input?.QueryExecutionContext).toEqual({ Database: 'lake' });
   });

@@ -5,12 +5,10 @@ import { createDocumentClient, createDynamoDbClient } from '../../src/adapters/c
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { decodeKinesisRecord } from '../../src/adapters/kinesis/decode.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
-import {
-  createAttributionConsumer,
-  QUARANTINE_PREFIX,
-} from '../../src/adapters/pipeline/attribution-consumer.js';
-import { eventAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
+import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
+import { createAttributionConsumer, QUARANTINE_PREFIX } from '../../src/app/attribution-consumer.js';
+import { eventAttributionRow, rawRow } from '../../src/app/lake-rows.js';
 import { ATTRIBUTION_METRICS } from '../../src/definitions/observability.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
@@ -40,13 +38,15 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
   const endpoint = () => clients.dynamodb.config.endpoint;
 
   const consumerFor = (store: ConstructorParameters<typeof AttributionEngine>[0]) =>
-    createAttributionConsumer({
-      engine: new AttributionEngine(store, { settingsFor: () => DEFAULT_SETTINGS }),
-      lake: new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }),
-      quarantine: (key, body) =>
-        new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }).quarantine(key, body),
-      metrics: { count: (name, value) => metrics.set(name, (metrics.get(name) ?? 0) + value) },
-    });
+    kinesisBatchHandler(
+      createAttributionConsumer({
+        engine: new AttributionEngine(store, { settingsFor: () => DEFAULT_SETTINGS }),
+        lake: new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }),
+        quarantine: (key, body) =>
+          new S3LakeWriter({ client: clients.s3, bucket: resources.bucket }).quarantine(key, body),
+        metrics: { count: (name, value) => metrics.set(name, (metrics.get(name) ?? 0) + value) },
+      }),
+    );
 
   const installs = async (tenantId = 'acme', appId = 'com.acme.game') =>
     (await graph.readCounters(tenantId, appId, '2026-11-01', '2026-11-30'))
@@ -105,7 +105,10 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
         revenue: { amount: 4.99, currency: 'USD' },
       }),
     ];
+    const today = () => new Date().toISOString().slice(0, 10);
+    const decidedFrom = today();
     const response = await consumerFor(graph)(kinesisEvent(toKinesis(batch)));
+    const decidedDays = `(${decidedFrom}|${today()})`;
     expect(response.batchItemFailures).toEqual([]);
     const device = await graph.findDevice('acme', 'com.acme.game', 'adid', id);
     expect(device?.currentAttribution).toMatchObject({ status: 'attributed', match: 'device_id' });
@@ -116,9 +119,12 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
     const keys = (Contents ?? []).map((c) => c.Key);
     expect(keys).toEqual(
       expect.arrayContaining([
+        // Raw rows are partitioned by the day they were received, attributions by the day decided.
         expect.stringMatching(/^events\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\/.+\.json$/),
         expect.stringMatching(/^touchpoints\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
-        expect.stringMatching(/^attributions\/tenant_id=acme\/app_id=com\.acme\.game\/dt=2026-11-20\//),
+        expect.stringMatching(
+          new RegExp(`^attributions/tenant_id=acme/app_id=com\\.acme\\.game/dt=${decidedDays}/`),
+        ),
       ]),
     );
   });
@@ -175,15 +181,17 @@ describe('attribution consumer against DynamoDB Local and s3rver', () => {
     ]);
     const writer = new S3LakeWriter({ client: clients.s3, bucket: resources.bucket });
     let crash = true;
-    const consume = createAttributionConsumer({
-      engine: new AttributionEngine(graph, { settingsFor: () => DEFAULT_SETTINGS }),
-      lake: {
-        write: async (batchId, rows) => {
-          if (crash) throw new Error('injected: crash after the graph commit');
-          return writer.write(batchId, rows);
+    const consume = kinesisBatchHandler(
+      createAttributionConsumer({
+        engine: new AttributionEngine(graph, { settingsFor: () => DEFAULT_SETTINGS }),
+        lake: {
+          write: async (batchId, rows) => {
+            if (crash) throw new Error('injected: crash after the graph commit');
+            return writer.write(batchId, rows);
+          },
         },
-      },
-    });
+      }),
+    );
     await expect(consume(kinesisEvent(batch))).rejects.toThrow(/injected/);
     crash = false;
     // The event source mapping retries the whole batch: every event is a redelivery now.

@@ -13,16 +13,9 @@ import {
   FirehoseAttributionSink,
 } from '../../src/adapters/firehose/attribution-delivery.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
-import {
-  CONSUMER_METRICS,
-  createAttributionConsumer,
-} from '../../src/adapters/pipeline/attribution-consumer.js';
-import {
-  eventAttributionRow,
-  installAttributionRow,
-  type LakeRow,
-  rawRow,
-} from '../../src/adapters/s3/lake-rows.js';
+import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js';
+import { CONSUMER_METRICS, createAttributionConsumer } from '../../src/app/attribution-consumer.js';
+import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../../src/app/lake-rows.js';
 import { ATTRIBUTION_COLUMNS, LAKE_RECORD_FIELDS } from '../../src/definitions/lake.js';
 import type { Attribution, EventAttribution } from '../../src/domain/attribution.js';
 import type { BatchResult } from '../../src/domain/engine.js';
@@ -315,12 +308,14 @@ describe('attribution delivery to Firehose', () => {
         failedRecordIndexes: [],
       };
       const metrics: Record<string, number> = {};
-      const consume = createAttributionConsumer({
-        engine: { processBatch: async () => result },
-        lake: sink(),
-        metrics: { count: (name, value) => (metrics[name] = (metrics[name] ?? 0) + value) },
-        now: () => DECIDED_AT,
-      });
+      const consume = kinesisBatchHandler(
+        createAttributionConsumer({
+          engine: { processBatch: async () => result },
+          lake: sink(),
+          metrics: { count: (name, value) => (metrics[name] = (metrics[name] ?? 0) + value) },
+          now: () => DECIDED_AT,
+        }),
+      );
 
       // Act
       const response = await consume(decode(records));
@@ -340,20 +335,22 @@ describe('attribution delivery to Firehose', () => {
     it('hands raw and attribution rows to a sink that carries every table (the S3 writer of local mode)', async () => {
       // Prepare
       const written: LakeRow[] = [];
-      const consume = createAttributionConsumer({
-        engine: {
-          processBatch: async () => ({
-            outcomes: [{ index: 0, status: 'processed', attribution: attribution() }],
-            failedRecordIndexes: [],
-          }),
-        },
-        lake: {
-          write: async (_batchId, rows) => {
-            written.push(...rows);
-            return { objects: 2, records: rows.length };
+      const consume = kinesisBatchHandler(
+        createAttributionConsumer({
+          engine: {
+            processBatch: async () => ({
+              outcomes: [{ index: 0, status: 'processed', attribution: attribution() }],
+              failedRecordIndexes: [],
+            }),
           },
-        },
-      });
+          lake: {
+            write: async (_batchId, rows) => {
+              written.push(...rows);
+              return { objects: 2, records: rows.length };
+            },
+          },
+        }),
+      );
 
       // Act
       await consume(decode([eventRecord()]));

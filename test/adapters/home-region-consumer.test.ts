@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createHomeRegionConsumer } from '../../src/adapters/kinesis/home-region-consumer.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
-import { createHomeRegionConsumer } from '../../src/adapters/pipeline/home-region-consumer.js';
 import { decideHome, type TenantHome } from '../../src/app/home-region.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { kinesisEvent, kinesisRecord } from '../support/api.js';

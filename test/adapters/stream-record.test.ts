@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKinesisRecord } from '../../src/adapters/kinesis/decode.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
-import { rawRow } from '../../src/adapters/s3/lake-rows.js';
+import { rawRow } from '../../src/app/lake-rows.js';
 import { LAKE_RECORD_FIELDS, RAW_RECORD_COLUMNS, RECORD_TYPE_TABLES } from '../../src/definitions/lake.js';
 import { kinesisRecord } from '../support/api.js';
 import { clickRecord, eventRecord } from '../support/factories.js';

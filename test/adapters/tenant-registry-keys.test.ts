@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LIVE_API_KEYS, TenantRegistry } from '../../src/adapters/dynamodb/tenant-registry.js';
-import { MissingResourceError, TooManyApiKeysError } from '../../src/adapters/errors.js';
+import { MissingResourceError, TooManyApiKeysError } from '../../src/app/errors.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
 

@@ -1,10 +1,11 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createHomeRegionConsumer } from '../../src/adapters/kinesis/home-region-consumer.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
-import { createHomeRegionConsumer } from '../../src/adapters/pipeline/home-region-consumer.js';
-import type { LakeSink } from '../../src/adapters/pipeline/lake-sink.js';
+import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js';
+import { createAttributionConsumer } from '../../src/app/attribution-consumer.js';
 import type { RecordForwarder, TenantHome, TenantHomes } from '../../src/app/home-region.js';
+import type { LakeSink } from '../../src/app/ports/lake-sink.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { resolveSettings } from '../../src/domain/settings.js';
@@ -122,11 +123,13 @@ function twoRegions(options: { routed: boolean }) {
   };
   for (const name of [US, EU]) {
     const store = new RegionGraphStore(table, name);
-    const consume = createAttributionConsumer({
-      engine: new AttributionEngine(store, { settingsFor: () => settings }),
-      lake: noLake,
-      now: () => T0 + table.nowMs,
-    });
+    const consume = kinesisBatchHandler(
+      createAttributionConsumer({
+        engine: new AttributionEngine(store, { settingsFor: () => settings }),
+        lake: noLake,
+        now: () => T0 + table.nowMs,
+      }),
+    );
     const handler = options.routed
       ? createHomeRegionConsumer({
           region: name,

@@ -8,8 +8,8 @@ import {
   signLocalToken,
   VerificationKeyUnavailableError,
 } from '../../src/auth/jwt.js';
-import { tokenVerifierFor } from '../../src/auth/runtime-verifier.js';
 import { createTokenAuthorizer, stageWildcardArn, UNAUTHORIZED } from '../../src/auth/token-authorizer.js';
+import { tokenVerifierFor } from '../../src/composition/token-verifier.js';
 import { loadRuntimeConfig } from '../../src/config/runtime.js';
 
 const POOL_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CounterRow, ErasureCounts } from '../../src/adapters/dynamodb/identity-graph.js';
+import type { CounterRow, ErasureCounts } from '../../src/app/records.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
 import { eventKey, type IdentifierKind, identifierKey } from '../../src/domain/keys.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyRecord } from '../../src/adapters/dynamodb/tenant-registry.js';
-import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../../src/adapters/errors.js';
+import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../../src/app/errors.js';
+import type { TenantDirectory } from '../../src/app/ports/tenant-directory.js';
+import type { ApiKeyRecord } from '../../src/app/records.js';
 import { hashApiKey } from '../../src/auth/api-keys.js';
-import type { TenantDirectory } from '../../src/http/services.js';
 
-/** The tenant registry's contract (`TenantDirectory`, `src/http/services.ts`), run against every implementation. */
+/** The tenant registry's contract (`TenantDirectory`, `src/app/ports/tenant-directory.ts`), run against every implementation. */
 export type RegistryUnderTest = TenantDirectory & { listApiKeys(appId: string): Promise<ApiKeyRecord[]> };
 
 export function tenantRegistryContract(

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { UsageCounters } from '../../src/app/ports/usage-counters.js';
 import { dayWindow, secondWindow } from '../../src/http/limits.js';
-import type { UsageCounters } from '../../src/http/services.js';
 
-/** The usage-counter port's contract (`src/http/services.ts`), run against every implementation. */
+/** The usage-counter port's contract (`src/app/ports/usage-counters.ts`), run against every implementation. */
 export function usageCountersContract(name: string, setUp: () => Promise<UsageCounters>): void {
   describe(`the usage counters contract: ${name}`, () => {
     let counters: UsageCounters;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TenantRegistry } from '../../src/adapters/dynamodb/tenant-registry.js';
+import { createSettingsResolver } from '../../src/app/settings.js';
 import type { Role } from '../../src/auth/permissions.js';
 import { signRequest } from '../../src/auth/signing.js';
 import { createHttpApp } from '../../src/http/app.js';
@@ -326,8 +327,9 @@ describe('app credentials', () => {
         createdAt: '2026-01-01T00:00:00Z',
         updatedAt: '2026-01-01T00:00:00Z',
       };
-      expect((await ipKeeperFor({}, app))('203.0.113.77')).toBeUndefined();
-      expect((await ipKeeperFor({}, { ...app, ipHashKey: 'k' }))('203.0.113.77')).toMatch(/^iph_/);
+      const services = { effectiveSettings: createSettingsResolver() };
+      expect((await ipKeeperFor(services, app))('203.0.113.77')).toBeUndefined();
+      expect((await ipKeeperFor(services, { ...app, ipHashKey: 'k' }))('203.0.113.77')).toMatch(/^iph_/);
     });
 
     it('keeps IPs as sent by default', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CounterWindow, UsageCounters } from '../../src/app/ports/usage-counters.js';
 import { TooManyRequestsError } from '../../src/http/errors.js';
 import {
   dayWindow,
@@ -7,7 +8,6 @@ import {
   retryAfterSeconds,
   secondWindow,
 } from '../../src/http/limits.js';
-import type { CounterWindow, UsageCounters } from '../../src/http/services.js';
 
 /** Counters in memory with the adapter's contract, counting the writes they were asked for. */
 class FakeCounters implements UsageCounters {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createApiServices } from '../../src/composition/api.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
-import { createApiServices } from '../../src/http/wiring.js';
 import { createTestApi, JWT_SECRET, jsonHeaders, type TestApi } from '../support/api.js';
 
 /**

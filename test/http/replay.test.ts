@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeReplayHistory } from '../../src/adapters/athena/replay-history.js';
-import { rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
+import { rawRow } from '../../src/app/lake-rows.js';
+import { createSettingsResolver } from '../../src/app/settings.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { LocalLakeQueries } from '../../src/local/lake-sql.js';
 import { ADID, ADID_2, click, DAY_MS, HOUR_MS, install, T0, toRecord } from '../domain/factories.js';
@@ -117,6 +118,27 @@ describe('replay of new settings', () => {
       to: today,
       changed: 1,
     });
+  });
+});
+
+describe('replay under platform defaults', () => {
+  it("replays the app's effective settings: the platform's 24-hour lookback now, the app's 7 days after", async () => {
+    // The platform narrows the click lookback to 24 hours; the candidate settings widen it again.
+    const app = createHttpApp({
+      ...api.services,
+      effectiveSettings: createSettingsResolver({ clickLookbackHours: 24 }),
+    });
+
+    const res = await app({
+      method: 'POST',
+      path: `/v1/reports/${A.appId}/replay`,
+      headers: jsonHeaders({ authorization: `Bearer ${analystA}` }),
+      query: {},
+      sourceIp: '198.51.100.4',
+      body: JSON.stringify({ settings: { click_lookback_hours: 168 }, from: DAY, to: DAY }),
+    });
+
+    expect(answer(res)).toMatchObject({ changed: 1, moves: [{ from: 'organic', to: 'meta', count: 1 }] });
   });
 });
 

@@ -1,11 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createConsumerLambda } from '../../lambdas/consumer.js';
 import { DynamoTenantHomes } from '../../src/adapters/dynamodb/tenant-homes.js';
-import { TenantHomeMoveError } from '../../src/adapters/errors.js';
 import { encodeRecord } from '../../src/adapters/kinesis/publisher.js';
+import { TenantHomeMoveError } from '../../src/app/errors.js';
 import type { RecordForwarder } from '../../src/app/home-region.js';
+import { createConsumerLambda } from '../../src/composition/consumer.js';
 import { loadRuntimeConfig } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
 import type { PipelineRecord } from '../../src/domain/records.js';

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createConsumerLambda } from '../../lambdas/consumer.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
+import { createApiLambda } from '../../src/composition/api.js';
+import { createConsumerLambda } from '../../src/composition/consumer.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
-import { createApiLambda } from '../../src/http/lambda.js';
 import { JWT_SECRET, kinesisEvent, kinesisRecord } from '../support/api.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
 

@@ -1,9 +1,9 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { selectLakeSink } from '../../lambdas/consumer.js';
 import { FirehoseAttributionSink } from '../../src/adapters/firehose/attribution-delivery.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
+import { selectLakeSink } from '../../src/composition/consumer.js';
 import { loadRuntimeConfig } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
 

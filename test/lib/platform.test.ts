@@ -48,10 +48,8 @@ describe('the default app (every configured region)', () => {
 
     expect(home.stateful.dependencies).toContain(eu.stateful);
     expect(eu.processing.dependencies).toContain(home.stateful);
-    expect(eu.ingest.dependencies).toContain(home.stateful);
-    expect(eu.observability.dependencies).toEqual(
-      expect.arrayContaining([eu.lake, eu.processing, eu.ingest]),
-    );
+    expect(eu.api.dependencies).toContain(home.stateful);
+    expect(eu.observability.dependencies).toEqual(expect.arrayContaining([eu.lake, eu.processing, eu.api]));
   });
 
   it('keeps dev data easy to tear down (no termination protection, DESTROY)', () => {
@@ -351,15 +349,17 @@ describe('the default app (every configured region)', () => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: ['dynamodb:Query', 'dynamodb:Scan'],
-              Resource: {
-                'Fn::Join': [
-                  '',
-                  Match.arrayWith([
-                    Match.stringLikeRegexp(':dynamodb:eu-west-1:'),
-                    ':table/unmogrowp-dev-identity-graph/index/gsi1',
-                  ]),
-                ],
-              },
+              Resource: Match.arrayWith([
+                {
+                  'Fn::Join': [
+                    '',
+                    Match.arrayWith([
+                      Match.stringLikeRegexp(':dynamodb:eu-west-1:'),
+                      ':table/unmogrowp-dev-identity-graph/index/gsi1',
+                    ]),
+                  ],
+                },
+              ]),
             }),
           ]),
         },
@@ -376,9 +376,7 @@ describe('the default app (every configured region)', () => {
         'Fn::Join': [
           '',
           [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':s3:::unmogrowp-dev-lake-',
+            'arn:aws:s3:::unmogrowp-dev-lake-',
             { Ref: 'AWS::AccountId' },
             '-us-east-1/delivery-errors/consumer/*',
           ],
@@ -393,10 +391,10 @@ describe('the default app (every configured region)', () => {
 
   describe('ingest stack', () => {
     it('exposes every route of the API behind validators and tracing', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
-      // One method per route of the shared table.
-      ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
+      // One method per route of the shared table, and the health check of latency routing.
+      ingest.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length + 1);
       ingest.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'POST',
         RequestModels: { 'application/json': Match.anyValue() },
@@ -427,15 +425,17 @@ describe('the default app (every configured region)', () => {
     });
 
     it('protects the stage with a rate-based WAF rule', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
           Match.objectLike({
-            Name: 'RateLimitPerIp',
+            Name: 'RateLimitPerIpOnTrackingLinks',
             Action: { Block: {} },
-            Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } },
+            Statement: {
+              RateBasedStatement: Match.objectLike({ Limit: 2000, AggregateKeyType: 'IP' }),
+            },
           }),
         ]),
       });
@@ -443,7 +443,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const s3 = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
         actionsOf(st).some((a) => a.startsWith('s3:')),
       );
@@ -455,7 +455,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('lets the ingest function update only the usage counter items of the tenant registry', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const writes = policyStatements(ingest, 'IngestFunctionRole').filter((st) =>
         actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
       );
@@ -467,7 +467,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['ingest', 'query', 'admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -512,7 +512,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it('puts every bearer route, and only those, behind the Cognito authorizer in the home region', () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const methods = Object.values(ingest.findResources('AWS::ApiGateway::Method'));
       const byType = (type: string) =>
         methods.filter((method) => method.Properties.AuthorizationType === type);
@@ -530,7 +530,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("verifies the pool's tokens in other regions with a JWKS token authorizer, not a cross-region pool", () => {
-      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+      const eu = templateOf(regionOf(platform, 'eu-west-1').api);
       const methods = Object.values(eu.findResources('AWS::ApiGateway::Method'));
 
       expect(methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(bearerRoutes);
@@ -548,18 +548,25 @@ describe('the default app (every configured region)', () => {
       });
     });
 
-    it("reaches the home region's pool from eu-west-1 through a cross-region reference", () => {
-      const eu = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    it("reaches the home region's pool from eu-west-1 through a weak cross-region reference", () => {
+      const eu = templateOf(regionOf(platform, 'eu-west-1').api);
 
-      eu.resourceCountIs('Custom::CrossRegionExportReader', 1);
+      // Fn::GetStackOutput (cdk.json `@aws-cdk/core:defaultCrossStackReferences` weak): no SSM export
+      // writer and reader, so switching auth.kind is not blocked by an export in use.
+      const authorizerFunctions = Object.values(eu.findResources('AWS::Lambda::Function')).filter((fn) =>
+        JSON.stringify(fn.Properties.FunctionName ?? '').includes('authorizer'),
+      );
+      expect(authorizerFunctions).toHaveLength(1);
+      expect(JSON.stringify(authorizerFunctions[0]?.Properties.Environment)).toContain('Fn::GetStackOutput');
+      eu.resourceCountIs('Custom::CrossRegionExportReader', 0);
       templateOf(regionOf(platform, 'us-east-1').stateful).resourceCountIs(
         'Custom::CrossRegionExportWriter',
-        1,
+        0,
       );
     });
 
     it("tells the bearer handlers the pool's issuer, JWKS and client id so they verify tokens too", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       for (const name of ['unmogrowp-dev-query', 'unmogrowp-dev-admin']) {
         ingest.hasResourceProperties('AWS::Lambda::Function', {
@@ -576,7 +583,7 @@ describe('the default app (every configured region)', () => {
     });
 
     it("answers API Gateway's own refusals in the SPEC error shape", () => {
-      const ingest = templateOf(regionOf(platform, 'us-east-1').ingest);
+      const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 
       ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: 'UNAUTHORIZED',
@@ -593,7 +600,7 @@ describe('the default app (every configured region)', () => {
         Name: 'unmogrowp-dev-demo-reports',
         WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
       });
-      templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+      templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: 'unmogrowp-dev-query',
         Environment: {
           Variables: Match.objectLike({
@@ -667,7 +674,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('tells the ingest function where silo tenants write', () => {
-    templateOf(regionOf(platform, 'eu-west-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'eu-west-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-dev-ingest',
       Environment: {
         Variables: Match.objectLike({
@@ -693,7 +700,7 @@ describe('three regions with a silo tenant', () => {
   });
 
   it('verifies service tokens with a Lambda token authorizer that reads the local replica by name', () => {
-    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').ingest);
+    const ingest = templateOf(regionOf(platform, 'ap-southeast-2').api);
 
     ingest.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN' });
     for (const prefix of ['BearerAuthorizerFunctionRole', 'QueryFunctionRole', 'AdminFunctionRole']) {
@@ -705,9 +712,7 @@ describe('three regions with a silo tenant', () => {
           'Fn::Join': [
             '',
             [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':secretsmanager:ap-southeast-2:',
+              'arn:aws:secretsmanager:ap-southeast-2:',
               { Ref: 'AWS::AccountId' },
               ':secret:unmogrowp-dev-service-token-??????',
             ],
@@ -748,17 +753,17 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
     for (const stack of allStacks(platform)) expect(nagErrors(stack), stack.stackName).toEqual([]);
   });
 
-  it('protects prod data: termination protection, RETAIN and deletion protection', () => {
+  it('protects prod data: termination protection, RetainExceptOnCreate and deletion protection', () => {
     const stateful = regionOf(platform, 'us-east-1').stateful;
 
     expect(stateful.terminationProtection).toBe(true);
     templateOf(stateful).hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         Replicas: Match.arrayWith([Match.objectLike({ DeletionProtectionEnabled: true })]),
       }),
     });
-    templateOf(stateful).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    templateOf(stateful).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   it('autoscales provisioned table capacity and uses fixed shards', () => {
@@ -785,7 +790,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('keeps latency-sensitive functions warm with target-tracked provisioned concurrency', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
 
     ingest.resourceCountIs('AWS::Lambda::Alias', 1);
     ingest.hasResourceProperties('AWS::Lambda::Alias', {
@@ -806,7 +811,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('passes the bearer token issuer to the API functions', () => {
-    templateOf(regionOf(platform, 'us-east-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'us-east-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-prod-admin',
       Environment: {
         Variables: Match.objectLike({
@@ -818,7 +823,7 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
   });
 
   it('verifies JWKS tokens with a Lambda token authorizer on every bearer route', () => {
-    const ingest = templateOf(regionOf(platform, 'eu-west-1').ingest);
+    const ingest = templateOf(regionOf(platform, 'eu-west-1').api);
     const custom = Object.values(ingest.findResources('AWS::ApiGateway::Method')).filter(
       (method) => method.Properties.AuthorizationType === 'CUSTOM',
     );

@@ -2,14 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventAttributionRow,
-  installAttributionRow,
-  type LakeRow,
-  rawRow,
-} from '../../src/adapters/s3/lake-rows.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { tombstoneObjectKey } from '../../src/adapters/s3/tombstones.js';
+import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from '../../src/app/lake-rows.js';
 import { identifierHashSql, REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
 import { identifierHash, type Tombstone, tombstoneRows } from '../../src/domain/erasure.js';
 import type { PipelineRecord } from '../../src/domain/records.js';

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/adapters/s3/lake-rows.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
+import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/app/lake-rows.js';
 import { REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
@@ -109,5 +109,56 @@ describe('local lake SQL (DuckDB over the Hive layout)', () => {
     expect(rows).toHaveLength(1);
     const scoped = await lake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, params);
     expect(scoped.reduce((n, r) => n + Number(r.installs), 0)).toBe(2);
+  });
+});
+
+describe('reports by event day over partitions by arrival day', () => {
+  const DAY_MS = 24 * HOUR_MS;
+  let arrivalLake: LocalLakeQueries;
+  let arrivalDir: string;
+
+  beforeAll(async () => {
+    arrivalDir = mkdtempSync(join(tmpdir(), 'lake-arrival-'));
+    arrivalLake = new LocalLakeQueries(arrivalDir);
+    // Prepare: an install of day T0 decided three days late (an offline device), and one whose device
+    // clock runs ahead, decided 10 minutes before midnight of the day before its event day.
+    const eventDayStart = Date.parse(`${day}T00:00:00Z`);
+    const late = await harness().engine.processBatch([
+      toRecord(install({ eventId: 'late', timestampMs: T0 })),
+    ]);
+    const ahead = await harness().engine.processBatch([
+      toRecord(install({ eventId: 'ahead', advertisingId: ADID_2, timestampMs: eventDayStart + 5 * 60_000 })),
+    ]);
+    const rows = [
+      installAttributionRow(late.outcomes[0]?.attribution ?? expect.fail('no decision'), T0 + 3 * DAY_MS),
+      installAttributionRow(
+        ahead.outcomes[0]?.attribution ?? expect.fail('no decision'),
+        eventDayStart - 10 * 60_000,
+      ),
+    ];
+    for (const row of rows) {
+      const path = join(arrivalDir, lakeObjectKey(row, 'shard-0-1'));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `${JSON.stringify(row.row)}\n`, { flag: 'a' });
+    }
+  });
+
+  afterAll(async () => {
+    await arrivalLake.close();
+    rmSync(arrivalDir, { recursive: true, force: true });
+  });
+
+  it('files each row under the day it arrived, not its event day', async () => {
+    const rows = await arrivalLake.sql('SELECT dt FROM attributions ORDER BY dt', []);
+    const plus = (days: number) =>
+      new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+    expect(rows.map((r) => r.dt)).toEqual([plus(-1), plus(3)]);
+  });
+
+  it('counts a late install and a clock-ahead install on their event day', async () => {
+    const rows = await arrivalLake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, params);
+    expect(rows).toEqual([
+      { day, network: 'organic', campaign: '(none)', installs: '2', reinstalls: '0', rejected: '0' },
+    ]);
   });
 });

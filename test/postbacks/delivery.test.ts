@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
+import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js';
 import { GraphErasureCheck } from '../../src/adapters/postbacks/erasure-check.js';
 import { LocalDeliveryQueue } from '../../src/adapters/postbacks/local-queue.js';
 import { SafeHttpTransport } from '../../src/adapters/postbacks/safe-http-transport.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
+import { createAttributionConsumer } from '../../src/app/attribution-consumer.js';
 import { createPostbackDispatcher } from '../../src/app/postbacks/dispatcher.js';
 import type { PostbackApiServices } from '../../src/app/postbacks/ports.js';
 import {
@@ -14,6 +14,7 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from '../../src/app/postbacks/sender.js';
+import { createSettingsProvider } from '../../src/app/settings.js';
 import { verifyRequestSignature } from '../../src/auth/signing.js';
 import { POSTBACK_ENV } from '../../src/definitions/postbacks.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
@@ -49,18 +50,20 @@ describe('postback delivery', () => {
       documents: api.clients.documents,
       tableName: api.resources.identityGraphTable,
     });
-    const consumer = createAttributionConsumer({
-      engine: new AttributionEngine(graph, {
-        settingsFor: createSettingsProvider(api.services.registry as never),
+    const consumer = kinesisBatchHandler(
+      createAttributionConsumer({
+        engine: new AttributionEngine(graph, {
+          settingsFor: createSettingsProvider(api.services.registry),
+        }),
+        lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
+        postbacks: createPostbackDispatcher({
+          configs: postbacks.configs,
+          log: postbacks.log,
+          queue: target,
+          now: Date.now,
+        }),
       }),
-      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
-      postbacks: createPostbackDispatcher({
-        configs: postbacks.configs,
-        log: postbacks.log,
-        queue: target,
-        now: Date.now,
-      }),
-    });
+    );
     const records = (await readStream(api.clients.kinesis, api.resources.stream)).filter(
       (r) => options.redeliverAll || !consumed.has(r.eventID),
     );

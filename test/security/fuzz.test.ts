@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordPublisher } from '../../src/adapters/kinesis/publisher.js';
+import type { RecordPublisher } from '../../src/app/ports/record-publisher.js';
 import { REQUEST_LIMITS, ROUTES, type RouteDefinition } from '../../src/definitions/routes.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';

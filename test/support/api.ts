@@ -7,23 +7,26 @@ import {
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { AwsClients } from '../../src/adapters/clients.js';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
-import { createAttributionConsumer } from '../../src/adapters/pipeline/attribution-consumer.js';
+import { kinesisBatchHandler } from '../../src/adapters/kinesis/stream-batch.js';
 import { S3LakeWriter } from '../../src/adapters/s3/lake-writer.js';
-import { createSettingsProvider } from '../../src/adapters/settings-provider.js';
+import { createAttributionConsumer } from '../../src/app/attribution-consumer.js';
+import { createSettingsProvider } from '../../src/app/settings.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
 import type { Role } from '../../src/auth/permissions.js';
-import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { ALL_API_ADAPTERS, createApiServices } from '../../src/composition/api.js';
+import { loadRuntimeConfig, RUNTIME_ENV, type RuntimeConfig } from '../../src/config/runtime.js';
 import { AttributionEngine } from '../../src/domain/engine.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/request.js';
 import type { ApiServices } from '../../src/http/services.js';
-import { createApiServices } from '../../src/http/wiring.js';
 import { createLocalResources, type LocalResources, localClients } from './local.js';
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret';
 
 export interface TestApi {
   readonly resources: LocalResources;
+  /** The runtime config the API was wired from. */
+  readonly config: RuntimeConfig;
   readonly clients: AwsClients;
   readonly services: ApiServices;
   call(request: Partial<HttpRequest> & { method: string; path: string }): Promise<HttpResponse>;
@@ -32,11 +35,15 @@ export interface TestApi {
   onboard(tenantId: string, appId: string, extra?: Record<string, unknown>): Promise<string>;
 }
 
-export async function createTestApi(overrides: Partial<ApiServices> = {}): Promise<TestApi> {
+/** The API over fresh local resources; `env` adds runtime settings (e.g. platform default settings). */
+export async function createTestApi(
+  overrides: Partial<ApiServices> = {},
+  env: Readonly<Record<string, string>> = {},
+): Promise<TestApi> {
   const clients = localClients();
   const resources = await createLocalResources(clients);
-  const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET });
-  const services = { ...createApiServices(config, clients), ...overrides };
+  const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET, ...env });
+  const services = { ...createApiServices(config, clients, { adapters: ALL_API_ADAPTERS }), ...overrides };
   const app = createHttpApp(services);
   const call: TestApi['call'] = (request) =>
     app({ headers: {}, query: {}, sourceIp: '198.51.100.4', ...request });
@@ -45,6 +52,7 @@ export async function createTestApi(overrides: Partial<ApiServices> = {}): Promi
   const ownerToken = await token('owner', '*');
   return {
     resources,
+    config,
     clients,
     services,
     call,
@@ -83,12 +91,14 @@ export function attributionConsumerFor(api: TestApi) {
     documents: api.clients.documents,
     tableName: api.resources.identityGraphTable,
   });
-  return createAttributionConsumer({
-    engine: new AttributionEngine(graph, {
-      settingsFor: createSettingsProvider(api.services.registry as never),
+  return kinesisBatchHandler(
+    createAttributionConsumer({
+      engine: new AttributionEngine(graph, {
+        settingsFor: createSettingsProvider(api.services.registry as never),
+      }),
+      lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
     }),
-    lake: new S3LakeWriter({ client: api.clients.s3, bucket: api.resources.bucket }),
-  });
+  );
 }
 
 export async function readStream(client: KinesisClient, stream: string): Promise<KinesisStreamRecord[]> {

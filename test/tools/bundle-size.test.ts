@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS } from '../../src/definitions/tables.js';
+import { HANDLERS } from '../../src/definitions/handlers.js';
 import { type BundleSize, measureBundles } from '../../src/tools/bundle-size.js';
 import { LAZY_CREDENTIAL_PROVIDERS } from '../../src/tools/bundling.js';
 

@@ -1,3 +1,5 @@
+import type { LakeQueryRunner } from '../../app/ports/lake-queries.js';
+import type { ReplayHistorySource } from '../../app/ports/replay-history.js';
 import { MAX_REPLAY_RECORDS, REPLAY_HISTORY_QUERY } from '../../definitions/queries.js';
 import {
   type AppEvent,
@@ -8,7 +10,6 @@ import {
 } from '../../domain/records.js';
 import type { ReplayHistory } from '../../domain/replay.js';
 import { stripUndefined } from '../../domain/validation.js';
-import type { LakeQueryRunner } from './report-query.js';
 
 /**
  * Reads the history replay re-runs from the lake's raw tables (`REPLAY_HISTORY_QUERY`) through a lake
@@ -97,7 +98,7 @@ function eventOf(row: Row, scope: ReplayHistoryRequest, timestampMs: number): Ap
   });
 }
 
-export class LakeReplayHistory {
+export class LakeReplayHistory implements ReplayHistorySource {
   /** @param runner the lake query runner; a function when it is known only after start-up (local mode) */
   constructor(private readonly runner: LakeQueryRunner | (() => LakeQueryRunner | undefined)) {}
 

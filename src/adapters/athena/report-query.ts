@@ -4,8 +4,13 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import type { QueryParameter, ReportQueryDefinition } from '../../definitions/queries.js';
-import { LakeQueryError } from '../errors.js';
+import { LakeQueryError } from '../../app/errors.js';
+import type { LakeQueryRunner } from '../../app/ports/lake-queries.js';
+import {
+  type QueryParameter,
+  type ReportQueryDefinition,
+  reportParameterValues,
+} from '../../definitions/queries.js';
 
 /**
  * Runs one of the saved report queries on Athena: start it with its parameters bound, poll until it
@@ -15,13 +20,6 @@ import { LakeQueryError } from '../errors.js';
  * and each query runs in the tenant's own workgroup, whose enforced settings keep its results under
  * its own prefix and cap what one query may scan (the cost of one tenant never lands on another).
  */
-
-export interface LakeQueryRunner {
-  run(
-    query: ReportQueryDefinition,
-    parameters: Readonly<Record<QueryParameter, string>>,
-  ): Promise<Record<string, string | null>[]>;
-}
 
 export interface AthenaQueryRunnerOptions {
   readonly client: AthenaClient;
@@ -62,7 +60,7 @@ export class AthenaQueryRunner implements LakeQueryRunner {
         QueryString: query.sql,
         WorkGroup: this.workgroupFor(parameters.tenantId),
         QueryExecutionContext: { Database: this.options.database },
-        ExecutionParameters: query.parameters.map((p) => literal(parameters[p])),
+        ExecutionParameters: reportParameterValues(query, parameters).map(literal),
       }),
     );
     const id = started.QueryExecutionId;

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
-import type { DeadLetter } from '../../local/stream-poller.js';
-import { type DeadLetterEntry, putRecordsAll } from './records.js';
+import { type DeadLetter, type DeadLetterEntry, putRecordsAll } from './records.js';
 
 /** The local pipeline's dead letters: `<dataDir>/dead-letters.jsonl`, one failed batch a line. */
 export const DEAD_LETTER_FILE = 'dead-letters.jsonl';

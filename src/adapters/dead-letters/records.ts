@@ -86,3 +86,15 @@ export async function putRecordsAll(
   }
   return put;
 }
+
+/** Records the local stream poller gave up on (one shard, one reason): what `dlq` lists and replays. */
+export interface DeadLetter {
+  readonly shardId: string;
+  readonly reason: string;
+  readonly failedAt: string;
+  readonly records: readonly {
+    readonly sequenceNumber: string;
+    readonly partitionKey: string;
+    readonly data: string;
+  }[];
+}

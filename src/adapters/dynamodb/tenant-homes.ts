@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TenantHomeMoveError } from '../../app/errors.js';
 import type { TenantHome, TenantHomes } from '../../app/home-region.js';
 import { TtlCache } from '../cache.js';
-import { TenantHomeMoveError } from '../errors.js';
 
 /**
  * Tenants' home regions in the tenant registry (a global table): `homeRegion` and `homeSinceMs` on the

@@ -9,11 +9,21 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../../app/errors.js';
+import type {
+  ApiKeyRecord,
+  AppPatch,
+  AppRecord,
+  ErasureRecord,
+  KeyRotation,
+  SigningSecretRecord,
+  StoreUrls,
+  TenantRecord,
+} from '../../app/records.js';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { TENANT_REGISTRY_TABLE } from '../../definitions/tables.js';
 import type { AppSettingsInput } from '../../domain/settings.js';
 import { TtlCache } from '../cache.js';
-import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../errors.js';
 
 /**
  * The tenant registry: tenants, their apps (settings, store URLs) and the apps' API keys, stored only as
@@ -28,81 +38,12 @@ import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '.
  * | erasure       | `TENANT#<t>`     | `ERASURE#<id>`  |
  */
 
-export interface TenantRecord {
-  readonly tenantId: string;
-  readonly name: string;
-  readonly createdAt: string;
-}
-
-export interface StoreUrls {
-  readonly android?: string;
-  readonly ios?: string;
-  /** Where other platforms go. */
-  readonly web?: string;
-}
-
-export interface AppRecord {
-  readonly tenantId: string;
-  readonly appId: string;
-  readonly name: string;
-  readonly storeUrls: StoreUrls;
-  /** Hosts a tracking link's `redirect` parameter may point at (exact host names). */
-  readonly allowedRedirectHosts: readonly string[];
-  /** Attribution settings as stored (validated input; defaults resolved at use). */
-  readonly settings: AppSettingsInput;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** The signing secret of signed requests (`auth/signing.ts`), when the app has one. Never shown by GET. */
-  readonly signing?: SigningSecretRecord;
-  /** The app's key for hashed IPs (`ipHandling: 'hashed'`): made with the app (or its first update), never changed. */
-  readonly ipHashKey?: string;
-}
-
-export interface SigningSecretRecord {
-  readonly secret: string;
-  readonly createdAt: string;
-}
-
-/** An app API key as listed (the key itself is never stored). */
-export interface ApiKeyRecord {
-  /** The first 16 hex digits of the key's SHA-256: names the key without revealing it. */
-  readonly keyId: string;
-  readonly createdAt: string;
-  /** When the key stops working (set by a rotation). */
-  readonly expiresAt?: string;
-}
-
-/** What a key rotation did. */
-export interface KeyRotation {
-  readonly created: ApiKeyRecord;
-  /** The app's other keys still working until their deadline (none when revoked at once). */
-  readonly previous: readonly ApiKeyRecord[];
-}
-
 /** Live keys a rotation may leave behind (keeps a rotation inside one transaction). */
 export const MAX_LIVE_API_KEYS = 20;
 
 interface ResolvedApiKey {
   readonly principal: AppPrincipal;
   readonly expiresAtMs?: number;
-}
-
-export type AppPatch = Partial<Pick<AppRecord, 'name' | 'storeUrls' | 'allowedRedirectHosts' | 'settings'>>;
-
-export interface ErasureRecord {
-  readonly requestId: string;
-  readonly tenantId: string;
-  readonly appId: string;
-  /** `pending` until the tombstone and the graph deletions are done (see src/http/routes/privacy.ts). */
-  readonly status: 'pending' | 'completed' | 'failed';
-  /** The kind of identifier the request named (`adid`, `idfv`, `cuid`); never its value. */
-  readonly identifierKind?: string;
-  readonly requestedBy: string;
-  readonly requestedAt: string;
-  readonly completedAt?: string;
-  readonly erased: Readonly<Record<string, number>>;
-  /** Why a `failed` request failed, for its caller. */
-  readonly failure?: string;
 }
 
 export interface TenantRegistryOptions {

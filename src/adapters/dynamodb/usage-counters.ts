@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
 import { TENANT_REGISTRY_TABLE, USAGE_COUNTER_KEY_PREFIX } from '../../definitions/tables.js';
-import type { CounterWindow, UsageCounters } from '../../http/services.js';
 
 /**
  * Fixed-window usage counters in DynamoDB: one item per counter and window (`pk` `LIMIT#<key>`), so

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { LakeRow } from '../../app/lake-rows.js';
+import type { LakeSink, LakeWriteResult } from '../../app/ports/lake-sink.js';
+import type { TombstoneSink } from '../../app/ports/tombstone-sink.js';
 import { type Tombstone, tombstoneRows } from '../../domain/erasure.js';
-import type { LakeSink, LakeWriteResult } from '../pipeline/lake-sink.js';
-import type { LakeRow } from '../s3/lake-rows.js';
 import { lakeObjectKey } from '../s3/lake-writer.js';
-import { type TombstoneSink, tombstoneObjectKey } from '../s3/tombstones.js';
+import { tombstoneObjectKey } from '../s3/tombstones.js';
 
 /**
  * The lake as files in a directory, at the keys the S3 writers use (`lakeObjectKey`,

@@ -1,4 +1,5 @@
 import { type Database, TransactionFlags } from 'lmdb';
+import type { CounterRow, ErasureCounts } from '../../app/records.js';
 import type { Attribution } from '../../domain/attribution.js';
 import { type IdentifierKind, identifierKey } from '../../domain/keys.js';
 import type { Touchpoint } from '../../domain/records.js';
@@ -13,7 +14,6 @@ import type {
   StoreSnapshot,
   UnitOfWork,
 } from '../../domain/store.js';
-import type { CounterRow, ErasureCounts } from '../dynamodb/identity-graph.js';
 import { END, key, SEP, under } from './database.js';
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
+import type { RecordPublisher } from '../../app/ports/record-publisher.js';
 import type { PipelineRecord } from '../../domain/records.js';
-import { encodeRecord, partitionKeyOf, type RecordPublisher } from '../kinesis/publisher.js';
+import { encodeRecord, partitionKeyOf } from '../kinesis/publisher.js';
 import { END, key, SEP } from './database.js';
 
 /**

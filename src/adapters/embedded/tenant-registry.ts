@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { AppPrincipal } from '../../auth/permissions.js';
+import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../../app/errors.js';
 import type {
   ApiKeyRecord,
   AppPatch,
@@ -8,9 +8,9 @@ import type {
   ErasureRecord,
   KeyRotation,
   TenantRecord,
-} from '../dynamodb/tenant-registry.js';
+} from '../../app/records.js';
+import type { AppPrincipal } from '../../auth/permissions.js';
 import { MAX_LIVE_API_KEYS } from '../dynamodb/tenant-registry.js';
-import { AlreadyExistsError, MissingResourceError, TooManyApiKeysError } from '../errors.js';
 import { key, under } from './database.js';
 
 /**

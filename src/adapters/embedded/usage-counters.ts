@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import type { CounterWindow, UsageCounters } from '../../http/services.js';
+import type { CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
 import { END, key, SEP } from './database.js';
 
 /**

@@ -4,10 +4,10 @@ import {
   PutRecordBatchCommand,
   type PutRecordBatchCommandOutput,
 } from '@aws-sdk/client-firehose';
+import { LakeDeliveryError } from '../../app/errors.js';
+import type { LakeRow, LakeTable } from '../../app/lake-rows.js';
+import type { LakeSink, LakeWriteResult } from '../../app/ports/lake-sink.js';
 import { LAKE_RECORD_FIELDS } from '../../definitions/lake.js';
-import { LakeDeliveryError } from '../errors.js';
-import type { LakeSink, LakeWriteResult } from '../pipeline/lake-sink.js';
-import type { LakeRow, LakeTable } from '../s3/lake-rows.js';
 
 /**
  * Puts the consumer's attribution rows (install decisions and event credits) on the attribution

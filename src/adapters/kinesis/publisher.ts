@@ -7,20 +7,18 @@ import {
   type PutRecordsRequestEntry,
   ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
+import { StreamPublishError } from '../../app/errors.js';
+import { rawRow } from '../../app/lake-rows.js';
+import { recordScope, tenantOf } from '../../app/pipeline-record.js';
+import type { RecordPublisher } from '../../app/ports/record-publisher.js';
 import { LAKE_RECORD_FIELDS } from '../../definitions/lake.js';
 import type { PipelineRecord } from '../../domain/records.js';
-import { StreamPublishError } from '../errors.js';
-import { rawRow } from '../s3/lake-rows.js';
 
 /**
  * Puts pipeline records on the ingest stream with PutRecords: at most 500 records or 5 MiB a call,
  * retrying only the records a partial failure returns (bounded, exponential backoff with jitter).
  * The partition key keeps one device's records on one shard, in order.
  */
-
-export interface RecordPublisher {
-  publish(records: readonly PipelineRecord[]): Promise<void>;
-}
 
 export interface KinesisPublisherOptions {
   readonly client: KinesisClient;
@@ -41,13 +39,14 @@ const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
  */
 export function partitionKeyOf(record: PipelineRecord): string {
   const r = record.kind === 'event' ? record.event : record.touchpoint;
+  const scope = recordScope(record);
   const device =
     r.advertisingId?.toLowerCase() ??
     r.vendorId?.toLowerCase() ??
     (record.kind === 'event' ? record.event.customerUserId : undefined) ??
-    (record.kind === 'event' ? record.event.eventId : record.touchpoint.id);
+    scope.id;
   // Kinesis partition keys are at most 256 characters.
-  return `${r.tenantId}#${r.appId}#${device}`.slice(0, 256);
+  return `${scope.tenantId}#${scope.appId}#${device}`.slice(0, 256);
 }
 
 /**
@@ -80,7 +79,7 @@ export class KinesisPublisher implements RecordPublisher {
   async publish(records: readonly PipelineRecord[]): Promise<void> {
     const byStream = new Map<string, PutRecordsRequestEntry[]>();
     for (const record of records) {
-      const tenantId = record.kind === 'event' ? record.event.tenantId : record.touchpoint.tenantId;
+      const tenantId = tenantOf(record);
       const stream = this.options.streamFor(tenantId);
       const entries = byStream.get(stream) ?? [];
       entries.push({ Data: Buffer.from(encodeRecord(record), 'utf8'), PartitionKey: partitionKeyOf(record) });

@@ -4,19 +4,19 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { DATA_LAKE } from '../../definitions/tables.js';
+import type { LakeRow } from '../../app/lake-rows.js';
+import type { LakeSink, LakeWriteResult } from '../../app/ports/lake-sink.js';
+import { DATA_LAKE } from '../../definitions/lake.js';
 import { mapLimit } from '../concurrency.js';
-import type { LakeSink, LakeWriteResult } from '../pipeline/lake-sink.js';
-import type { LakeRow } from './lake-rows.js';
 
 /**
  * Writes lake rows to S3 as JSON lines, one object per batch per partition, at the Hive layout of
- * `DATA_LAKE`: `<table>/tenant_id=<t>/app_id=<a>/dt=<YYYY-MM-DD>/<batchId>.json`. The batch id is
+ * `DATA_LAKE`: `<table>/tenant_id=<t>/app_id=<a>/dt=<arrival YYYY-MM-DD>/<batchId>.json`. The batch id is
  * deterministic (shard and first sequence number), so a retried batch overwrites rather than duplicates.
  * Local mode and tests use it for every lake table; in the cloud only Firehose writes lake tables.
  */
 
-export type { LakeSink } from '../pipeline/lake-sink.js';
+export type { LakeSink } from '../../app/ports/lake-sink.js';
 
 export interface S3LakeWriterOptions {
   readonly client: S3Client;

@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { TombstoneSink } from '../../app/ports/tombstone-sink.js';
 import { LAKE_ERASURES } from '../../definitions/lake.js';
 import { type Tombstone, tombstoneRows } from '../../domain/erasure.js';
 
@@ -8,12 +9,6 @@ import { type Tombstone, tombstoneRows } from '../../domain/erasure.js';
  * JSON SerDe in the cloud; DuckDB reads them locally). The key is the request id, so a retried erasure
  * overwrites its own tombstone rather than adding one.
  */
-
-/** Port of the privacy route: where tombstones go. */
-export interface TombstoneSink {
-  /** Writes the tombstone; answers the number of rows (erased keys) written. */
-  write(tombstone: Tombstone): Promise<number>;
-}
 
 export interface S3TombstoneWriterOptions {
   readonly client: S3Client;

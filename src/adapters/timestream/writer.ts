@@ -3,27 +3,13 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
+import type { OutcomeCount, RealtimeCounterSink } from '../../app/ports/realtime-sink.js';
 import { chunk, mapLimit } from '../concurrency.js';
 
 /**
  * Real-time attribution counters in Timestream (when enabled): one record per outcome, dimensioned by
  * tenant, app, network, campaign and outcome, measure `count`. WriteRecords takes 100 records a call.
  */
-
-export interface OutcomeCount {
-  readonly tenantId: string;
-  readonly appId: string;
-  readonly network: string;
-  readonly campaign: string;
-  /** attributed | organic | rejected | reinstall | reattribution | reengagement | event */
-  readonly outcome: string;
-  readonly count: number;
-  readonly timeMs: number;
-}
-
-export interface RealtimeCounterSink {
-  write(counts: readonly OutcomeCount[]): Promise<void>;
-}
 
 export class TimestreamWriter implements RealtimeCounterSink {
   constructor(

@@ -1,7 +1,9 @@
-/** Errors of the postback stage; the HTTP edge maps them to SPEC §3's error shape. */
+import { ApplicationError } from '../errors.js';
+
+/** Errors of the postback stage (`ApplicationError`s); the HTTP edge maps them to SPEC §3's error shape. */
 
 /** A destination URL the platform will not call (SSRF defence, https-only in the cloud). */
-export class DestinationRefusedError extends Error {
+export class DestinationRefusedError extends ApplicationError {
   override readonly name = 'DestinationRefusedError';
   constructor(
     message: string,
@@ -18,7 +20,7 @@ export class DestinationRefusedError extends Error {
 }
 
 /** A destination host whose name could not be resolved right now (not known to be wrong). */
-export class ResolutionUnavailableError extends Error {
+export class ResolutionUnavailableError extends ApplicationError {
   override readonly name = 'ResolutionUnavailableError';
   constructor(
     message: string,
@@ -30,7 +32,7 @@ export class ResolutionUnavailableError extends Error {
 }
 
 /** A delivery id that names no delivery of the app. */
-export class DeliveryNotFoundError extends Error {
+export class DeliveryNotFoundError extends ApplicationError {
   override readonly name = 'DeliveryNotFoundError';
   constructor(
     readonly context: { readonly tenantId: string; readonly appId: string; readonly deliveryId: string },
@@ -40,7 +42,7 @@ export class DeliveryNotFoundError extends Error {
 }
 
 /** Only dead-lettered (or still queued) deliveries can be retried by hand. */
-export class DeliveryNotDeadError extends Error {
+export class DeliveryNotDeadError extends ApplicationError {
   override readonly name = 'DeliveryNotDeadError';
   constructor(readonly context: { readonly deliveryId: string; readonly status: string }) {
     super(

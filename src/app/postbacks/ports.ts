@@ -1,3 +1,4 @@
+import { DELIVERY_STATUSES } from '../../definitions/postbacks.js';
 import type { Destination } from '../../domain/postbacks/destinations.js';
 import type { DeliveryJob } from '../../domain/postbacks/jobs.js';
 import type { DestinationPolicy } from './policy.js';
@@ -22,11 +23,8 @@ export interface PostbackConfigStore {
   setWebhookSecret(tenantId: string, appId: string, secret: string): Promise<void>;
 }
 
-/**
- * `queued`: made, not attempted; `failed`: the last attempt failed, another is scheduled; `sent`: a 2xx;
- * `dead`: out of retries (or refused for good); `suppressed`: the identity was erased, never sent.
- */
-export const DELIVERY_STATUSES = ['queued', 'failed', 'sent', 'dead', 'suppressed'] as const;
+/** The statuses of a delivery (see `DELIVERY_STATUSES`). */
+export { DELIVERY_STATUSES };
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** The outcome of one attempt, kept on the delivery record (never the whole response body). */

@@ -1,9 +1,10 @@
 import type * as z from 'zod';
-import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
-import { AlreadyExistsError, MissingResourceError } from '../../adapters/errors.js';
+import { AlreadyExistsError, MissingResourceError } from '../../app/errors.js';
+import type { AppRecord } from '../../app/records.js';
+import type { SettingsResolver } from '../../app/settings.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { actsFor, can, type Permission, type UserPrincipal } from '../../auth/permissions.js';
-import { resolveSettings, settingsToWire } from '../../domain/settings.js';
+import { settingsToWire } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
@@ -40,7 +41,8 @@ export function tenantForUser(user: UserPrincipal, tenantId: string, permission:
   return tenantId;
 }
 
-export function presentApp(app: AppRecord) {
+/** The app as the admin routes answer it, with its effective settings (platform defaults under its own). */
+export function presentApp(app: AppRecord, effectiveSettings: SettingsResolver) {
   return {
     tenant_id: app.tenantId,
     app_id: app.appId,
@@ -49,7 +51,7 @@ export function presentApp(app: AppRecord) {
     allowed_redirect_hosts: app.allowedRedirectHosts,
     // SPEC §4.1: snake_case on the wire; stored settings keep their internal spelling.
     settings: settingsToWire(app.settings),
-    effective_settings: settingsToWire(resolveSettings(app.settings)),
+    effective_settings: settingsToWire(effectiveSettings(app.settings)),
     // Whether signed requests are on; the secret itself is shown only when it is made.
     signing: app.signing ? { enabled: true, created_at: app.signing.createdAt } : { enabled: false },
     created_at: app.createdAt,
@@ -95,7 +97,7 @@ function createApp(services: ApiServices): RouteHandler {
         hashApiKey(apiKey),
       );
       // The key is shown this once; only its hash is stored.
-      return json(201, { ...presentApp(app), api_key: apiKey });
+      return json(201, { ...presentApp(app, services.effectiveSettings), api_key: apiKey });
     } catch (error) {
       if (error instanceof MissingResourceError)
         throw new NotFoundError(`unknown tenant ${JSON.stringify(tenantId)}`);
@@ -110,7 +112,7 @@ function readApp(services: ApiServices): RouteHandler {
     const tenantId = tenantForUser(requireUser(user), params.tenantId ?? '', 'apps:read');
     const app = await services.registry.getTenantApp(tenantId, params.appId ?? '');
     if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
-    return json(200, presentApp(app));
+    return json(200, presentApp(app, services.effectiveSettings));
   };
 }
 
@@ -127,7 +129,7 @@ function updateApp(services: ApiServices): RouteHandler {
       ...(body.settings === undefined ? {} : { settings: body.settings }),
     });
     if (!app) throw new NotFoundError(`unknown app ${JSON.stringify(params.appId)}`);
-    return json(200, presentApp(app));
+    return json(200, presentApp(app, services.effectiveSettings));
   };
 }
 

@@ -1,8 +1,7 @@
-import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
+import type { AppRecord } from '../../app/records.js';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequestSignature } from '../../auth/signing.js';
 import { ipProtector } from '../../domain/ip-privacy.js';
-import { resolveSettings } from '../../domain/settings.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
 import type { HttpRequest } from '../request.js';
 import type { ApiServices } from '../services.js';
@@ -46,10 +45,10 @@ export async function signedApp(
  * hashed app lack one, its IPs are dropped rather than kept in a form it did not ask for.
  */
 export async function ipKeeperFor(
-  services: Pick<ApiServices, 'logger'>,
+  services: Pick<ApiServices, 'logger' | 'effectiveSettings'>,
   app: AppRecord,
 ): Promise<(ip: string | undefined) => string | undefined> {
-  const handling = resolveSettings(app.settings).ipHandling;
+  const handling = services.effectiveSettings(app.settings).ipHandling;
   if (handling !== 'hashed') return ipProtector(handling);
   if (!app.ipHashKey) {
     services.logger?.warn('app keeps IPs hashed but has no IP hash key; IPs dropped', {

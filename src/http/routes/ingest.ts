@@ -1,5 +1,5 @@
-import type { AppRecord } from '../../adapters/dynamodb/tenant-registry.js';
-import { StreamPublishError } from '../../adapters/errors.js';
+import { StreamPublishError } from '../../app/errors.js';
+import type { AppRecord } from '../../app/records.js';
 import { REQUEST_LIMITS } from '../../definitions/routes.js';
 import { withProtectedIp } from '../../domain/ip-privacy.js';
 import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';

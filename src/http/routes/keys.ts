@@ -1,4 +1,4 @@
-import { MissingResourceError, TooManyApiKeysError } from '../../adapters/errors.js';
+import { MissingResourceError, TooManyApiKeysError } from '../../app/errors.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
 import { generateSigningSecret } from '../../auth/signing.js';
 import { HOUR_MS } from '../../domain/settings.js';

@@ -1,5 +1,6 @@
-import type { ErasureRecord } from '../../adapters/dynamodb/tenant-registry.js';
+import type { ErasureRecord } from '../../app/records.js';
 import { actsFor, can, PLATFORM_TENANT, type UserPrincipal } from '../../auth/permissions.js';
+import { TENANT_ID_PATTERN } from '../../definitions/ids.js';
 import type { ErasedIdentifier } from '../../domain/erasure.js';
 import { deviceIdFor } from '../../domain/identity.js';
 import { identifierKey } from '../../domain/keys.js';
@@ -8,7 +9,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import { json } from '../request.js';
 import type { RouteHandler, RouteKey } from '../router.js';
 import type { ApiServices } from '../services.js';
-import { ErasureSchema, TENANT_ID_PATTERN } from '../wire.js';
+import { ErasureSchema } from '../wire.js';
 import { parse } from './admin.js';
 import { appForUser, readIdentity } from './query.js';
 

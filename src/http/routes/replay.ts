@@ -1,5 +1,5 @@
 import { type ReplayChange, type ReplayReport, replay } from '../../domain/replay.js';
-import { DAY_MS, resolveSettings } from '../../domain/settings.js';
+import { DAY_MS } from '../../domain/settings.js';
 import { readJsonBody } from '../body.js';
 import { BadRequestError, PayloadTooLargeError, ServiceUnavailableError } from '../errors.js';
 import { json } from '../request.js';
@@ -106,10 +106,15 @@ function replayRoute(services: ApiServices): RouteHandler {
         { details: [{ field: 'from', message: 'narrow the range' }] },
       );
     }
-    const report = replay(history, resolveSettings(app.settings), resolveSettings(body.settings), {
-      dataCenterCidrs: source.dataCenterCidrs,
-      compareFromMs: fromMs,
-    });
+    const report = replay(
+      history,
+      services.effectiveSettings(app.settings),
+      services.effectiveSettings(body.settings),
+      {
+        dataCenterCidrs: source.dataCenterCidrs,
+        compareFromMs: fromMs,
+      },
+    );
     services.logger?.info('replay', {
       tenant_id: app.tenantId,
       app_id: app.appId,

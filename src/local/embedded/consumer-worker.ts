@@ -5,8 +5,9 @@ import { FileLakeWriter } from '../../adapters/embedded/file-lake.js';
 import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
 import { EmbeddedLog } from '../../adapters/embedded/ordered-log.js';
 import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
-import { createAttributionConsumer } from '../../adapters/pipeline/attribution-consumer.js';
-import { createSettingsProvider } from '../../adapters/settings-provider.js';
+import { kinesisBatchHandler } from '../../adapters/kinesis/stream-batch.js';
+import { createAttributionConsumer } from '../../app/attribution-consumer.js';
+import { createSettingsProvider, createSettingsResolver } from '../../app/settings.js';
 import { AttributionEngine } from '../../domain/engine.js';
 import type { AttributionStore } from '../../domain/store.js';
 import { StreamPoller } from '../stream-poller.js';
@@ -35,7 +36,7 @@ const db = openEmbeddedDatabase(data.dataDir, { noSync: data.noSync });
 const log = new EmbeddedLog({ db: db.log, checkpointDb: db.checkpoints, shards: data.shards });
 const graph = new EmbeddedIdentityGraph({ db: db.graph });
 const registry = new EmbeddedTenantRegistry({ db: db.registry });
-const settingsFor = createSettingsProvider(registry, data.defaultSettings);
+const settingsFor = createSettingsProvider(registry, createSettingsResolver(data.defaultSettings));
 const lake = new FileLakeWriter(data.lakeDirectory);
 const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
 const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Promise<T> => {
@@ -59,23 +60,25 @@ const timedGraph: AttributionStore = {
     return result;
   },
 };
-const consume = createAttributionConsumer({
-  engine: {
-    processBatch: (records, sourceIds) =>
-      new AttributionEngine(timedGraph, { settingsFor, dataCenterCidrs: data.dataCenterCidrs }).processBatch(
-        records,
-        sourceIds,
-      ),
-  },
-  lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
-  quarantine: (key, body) => lake.quarantine(key, body),
-  logger: {
-    info: () => undefined,
-    warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
-    error: (message, extra) =>
-      send({ type: 'log', line: `consumer: ${message} ${JSON.stringify(extra ?? {})}` }),
-  },
-});
+const consume = kinesisBatchHandler(
+  createAttributionConsumer({
+    engine: {
+      processBatch: (records, sourceIds) =>
+        new AttributionEngine(timedGraph, {
+          settingsFor,
+          dataCenterCidrs: data.dataCenterCidrs,
+        }).processBatch(records, sourceIds),
+    },
+    lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
+    quarantine: (key, body) => lake.quarantine(key, body),
+    logger: {
+      info: () => undefined,
+      warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
+      error: (message, extra) =>
+        send({ type: 'log', line: `consumer: ${message} ${JSON.stringify(extra ?? {})}` }),
+    },
+  }),
+);
 
 let consumedRecords = 0;
 let deadLetters = 0;

@@ -10,13 +10,14 @@ import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js
 import { EmbeddedLog, EmbeddedLogPublisher } from '../../adapters/embedded/ordered-log.js';
 import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
 import { EmbeddedUsageCounters } from '../../adapters/embedded/usage-counters.js';
+import { createSettingsResolver } from '../../app/settings.js';
 import { signLocalToken } from '../../auth/jwt.js';
-import { tokenVerifierFor } from '../../auth/runtime-verifier.js';
+import { newId } from '../../composition/api.js';
+import { tokenVerifierFor } from '../../composition/token-verifier.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
 import type { ApiServices } from '../../http/services.js';
-import { newId } from '../../http/wiring.js';
 import { LocalLakeQueries } from '../lake-sql.js';
 import {
   DEMO_APP,
@@ -135,6 +136,7 @@ export async function startEmbeddedPlatform(
     verifyToken: tokenVerifierFor(config),
     usageCounters,
     reportCounterDays: config.reportCounterDays,
+    effectiveSettings: createSettingsResolver(config.defaultSettings),
     now: Date.now,
     newId,
   };

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../../adapters/clients.js';
-import type { HandlerName } from '../../definitions/tables.js';
+import type { HandlerName } from '../../definitions/handlers.js';
 import type { PlatformFaults } from '../platform.js';
 import { seededRandom } from '../seeded-random.js';
 

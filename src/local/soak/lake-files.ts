@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
-import { DATA_LAKE } from '../../definitions/tables.js';
+import { DATA_LAKE, LAKE_QUARANTINE_PREFIX } from '../../definitions/lake.js';
 import type { LakeFact, StoreFacts } from './reconcile.js';
 
 /**

@@ -12,7 +12,7 @@ describe('the API of every region and app keys', () => {
   beforeAll(() => {
     const platform = buildTestPlatform({ tenants: [{ tenantId: 'demo', tier: 'pool' }] });
     ingest = Object.fromEntries(
-      regions.map((region) => [region, templateOf(regionOf(platform, region).ingest)]),
+      regions.map((region) => [region, templateOf(regionOf(platform, region).api)]),
     );
   });
 

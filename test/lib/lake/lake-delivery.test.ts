@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionQuery } from '../../../lib/lake/lake-delivery.js';
 import { attributionDeliveryRecord } from '../../../src/adapters/firehose/attribution-delivery.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
-import { eventAttributionRow, installAttributionRow } from '../../../src/adapters/s3/lake-rows.js';
+import { eventAttributionRow, installAttributionRow } from '../../../src/app/lake-rows.js';
 import {
   ATTRIBUTION_COLUMNS,
   RAW_RECORD_COLUMNS,
@@ -18,17 +18,23 @@ const fieldsRead = (jq: string): string[] => [
 ];
 
 describe('lake partitioning', () => {
-  it('routes records by record_type and partitions by tenant, app and event date', () => {
+  it('routes records by record_type and partitions by tenant, app and arrival date (received_at)', () => {
     expect(partitionQuery({ recordTypeTables: RECORD_TYPE_TABLES })).toBe(
       '{table: (if .record_type == "event" then "events" elif .record_type == "touchpoint" then "touchpoints" else "unrouted" end), ' +
-        'tenant_id: .tenant_id, app_id: .app_id, dt: .timestamp[0:10]}',
+        'tenant_id: .tenant_id, app_id: .app_id, dt: .received_at[0:10]}',
     );
   });
 
-  it('partitions a single-table delivery without a table key', () => {
+  it('partitions attributions by the day they were decided, without a table key', () => {
     expect(partitionQuery({ table: 'attributions' })).toBe(
-      '{tenant_id: .tenant_id, app_id: .app_id, dt: .timestamp[0:10]}',
+      '{tenant_id: .tenant_id, app_id: .app_id, dt: .decided_at[0:10]}',
     );
+  });
+
+  it('refuses to route tables with different arrival fields through one delivery stream', () => {
+    expect(() =>
+      partitionQuery({ recordTypeTables: { event: 'events', attribution: 'attributions' } }),
+    ).toThrow('tables of one delivery stream must share an arrival field. Received events, attributions');
   });
 });
 
@@ -64,7 +70,7 @@ describe('what the delivery streams read is what the producers send', () => {
 
   it("gives the attribution delivery every field its jq reads and every column of the table's Glue schema", () => {
     const jqFields = fieldsRead(partitionQuery({ table: 'attributions' }));
-    expect(jqFields).toEqual(['tenant_id', 'app_id', 'timestamp']);
+    expect(jqFields).toEqual(['tenant_id', 'app_id', 'decided_at']);
     for (const row of [install, credit]) {
       const record = JSON.parse(attributionDeliveryRecord(row));
       for (const field of jqFields) expect(typeof record[field], field).toBe('string');
@@ -74,7 +80,7 @@ describe('what the delivery streams read is what the producers send', () => {
 
   it('gives the raw delivery every field its jq reads and every raw column, for events and touchpoints', () => {
     const jqFields = fieldsRead(partitionQuery({ recordTypeTables: RECORD_TYPE_TABLES }));
-    expect(jqFields).toEqual(['record_type', 'tenant_id', 'app_id', 'timestamp']);
+    expect(jqFields).toEqual(['record_type', 'tenant_id', 'app_id', 'received_at']);
     for (const pipelineRecord of [eventRecord(), clickRecord()]) {
       const record = JSON.parse(encodeRecord(pipelineRecord));
       for (const field of jqFields) expect(typeof record[field], field).toBe('string');

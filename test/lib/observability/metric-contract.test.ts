@@ -1,10 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsumerLambda } from '../../../lambdas/consumer.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
 import { emfDeliveryMetrics } from '../../../src/adapters/postbacks/emf-metrics.js';
 import { signLocalToken } from '../../../src/auth/jwt.js';
+import { createApiLambda } from '../../../src/composition/api.js';
+import { createConsumerLambda } from '../../../src/composition/consumer.js';
+import { createObservability, type Observability } from '../../../src/composition/observability.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../../src/config/runtime.js';
 import {
   type CustomMetricIdentity,
@@ -13,7 +15,6 @@ import {
   UNCHARTED_METRICS,
 } from '../../../src/definitions/index.js';
 import type { PipelineRecord } from '../../../src/domain/records.js';
-import { createApiLambda, createObservability, type Observability } from '../../../src/http/lambda.js';
 import { JWT_SECRET, kinesisEvent, kinesisRecord, readStream } from '../../support/api.js';
 import { adid, clickRecord, eventRecord, HOUR, T0 } from '../../support/factories.js';
 
@@ -228,9 +229,7 @@ describe('metric contract between the functions and the dashboards and alarms', 
       kinesisEvent([kinesisRecord(base64(eventRecord({ advertisingId: adid() })), '3000')]),
       context,
     );
-  });
 
-  beforeAll(() => {
     // The postback sender's metrics port, as its Lambda builds it: one delivery of each outcome.
     const sender = capturedObservability('postbackSender');
     const port = emfDeliveryMetrics(sender.metrics);

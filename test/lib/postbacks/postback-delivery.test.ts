@@ -5,10 +5,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HouseFunction } from '../../../lib/compute/house-function.js';
+import { PlatformFunction } from '../../../lib/compute/platform-function.js';
 import { PostbackDelivery, type PostbackDeliveryProps } from '../../../lib/postbacks/postback-delivery.js';
-import { POSTBACK_DELIVERY_KEY_PREFIX } from '../../../src/adapters/postbacks/keys.js';
-import { POSTBACK_ENV, POSTBACK_QUEUE } from '../../../src/definitions/postbacks.js';
+import {
+  POSTBACK_DELIVERY_KEY_PREFIX,
+  POSTBACK_ENV,
+  POSTBACK_QUEUE,
+} from '../../../src/definitions/postbacks.js';
 import {
   buildTestPlatform,
   nagErrors,
@@ -20,7 +23,7 @@ import {
 
 function deliveryIn(overrides: Partial<PostbackDeliveryProps> = {}) {
   const stack = new Stack(testApp(), 'S');
-  const sender = new HouseFunction(stack, 'Sender', {
+  const sender = new PlatformFunction(stack, 'Sender', {
     handler: 'postbackSender',
     functionName: 'sender',
     serviceName: 'postback-sender',
@@ -138,10 +141,10 @@ describe('postbacks in the platform', () => {
     platform = buildTestPlatform();
   });
 
-  it('passes cdk-nag with zero errors in the processing and ingest stacks', () => {
+  it('passes cdk-nag with zero errors in the processing and API stacks', () => {
     const region = regionOf(platform, 'us-east-1');
     expect(nagErrors(region.processing)).toEqual([]);
-    expect(nagErrors(region.ingest)).toEqual([]);
+    expect(nagErrors(region.api)).toEqual([]);
   });
 
   it('lets the consumer enqueue jobs and write only delivery records of the registry', () => {
@@ -168,7 +171,7 @@ describe('postbacks in the platform', () => {
   });
 
   it('tells the admin function the queue, for retries', () => {
-    templateOf(regionOf(platform, 'us-east-1').ingest).hasResourceProperties('AWS::Lambda::Function', {
+    templateOf(regionOf(platform, 'us-east-1').api).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: Match.stringLikeRegexp('admin$'),
       Environment: { Variables: Match.objectLike({ [POSTBACK_ENV.queueUrl]: Match.anyValue() }) },
     });

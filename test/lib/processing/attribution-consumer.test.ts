@@ -3,14 +3,14 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { HouseFunction } from '../../../lib/compute/house-function.js';
+import { PlatformFunction } from '../../../lib/compute/platform-function.js';
 import { AttributionConsumer } from '../../../lib/processing/attribution-consumer.js';
 import { PROJECT_ROOT } from '../support/platform.js';
 
 describe('AttributionConsumer', () => {
   it('rejects a parallelization factor Lambda does not support', () => {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
-    const fn = new HouseFunction(stack, 'Fn', {
+    const fn = new PlatformFunction(stack, 'Fn', {
       handler: 'consumer',
       functionName: 'consumer',
       serviceName: 'consumer',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -12,8 +13,14 @@ import { type CustomMetricIdentity, METRICS_NAMESPACE, metricKey } from '../../.
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
 
-/** An app that skips esbuild bundling: unit tests assert templates, not bundles. */
-export const testApp = (): App => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The feature flags of `cdk.json`, which the CLI gives the app: tests synthesise with the same ones. */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
+  readFileSync(resolve(PROJECT_ROOT, 'cdk.json'), 'utf8'),
+).context;
+
+/** An app with `cdk.json`'s feature flags that skips esbuild bundling: tests assert templates, not bundles. */
+export const testApp = (context: Readonly<Record<string, unknown>> = {}): App =>
+  new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
 
 /** The default config with overrides. */
 export const configWith = (overrides: Partial<PlatformConfigInput> = {}) =>
@@ -26,7 +33,7 @@ export function buildTestPlatform(overrides: Partial<PlatformConfigInput> = {}):
 
 /** Every stack of a platform. */
 export const allStacks = (platform: Platform): Stack[] =>
-  platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.ingest, r.observability]);
+  platform.regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability]);
 
 /** cdk-nag AWS Solutions errors of a stack (acknowledged findings excluded), as `rule at path` lines. */
 export function nagErrors(stack: Stack): string[] {

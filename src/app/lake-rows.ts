@@ -1,7 +1,7 @@
-import type { DATA_LAKE } from '../../definitions/tables.js';
-import type { Attribution, EventAttribution } from '../../domain/attribution.js';
-import type { PipelineRecord } from '../../domain/records.js';
-import { REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';
+import type { DATA_LAKE } from '../definitions/lake.js';
+import type { Attribution, EventAttribution } from '../domain/attribution.js';
+import type { PipelineRecord } from '../domain/records.js';
+import { REFERRER_CLICK_ID_PARAM } from '../domain/records.js';
 
 /**
  * Lake rows in the column layout of `src/definitions/lake.ts` (raw records and attributions). Partition
@@ -14,7 +14,10 @@ export interface LakeRow {
   readonly table: LakeTable;
   readonly tenantId: string;
   readonly appId: string;
-  /** `dt` partition, the UTC day of the row's event time. */
+  /**
+   * `dt` partition: the UTC day the row ARRIVED (`received_at` of raw rows, `decided_at` of attribution
+   * rows), as Firehose partitions the lake; the event day is the `timestamp` column.
+   */
   readonly day: string;
   readonly row: Readonly<Record<string, unknown>>;
 }
@@ -37,7 +40,7 @@ export function rawRow(record: PipelineRecord): LakeRow {
       table: 'events',
       tenantId: e.tenantId,
       appId: e.appId,
-      day: day(e.timestampMs),
+      day: day(record.receivedAtMs),
       row: {
         record_type: 'event',
         event_id: e.eventId,
@@ -74,7 +77,7 @@ export function rawRow(record: PipelineRecord): LakeRow {
     table: 'touchpoints',
     tenantId: t.tenantId,
     appId: t.appId,
-    day: day(t.timestampMs),
+    day: day(record.receivedAtMs),
     row: {
       record_type: 'touchpoint',
       event_id: t.id,
@@ -113,7 +116,7 @@ export function installAttributionRow(a: Attribution, decidedAtMs: number): Lake
     table: 'attributions',
     tenantId: a.tenantId,
     appId: a.appId,
-    day: day(a.installTimeMs),
+    day: day(decidedAtMs),
     row: {
       event_id: a.eventId,
       device_id: a.deviceId,
@@ -146,7 +149,7 @@ export function eventAttributionRow(e: EventAttribution, decidedAtMs: number): L
     table: 'attributions',
     tenantId: e.tenantId,
     appId: e.appId,
-    day: day(e.timestampMs),
+    day: day(decidedAtMs),
     row: {
       event_id: e.eventId,
       device_id: e.deviceId,

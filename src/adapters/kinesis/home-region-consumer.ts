@@ -6,9 +6,11 @@ import {
   type TenantHomes,
   tenantOf,
 } from '../../app/home-region.js';
+import type { Logger } from '../../app/ports/logger.js';
+import type { MetricsSink } from '../../app/ports/metrics.js';
+import { CONSUMER_METRICS } from '../../definitions/observability.js';
 import type { PipelineRecord } from '../../domain/records.js';
-import { decodeKinesisRecord } from '../kinesis/decode.js';
-import type { ConsumerLogger, MetricsSink } from './attribution-consumer.js';
+import { decodeKinesisRecord } from './decode.js';
 
 /**
  * The single-writer rule in front of a region's attribution consumer (see `src/app/home-region.ts`): the
@@ -29,16 +31,16 @@ export interface HomeRegionConsumerOptions {
   /** The attribution consumer of this region (`createAttributionConsumer`). */
   readonly consume: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
   readonly metrics?: MetricsSink;
-  readonly logger?: ConsumerLogger;
+  readonly logger?: Logger;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
-/** Metric names of the forwarding step. */
+/** Metric names of the forwarding step (defined with the consumer's other metrics). */
 export const HOME_REGION_METRICS = {
-  forwarded: 'ForwardedRecords',
-  forwardFailed: 'ForwardFailedRecords',
-  waiting: 'RecordsAwaitingHome',
+  forwarded: CONSUMER_METRICS.forwarded,
+  forwardFailed: CONSUMER_METRICS.forwardFailed,
+  waiting: CONSUMER_METRICS.awaitingHome,
 } as const;
 
 interface Routed {
@@ -57,6 +59,7 @@ export function createHomeRegionConsumer(options: HomeRegionConsumerOptions) {
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const nowMs = now();
     const routed: Routed[] = [];
+    let stopAt = event.Records.length;
     for (const [position, source] of event.Records.entries()) {
       const decoded = decodeKinesisRecord(source);
       // An undecodable record has no known tenant: the local consumer quarantines it.
@@ -64,7 +67,16 @@ export function createHomeRegionConsumer(options: HomeRegionConsumerOptions) {
         routed.push({ position, source, decision: { action: 'write' } });
         continue;
       }
-      const home = await options.homes.homeOf(tenantOf(decoded.value));
+      let home: Awaited<ReturnType<TenantHomes['homeOf']>>;
+      try {
+        home = await options.homes.homeOf(tenantOf(decoded.value));
+      } catch (error) {
+        // Without its home no region may write the record: the batch stops here and is retried from it.
+        options.logger?.error('home region of a tenant not readable', { position, error });
+        count(CONSUMER_METRICS.failed, event.Records.length - position);
+        stopAt = position;
+        break;
+      }
       routed.push({
         position,
         source,
@@ -73,9 +85,8 @@ export function createHomeRegionConsumer(options: HomeRegionConsumerOptions) {
       });
     }
 
-    let stopAt = event.Records.length;
     const waiting = routed.find((r) => r.decision.action === 'wait');
-    if (waiting) stopAt = waiting.position;
+    if (waiting) stopAt = Math.min(stopAt, waiting.position);
 
     // One PutRecords series per home region, in stream order; the first failure stops the batch there.
     const byRegion = new Map<string, Routed[]>();

@@ -1,4 +1,4 @@
-import type { LakeRow, LakeTable } from '../s3/lake-rows.js';
+import type { LakeRow, LakeTable } from '../lake-rows.js';
 
 /**
  * Where the attribution consumer sends lake rows. Two implementations: the S3 NDJSON writer (local mode

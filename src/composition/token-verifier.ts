@@ -1,6 +1,6 @@
 import { secretStringReader } from '../adapters/secrets/secret-reader.js';
+import { createTokenVerifier, type TokenVerifier } from '../auth/jwt.js';
 import type { RuntimeConfig } from '../config/runtime.js';
-import { createTokenVerifier, type TokenVerifier } from './jwt.js';
 
 /**
  * The bearer token verifier a handler (or the API Gateway token authorizer) builds from its runtime

@@ -1,9 +1,18 @@
 /**
- * Errors of the adapters. The HTTP edge maps them to statuses; the consumer maps them to failed records.
+ * Errors of the application: what a port's implementation throws when the outside world says no. All
+ * extend `ApplicationError`; the HTTP edge maps them to statuses, the consumer to failed records.
  */
 
+/** The base of every application error: a `name` ending in `Error`, a message, and a `cause`. */
+export class ApplicationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApplicationError';
+  }
+}
+
 /** A resource to be created already exists (tenant id, app id). */
-export class AlreadyExistsError extends Error {
+export class AlreadyExistsError extends ApplicationError {
   constructor(
     readonly resource: 'tenant' | 'app',
     readonly id: string,
@@ -15,7 +24,7 @@ export class AlreadyExistsError extends Error {
 }
 
 /** A resource a write depends on is missing (e.g. the tenant of a new app). */
-export class MissingResourceError extends Error {
+export class MissingResourceError extends ApplicationError {
   constructor(
     readonly resource: 'tenant' | 'app',
     readonly id: string,
@@ -27,7 +36,7 @@ export class MissingResourceError extends Error {
 }
 
 /** Records could not be put on the stream after the bounded retries. */
-export class StreamPublishError extends Error {
+export class StreamPublishError extends ApplicationError {
   constructor(
     message: string,
     readonly failedRecordCount: number,
@@ -40,7 +49,7 @@ export class StreamPublishError extends Error {
 }
 
 /** Lake records could not be put on a Firehose delivery stream after the bounded retries. */
-export class LakeDeliveryError extends Error {
+export class LakeDeliveryError extends ApplicationError {
   constructor(
     message: string,
     readonly failedRecordCount: number,
@@ -53,7 +62,7 @@ export class LakeDeliveryError extends Error {
 }
 
 /** An Athena query failed, was cancelled or did not finish in time. */
-export class LakeQueryError extends Error {
+export class LakeQueryError extends ApplicationError {
   constructor(
     message: string,
     readonly queryExecutionId: string | undefined,
@@ -65,7 +74,7 @@ export class LakeQueryError extends Error {
 }
 
 /** DynamoDB kept throttling or leaving items unprocessed after the bounded retries. */
-export class StoreThrottledError extends Error {
+export class StoreThrottledError extends ApplicationError {
   constructor(
     message: string,
     readonly operation: string,
@@ -76,22 +85,8 @@ export class StoreThrottledError extends Error {
   }
 }
 
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
-
-/** True for errors worth retrying later (throttling, transient service errors). */
-export function isThrottling(error: unknown): boolean {
-  return error instanceof Error && (THROTTLING.has(error.name) || error instanceof StoreThrottledError);
-}
-
 /** An app already has as many live API keys as a rotation may leave behind. */
-export class TooManyApiKeysError extends Error {
+export class TooManyApiKeysError extends ApplicationError {
   constructor(
     readonly appId: string,
     readonly liveKeys: number,
@@ -103,7 +98,7 @@ export class TooManyApiKeysError extends Error {
 }
 
 /** A tenant's home region was not moved: the tenant is unknown, or its home is not the one expected. */
-export class TenantHomeMoveError extends Error {
+export class TenantHomeMoveError extends ApplicationError {
   constructor(
     message: string,
     readonly tenantId: string,

@@ -9,6 +9,8 @@ import {
   HANDLERS,
   type HandlerName,
   METRICS_NAMESPACE,
+  QUEUE_HANDLERS,
+  type QueueHandlerName,
   SERVICE_NAMES,
 } from '../../src/definitions/index.js';
 import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
@@ -18,13 +20,13 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
 
-/** Entry points of `lambdas/`: the handlers of `HANDLERS`, the token authorizer and the postback sender. */
-export const HOUSE_FUNCTION_ENTRIES = {
+/** Entry points of `lambdas/`: the handlers of `HANDLERS` and `QUEUE_HANDLERS`, and the token authorizer. */
+export const PLATFORM_FUNCTION_ENTRIES = {
   ...HANDLERS,
+  ...QUEUE_HANDLERS,
   authorizer: 'lambdas/authorizer.ts',
-  postbackSender: 'lambdas/postback-sender.ts',
 } as const;
-export type HouseFunctionHandler = HandlerName | 'authorizer' | 'postbackSender';
+export type PlatformFunctionHandler = HandlerName | QueueHandlerName | 'authorizer';
 
 /** Puts Scalar's standalone bundle beside the bundle of the function serving `GET /docs`. */
 const copyDocsAsset = {
@@ -35,9 +37,9 @@ const copyDocsAsset = {
   ],
 };
 
-export interface HouseFunctionProps {
+export interface PlatformFunctionProps {
   /** Which handler of `lambdas/` this function runs. */
-  readonly handler: HouseFunctionHandler;
+  readonly handler: PlatformFunctionHandler;
   /** Physical function name (deterministic, so dashboards in other regions can address it). */
   readonly functionName: string;
   /**
@@ -82,17 +84,17 @@ export interface HouseFunctionProps {
  * the Powertools environment. Its role is its own, with no managed policies.
  *
  * @example
- * new HouseFunction(this, 'Ingest', { handler: 'ingest', functionName: 'unmogrowp-dev-ingest',
+ * new PlatformFunction(this, 'Ingest', { handler: 'ingest', functionName: 'unmogrowp-dev-ingest',
  *   serviceName: 'ingest', projectRoot, logRetention: logs.RetentionDays.ONE_MONTH });
  */
-export class HouseFunction extends Construct {
+export class PlatformFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** Which handler of `lambdas/` it runs. */
-  readonly handler: HouseFunctionHandler;
+  readonly handler: PlatformFunctionHandler;
 
-  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     super(scope, id);
     const logLevel = props.logLevel ?? 'INFO';
     this.handler = props.handler;
@@ -124,7 +126,7 @@ export class HouseFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
-      entry: `${props.projectRoot}/${HOUSE_FUNCTION_ENTRIES[props.handler]}`,
+      entry: `${props.projectRoot}/${PLATFORM_FUNCTION_ENTRIES[props.handler]}`,
       handler: 'handler',
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,

@@ -1,0 +1,54 @@
+import type { ErasureCounts } from '../../../app/records.js';
+import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
+import { devicePk, linkPk, matchPk } from './layout.js';
+import { findDevice } from './reads.js';
+import type { GraphTable } from './table.js';
+
+/**
+ * Erases one identity: its device, every identifier linked to it, the touchpoints found through its
+ * device identifiers (with their copies under other match keys) and its attribution history.
+ * Processed-event markers (no personal data) and aggregate counters stay.
+ */
+export async function eraseIdentity(
+  t: GraphTable,
+  tenantId: string,
+  appId: string,
+  kind: IdentifierKind,
+  value: string,
+): Promise<ErasureCounts> {
+  const device = await findDevice(t, tenantId, appId, kind, value);
+  const requestedKey = identifierKey(tenantId, appId, kind, value);
+  const keys: { pk: string; sk: string }[] = [];
+  const identifierKeys = new Set<string>([requestedKey]);
+  let attributions = 0;
+  if (device) {
+    for (const id of device.advertisingIds) identifierKeys.add(identifierKey(tenantId, appId, 'adid', id));
+    for (const id of device.vendorIds) identifierKeys.add(identifierKey(tenantId, appId, 'idfv', id));
+    for (const id of device.customerUserIds) identifierKeys.add(identifierKey(tenantId, appId, 'cuid', id));
+    const deviceItems = await t.queryAll(devicePk(device), '');
+    for (const item of deviceItems) {
+      keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      if (String(item.sk).startsWith('A#')) attributions++;
+    }
+  }
+  for (const key of identifierKeys) keys.push({ pk: linkPk(key), sk: 'I' });
+  let touchpoints = 0;
+  const touchpointItems = new Map<string, { pk: string; sk: string }>();
+  for (const key of identifierKeys) {
+    for (const item of await t.queryAll(matchPk(key), '')) {
+      touchpoints++;
+      const sk = String(item.sk);
+      for (const matchKey of (item.keys as string[] | undefined) ?? [key]) {
+        touchpointItems.set(`${matchPk(matchKey)}|${sk}`, { pk: matchPk(matchKey), sk });
+      }
+    }
+  }
+  keys.push(...touchpointItems.values());
+  await t.batchDelete(keys);
+  return {
+    devices: device ? 1 : 0,
+    identifiers: device ? identifierKeys.size : 0,
+    touchpoints,
+    attributions,
+  };
+}

@@ -1,0 +1,11 @@
+export type * from './identity-graph.js';
+export type * from './lake-queries.js';
+export * from './lake-sink.js';
+export type * from './logger.js';
+export type * from './metrics.js';
+export type * from './realtime-sink.js';
+export type * from './record-publisher.js';
+export type * from './replay-history.js';
+export type * from './tenant-directory.js';
+export type * from './tombstone-sink.js';
+export type * from './usage-counters.js';
