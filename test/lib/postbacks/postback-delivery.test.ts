@@ -85,10 +85,11 @@ describe('PostbackDelivery', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            // Sorted, as the recommended flags write actions.
             Action: Match.arrayWith([
-              'sqs:ReceiveMessage',
               'sqs:ChangeMessageVisibility',
               'sqs:DeleteMessage',
+              'sqs:ReceiveMessage',
             ]),
           }),
           Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) }),
