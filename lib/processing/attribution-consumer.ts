@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -57,6 +57,12 @@ export class AttributionConsumer extends Construct {
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+
+    new CfnOutput(this, 'OnFailureQueueUrl', {
+      description:
+        'Dead letters of the attribution consumer: `npx unmogrowp dlq capture --queue-url <this>` keeps their payloads.',
+      value: this.onFailureQueue.queueUrl,
     });
 
     Validations.of(this.onFailureQueue).acknowledge({

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -202,6 +202,11 @@ export class ApiStack extends Stack {
             certificateArn: config.customDomain.certificateArns[this.region] ?? '',
           }
         : undefined,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: `The HTTP API v1 of ${this.region}: SDKs, ad networks and the CLI call it (UNMOGROWP_ENDPOINT).`,
+      value: this.api.api.url,
     });
 
     const customDomain = config.customDomain;

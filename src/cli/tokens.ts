@@ -4,6 +4,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { signLocalToken } from '../auth/jwt.js';
 import { PLATFORM_TENANT, ROLES, type Role } from '../auth/permissions.js';
 import { RUNTIME_ENV } from '../config/runtime.js';
+import { TENANT_ID_PATTERN } from '../definitions/ids.js';
 import { CliError, type CliIo, processIo } from './api-client.js';
 
 /**
@@ -22,6 +23,8 @@ Prints a bearer token for local mode (npm start) on stdout.
   --role ROLE        one of ${ROLES.join(', ')}
   --ttl DURATION     lifetime: a number and s, m, h or d (default 1h, at most 30d)
   --subject NAME     the token's subject, shown in the audit of what it does (default local-<role>)
+  --issuer ISS       the token's iss claim: \`unmogrowp\` for a cloud deployment with auth.kind
+                     jwt-secret (with ${RUNTIME_ENV.jwtSecret} set to that secret's value); none by default
   -h, --help         this help
 
 secret: ${RUNTIME_ENV.jwtSecret} when set (start npm start with the same), else the running local
@@ -37,11 +40,10 @@ const OPTIONS = {
   role: { type: 'string' },
   ttl: { type: 'string', default: '1h' },
   subject: { type: 'string' },
+  issuer: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-/** Tenant ids as onboarding accepts them (SPEC §3), or the platform owner's `*`. */
-const TENANT = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const TTL = /^(\d{1,7})([smhd])$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const MAX_TTL_SECONDS = 30 * 86_400;
@@ -51,11 +53,20 @@ export interface MintRequest {
   readonly role: Role;
   readonly ttlSeconds: number;
   readonly subject: string;
+  /** The `iss` claim, when the verifier checks one (a cloud deployment's service tokens). */
+  readonly issuer?: string;
 }
 
 /** Reads and checks the flags; every mistake names the flag, the value received and what is allowed. */
 export function readMintRequest(args: readonly string[]): MintRequest | 'help' {
-  let values: { tenant?: string; role?: string; ttl?: string; subject?: string; help?: boolean };
+  let values: {
+    tenant?: string;
+    role?: string;
+    ttl?: string;
+    subject?: string;
+    issuer?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
@@ -64,7 +75,7 @@ export function readMintRequest(args: readonly string[]): MintRequest | 'help' {
   if (values.help) return 'help';
   const { tenant, role } = values;
   if (!tenant) throw new CliError(`--tenant is required\n\n${USAGE}`, 2);
-  if (tenant !== PLATFORM_TENANT && !TENANT.test(tenant)) {
+  if (tenant !== PLATFORM_TENANT && !TENANT_ID_PATTERN.test(tenant)) {
     throw new CliError(
       `--tenant: expected a tenant id (2-63 lower-case letters, digits or -) or *. Received ${JSON.stringify(tenant)}`,
       2,
@@ -82,7 +93,13 @@ export function readMintRequest(args: readonly string[]): MintRequest | 'help' {
       2,
     );
   }
-  return { tenant, role: role as Role, ttlSeconds, subject: values.subject ?? `local-${role}` };
+  return {
+    tenant,
+    role: role as Role,
+    ttlSeconds,
+    subject: values.subject ?? `local-${role}`,
+    ...(values.issuer ? { issuer: values.issuer } : {}),
+  };
 }
 
 /** The secret local mode verifies with: the environment's, else the running local mode's state. */
@@ -115,7 +132,7 @@ export async function mint(request: MintRequest, secret: string): Promise<string
   return signLocalToken(
     secret,
     { sub: request.subject, role: request.role, tenant: request.tenant },
-    { expiresIn: `${request.ttlSeconds}s` },
+    { expiresIn: `${request.ttlSeconds}s`, ...(request.issuer ? { issuer: request.issuer } : {}) },
   );
 }
 

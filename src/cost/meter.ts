@@ -12,6 +12,7 @@ import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
 import type { LakeRow } from '../app/lake-rows.js';
 import { DATA_LAKE } from '../definitions/lake.js';
+import { USAGE_COUNTER_KEY_PREFIX } from '../definitions/tables.js';
 import {
   type FirehoseUsage,
   firehoseBilledBytes,
@@ -175,6 +176,8 @@ export class UsageMeter {
     writtenBytes: 0,
     byOperation: new Map<string, { requests: number; readUnits: number; writeUnits: number }>(),
   };
+  /** Writes by key class (`keyClassOf`), for the capacity model's hottest items. */
+  readonly keyClasses = new Map<KeyClass, KeyClassCounter>();
   /** What DynamoDB (Local) answered in `ConsumedCapacity`, for comparison. */
   readonly reported = new CapacityMeter();
   readonly kinesis = { records: 0, bytes: 0, payloadUnits: 0, onDemandBytes: 0 };
@@ -329,6 +332,7 @@ export class UsageMeter {
     const put = (item: Item) => {
       const size = itemBytes(item);
       bytes += size;
+      this.keyWrite(item, writeUnits(size));
       return writeUnits(size);
     };
     const consistent = (flag: unknown) => (flag === true ? 1 : 0.5);
@@ -342,23 +346,30 @@ export class UsageMeter {
         const size = operation === 'UpdateItem' ? updateBytes(plainUpdate(input)) : 0;
         bytes += size;
         write = writeUnits(size);
+        this.keyWrite(plain(input.Key), write);
         standard = write;
         break;
       }
       case 'BatchWriteItem': {
-        const tally = (requests: unknown) => {
+        const tally = (requests: unknown, keys?: 1 | -1) => {
           let units = 0;
           let size = 0;
           for (const list of Object.values((requests ?? {}) as Record<string, unknown[]>))
-            for (const r of list as { PutRequest?: { Item: unknown } }[]) {
+            for (const r of list as { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]) {
               const item = r.PutRequest ? itemBytes(plain(r.PutRequest.Item)) : undefined;
               units += item === undefined ? 1 : writeUnits(item);
               size += item ?? 0;
+              if (keys)
+                this.keyWrite(
+                  plain(r.PutRequest?.Item ?? r.DeleteRequest?.Key),
+                  item === undefined ? 1 : writeUnits(item),
+                  keys,
+                );
             }
           return { units, size };
         };
-        const sent = tally(input.RequestItems);
-        const left = tally(output.UnprocessedItems);
+        const sent = tally(input.RequestItems, 1);
+        const left = tally(output.UnprocessedItems, -1);
         write = sent.units - left.units;
         standard = write;
         bytes = sent.size - left.size;
@@ -370,12 +381,14 @@ export class UsageMeter {
           if (p) {
             const item = plain(p.Item);
             bytes += itemBytes(item);
+            this.keyWrite(item, 2 * writeUnits(itemBytes(item)));
             return { Put: { TableName: String(p.TableName), Item: item } };
           }
           const u = t.Update as Item | undefined;
           if (u) {
             const update = plainUpdate(u);
             bytes += updateBytes(update);
+            this.keyWrite(update.Key ?? {}, 2 * writeUnits(updateBytes(update)));
             return { Update: update };
           }
           return { ConditionCheck: t.ConditionCheck ?? t.Delete } as never;
@@ -431,6 +444,42 @@ export class UsageMeter {
     op.readUnits += read;
     op.writeUnits += write;
     d.byOperation.set(operation, op);
+  }
+
+  /**
+   * One item written (or, with `sign` -1, a write DynamoDB left unprocessed): counted under its key
+   * class, per item, with the write units it cost (transactional writes count twice).
+   */
+  private keyWrite(key: Item, units: number, sign: 1 | -1 = 1): void {
+    const pk = typeof key.pk === 'string' ? key.pk : '';
+    const sk = typeof key.sk === 'string' ? key.sk : '';
+    const keyClass = keyClassOf(pk, sk);
+    if (!keyClass) return;
+    const c = this.keyClasses.get(keyClass) ?? { writes: 0, writeUnits: 0, items: new Map() };
+    c.writes += sign;
+    c.writeUnits += sign * units;
+    const item = keyClass === 'signature partition' ? pk : `${pk}|${sk}`;
+    c.items.set(item, (c.items.get(item) ?? 0) + sign);
+    this.keyClasses.set(keyClass, c);
+  }
+
+  /** Writes and write units per key class, with the most writes one item of the class took. */
+  keyClassWrites(): Record<
+    string,
+    { writes: number; writeUnits: number; items: number; hottestItemWrites: number }
+  > {
+    const out: Record<
+      string,
+      { writes: number; writeUnits: number; items: number; hottestItemWrites: number }
+    > = {};
+    for (const [name, c] of this.keyClasses)
+      out[name] = {
+        writes: c.writes,
+        writeUnits: c.writeUnits,
+        items: c.items.size,
+        hottestItemWrites: Math.max(0, ...c.items.values()),
+      };
+    return out;
   }
 
   /** Bytes of CloudWatch Logs the metered requests and invocations would write. */
@@ -509,6 +558,35 @@ export class UsageMeter {
       logBytes: this.logBytes(),
     };
   }
+}
+
+/** The key classes whose hottest item the capacity model bounds. */
+export const KEY_CLASSES = [
+  'counter row',
+  'IP-hour',
+  'signature partition',
+  'rate-limit counter',
+  'quota counter',
+  'device',
+] as const;
+export type KeyClass = (typeof KEY_CLASSES)[number];
+
+interface KeyClassCounter {
+  writes: number;
+  writeUnits: number;
+  /** Writes per item (per partition for signature partitions: touchpoints of one key share it). */
+  items: Map<string, number>;
+}
+
+/** The key class of an item of the identity graph or of the registry's usage counters, by its key. */
+export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
+  if (pk.startsWith('C#')) return 'counter row';
+  if (pk.startsWith('H#')) return 'IP-hour';
+  if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
+  if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
+    return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
+  if (pk.startsWith('D#') && sk === 'D') return 'device';
+  return undefined;
 }
 
 function addFirehose(f: { records: number; bytes: number; billedBytes: number }, bytes: number): void {

@@ -108,6 +108,8 @@ async function startDynamoDbLocal(host: string, dataDir: string | undefined, tim
     ...storage,
     // Shared database: every region and access key sees the same tables, as the handlers expect.
     '-sharedDb',
+    // No usage reports leave the machine (DynamoDB Local sends telemetry unless told not to).
+    '-disableTelemetry',
     '-port',
     String(port),
   ];

@@ -1,3 +1,4 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
@@ -9,10 +10,12 @@ describe('identity graph on DynamoDB Local', () => {
   const clients = localClients();
   let graph: IdentityGraph;
   let engine: AttributionEngine;
+  let tableName: string;
 
   beforeAll(async () => {
     const resources = await createLocalResources(clients);
-    graph = new IdentityGraph({ documents: clients.documents, tableName: resources.identityGraphTable });
+    tableName = resources.identityGraphTable;
+    graph = new IdentityGraph({ documents: clients.documents, tableName });
     engine = new AttributionEngine(graph, { settingsFor: () => DEFAULT_SETTINGS });
   });
 
@@ -103,5 +106,67 @@ describe('identity graph on DynamoDB Local', () => {
     const again = await engine.processBatch(batch);
     expect(again.failedRecordIndexes).toEqual([]);
     expect(again.outcomes.map((o) => o.status)).toEqual(['duplicate', 'processed', 'duplicate']);
+  });
+
+  describe('counter row shards', () => {
+    it('spreads the counter writes of successive commits over the shards of a row', async () => {
+      const sharded = new IdentityGraph({
+        documents: clients.documents,
+        tableName,
+        counterShards: 4,
+      });
+      const shardedEngine = new AttributionEngine(sharded, { settingsFor: () => DEFAULT_SETTINGS });
+
+      for (let i = 0; i < 8; i++)
+        await shardedEngine.processBatch([
+          eventRecord({ advertisingId: adid(), tenantId: 'shards', timestampMs: T0 + i * 1000 }),
+        ]);
+
+      const items = await clients.documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'C#shards#com.acme.game#2026-11' },
+        }),
+      );
+      // Eight commits, each adding one install to the next shard in turn: two on each of the four.
+      expect((items.Items ?? []).map((i) => i['m#installs']).sort()).toEqual([2, 2, 2, 2]);
+    });
+
+    it('sums the shards of a row on read, with rows written before sharding', async () => {
+      const sharded = new IdentityGraph({ documents: clients.documents, tableName, counterShards: 3 });
+      const shardedEngine = new AttributionEngine(sharded, { settingsFor: () => DEFAULT_SETTINGS });
+      for (let i = 0; i < 5; i++)
+        await shardedEngine.processBatch([
+          eventRecord({ advertisingId: adid(), tenantId: 'summed', timestampMs: T0 + i * 1000 }),
+        ]);
+      // A row as written before sharding: the same attributes, no shard part in its sort key.
+      const shard = await clients.documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'C#summed#com.acme.game#2026-11' },
+          Limit: 1,
+        }),
+      );
+      const written = shard.Items?.[0] ?? {};
+      await clients.documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...written, sk: String(written.sk).replace(/#\d+$/, ''), 'm#installs': 10 },
+        }),
+      );
+
+      const rows = await sharded.readCounters('summed', 'com.acme.game', '2026-11-01', '2026-11-30');
+      const installs = rows.filter((r) => r.metric === 'installs');
+      expect(installs).toHaveLength(1);
+      expect(installs[0]).toMatchObject({ day: '2026-11-20', network: 'organic', value: 15 });
+    });
+
+    it('refuses a shard count outside 1 to 100, naming the value', () => {
+      expect(() => new IdentityGraph({ documents: clients.documents, tableName, counterShards: 0 })).toThrow(
+        'counterShards must be a whole number from 1 to 100. Received 0',
+      );
+    });
   });
 });

@@ -46,6 +46,16 @@ describe('tokens mint', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(1800);
   });
 
+  it('sets the iss claim with --issuer, as a jwt-secret deployment verifies it (none by default)', async () => {
+    const cloud = await tokens(['mint', '--tenant', '*', '--role', 'owner', '--issuer', 'unmogrowp']);
+    const { payload } = await jwtVerify(cloud.stdout.trim(), new TextEncoder().encode(SECRET), {
+      issuer: 'unmogrowp',
+    });
+    expect(payload.iss).toBe('unmogrowp');
+    const local = await tokens(['mint', '--tenant', '*', '--role', 'owner']);
+    expect(decodeJwt(local.stdout.trim()).iss).toBeUndefined();
+  });
+
   it("signs with the running local mode's secret when UNMOGROWP_JWT_SECRET is not set", async () => {
     const cwd = tempDir();
     const dataDir = join(cwd, 'state');

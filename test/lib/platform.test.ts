@@ -390,6 +390,18 @@ describe('the default app (every configured region)', () => {
   });
 
   describe('ingest stack', () => {
+    it("outputs each region's API URL and the consumer's dead-letter queue URL, for the first run", () => {
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const outputs = templateOf(regionOf(platform, region).api).findOutputs('*');
+        const apiUrl = Object.entries(outputs).find(([id]) => id.startsWith('ApiUrl'));
+        expect(apiUrl?.[1].Description, region).toContain(region);
+        const queueUrls = Object.keys(
+          templateOf(regionOf(platform, region).processing).findOutputs('*'),
+        ).filter((id) => id.includes('OnFailureQueueUrl'));
+        expect(queueUrls, region).toHaveLength(1);
+      }
+    });
+
     it('exposes every route of the API behind validators and tracing', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 

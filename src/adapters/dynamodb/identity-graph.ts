@@ -28,7 +28,7 @@ export type { IdentityGraphOptions } from './identity-graph/table.js';
  * | attribution (history)     | `D#<tenant>#<app>#<id>`    | `A#<installTimeMs>#<eventId>`   | none                    |
  * | touchpoint, per match key | `M#<matchKey>`             | `<timestampMs>#<touchpointId>`  | touch time + 31 d (signature keys + 8 d) |
  * | processed-event marker    | `E#<eventKey>`             | `E`                             | 400 days                |
- * | per-day counter row       | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>`  | none                    |
+ * | per-day counter row shard | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>#<shard>` | none             |
  * | installs per IP and hour  | `H#<ipHourKey>`            | `H`                             | 2 days                  |
  *
  * Every key begins with the tenant and app (domain keys from `keys.ts` already do), so nothing reads

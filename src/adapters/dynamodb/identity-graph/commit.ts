@@ -46,6 +46,7 @@ export async function commitTransactions(
 ): Promise<void> {
   const all = chains(units);
   const broken = new Set<number>();
+  const shard = t.nextCounterShard();
   const longest = all.reduce((n, c) => Math.max(n, c.length), 0);
   for (let w = 0; w < longest; w++) {
     const wave: { plan: UnitPlan; chain: number }[] = [];
@@ -53,7 +54,7 @@ export async function commitTransactions(
       const unit = chain[w];
       if (!unit) return;
       if (broken.has(i)) failed.add(unit.recordIndex);
-      else wave.push({ plan: planUnit(t, unit), chain: i });
+      else wave.push({ plan: planUnit(t, unit, shard), chain: i });
     });
     const chainOf = new Map(wave.map((u) => [u.plan.unit.recordIndex, u.chain]));
     const lost = (plan: UnitPlan) => {

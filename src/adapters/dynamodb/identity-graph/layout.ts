@@ -22,9 +22,13 @@ export const pad = (ms: number) => String(Math.max(0, Math.trunc(ms))).padStart(
 export const counterPk = (tenantId: string, appId: string, day: string) =>
   `C#${tenantId}#${appId}#${day.slice(0, 7)}`;
 export const part = (s: string) => encodeURIComponent(s);
-/** One counter row per day, network and campaign; each metric (and revenue currency) is an attribute. */
-export const counterRowSk = (c: Pick<CounterIncrement, 'day' | 'network' | 'campaign'>) =>
-  [c.day, part(c.network), part(c.campaign)].join('#');
+/**
+ * One counter row per day, network and campaign, split into shards; each metric (and revenue currency)
+ * is an attribute. Rows written before sharding have no shard part; the parts are URI-encoded, so the
+ * shard part never collides with a campaign.
+ */
+export const counterRowSk = (c: Pick<CounterIncrement, 'day' | 'network' | 'campaign'>, shard: number) =>
+  `${c.day}#${part(c.network)}#${part(c.campaign)}#${shard}`;
 export const METRIC_PREFIX = 'm#';
 export const metricAttribute = (metric: CounterMetric, currency: string | undefined) =>
   currency === undefined ? `${METRIC_PREFIX}${metric}` : `${METRIC_PREFIX}${metric}#${currency}`;

@@ -34,10 +34,12 @@ export interface UnitPlan {
   readonly sharedKeys: ReadonlySet<string>;
   readonly ipDeltas: ReadonlyMap<string, number>;
   readonly itemCount: number;
+  /** The counter row shard the unit's counters go to (one per commit). */
+  readonly counterShard: number;
 }
 
 /** Everything a unit writes, encoded once; additive updates kept apart so a transaction can merge them. */
-export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
+export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number): UnitPlan {
   const table = t.tableName;
   const nowS = Math.floor(t.now() / 1000);
   const owned: TransactItem[] = [];
@@ -95,10 +97,18 @@ export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
   for (const inc of unit.ipHourIncrements) ipDeltas.set(inc.key, (ipDeltas.get(inc.key) ?? 0) + inc.delta);
   const ownedKeys = owned.map((i) => `${i.Put?.Item?.pk}|${i.Put?.Item?.sk}`);
   const sharedKeys = new Set<string>([
-    ...unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c)}`),
+    ...unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c, counterShard)}`),
     ...[...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`),
   ]);
-  return { unit, owned, ownedKeys, sharedKeys, ipDeltas, itemCount: owned.length + sharedKeys.size };
+  return {
+    unit,
+    owned,
+    ownedKeys,
+    sharedKeys,
+    ipDeltas,
+    itemCount: owned.length + sharedKeys.size,
+    counterShard,
+  };
 }
 export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
   const nowS = Math.floor(t.now() / 1000);
@@ -148,7 +158,7 @@ export function transactItems(
     }
     for (const c of plan.unit.counters) {
       const pk = counterPk(c.tenantId, c.appId, c.day);
-      const sk = counterRowSk(c);
+      const sk = counterRowSk(c, plan.counterShard);
       const row = rows.get(`${pk}|${sk}`) ?? { pk, sk, c, metrics: new Map<string, number>() };
       const attribute = metricAttribute(c.metric, c.currency);
       row.metrics.set(attribute, (row.metrics.get(attribute) ?? 0) + c.value);

@@ -116,7 +116,7 @@ export async function listAttributions(
       : decodeDocument<Attribution>(i.z as Uint8Array, Number(i.zv)),
   );
 }
-/** Counter rows of an app between two days (inclusive, `YYYY-MM-DD`). */
+/** Counter rows of an app between two days (inclusive, `YYYY-MM-DD`), the shards of each row summed. */
 export async function readCounters(
   t: GraphTable,
   tenantId: string,
@@ -125,7 +125,12 @@ export async function readCounters(
   toDay: string,
 ): Promise<CounterRow[]> {
   const months = monthsBetween(fromDay, toDay);
-  const rows: CounterRow[] = [];
+  const rows = new Map<string, CounterRow>();
+  const add = (row: CounterRow) => {
+    const key = [row.day, row.network, row.campaign, row.metric, row.currency ?? ''].join('\u0000');
+    const known = rows.get(key);
+    rows.set(key, known ? { ...known, value: known.value + row.value } : row);
+  };
   await mapLimit(months, 12, async (month) => {
     let startKey: Item | undefined;
     do {
@@ -145,11 +150,11 @@ export async function readCounters(
         ),
       );
       t.meter.record('Query', response.ConsumedCapacity);
-      for (const item of response.Items ?? []) rows.push(...counterRows(item));
+      for (const item of response.Items ?? []) for (const row of counterRows(item)) add(row);
       startKey = response.LastEvaluatedKey;
     } while (startKey);
   });
-  return rows;
+  return [...rows.values()];
 }
 export function monthsBetween(fromDay: string, toDay: string): string[] {
   const out: string[] = [];

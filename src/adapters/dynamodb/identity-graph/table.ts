@@ -27,6 +27,12 @@ export interface IdentityGraphOptions {
   readonly baseDelayMs?: number;
   /** Most recent touchpoints read per match key. @default 50 */
   readonly touchpointsPerKey?: number;
+  /**
+   * Items each per-day counter row is split into. A commit adds its counters to one of them (the next
+   * in turn), so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them.
+   * @default 16
+   */
+  readonly counterShards?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -52,6 +58,9 @@ export class GraphTable {
   readonly touchpointsPerKey: number;
   readonly now: () => number;
 
+  private readonly counterShards: number;
+  private counterShard: number;
+
   constructor(options: IdentityGraphOptions) {
     this.documents = options.documents;
     this.tableName = options.tableName;
@@ -62,6 +71,20 @@ export class GraphTable {
     this.baseDelayMs = options.baseDelayMs ?? 25;
     this.touchpointsPerKey = options.touchpointsPerKey ?? 50;
     this.now = options.now ?? Date.now;
+    this.counterShards = options.counterShards ?? 16;
+    if (!Number.isInteger(this.counterShards) || this.counterShards < 1 || this.counterShards > 100) {
+      throw new RangeError(
+        `counterShards must be a whole number from 1 to 100. Received ${this.counterShards}`,
+      );
+    }
+    // Writers start on different shards, so consumers started together do not all hit shard 0.
+    this.counterShard = Math.floor(Math.random() * this.counterShards);
+  }
+
+  /** The counter row shard of the next commit: each commit takes the next one in turn. */
+  nextCounterShard(): number {
+    this.counterShard = (this.counterShard + 1) % this.counterShards;
+    return this.counterShard;
   }
 
   /** Retries throttled calls (and throttled transactions) with exponential backoff and jitter. */
