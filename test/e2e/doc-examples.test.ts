@@ -26,12 +26,11 @@ function run(example: DocExample): Promise<{ code: number | null; output: string
     `npx() { if [ "$1" = unmogrowp ]; then shift; node ${JSON.stringify(join(PROJECT_ROOT, 'bin/unmogrowp.mjs'))} "$@"; else command npx "$@"; fi; }`,
   ].join('\n');
   const script = `${preamble}\n${example.script.replaceAll(LOCAL_ENDPOINT, platform.endpoint)}`;
+  // The CLI finds the platform through the working directory's local.json, as after `npm start`.
+  const { UNMOGROWP_ENDPOINT: _endpoint, UNMOGROWP_TOKEN: _token, ...env } = process.env;
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: the platform answers from this process's event loop.
-    const child = spawn('bash', ['-c', script], {
-      cwd: workDir,
-      env: { ...process.env, UNMOGROWP_TOKEN: '' },
-    });
+    const child = spawn('bash', ['-c', script], { cwd: workDir, env });
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;

@@ -21,7 +21,10 @@ export default async function setup(project: TestProject) {
  * starts no JVM). Paths named on the command line are vitest's file filters; none means every file.
  */
 function runsEmulatorTests(project: TestProject): boolean {
-  const named = process.argv.slice(2).filter((a) => a.endsWith('.ts') || a.includes('/'));
+  // Options are not filters, even when they name a path (`--outputFile.json=/tmp/report.json` in CI).
+  const named = process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('-') && (a.endsWith('.ts') || a.includes('/')));
   if (named.length === 0) return true;
   const needing = emulatorTestFiles(project.config.root);
   return named.some((filter) => needing.some((file) => file.includes(filter.replace(/^\.\//, ''))));
