@@ -7,6 +7,7 @@ import { EmbeddedLog } from '../../adapters/embedded/ordered-log.js';
 import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
 import { kinesisBatchHandler } from '../../adapters/kinesis/stream-batch.js';
 import { createAttributionConsumer } from '../../app/attribution-consumer.js';
+import type { DispatchResult, PostbackDispatcher } from '../../app/postbacks/dispatcher.js';
 import { createSettingsProvider, createSettingsResolver } from '../../app/settings.js';
 import { AttributionEngine } from '../../domain/engine.js';
 import type { AttributionStore } from '../../domain/store.js';
@@ -60,6 +61,23 @@ const timedGraph: AttributionStore = {
     return result;
   },
 };
+/**
+ * The postback stage: the HTTP thread holds the destinations and the delivery log, so the subjects of
+ * each committed batch go there and the batch waits for the answer (a failure fails it, as in Lambda).
+ */
+const pendingDispatches = new Map<
+  number,
+  { resolve(result: DispatchResult): void; reject(error: Error): void }
+>();
+let dispatchId = 0;
+const postbacks: PostbackDispatcher | undefined = data.postbacks
+  ? (subjects) =>
+      new Promise<DispatchResult>((resolve, reject) => {
+        const id = ++dispatchId;
+        pendingDispatches.set(id, { resolve, reject });
+        send({ type: 'postbacks', id, subjects: [...subjects] });
+      })
+  : undefined;
 const consume = kinesisBatchHandler(
   createAttributionConsumer({
     engine: {
@@ -71,6 +89,7 @@ const consume = kinesisBatchHandler(
     },
     lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
     quarantine: (key, body) => lake.quarantine(key, body),
+    ...(postbacks ? { postbacks } : {}),
     logger: {
       info: () => undefined,
       warn: (message) => send({ type: 'log', line: `consumer: ${message}` }),
@@ -115,6 +134,13 @@ const progress = setInterval(report, 25);
 const sweep = setInterval(() => void graph.sweepExpired().catch(() => undefined), 10 * 60_000);
 
 port.on('message', async (message: ToWorker) => {
+  if (message.type === 'postbacks-dispatched') {
+    const pending = pendingDispatches.get(message.id);
+    pendingDispatches.delete(message.id);
+    if (message.result) pending?.resolve(message.result);
+    else pending?.reject(new Error(message.error ?? 'postback jobs not made'));
+    return;
+  }
   if (message.type !== 'stop') return;
   clearInterval(sweep);
   await poller.drain(15_000).catch((error: unknown) => {

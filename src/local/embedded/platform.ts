@@ -10,11 +10,20 @@ import { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js
 import { EmbeddedLog, EmbeddedLogPublisher } from '../../adapters/embedded/ordered-log.js';
 import { EmbeddedTenantRegistry } from '../../adapters/embedded/tenant-registry.js';
 import { EmbeddedUsageCounters } from '../../adapters/embedded/usage-counters.js';
+import { DnsHostResolver } from '../../adapters/postbacks/dns-resolver.js';
+import { GraphErasureCheck } from '../../adapters/postbacks/erasure-check.js';
+import { LocalDeliveryQueue } from '../../adapters/postbacks/local-queue.js';
+import { MemoryPostbackStore } from '../../adapters/postbacks/memory-store.js';
+import { SafeHttpTransport } from '../../adapters/postbacks/safe-http-transport.js';
+import { createPostbackDispatcher } from '../../app/postbacks/dispatcher.js';
+import type { DestinationPolicy } from '../../app/postbacks/policy.js';
+import { createPostbackSender } from '../../app/postbacks/sender.js';
 import { createSettingsResolver } from '../../app/settings.js';
 import { signLocalToken } from '../../auth/jwt.js';
 import { newId } from '../../composition/api.js';
 import { tokenVerifierFor } from '../../composition/token-verifier.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
+import { POSTBACK_ENV } from '../../definitions/postbacks.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
 import type { ApiServices } from '../../http/services.js';
@@ -27,6 +36,7 @@ import {
   MIN_JWT_SECRET_LENGTH,
   type PipelineStats,
 } from '../platform.js';
+import { PostbackStats } from '../postback-stats.js';
 import type { ConsumerTimings, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
 
 /**
@@ -81,6 +91,10 @@ export interface EmbeddedPlatform {
   readonly timings: ConsumerTimings;
   /** The store the API reads (tests and benchmarks inspect it). */
   readonly graph: EmbeddedIdentityGraph;
+  /** Postback deliveries by destination (the dashboard's panel). */
+  readonly postbacks: PostbackStats;
+  /** Resolves once every postback job queued so far is sent, dead or waiting for a retry. */
+  drainPostbacks(): Promise<void>;
   /** Resolves once every record appended to the log before the call has been consumed. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -128,6 +142,32 @@ export async function startEmbeddedPlatform(
   const registry = new EmbeddedTenantRegistry({ db: db.registry });
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
+  // Postbacks (SPEC §7) on this thread: destinations and the delivery log in memory (kept for the
+  // process's life, not across restarts), the same dispatcher and sender as in the cloud on an
+  // in-process queue. The consumer worker sends each committed batch's subjects here.
+  const postbackStore = new MemoryPostbackStore();
+  const postbackQueue = new LocalDeliveryQueue();
+  const postbackStats = new PostbackStats();
+  const postbackPolicy: DestinationPolicy = {
+    allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1',
+    requireHttps: false,
+  };
+  const dispatchPostbacks = createPostbackDispatcher({
+    configs: postbackStore,
+    log: postbackStore,
+    queue: postbackQueue,
+    now: Date.now,
+  });
+  postbackQueue.start(
+    createPostbackSender({
+      log: postbackStore,
+      configs: postbackStore,
+      transport: new SafeHttpTransport(postbackPolicy),
+      erasure: new GraphErasureCheck(() => graph),
+      deadLetters: postbackQueue,
+      metrics: postbackStats,
+    }),
+  );
   const services: ApiServices = {
     registry,
     graphFor: () => graph,
@@ -137,6 +177,13 @@ export async function startEmbeddedPlatform(
     usageCounters,
     reportCounterDays: config.reportCounterDays,
     effectiveSettings: createSettingsResolver(config.defaultSettings),
+    postbacks: {
+      configs: postbackStore,
+      log: postbackStore,
+      queue: postbackQueue,
+      resolver: new DnsHostResolver(),
+      policy: postbackPolicy,
+    },
     now: Date.now,
     newId,
   };
@@ -160,6 +207,7 @@ export async function startEmbeddedPlatform(
     dataCenterCidrs: config.dataCenterCidrs,
     streamName: EMBEDDED_STREAM_NAME,
     region: REGION,
+    postbacks: true,
   };
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData });
   let workerExit: Error | undefined;
@@ -167,7 +215,18 @@ export async function startEmbeddedPlatform(
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') resolveReady();
       else if (message.type === 'log') log(message.line);
-      else if (message.type === 'progress') {
+      else if (message.type === 'postbacks') {
+        dispatchPostbacks(message.subjects).then(
+          (result) =>
+            worker.postMessage({ type: 'postbacks-dispatched', id: message.id, result } satisfies ToWorker),
+          (error: unknown) =>
+            worker.postMessage({
+              type: 'postbacks-dispatched',
+              id: message.id,
+              error: (error as Error).message,
+            } satisfies ToWorker),
+        );
+      } else if (message.type === 'progress') {
         stats.consumedRecords = message.consumedRecords;
         stats.deadLetters = message.deadLetters;
         caughtUpAtMs = message.caughtUpAtMs;
@@ -272,7 +331,7 @@ export async function startEmbeddedPlatform(
   mkdirSync(factsDir, { recursive: true });
   writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
   const { createDashboard } = await import('../dashboard.js');
-  dashboard = createDashboard({ stats, lake, facts });
+  dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
 
   // Usage-counter windows end every second: delete finished ones, as DynamoDB's TTL would.
   const sweep = setInterval(() => void usageCounters.sweepExpired().catch(() => undefined), 60_000);
@@ -288,6 +347,8 @@ export async function startEmbeddedPlatform(
     timings,
     lake,
     graph,
+    postbacks: postbackStats,
+    drainPostbacks: () => postbackQueue.idle(),
     drain,
     async stop() {
       if (stopped) return;
@@ -308,6 +369,7 @@ export async function startEmbeddedPlatform(
         await done;
       }
       await worker.terminate();
+      postbackQueue.stop();
       await lake.close();
       await db.close();
       rmSync(join(factsDir, 'local.json'), { force: true });
