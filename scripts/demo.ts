@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import { CLICK_FLOOD_NETWORK, type DemoPlan, demoPlan } from '../src/local/demo-traffic.js';
+import { CLICK_FLOOD_NETWORK, type DemoPlan, demoPlan, demoSpend } from '../src/local/demo-traffic.js';
 
 interface LocalFacts {
   endpoint: string;
@@ -56,6 +56,27 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** The demo networks' spend of the last week and the EUR→USD rates (SPEC §8), so ROAS means something. */
+async function loadDemoSpend(base: string, token: string, tenantId: string, appId: string) {
+  const { costs, rates } = demoSpend({ seed: Number(args.seed), nowMs: Date.now(), days: 7 });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const fx = await fetch(`${base}/v1/tenants/${encodeURIComponent(tenantId)}/fx-rates`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ rates }),
+  });
+  if (fx.status !== 200) throw new Error(`PUT fx-rates: ${fx.status} ${await fx.text()}`);
+  for (const batch of chunks(costs, 1000)) {
+    const res = await fetch(`${base}/v1/costs/${encodeURIComponent(appId)}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ costs: batch }),
+    });
+    if (res.status !== 200) throw new Error(`POST costs: ${res.status} ${await res.text()}`);
+  }
+  console.log(`\nSpend: ${costs.length} cost rows and ${rates.length} EUR→USD rates loaded`);
 }
 
 async function main() {
@@ -140,6 +161,7 @@ async function main() {
   }
   bar.update({ stage: 'done' });
   bar.stop();
+  await loadDemoSpend(base, facts.adminToken, tenant.tenantId, app.appId);
   await waitForPipeline(base);
 
   console.log(

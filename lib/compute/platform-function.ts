@@ -13,7 +13,7 @@ import {
   type QueueHandlerName,
   SERVICE_NAMES,
 } from '../../src/definitions/index.js';
-import { DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { COUNTRY_DB_ASSET, DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -35,6 +35,17 @@ const copyDocsAsset = {
   afterBundling: (inputDir: string, outputDir: string) => [
     `cp "${inputDir}/node_modules/${DOCS_ASSET.packageName}/${DOCS_ASSET.packageRelativePath}" "${outputDir}/${DOCS_ASSET.fileName}"`,
   ],
+};
+
+/** Puts the IP-to-country table beside the bundle of the function running ingest. */
+const copyCountryTable = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) =>
+    [COUNTRY_DB_ASSET.ipv4File, COUNTRY_DB_ASSET.ipv6File].map(
+      (file) =>
+        `cp "${inputDir}/node_modules/${COUNTRY_DB_ASSET.packageName}/${file}" "${outputDir}/${file}"`,
+    ),
 };
 
 export interface PlatformFunctionProps {
@@ -152,6 +163,7 @@ export class PlatformFunction extends Construct {
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
         ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
+        ...(props.handler === COUNTRY_DB_ASSET.handler ? { commandHooks: copyCountryTable } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

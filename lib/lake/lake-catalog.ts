@@ -4,11 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  COST_COLUMNS,
   DATA_LAKE,
   ERASURE_COLUMNS,
+  FX_RATE_COLUMNS,
+  LAKE_COSTS,
   LAKE_ERASURES,
+  LAKE_FX_RATES,
   LAKE_PROJECTION_START_DATE,
   LAKE_TABLE_COLUMNS,
+  type LakeColumn,
 } from '../../src/definitions/index.js';
 
 export type LakeTableName = keyof typeof DATA_LAKE.tables;
@@ -45,6 +50,10 @@ export class LakeCatalog extends Construct {
   readonly tables: Readonly<Record<LakeTableName, glue.CfnTable>>;
   /** Erasure tombstones (JSON lines written by the privacy route, not by Firehose). */
   readonly erasuresTable: glue.CfnTable;
+  /** Ad spend (JSON objects written by the costs route). */
+  readonly costsTable: glue.CfnTable;
+  /** Daily FX rates per tenant (JSON objects written by the fx-rates route). */
+  readonly fxRatesTable: glue.CfnTable;
 
   constructor(scope: Construct, id: string, props: LakeCatalogProps) {
     super(scope, id);
@@ -98,41 +107,86 @@ export class LakeCatalog extends Construct {
     }
     this.tables = tables;
     this.erasuresTable = this.createErasuresTable(props);
+    this.costsTable = this.createJsonTable(props, 'costsTable', {
+      ...LAKE_COSTS,
+      columns: COST_COLUMNS,
+      description: 'Ad spend (SPEC §8): one object per cost row, keyed by its idempotency key',
+    });
+    this.fxRatesTable = this.createJsonTable(props, 'fxRatesTable', {
+      ...LAKE_FX_RATES,
+      columns: FX_RATE_COLUMNS,
+      description: 'Daily FX rates per tenant (SPEC §8): one object per date and currency pair',
+    });
   }
 
   private createErasuresTable(props: LakeCatalogProps): glue.CfnTable {
-    const location = `s3://${props.bucket.bucketName}/${LAKE_ERASURES.prefix}`;
-    const table = new glue.CfnTable(this, 'erasuresTable', {
+    return this.createJsonTable(props, 'erasuresTable', {
+      ...LAKE_ERASURES,
+      columns: ERASURE_COLUMNS,
+      description: 'Erasure tombstones: erased device ids and identifier hashes, never identifier values',
+    });
+  }
+
+  /**
+   * A table of JSON objects the API writes itself (not Firehose), with partition projection: tenant and
+   * app injected (every query names them), `dt` a projected date.
+   */
+  private createJsonTable(
+    props: LakeCatalogProps,
+    id: string,
+    table: {
+      readonly table: string;
+      readonly prefix: string;
+      readonly partitionKeys: readonly string[];
+      readonly columns: readonly LakeColumn[];
+      readonly description: string;
+    },
+  ): glue.CfnTable {
+    const location = `s3://${props.bucket.bucketName}/${table.prefix}`;
+    const projected: Record<string, string> = {};
+    for (const key of table.partitionKeys) {
+      if (key === 'dt') {
+        projected['projection.dt.type'] = 'date';
+        projected['projection.dt.format'] = 'yyyy-MM-dd';
+        projected['projection.dt.range'] = `${LAKE_PROJECTION_START_DATE},NOW+1DAYS`;
+        projected['projection.dt.interval'] = '1';
+        projected['projection.dt.interval.unit'] = 'DAYS';
+      } else {
+        projected[`projection.${key}.type`] = 'injected';
+      }
+    }
+    const cfn = new glue.CfnTable(this, id, {
       catalogId: Stack.of(this).account,
       databaseName: props.databaseName,
       tableInput: {
-        name: LAKE_ERASURES.table,
-        description: 'Erasure tombstones: erased device ids and identifier hashes, never identifier values',
+        name: table.table,
+        description: table.description,
         tableType: 'EXTERNAL_TABLE',
-        partitionKeys: LAKE_ERASURES.partitionKeys.map((name) => ({ name, type: 'string' })),
+        partitionKeys: table.partitionKeys.map((name) => ({ name, type: 'string' })),
         parameters: {
           classification: 'json',
           EXTERNAL: 'TRUE',
           'projection.enabled': 'true',
-          'projection.tenant_id.type': 'injected',
-          'projection.app_id.type': 'injected',
-          'storage.location.template': `${location}${LAKE_ERASURES.partitionKeys.map((key) => `${key}=\${${key}}`).join('/')}/`,
+          ...projected,
+          'storage.location.template': `${location}${table.partitionKeys.map((key) => `${key}=\${${key}}`).join('/')}/`,
         },
         storageDescriptor: {
           location,
-          columns: ERASURE_COLUMNS.map((column) => ({ name: column.name, type: column.type })),
+          columns: table.columns.map((column) => ({ name: column.name, type: column.type })),
           inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
         },
       },
     });
-    table.addResourceDependency(this.database);
-    return table;
+    cfn.addResourceDependency(this.database);
+    return cfn;
   }
 
   /** ARN of a lake table. */
-  tableArn(table: LakeTableName | typeof LAKE_ERASURES.table): string {
+  tableArn(
+    table: LakeTableName | typeof LAKE_ERASURES.table | typeof LAKE_COSTS.table | typeof LAKE_FX_RATES.table,
+  ): string {
     return Stack.of(this).formatArn({
       service: 'glue',
       resource: 'table',
@@ -151,6 +205,8 @@ export class LakeCatalog extends Construct {
         stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
         ...(Object.keys(DATA_LAKE.tables) as LakeTableName[]).map((table) => this.tableArn(table)),
         this.tableArn(LAKE_ERASURES.table),
+        this.tableArn(LAKE_COSTS.table),
+        this.tableArn(LAKE_FX_RATES.table),
       ],
     });
   }

@@ -6,7 +6,9 @@ import type { Construct } from 'constructs';
 import {
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
+  LAKE_COSTS,
   LAKE_ERASURES,
+  LAKE_FX_RATES,
   ROUTES,
   TENANT_REGISTRY_TABLE,
   USAGE_COUNTER_KEY_PREFIX,
@@ -178,6 +180,16 @@ export class ApiStack extends Stack {
       'The privacy route writes one tombstone object per erasure request, named by tenant, app and ' +
         'request id, only under the erasures/ prefix.',
     );
+
+    // The spend routes (SPEC §8) write cost rows and FX rates, each under its own prefix.
+    for (const prefix of [LAKE_COSTS.prefix, LAKE_FX_RATES.prefix]) {
+      LakeStorage.grantPutUnder(props.analytics.bucket, props.encryptionKey, admin.function, prefix);
+      acknowledgeWildcardResource(
+        admin.role,
+        props.analytics.bucket.arnForObjects(`${prefix}*`),
+        `The spend routes write one object per cost row or FX rate, keyed by tenant, app, day and row key, only under the ${prefix} prefix.`,
+      );
+    }
 
     const targets: Record<ApiHandler, lambda.IFunction> = {
       ingest: this.target(ingest, plan),

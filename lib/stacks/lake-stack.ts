@@ -1,7 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { RECORD_TYPE_TABLES, REPORT_QUERY_LIST } from '../../src/definitions/index.js';
+import { NAMED_QUERY_LIST, RECORD_TYPE_TABLES } from '../../src/definitions/index.js';
 import { LakeAnalytics } from '../lake/lake-analytics.js';
 import { LakeCatalog } from '../lake/lake-catalog.js';
 import { LakeDelivery } from '../lake/lake-delivery.js';
@@ -78,7 +78,7 @@ export class LakeStack extends Stack {
       bucket,
       encryptionKey,
       bytesScannedCutoffGiB: config.lake.athenaBytesScannedCutoffGiB,
-      queries: REPORT_QUERY_LIST,
+      queries: NAMED_QUERY_LIST,
     });
   }
 }

@@ -4,7 +4,13 @@ import type { BatchResult, RecordOutcome } from '../domain/engine.js';
 import { eventKey } from '../domain/keys.js';
 import { type DeliverySubject, deliverySubjectsOf } from '../domain/postbacks/subjects.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../domain/records.js';
-import { eventAttributionRow, installAttributionRow, type LakeRow, rawRow } from './lake-rows.js';
+import {
+  deviceFactsOf,
+  eventAttributionRow,
+  installAttributionRow,
+  type LakeRow,
+  rawRow,
+} from './lake-rows.js';
 import { recordScope } from './pipeline-record.js';
 import { type LakeSink, sinkCarries } from './ports/lake-sink.js';
 import type { Logger } from './ports/logger.js';
@@ -225,8 +231,9 @@ function rowsOf(
     }
     if (entry.record.kind === 'event' ? takes.events : takes.touchpoints) out.rows.push(rawRow(entry.record));
     if (takes.attributions) {
-      if (attribution) out.rows.push(installAttributionRow(attribution, decidedAtMs));
-      if (eventAttribution) out.rows.push(eventAttributionRow(eventAttribution, decidedAtMs));
+      const facts = deviceFactsOf(entry.record);
+      if (attribution) out.rows.push(installAttributionRow(attribution, decidedAtMs, facts));
+      if (eventAttribution) out.rows.push(eventAttributionRow(eventAttribution, decidedAtMs, facts));
     }
     if (withSubjects) out.subjects.push(...deliverySubjectsOf(entry.record, attribution, eventAttribution));
   }

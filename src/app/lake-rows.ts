@@ -69,6 +69,7 @@ export function rawRow(record: PipelineRecord): LakeRow {
         click_id: null,
         ip: e.ip ?? null,
         user_agent: e.userAgent ?? null,
+        country: e.country ?? null,
       },
     };
   }
@@ -106,12 +107,28 @@ export function rawRow(record: PipelineRecord): LakeRow {
       click_id: t.networkClickId ?? null,
       ip: t.ip ?? null,
       user_agent: t.userAgent ?? null,
+      country: t.country ?? null,
     },
   };
 }
 
+/**
+ * The report dimensions of an attribution row that the decision does not carry: the country and
+ * platform of the event decided (SPEC §8).
+ */
+export interface DeviceFacts {
+  readonly country?: string;
+  readonly platform?: string;
+}
+
+/** The report dimensions of the record an attribution row comes from. */
+export function deviceFactsOf(record: PipelineRecord): DeviceFacts {
+  const r = record.kind === 'event' ? record.event : record.touchpoint;
+  return { ...(r.country ? { country: r.country } : {}), ...(r.platform ? { platform: r.platform } : {}) };
+}
+
 /** The row of an install, reinstall or reattribution decision (`subject` = `install`). */
-export function installAttributionRow(a: Attribution, decidedAtMs: number): LakeRow {
+export function installAttributionRow(a: Attribution, decidedAtMs: number, facts: DeviceFacts = {}): LakeRow {
   return {
     table: 'attributions',
     tenantId: a.tenantId,
@@ -137,12 +154,18 @@ export function installAttributionRow(a: Attribution, decidedAtMs: number): Lake
       revenue_amount: null,
       revenue_currency: null,
       decided_at: iso(decidedAtMs),
+      country: facts.country ?? null,
+      platform: facts.platform ?? null,
     },
   };
 }
 
 /** The row of an in-app event (or open, session) credited to a source (`subject` = `event`). */
-export function eventAttributionRow(e: EventAttribution, decidedAtMs: number): LakeRow {
+export function eventAttributionRow(
+  e: EventAttribution,
+  decidedAtMs: number,
+  facts: DeviceFacts = {},
+): LakeRow {
   const attributed =
     e.source !== undefined && (e.creditedAs === 'install' || e.creditedAs === 'reengagement');
   return {
@@ -155,7 +178,8 @@ export function eventAttributionRow(e: EventAttribution, decidedAtMs: number): L
       device_id: e.deviceId,
       subject: 'event',
       event_name: e.type,
-      status: attributed ? 'attributed' : 'organic',
+      // `unattributed`: the device's install was rejected or never seen; its revenue counts for no source.
+      status: attributed ? 'attributed' : e.creditedAs === 'unattributed' ? 'unattributed' : 'organic',
       kind: e.creditedAs === 'reengagement' ? 'reengagement' : 'install',
       network: e.source?.network ?? null,
       campaign: e.source?.campaign ?? null,
@@ -170,6 +194,8 @@ export function eventAttributionRow(e: EventAttribution, decidedAtMs: number): L
       revenue_amount: e.revenue?.amount ?? null,
       revenue_currency: e.revenue?.currency ?? null,
       decided_at: iso(decidedAtMs),
+      country: facts.country ?? null,
+      platform: facts.platform ?? null,
     },
   };
 }

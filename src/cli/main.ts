@@ -14,6 +14,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'which installs would change source under new settings, and why (replay --app … --settings …)',
     load: () => import('./replay.js'),
   },
+  costs: {
+    summary: 'load ad spend from a CSV (costs load <file.csv> --app …)',
+    load: () => import('./costs.js'),
+  },
   dlq: { summary: 'list and replay dead letters (dlq list|replay …)', load: () => import('./dlq.js') },
   home: {
     summary: "show or move a tenant's home region (home show|move …)",

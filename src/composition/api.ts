@@ -9,8 +9,12 @@ import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import { type AwsClients, createAwsClients } from '../adapters/clients.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
+import { S3SpendLake } from '../adapters/s3/spend-lake.js';
 import { S3TombstoneWriter } from '../adapters/s3/tombstones.js';
+import type { CountryLookup } from '../app/country-lookup.js';
+import type { ReportLake } from '../app/performance.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
@@ -18,6 +22,7 @@ import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import { createSettingsResolver } from '../app/settings.js';
+import type { SpendLake } from '../app/spend-lake.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
 import { HTTP_METRICS } from '../definitions/observability.js';
@@ -46,6 +51,12 @@ export interface OptionalApiAdapters {
   readonly lakeQueries?: (config: RuntimeConfig, clients: ApiClients) => LakeQueryRunner | undefined;
   /** @default none: replay answers 503 */
   readonly replayHistory?: (config: RuntimeConfig, clients: ApiClients) => ReplayHistorySource | undefined;
+  /** @default none: the spend reports answer 503 (the query function wires Athena) */
+  readonly reportLake?: (config: RuntimeConfig, clients: ApiClients) => () => ReportLake | undefined;
+  /** @default none: the spend routes answer 503 (the admin function wires the lake bucket) */
+  readonly spendLake?: (config: RuntimeConfig, clients: ApiClients) => SpendLake;
+  /** @default none: only a country the SDK sent is kept (the ingest function wires the table) */
+  readonly countries?: () => CountryLookup;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
   /** @default none: the postback routes answer 503 (only the admin function serves them) */
@@ -64,6 +75,12 @@ export function postbackServices(
 const noTombstones: TombstoneSink = {
   write: () => Promise.reject(new Error('erasure tombstones are written by the admin function only')),
 };
+
+/** Cost rows and FX rates go to the lake bucket (needs the S3 client). */
+export function s3SpendLake(config: RuntimeConfig, clients: ApiClients): SpendLake {
+  if (!clients.s3) throw new Error('the S3 client is needed for the spend lake');
+  return new S3SpendLake({ client: clients.s3, bucket: config.lakeBucket });
+}
 
 /** Erasure tombstones go to the lake bucket (needs the S3 client). */
 export function s3Tombstones(config: RuntimeConfig, clients: ApiClients): TombstoneSink {
@@ -102,12 +119,21 @@ export function lakeReplayHistory(config: RuntimeConfig, clients: ApiClients): R
   return new LakeReplayHistory(() => athena ?? localLake);
 }
 
+/** The spend reports read Athena where reports can, else local mode's lake. */
+export function spendReportLake(config: RuntimeConfig, clients: ApiClients): () => ReportLake | undefined {
+  const athena = athenaLakeQueries(config, clients);
+  return () => athena ?? localLake;
+}
+
 /** Every optional adapter: what local mode and the tests wire. */
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   tombstones: s3Tombstones,
   postbacks: postbackServices,
   replayHistory: lakeReplayHistory,
+  countries: shippedCountryLookup,
+  spendLake: s3SpendLake,
+  reportLake: spendReportLake,
 };
 
 export interface ApiServicesOptions {
@@ -153,6 +179,9 @@ export function createApiServices(
     ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lakeQueries ? { lakeQueries } : {}),
     ...(postbacks ? { postbacks } : {}),
+    ...(adapters.countries ? { countries: adapters.countries() } : {}),
+    ...(adapters.reportLake ? { reportLake: adapters.reportLake(config, clients) } : {}),
+    ...(adapters.spendLake ? { spendLake: adapters.spendLake(config, clients) } : {}),
     ...(replayHistory ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } } : {}),
     reportCounterDays: config.reportCounterDays,
     effectiveSettings: createSettingsResolver(config.defaultSettings),

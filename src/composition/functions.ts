@@ -1,4 +1,5 @@
 import { createApiCoreClients, createAthenaClient, createS3Client } from '../adapters/clients.js';
+import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { createTokenAuthorizer } from '../auth/token-authorizer.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { ADMIN_FUNCTION_ROUTES, INGEST_FUNCTION_ROUTES, QUERY_FUNCTION_ROUTES } from '../http/app.js';
@@ -7,7 +8,9 @@ import {
   createApiFunction,
   lakeReplayHistory,
   postbackServices,
+  s3SpendLake,
   s3Tombstones,
+  spendReportLake,
 } from './api.js';
 import { tokenVerifierFor } from './token-verifier.js';
 
@@ -22,6 +25,7 @@ export function ingestFunction(config: RuntimeConfig = loadRuntimeConfig()) {
     routes: INGEST_FUNCTION_ROUTES,
     config,
     clients: createApiCoreClients(config),
+    adapters: { countries: shippedCountryLookup },
   });
 }
 
@@ -31,14 +35,19 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
     routes: QUERY_FUNCTION_ROUTES,
     config,
     clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
-    adapters: { lakeQueries: athenaLakeQueries, replayHistory: lakeReplayHistory },
+    adapters: {
+      lakeQueries: athenaLakeQueries,
+      replayHistory: lakeReplayHistory,
+      reportLake: spendReportLake,
+    },
   });
 }
 
 /**
- * Onboarding, settings, keys, privacy and postbacks: DynamoDB (the tenant registry holds app key
- * hashes, replicated to every region, and the postback destinations and delivery log), S3 for erasure
- * tombstones, and SQS for the postback queue (a retry by hand re-enqueues a delivery).
+ * Onboarding, settings, keys, privacy, spend and postbacks: DynamoDB (the tenant registry holds app
+ * key hashes, replicated to every region, and the postback destinations and delivery log), S3 for
+ * erasure tombstones and spend (cost rows, FX rates), and SQS for the postback queue (a retry by hand
+ * re-enqueues a delivery).
  */
 export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('admin', {
@@ -48,7 +57,7 @@ export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
       ...createApiCoreClients(config),
       s3: createS3Client(config.region, config.endpoints.s3),
     },
-    adapters: { tombstones: s3Tombstones, postbacks: postbackServices },
+    adapters: { tombstones: s3Tombstones, spendLake: s3SpendLake, postbacks: postbackServices },
   });
 }
 

@@ -4,7 +4,7 @@ import {
   CONSUMER_METRICS,
   HTTP_METRICS,
 } from '../definitions/observability.js';
-import { REPORT_QUERY_LIST } from '../definitions/queries.js';
+import { NAMED_QUERY_LIST } from '../definitions/queries.js';
 import { type Deployment, reportQueryLoad } from './model.js';
 
 /**
@@ -98,7 +98,7 @@ export function deploymentFor(
     traceSampledShare: 0.05,
     athenaQueries: reportQueryLoad({
       // The retention report reads the attributions table twice (cohorts, then activity).
-      queries: REPORT_QUERY_LIST.map((q) => ({
+      queries: NAMED_QUERY_LIST.map((q) => ({
         name: q.name,
         scansOfRange: (q.sql.match(/FROM attributions/g) ?? []).length || 1,
       })),

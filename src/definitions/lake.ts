@@ -80,6 +80,8 @@ export const RAW_RECORD_COLUMNS: readonly LakeColumn[] = [
   { name: 'click_id', type: 'string' },
   { name: 'ip', type: 'string' },
   { name: 'user_agent', type: 'string' },
+  /** ISO 3166-1 alpha-2: `device.country` as sent, else derived from the IP at ingest (SPEC §8). */
+  { name: 'country', type: 'string' },
 ];
 
 /**
@@ -106,6 +108,10 @@ export const ATTRIBUTION_COLUMNS: readonly LakeColumn[] = [
   { name: 'revenue_amount', type: 'double' },
   { name: 'revenue_currency', type: 'string' },
   { name: 'decided_at', type: 'string' },
+  /** The country of the event decided (SPEC §8); null when neither sent nor derivable. */
+  { name: 'country', type: 'string' },
+  /** The platform of the event decided. */
+  { name: 'platform', type: 'string' },
 ];
 
 /**
@@ -130,6 +136,50 @@ export const ERASURE_COLUMNS: readonly LakeColumn[] = [
   { name: 'key_kind', type: 'string' },
   { name: 'device_id', type: 'string' },
   { name: 'identifier_hash', type: 'string' },
+];
+
+/**
+ * Ad spend (SPEC §8): one JSON object per cost row at
+ * `costs/tenant_id=…/app_id=…/dt=<date>/<row key>.json`, the key being the row's idempotency key
+ * (`costRowKey` in `src/domain/spend.ts`) so a re-sent row overwrites the earlier one. Empty dimensions
+ * are empty strings, not nulls.
+ */
+export const LAKE_COSTS = {
+  table: 'costs',
+  prefix: 'costs/',
+  /** Partition keys, in path order. */
+  partitionKeys: ['tenant_id', 'app_id', 'dt'],
+} as const;
+
+export const COST_COLUMNS: readonly LakeColumn[] = [
+  { name: 'network', type: 'string' },
+  { name: 'campaign', type: 'string' },
+  { name: 'adset', type: 'string' },
+  { name: 'ad', type: 'string' },
+  { name: 'country', type: 'string' },
+  { name: 'spend', type: 'double' },
+  { name: 'currency', type: 'string' },
+  { name: 'clicks', type: 'bigint' },
+  { name: 'impressions', type: 'bigint' },
+  { name: 'loaded_at', type: 'string' },
+];
+
+/**
+ * Daily FX rates per tenant (SPEC §8): one JSON object per (date, from, to) at
+ * `fx_rates/tenant_id=…/<date>-<from>-<to>.json`; setting a rate again overwrites it.
+ */
+export const LAKE_FX_RATES = {
+  table: 'fx_rates',
+  prefix: 'fx_rates/',
+  partitionKeys: ['tenant_id'],
+} as const;
+
+export const FX_RATE_COLUMNS: readonly LakeColumn[] = [
+  { name: 'day', type: 'string' },
+  { name: 'from_currency', type: 'string' },
+  { name: 'to_currency', type: 'string' },
+  { name: 'rate', type: 'double' },
+  { name: 'loaded_at', type: 'string' },
 ];
 
 /** Column schema of every lake table, by table name. */

@@ -221,7 +221,123 @@ ORDER BY r.timestamp, r.event_id`,
   },
 } as const satisfies Record<string, ReportQueryDefinition>;
 
-export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = Object.values(REPORT_QUERIES);
+/**
+ * The report dimensions of SPEC §8 as every spend query outputs them: absent values become `''` (and the
+ * network `organic`, the country `ZZ`), so rows of installs, revenue and spend group alike.
+ */
+const DIMENSIONS = `COALESCE(network, 'organic') AS network,
+       COALESCE(campaign, '') AS campaign,
+       COALESCE(adset, '') AS adset,
+       COALESCE(ad, '') AS ad,
+       COALESCE(NULLIF(country, ''), 'ZZ') AS country`;
+/** An install that counts (SPEC §8): accepted (not rejected) first installs and reattributions. */
+const COUNTED_INSTALL =
+  "subject = 'install' AND status IN ('attributed', 'organic') AND kind IN ('install', 'reattribution')";
+/** An event whose revenue counts: credited to an accepted install (a rejected install's events are `unattributed`). */
+const COUNTED_EVENT = "subject = 'event' AND status IN ('attributed', 'organic')";
+/** Cost rows are partitioned by their own date (not arrival): the days asked, exactly. */
+const COST_SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
+const COST_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
+
+/**
+ * The spend, ROAS and cohort queries (SPEC §8). They answer facts by event day, the seven dimensions and
+ * currency, unconverted; `src/app/performance.ts` converts money with the tenant's rates of each day
+ * (and says which are missing) and groups by the dimensions asked for, the same for Athena and DuckDB.
+ * Every one reads only its tenant's and app's partitions (`tenant_id` and `app_id` are injected
+ * projections); attribution rows from the arrival day before `fromDay` on, cost rows of the days asked.
+ */
+export const SPEND_QUERIES = {
+  performanceFacts: {
+    name: 'performance-facts',
+    description:
+      'Installs, revenue and spend by day, network, campaign, adset, ad, country, platform, currency',
+    sql: `${LIVE}
+SELECT ${EVENT_DAY} AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+       'installs' AS metric, '' AS currency, CAST(COUNT(*) AS double) AS amount
+FROM live WHERE ${COUNTED_INSTALL}
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+UNION ALL
+SELECT ${EVENT_DAY} AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
+       'revenue' AS metric, revenue_currency AS currency, SUM(revenue_amount) AS amount
+FROM live WHERE ${COUNTED_EVENT} AND revenue_amount IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
+UNION ALL
+SELECT dt AS day, ${DIMENSIONS}, '' AS platform,
+       'spend' AS metric, currency, SUM(spend) AS amount
+FROM costs WHERE ${COST_SCOPE}
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+    parameters: [...LIVE_SCOPE_PARAMETERS, ...COST_SCOPE_PARAMETERS],
+  },
+  cohortActivity: {
+    name: 'cohort-activity',
+    description:
+      'Install-day cohorts by dimension: size, then devices active and revenue by day since install (day 0 = the first 24 hours)',
+    sql: `${LIVE},
+live_since AS (
+  ${liveAttributionsSql(`dt >= ? AND substr(r.timestamp, 1, 10) >= ?`)}
+),
+cohort AS (
+  SELECT device_id, substr(install_time, 1, 10) AS cohort_day, install_time, ${DIMENSIONS},
+         COALESCE(platform, '') AS platform
+  FROM live WHERE ${COUNTED_INSTALL}
+),
+activity AS (
+  SELECT device_id, timestamp, ${EVENT_DAY} AS event_day, revenue_amount, revenue_currency
+  FROM live_since WHERE ${COUNTED_EVENT}
+),
+since AS (
+  SELECT c.*, a.device_id AS active_device, a.event_day, a.revenue_amount, a.revenue_currency,
+         CAST(floor((to_unixtime(from_iso8601_timestamp(a.timestamp))
+                   - to_unixtime(from_iso8601_timestamp(c.install_time))) / 86400) AS bigint) AS day_since
+  FROM cohort c JOIN activity a ON a.device_id = c.device_id
+)
+SELECT cohort_day, network, campaign, adset, ad, country, platform,
+       CAST(-1 AS bigint) AS day_since, '' AS event_day, '' AS currency,
+       CAST(COUNT(DISTINCT device_id) AS double) AS devices, CAST(0 AS double) AS revenue
+FROM cohort GROUP BY 1, 2, 3, 4, 5, 6, 7
+UNION ALL
+SELECT cohort_day, network, campaign, adset, ad, country, platform, day_since, '' AS event_day, '' AS currency,
+       CAST(COUNT(DISTINCT active_device) AS double) AS devices, CAST(0 AS double) AS revenue
+FROM since WHERE day_since >= 0 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+UNION ALL
+SELECT cohort_day, network, campaign, adset, ad, country, platform, day_since, event_day,
+       revenue_currency AS currency, CAST(0 AS double) AS devices, SUM(revenue_amount) AS revenue
+FROM since WHERE day_since >= 0 AND revenue_amount IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    parameters: [
+      ...LIVE_SCOPE_PARAMETERS,
+      ...ERASURE_SCOPE_PARAMETERS,
+      'tenantId',
+      'appId',
+      'fromArrivalDay',
+      'fromDay',
+    ],
+  },
+} as const satisfies Record<string, ReportQueryDefinition>;
+
+/**
+ * A tenant's daily exchange rates of `fromDay`..`toDay` (SPEC §8): tenant-wide, so scoped by tenant
+ * only; rates name no identity, so no erasure applies.
+ */
+export const FX_RATES_QUERY = {
+  name: 'fx-rates',
+  description: "A tenant's daily exchange rates of a day range",
+  sql: `SELECT day, from_currency, to_currency, rate
+FROM fx_rates
+WHERE tenant_id = ? AND day BETWEEN ? AND ?
+ORDER BY 1, 2, 3`,
+  parameters: ['tenantId', 'fromDay', 'toDay'],
+} as const satisfies ReportQueryDefinition;
+
+/** The queries over one app's records: each scoped by tenant and app and honouring erasures. */
+export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = [
+  ...Object.values(REPORT_QUERIES),
+  ...Object.values(SPEND_QUERIES),
+];
+
+/** Every query saved as an Athena named query: the app queries and the tenant's FX rates. */
+export const NAMED_QUERY_LIST: readonly ReportQueryDefinition[] = [...REPORT_QUERY_LIST, FX_RATES_QUERY];
 
 /** The most raw records one replay reads; the query asks for one more to tell a cut-off range. */
 export const MAX_REPLAY_RECORDS = 200_000;

@@ -75,6 +75,21 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: 'GET',
+    path: '/v1/reports/{appId}/performance',
+    auth: 'bearer',
+    handler: 'query',
+    summary:
+      'Installs, spend, eCPI, revenue, ROAS and ARPU by network, campaign, adset, ad, country, platform',
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{appId}/cohorts',
+    auth: 'bearer',
+    handler: 'query',
+    summary: 'Install-date cohorts by day since install: retention, revenue or ROAS',
+  },
+  {
+    method: 'GET',
     path: '/v1/openapi.json',
     auth: 'none',
     handler: 'query',
@@ -94,6 +109,20 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'bearer',
     handler: 'admin',
     summary: 'The status of an erasure request',
+  },
+  {
+    method: 'POST',
+    path: '/v1/costs/{appId}',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Load an app's ad spend (a re-sent row replaces the earlier one)",
+  },
+  {
+    method: 'PUT',
+    path: '/v1/tenants/{tenantId}/fx-rates',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Set a tenant's daily exchange rates",
   },
   { method: 'POST', path: '/v1/tenants', auth: 'bearer', handler: 'admin', summary: 'Create a tenant' },
   {

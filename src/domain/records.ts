@@ -25,6 +25,11 @@ export const DeviceSchema = z.object({
   os_version: z.string().max(64).optional(),
   model: z.string().max(128).optional(),
   locale: z.string().max(35).optional(),
+  /** ISO 3166-1 alpha-2 (SPEC §8); when absent, the country of `ip` at ingest. */
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, { message: 'expected an ISO 3166-1 alpha-2 country code' })
+    .optional(),
 });
 export type DeviceInput = z.infer<typeof DeviceSchema>;
 
@@ -116,6 +121,8 @@ export interface Touchpoint {
   readonly userAgent?: string;
   readonly osVersion?: string;
   readonly model?: string;
+  /** ISO 3166-1 alpha-2, upper case: sent, or derived from the IP at ingest (SPEC §8). */
+  readonly country?: string;
 }
 
 export const LIFECYCLE_EVENT_TYPES = ['install', 'open', 'session'] as const;
@@ -136,6 +143,8 @@ export interface AppEvent {
   readonly osVersion?: string;
   readonly model?: string;
   readonly locale?: string;
+  /** ISO 3166-1 alpha-2, upper case: `device.country` as sent, or derived from the IP at ingest (SPEC §8). */
+  readonly country?: string;
   /**
    * The install referrer's `ugp_click_id` value: our touchpoint id or, failing that, a network's
    * `click_id` (SPEC §4.1).

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { normaliseCountry } from './country.js';
 import {
   type AppEvent,
   AppEventInputSchema,
@@ -98,6 +99,7 @@ export function validateEvent(input: unknown, ctx: ValidationContext): Validated
       osVersion: d.os_version,
       model: d.model,
       locale: d.locale,
+      country: normaliseCountry(d.country),
       referrerClickId: parseReferrerClickId(e.install_referrer),
       installBeginMs,
       revenue: e.revenue,
@@ -138,6 +140,7 @@ export function validateTouchpoint(
       userAgent: t.user_agent ?? t.device?.user_agent,
       osVersion: t.device?.os_version,
       model: t.device?.model,
+      country: normaliseCountry(t.device?.country),
     }),
   };
 }

@@ -5,10 +5,12 @@ import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { performanceRoutes } from './routes/performance.js';
 import { postbackRoutes } from './routes/postbacks.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { replayRoutes } from './routes/replay.js';
+import { spendRoutes } from './routes/spend.js';
 import { type ApiServices, createAuthenticator } from './services.js';
 
 /** What builds the route handlers of one API function. */
@@ -22,6 +24,7 @@ export const INGEST_FUNCTION_ROUTES: RouteFactory = ingestRoutes;
 export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...queryRoutes(services),
   ...replayRoutes(services),
+  ...performanceRoutes(services),
   ...docsRoutes(),
 });
 export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
@@ -29,6 +32,7 @@ export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...privacyRoutes(services),
   ...keyRoutes(services),
   ...postbackRoutes(services),
+  ...spendRoutes(services),
 });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */

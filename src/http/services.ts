@@ -1,3 +1,5 @@
+import type { CountryLookup } from '../app/country-lookup.js';
+import type { ReportLake } from '../app/performance.js';
 import type { IdentityGraphReader } from '../app/ports/identity-graph.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
@@ -8,6 +10,7 @@ import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import type { UsageCounters } from '../app/ports/usage-counters.js';
 import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import type { SettingsResolver } from '../app/settings.js';
+import type { SpendLake } from '../app/spend-lake.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
 import { type TokenVerifier, VerificationKeyUnavailableError } from '../auth/jwt.js';
 import { ServiceUnavailableError, UnauthorizedError } from './errors.js';
@@ -40,6 +43,21 @@ export interface ApiServices {
   readonly verifyToken: TokenVerifier;
   /** Counters of the per-app ingest limits; without them the limits are not enforced. */
   readonly usageCounters?: UsageCounters;
+  /**
+   * The IP-to-country table behind the country of installs and events the SDK sent none for.
+   * @default none: only a sent `device.country` is kept
+   */
+  readonly countries?: CountryLookup;
+  /**
+   * Where cost rows and FX rates go (SPEC §8).
+   * @default none: the spend routes answer 503
+   */
+  readonly spendLake?: SpendLake;
+  /**
+   * The lake the spend reports read (SPEC §8): Athena in the cloud, local mode's DuckDB once it is up.
+   * @default none: the performance and cohort reports answer 503
+   */
+  readonly reportLake?: () => ReportLake | undefined;
   /** Limits of whole tenants (their `usagePlan` in the deployment config), by tenant id. @default none */
   readonly tenantLimits?: Readonly<Record<string, TenantLimits>>;
   /** The Athena path of reports; without it every range reads the counters. */

@@ -5,6 +5,7 @@ import { REQUEST_LIMITS } from '../definitions/routes.js';
 import { DestinationsInputSchema } from '../domain/postbacks/destinations.js';
 import { AppEventInputSchema, TouchpointInputSchema } from '../domain/records.js';
 import { AppSettingsWireSchema } from '../domain/settings.js';
+import { CostRowSchema, FxRateSchema, MAX_COST_ROWS, MAX_FX_RATES } from '../domain/spend.js';
 
 /**
  * The wire schemas of the HTTP API v1: the one copy of every request shape. The routes validate with
@@ -137,6 +138,35 @@ export const InstallReportQuerySchema = z.object({
   group_by: text('Comma-separated: day, network, campaign. Default network,campaign').optional(),
 });
 
+/** `POST /v1/costs/{appId}` (SPEC §8), checked per row: valid rows are kept, the others listed. */
+export const CostBatchSchema = z.object({
+  costs: z.array(CostRowSchema).min(1).max(MAX_COST_ROWS),
+});
+
+/** `PUT /v1/tenants/{tenantId}/fx-rates` (SPEC §8): all or nothing. */
+export const FxRatesSchema = z.object({ rates: z.array(FxRateSchema).min(1).max(MAX_FX_RATES) }).strict();
+
+export const PerformanceReportQuerySchema = z.object({
+  from: day('First install day, UTC'),
+  to: day('Last install day, UTC (at most 400 days after from)'),
+  group_by: text(
+    'Comma-separated: network, campaign, adset, ad, country, platform. Default network,campaign',
+  ).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD')
+    .describe('The report currency (ISO 4217). Default USD')
+    .optional(),
+});
+
+export const CohortReportQuerySchema = PerformanceReportQuerySchema.extend({
+  days: text('Comma-separated days since install, 0 to 400. Default 0,1,3,7,14,30').optional(),
+  metric: z
+    .enum(['retention', 'revenue', 'roas'])
+    .describe('retention (share of the cohort active that day), revenue (cumulative) or roas (cumulative)')
+    .optional(),
+});
+
 export const ErasureStatusQuerySchema = z.object({
   tenant_id: text('The tenant of the request; required of a platform-wide token').optional(),
 });
@@ -180,6 +210,7 @@ const EXAMPLE_DEVICE = {
   os_version: '14',
   model: 'Pixel 8',
   locale: 'en_US',
+  country: 'DE',
 };
 
 /** Deliveries one `GET …/postbacks/deliveries` lists at most. */
@@ -258,6 +289,32 @@ export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
     example: { app_id: 'com.demo.game', advertising_id: EXAMPLE_DEVICE.advertising_id },
   },
   'GET /v1/privacy/erasure/{requestId}': { query: ErasureStatusQuerySchema },
+  'POST /v1/costs/{appId}': {
+    body: CostBatchSchema,
+    batchOf: 'costs',
+    example: {
+      costs: [
+        {
+          date: '2026-11-20',
+          network: 'meta',
+          campaign: 'spring_sale',
+          adset: 'lookalike_1',
+          ad: 'video_a',
+          country: 'DE',
+          spend: 412.5,
+          currency: 'EUR',
+          clicks: 5120,
+          impressions: 210000,
+        },
+      ],
+    },
+  },
+  'PUT /v1/tenants/{tenantId}/fx-rates': {
+    body: FxRatesSchema,
+    example: { rates: [{ date: '2026-11-20', from: 'EUR', to: 'USD', rate: 1.08 }] },
+  },
+  'GET /v1/reports/{appId}/performance': { query: PerformanceReportQuerySchema },
+  'GET /v1/reports/{appId}/cohorts': { query: CohortReportQuerySchema },
   'POST /v1/tenants': { body: CreateTenantSchema, example: { tenant_id: 'acme', name: 'Acme Games' } },
   'POST /v1/tenants/{tenantId}/apps': {
     body: CreateAppSchema,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { cohortReport, performanceReport, type ReportLake } from '../app/performance.js';
 import { REPORT_QUERIES } from '../definitions/queries.js';
 import type { LocalLakeQueries } from './lake-sql.js';
 import type { PostbackDestinationStats } from './postback-stats.js';
@@ -34,7 +35,20 @@ export interface DashboardData {
   readonly pipeline: { at: string; records: number; maxLagMs: number }[];
   /** Postbacks and webhooks: sent, failed (retried), dead and latency by destination. */
   readonly postbacks: PostbackDestinationStats[];
+  /** ROAS by network and campaign over the range, in USD (the performance report of SPEC §8). */
+  readonly roas: {
+    network: string;
+    campaign: string;
+    spend: number | null;
+    revenue: number | null;
+    roas: number | null;
+  }[];
+  /** Retention of each install-day cohort by day since install (the cohort report of SPEC §8). */
+  readonly cohorts: { cohortDay: string; installs: number; retention: Record<string, number | null> }[];
 }
+
+/** Days since install the heat-map shows. */
+export const DASHBOARD_COHORT_DAYS = [0, 1, 2, 3, 7] as const;
 
 const OUTCOMES_SQL = `SELECT substr(install_time, 1, 13) AS hour,
        COALESCE(network, 'organic') AS network,
@@ -63,10 +77,14 @@ export async function dashboardData(
     params.fromDay,
     params.toDay,
   ];
-  const [outcomes, installs, fraud] = await Promise.all([
+  const reportLake: ReportLake = { run: (query, parameters) => sources.lake.report(query, parameters) };
+  const scope = { tenantId, appId, fromDay: params.fromDay, toDay: params.toDay, currency: 'USD' };
+  const [outcomes, installs, fraud, performance, cohorts] = await Promise.all([
     sources.lake.sql(OUTCOMES_SQL, values),
     sources.lake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, params),
     sources.lake.report(REPORT_QUERIES.fraudRejectionsByReason, params),
+    performanceReport(reportLake, { ...scope, groupBy: ['network', 'campaign'] }),
+    cohortReport(reportLake, { ...scope, groupBy: [], days: DASHBOARD_COHORT_DAYS, metric: 'retention' }),
   ]);
   const campaigns = new Map<
     string,
@@ -111,6 +129,20 @@ export async function dashboardData(
       .sort(([a], [b]) => a - b)
       .map(([at, v]) => ({ at: new Date(at).toISOString(), records: v.records, maxLagMs: v.maxLagMs })),
     postbacks: sources.postbacks?.summary({ tenantId, appId }) ?? [],
+    roas: performance
+      .filter((r) => r.spend !== null && r.spend > 0)
+      .map((r) => ({
+        network: r.dimensions.network ?? '',
+        campaign: r.dimensions.campaign ?? '',
+        spend: r.spend,
+        revenue: r.revenue,
+        roas: r.roas,
+      })),
+    cohorts: cohorts.map((c) => ({
+      cohortDay: c.cohortDay,
+      installs: c.installs,
+      retention: { ...c.values },
+    })),
   };
 }
 
@@ -175,6 +207,8 @@ const PAGE = `<!doctype html>
   <section><h2>Fraud rejections by reason</h2><canvas id="fraud"></canvas></section>
   <section><h2>Pipeline throughput and lag</h2><canvas id="pipeline"></canvas></section>
   <section><h2>Postbacks by destination (sent, failed, dead; p95 latency ms)</h2><canvas id="postbacks"></canvas></section>
+  <section><h2>ROAS by campaign (revenue / spend, USD)</h2><canvas id="roas"></canvas></section>
+  <section><h2>Cohort retention (install day × days since install)</h2><canvas id="cohorts"></canvas></section>
 </main>
 <script src="/dashboard/chart.js"></script>
 <script>
@@ -184,6 +218,33 @@ function draw(id, config) {
   if (charts[id]) { charts[id].data = config.data; charts[id].update('none'); return; }
   config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
   charts[id] = new Chart(document.getElementById(id), config);
+}
+/** A cohort heat-map on a plain canvas: one row per install day, one cell per day since install. */
+function heatmap(canvas, cohorts) {
+  const days = [${DASHBOARD_COHORT_DAYS.join(', ')}];
+  const ctx = canvas.getContext('2d');
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = canvas.clientWidth * ratio; canvas.height = canvas.clientHeight * ratio;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  const w = canvas.clientWidth, h = canvas.clientHeight, left = 110, top = 22;
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = '12px system-ui'; ctx.fillStyle = '#1d2330'; ctx.textBaseline = 'middle';
+  const cellW = (w - left) / days.length, cellH = Math.min(28, (h - top) / Math.max(1, cohorts.length));
+  days.forEach((d, j) => ctx.fillText('day ' + d, left + j * cellW + 6, top / 2));
+  let cells = 0;
+  cohorts.forEach((c, i) => {
+    const y = top + i * cellH;
+    ctx.fillStyle = '#1d2330'; ctx.fillText(c.cohortDay + ' (' + c.installs + ')', 4, y + cellH / 2);
+    days.forEach((d, j) => {
+      const v = c.retention[d];
+      ctx.fillStyle = v === null || v === undefined ? '#eee' : 'rgba(51, 102, 204, ' + (0.08 + 0.92 * v) + ')';
+      ctx.fillRect(left + j * cellW + 1, y + 1, cellW - 2, cellH - 2);
+      ctx.fillStyle = v > 0.5 ? '#fff' : '#1d2330';
+      ctx.fillText(v === null || v === undefined ? '–' : Math.round(v * 100) + '%', left + j * cellW + 6, y + cellH / 2);
+      cells++;
+    });
+  });
+  canvas.dataset.cells = String(cells);
 }
 async function refresh() {
   const params = new URLSearchParams(location.search);
@@ -212,6 +273,10 @@ async function refresh() {
                { label: 'dead', backgroundColor: '#dc3912', data: data.postbacks.map(p => p.dead) },
                { label: 'p95 latency (ms)', type: 'line', borderColor: '#3366cc', data: data.postbacks.map(p => p.p95LatencyMs), yAxisID: 'ms' }] },
     options: { scales: { y: { beginAtZero: true }, ms: { beginAtZero: true, position: 'right' } } } });
+  draw('roas', { type: 'bar', data: { labels: data.roas.map(r => r.network + ' / ' + r.campaign),
+    datasets: [{ label: 'ROAS', backgroundColor: '#0099c6', data: data.roas.map(r => r.roas) }] },
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } } });
+  heatmap(document.getElementById('cohorts'), data.cohorts);
   const total = data.campaigns.reduce((s, c) => s + c.installs, 0);
   document.getElementById('status').textContent = data.tenantId + ' / ' + data.appId + ' · ' + total + ' installs · updated ' + new Date().toLocaleTimeString();
   document.body.dataset.ready = 'true';

@@ -273,3 +273,56 @@ export function demoPlan(options: DemoOptions): DemoPlan {
     highlights,
   };
 }
+
+/** A cost row of the demo's spend (SPEC §8), as `POST /v1/costs/{appId}` takes it. */
+export interface DemoCostRow {
+  readonly date: string;
+  readonly network: string;
+  readonly campaign: string;
+  readonly country: string;
+  readonly spend: number;
+  readonly currency: string;
+  readonly clicks: number;
+  readonly impressions: number;
+}
+
+/** Networks that bill the demo in euros (so the demo shows FX conversion). */
+const EURO_NETWORKS = new Set<string>(['meta']);
+
+/**
+ * Seeded daily spend of every demo network and campaign over the `days` days up to `nowMs` (UTC), and
+ * the EUR→USD rates of those days, so the performance and cohort reports are meaningful out of the box.
+ * @example demoSpend({ seed: 7, nowMs: Date.now(), days: 7 }).costs.length // 7 days × 7 campaigns × 2 countries
+ */
+export function demoSpend(options: { readonly seed: number; readonly nowMs: number; readonly days: number }) {
+  const random = seededRandom(options.seed + 1);
+  const costs: DemoCostRow[] = [];
+  const rates: { date: string; from: string; to: string; rate: number }[] = [];
+  for (let d = options.days - 1; d >= 0; d--) {
+    const date = new Date(options.nowMs - d * 86_400_000).toISOString().slice(0, 10);
+    rates.push({
+      date,
+      from: 'EUR',
+      to: 'USD',
+      rate: Math.round((1.05 + random() * 0.06) * 10_000) / 10_000,
+    });
+    for (const [network, campaigns] of Object.entries(DEMO_NETWORKS)) {
+      for (const campaign of campaigns) {
+        for (const country of ['US', 'DE']) {
+          const spend = Math.round((20 + random() * 180) * 100) / 100;
+          costs.push({
+            date,
+            network,
+            campaign,
+            country,
+            spend,
+            currency: EURO_NETWORKS.has(network) ? 'EUR' : 'USD',
+            clicks: Math.round(spend * (8 + random() * 8)),
+            impressions: Math.round(spend * (300 + random() * 300)),
+          });
+        }
+      }
+    }
+  }
+  return { costs, rates };
+}

@@ -2,9 +2,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  COST_COLUMNS,
   DATA_LAKE,
   ERASURE_COLUMNS,
+  FX_RATE_COLUMNS,
+  LAKE_COSTS,
   LAKE_ERASURES,
+  LAKE_FX_RATES,
   LAKE_TABLE_COLUMNS,
   type LakeColumn,
 } from '../definitions/lake.js';
@@ -109,11 +113,14 @@ export interface LocalLakeQueriesOptions {
 /**
  * Trino functions the lake queries use that DuckDB lacks. DuckDB strings are UTF-8 already, and its
  * `sha256` answers the digest as hex where Trino's answers bytes: so here `to_base64url` takes that hex.
- * Only `identifierHashSql` (in `src/definitions/queries.ts`) relies on them.
+ * `identifierHashSql` (in `src/definitions/queries.ts`) relies on the first two, the cohort query on the others.
  */
 const TRINO_SHIMS = [
   'CREATE OR REPLACE MACRO to_utf8(s) AS s',
   "CREATE OR REPLACE MACRO to_base64url(hex) AS replace(replace(to_base64(unhex(hex)), '+', '-'), '/', '_')",
+  // The cohort query measures days since install in seconds (Trino and DuckDB count date_diff days apart).
+  'CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)',
+  'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)',
 ];
 
 /** s3rver's on-disk name of an object's content. */
@@ -149,9 +156,13 @@ export class LocalLakeQueries {
         viewSql(this.lakeDir, this.suffix, DATA_LAKE.tables[table as keyof typeof DATA_LAKE.tables], columns),
       );
     }
-    await connection.run(
-      viewSql(this.lakeDir, this.suffix, LAKE_ERASURES.table, ERASURE_COLUMNS, LAKE_ERASURES.partitionKeys),
-    );
+    for (const [table, columns] of [
+      [LAKE_ERASURES, ERASURE_COLUMNS],
+      [LAKE_COSTS, COST_COLUMNS],
+      [LAKE_FX_RATES, FX_RATE_COLUMNS],
+    ] as const) {
+      await connection.run(viewSql(this.lakeDir, this.suffix, table.table, columns, table.partitionKeys));
+    }
     const reader = await connection.runAndReadAll(sql, [...values]);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }

@@ -38,6 +38,19 @@ export const DOCS_ASSET = {
   handler: 'query',
 } as const;
 
+/**
+ * The IP-to-country table (SPEC §8 country of installs and events): data files of an npm package that
+ * no code imports, so bundling copies them beside the bundle of the function running ingest.
+ */
+export const COUNTRY_DB_ASSET = {
+  packageName: '@ip-location-db/geo-whois-asn-country',
+  /** Inside the package and beside the bundle: numeric ranges `first,last,country`. */
+  ipv4File: 'geo-whois-asn-country-ipv4-num.csv',
+  ipv6File: 'geo-whois-asn-country-ipv6-num.csv',
+  /** The function whose routes ingest events and touchpoints (see `ROUTES`). */
+  handler: 'ingest',
+} as const;
+
 /** How every Lambda handler is bundled. */
 export const LAMBDA_BUNDLING = {
   format: 'esm',

@@ -24,6 +24,8 @@ const COMMANDS = [
   ['home', 'move'],
   ['tokens'],
   ['tokens', 'mint'],
+  ['costs'],
+  ['costs', 'load'],
 ];
 
 describe('npx unmogrowp … --help', () => {

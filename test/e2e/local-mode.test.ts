@@ -36,6 +36,10 @@ const INSPECT_CHARTS = `(() => {
     installs: campaigns.data.datasets[0].data,
     pipelinePoints: chartOf('pipeline').data.labels.length,
     paintedOutcomes: painted('outcomes'),
+    roasLabels: chartOf('roas').data.labels,
+    roas: chartOf('roas').data.datasets[0].data,
+    heatmapCells: Number(document.getElementById('cohorts').dataset.cells),
+    paintedHeatmap: painted('cohorts'),
     status: document.getElementById('status').textContent,
   };
 })()`;
@@ -229,6 +233,15 @@ describe('local mode end to end', () => {
   });
 
   it('draws the dashboard charts in a real browser', async () => {
+    // Spend of meta / spring, half of what its purchase brought: ROAS 0.5 on the chart.
+    const costs = await api(`/v1/costs/${DEMO_APP}`, {
+      method: 'POST',
+      token: true,
+      body: JSON.stringify({
+        costs: [{ date: today(), network: 'meta', campaign: 'spring', spend: 9.98, currency: 'USD' }],
+      }),
+    });
+    expect(costs.status).toBe(200);
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [
@@ -255,6 +268,10 @@ describe('local mode end to end', () => {
         installs: number[];
         pipelinePoints: number;
         paintedOutcomes: number;
+        roasLabels: string[];
+        roas: number[];
+        heatmapCells: number;
+        paintedHeatmap: number;
         status: string;
       };
       expect(drawn.outcomeNetworks).toEqual(expect.arrayContaining(['meta', 'tiktok', 'organic']));
@@ -262,6 +279,10 @@ describe('local mode end to end', () => {
       expect(drawn.installs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
       expect(drawn.pipelinePoints).toBeGreaterThan(0);
       expect(drawn.paintedOutcomes).toBeGreaterThan(1000);
+      expect(drawn.roasLabels).toEqual(['meta / spring']);
+      expect(drawn.roas).toEqual([0.5]);
+      expect(drawn.heatmapCells).toBeGreaterThanOrEqual(5);
+      expect(drawn.paintedHeatmap).toBeGreaterThan(1000);
       expect(drawn.status).toMatch(/demo \/ com\.demo\.game · \d+ installs/);
     } finally {
       await browser.close();

@@ -316,6 +316,38 @@ describe('app credentials', () => {
       expect(JSON.stringify([event, touchpoint])).not.toContain('203.0.113.77');
     });
 
+    it('derives the country from the full IP before the app hashes it', async () => {
+      const key = await base.onboard('acme', 'com.acme.geo', { settings: { ip_handling: 'hashed' } });
+      // 1.0.16.0/20 is registered to Japan (APNIC); the hash could not be looked up afterwards.
+      expect((await sendEvents(key, eventsBody('1.0.16.77'))).statusCode).toBe(202);
+      const [event] = await recordsOf('com.acme.geo');
+      expect(event.ip).toMatch(/^iph_/);
+      expect(event.country).toBe('JP');
+    });
+
+    it("keeps the SDK's device.country over the IP's and leaves an unknown address without one", async () => {
+      const key = await base.onboard('acme', 'com.acme.geo2');
+      const body = JSON.stringify({
+        events: [
+          {
+            event_id: crypto.randomUUID(),
+            type: 'install',
+            timestamp: new Date(clock).toISOString(),
+            device: {
+              platform: 'android',
+              advertising_id: crypto.randomUUID(),
+              ip: '1.0.16.77',
+              country: 'de',
+            },
+          },
+        ],
+      });
+      expect((await sendEvents(key, body)).statusCode).toBe(202);
+      expect((await sendEvents(key, eventsBody('203.0.113.77'))).statusCode).toBe(202);
+      const countries = (await recordsOf('com.acme.geo2')).map((r) => r.country ?? null).sort();
+      expect(countries).toEqual(['DE', null]);
+    });
+
     it('drops the IPs of a hashed app that has no hash key rather than keep them in full', async () => {
       const app = {
         tenantId: 'acme',

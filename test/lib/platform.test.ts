@@ -454,16 +454,16 @@ describe('the default app (every configured region)', () => {
       ingest.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     });
 
-    it('lets the admin function put erasure tombstones under erasures/ of the lake, and nothing else of it', () => {
+    it('lets the admin function put erasure tombstones and spend (erasures/, costs/, fx_rates/) in the lake, and nothing else of it', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').api);
       const s3 = policyStatements(ingest, 'AdminFunctionRole').filter((st) =>
         actionsOf(st).some((a) => a.startsWith('s3:')),
       );
-      expect(s3).toHaveLength(1);
-      expect(actionsOf(s3[0]).every((a) => a.startsWith('s3:Put'))).toBe(true);
-      const resources = resourcesOf(s3[0] as Statement).map((r) => JSON.stringify(r));
-      expect(resources).toHaveLength(1);
-      expect(resources[0]).toMatch(/\/erasures\/\*"/);
+      expect(s3.length).toBeGreaterThan(0);
+      for (const st of s3) expect(actionsOf(st).every((a) => a.startsWith('s3:Put'))).toBe(true);
+      const resources = s3.flatMap((st) => resourcesOf(st as Statement).map((r) => JSON.stringify(r)));
+      const prefixes = resources.map((r) => /\/(erasures|costs|fx_rates)\/\*"/.exec(r)?.[1]).sort();
+      expect(prefixes).toEqual(['costs', 'erasures', 'fx_rates']);
     });
 
     it('lets the ingest function update only the usage counter items of the tenant registry', () => {

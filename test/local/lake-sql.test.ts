@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { eventAttributionRow, installAttributionRow, rawRow } from '../../src/app/lake-rows.js';
-import { REPORT_QUERIES, REPORT_QUERY_LIST } from '../../src/definitions/queries.js';
+import { NAMED_QUERY_LIST, REPORT_QUERIES } from '../../src/definitions/queries.js';
 import type { PipelineRecord } from '../../src/domain/records.js';
 import { duckDbType, LocalLakeQueries } from '../../src/local/lake-sql.js';
 import {
@@ -91,7 +91,7 @@ describe('local lake SQL (DuckDB over the Hive layout)', () => {
   });
 
   it('runs every named query of the Athena workgroup without error', async () => {
-    for (const query of REPORT_QUERY_LIST) {
+    for (const query of NAMED_QUERY_LIST) {
       await expect(lake.report(query, params), query.name).resolves.toBeInstanceOf(Array);
     }
   });

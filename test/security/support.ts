@@ -105,7 +105,11 @@ const EMPTY_LAKE: NonNullable<ApiServices['replay']> = {
 };
 
 export async function createWorld(overrides: Partial<ApiServices> = {}): Promise<World> {
-  const api = await createTestApi({ replay: EMPTY_LAKE, ...overrides });
+  const api = await createTestApi({
+    replay: EMPTY_LAKE,
+    reportLake: () => ({ run: async () => [] }),
+    ...overrides,
+  });
   const platformOwner = await api.token('owner', '*');
   const consumed = new Set<string>();
   /** Runs the consumer over the records it has not seen yet. */
@@ -411,6 +415,60 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
     valid: (t) => ({
       path: `/v1/reports/${t.appId}/replay`,
       body: { settings: { click_lookback_hours: 24 }, from: day(-1), to: day(0) },
+    }),
+  },
+  'GET /v1/reports/{appId}/performance': {
+    attempts: (target) => [
+      {
+        what: "the target's app in the path",
+        request: {
+          path: `/v1/reports/${target.appId}/performance`,
+          query: { from: day(-1), to: day(1), group_by: 'network,country', tenant_id: target.tenantId },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/reports/${t.appId}/performance`, query: { from: day(-1), to: day(1) } }),
+  },
+  'GET /v1/reports/{appId}/cohorts': {
+    attempts: (target) => [
+      {
+        what: "the target's app in the path",
+        request: {
+          path: `/v1/reports/${target.appId}/cohorts`,
+          query: { from: day(-1), to: day(1), metric: 'revenue', tenant_id: target.tenantId },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/reports/${t.appId}/cohorts`, query: { from: day(-1), to: day(1) } }),
+  },
+  'POST /v1/costs/{appId}': {
+    attempts: (target) => [
+      {
+        what: "spend loaded into the target's app",
+        request: {
+          path: `/v1/costs/${target.appId}`,
+          body: { costs: [{ date: day(0), network: 'meta', spend: 1, currency: 'USD' }] },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/costs/${t.appId}`,
+      body: { costs: [{ date: day(0), network: 'meta', campaign: 'c', spend: 1, currency: 'USD' }] },
+    }),
+  },
+  'PUT /v1/tenants/{tenantId}/fx-rates': {
+    attempts: (target) => [
+      {
+        what: "rates set for the target's tenant",
+        request: {
+          path: `/v1/tenants/${target.tenantId}/fx-rates`,
+          body: { rates: [{ date: day(0), from: 'EUR', to: 'USD', rate: 99 }] },
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/tenants/${t.tenantId}/fx-rates`,
+      body: { rates: [{ date: day(0), from: 'EUR', to: 'USD', rate: 1.08 }] },
     }),
   },
   'GET /v1/openapi.json': {

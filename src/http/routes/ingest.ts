@@ -1,6 +1,7 @@
 import { StreamPublishError } from '../../app/errors.js';
 import type { AppRecord } from '../../app/records.js';
 import { REQUEST_LIMITS } from '../../definitions/routes.js';
+import { type CountryOfIp, withCountry } from '../../domain/country.js';
 import { withProtectedIp } from '../../domain/ip-privacy.js';
 import { type PipelineRecord, REFERRER_CLICK_ID_PARAM } from '../../domain/records.js';
 import { stripUndefined, validateEvent, validateTouchpoint } from '../../domain/validation.js';
@@ -85,6 +86,12 @@ export function redirectTarget(
   return urls.web ?? urls.android ?? urls.ios;
 }
 
+/** The IP-to-country look-up of the ingest routes; the country is derived before the IP is kept. */
+function countryOfIp(services: ApiServices): CountryOfIp | undefined {
+  const countries = services.countries;
+  return countries ? (ip) => countries.countryOf(ip) : undefined;
+}
+
 async function publish(services: ApiServices, records: readonly PipelineRecord[]): Promise<void> {
   if (records.length === 0) return;
   try {
@@ -152,7 +159,10 @@ function trackingLink(services: ApiServices, type: 'click' | 'impression'): Rout
         details: [{ field: result.field, code: result.code, message: result.message }],
       });
     }
-    const touchpoint = withProtectedIp(result.value, await ipKeeperFor(services, app));
+    const touchpoint = withProtectedIp(
+      withCountry(result.value, countryOfIp(services)),
+      await ipKeeperFor(services, app),
+    );
     await publish(services, [{ kind: 'touchpoint', receivedAtMs: nowMs, touchpoint }]);
     if (type === 'impression') return { statusCode: 204, headers: { 'cache-control': 'no-store' } };
     const location = platform === 'android' ? withPlayReferrer(target as string, id) : (target as string);
@@ -169,6 +179,7 @@ function touchpointBatch(services: ApiServices): RouteHandler {
     if (!app) throw new NotFoundError();
     await admitRequest(services, app);
     const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
+    const countryOf = countryOfIp(services);
     const body = readJsonBody(request);
     const items = readBatch(body, 'touchpoints', REQUEST_LIMITS.maxTouchpointsPerBatch);
     const nowMs = services.now();
@@ -185,7 +196,7 @@ function touchpointBatch(services: ApiServices): RouteHandler {
       records.push({
         kind: 'touchpoint',
         receivedAtMs: nowMs,
-        touchpoint: withProtectedIp(result.value, keepIp),
+        touchpoint: withProtectedIp(withCountry(result.value, countryOf), keepIp),
       });
       ids.push({ index, id });
     });
@@ -199,6 +210,7 @@ function eventBatch(services: ApiServices): RouteHandler {
     if (!app) throw new NotFoundError();
     await admitRequest(services, app);
     const keepIp = await ipKeeperFor(services, await signedApp(services, app, request));
+    const countryOf = countryOfIp(services);
     const body = readJsonBody(request);
     const items = readBatch(body, 'events', REQUEST_LIMITS.maxEventsPerBatch);
     const nowMs = services.now();
@@ -210,7 +222,11 @@ function eventBatch(services: ApiServices): RouteHandler {
         rejected.push({ index, code: result.code, message: `events[${index}].${result.message}` });
         return;
       }
-      records.push({ kind: 'event', receivedAtMs: nowMs, event: withProtectedIp(result.value, keepIp) });
+      records.push({
+        kind: 'event',
+        receivedAtMs: nowMs,
+        event: withProtectedIp(withCountry(result.value, countryOf), keepIp),
+      });
     });
     await withinDailyQuota(services, app, records.length, () => publish(services, records));
     return json(202, { accepted: records.length, rejected });

@@ -64,7 +64,7 @@ function attributionLookup(services: ApiServices): RouteHandler {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_REPORT_DAYS = 400;
 
-function readDay(query: Readonly<Record<string, string | undefined>>, name: 'from' | 'to'): string {
+export function readDay(query: Readonly<Record<string, string | undefined>>, name: 'from' | 'to'): string {
   const value = query[name];
   if (!value || !DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
     throw new BadRequestError(

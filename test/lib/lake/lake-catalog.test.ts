@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LakeCatalog } from '../../../lib/lake/lake-catalog.js';
-import { ERASURE_COLUMNS, REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
+import { COST_COLUMNS, ERASURE_COLUMNS, REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
 import { testApp } from '../support/platform.js';
 
 describe('lake catalog: erasure tombstones', () => {
@@ -46,6 +46,49 @@ describe('lake catalog: erasure tombstones', () => {
           Location: 's3://lake/erasures/',
           Columns: ERASURE_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })),
           SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+        }),
+      }),
+    });
+  });
+
+  it('defines the costs table (SPEC §8) under costs/, projected by tenant, app and day', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'costs',
+        PartitionKeys: [
+          { Name: 'tenant_id', Type: 'string' },
+          { Name: 'app_id', Type: 'string' },
+          { Name: 'dt', Type: 'string' },
+        ],
+        Parameters: Match.objectLike({
+          classification: 'json',
+          'projection.tenant_id.type': 'injected',
+          'projection.app_id.type': 'injected',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'storage.location.template': [
+            's3://lake/costs/',
+            'tenant_id=$',
+            '{tenant_id}/app_id=$',
+            '{app_id}/dt=$',
+            '{dt}/',
+          ].join(''),
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: COST_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })),
+        }),
+      }),
+    });
+  });
+
+  it('defines the fx_rates table under fx_rates/, projected by tenant only', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'fx_rates',
+        PartitionKeys: [{ Name: 'tenant_id', Type: 'string' }],
+        Parameters: Match.objectLike({
+          'projection.tenant_id.type': 'injected',
+          'storage.location.template': ['s3://lake/fx_rates/', 'tenant_id=$', '{tenant_id}/'].join(''),
         }),
       }),
     });
