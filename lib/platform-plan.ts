@@ -124,6 +124,19 @@ export class PlatformPlan {
   }
 
   /** The API Gateway token authorizer function (`auth.kind` `jwks` or `jwt-secret`). */
+  /** The postback stage's queue, dead-letter queue and sender function (one set per region). */
+  get postbacks(): {
+    readonly queueName: string;
+    readonly deadLetterQueueName: string;
+    readonly senderFunctionName: string;
+  } {
+    return {
+      queueName: this.names.name('postbacks'),
+      deadLetterQueueName: this.names.name('postbacks-dlq'),
+      senderFunctionName: this.names.name('postback-sender'),
+    };
+  }
+
   get authorizerFunctionName(): string {
     return this.names.name('authorizer');
   }

@@ -116,6 +116,10 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     });
     for (const stack of [lake, processing, api])
       observability.addStackDependency(stack, 'monitors its resources');
+    // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
+    processing.postbacks.grantEnqueue(api.functions.admin.function);
+    processing.postbacks.configure(api.functions.admin.function);
+    observability.monitoring.dashboard.addWidgets(...processing.postbacks.widgets());
     return { region, stateful, lake, processing, api, observability };
   });
   const { resourcesPerStack } = quotasOf(config);

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { deploymentFor, resolveAssumptions } from '../src/cost/deployment.js';
 import { biggestLine, type CostEstimate, estimateCost } from '../src/cost/model.js';
+import { estimatePostbackCost } from '../src/cost/postbacks.js';
 import { PRICES_AS_OF, PRICES_REGION, REFERENCE_COSTS_PER_1K_EVENTS } from '../src/cost/prices.js';
 import { runCostWorkload } from '../src/cost/run.js';
 
@@ -107,6 +108,24 @@ console.log(
 );
 if (biggest) console.log(`  biggest line: ${biggest.service}, ${biggest.item} (${usd(biggest.usdPer1k, 6)})`);
 
+// Postbacks (SPEC §7): one partner postback and one webhook per install, priced per delivery.
+const postbacks = estimatePostbackCost({
+  installsPer1kEvents: (run.workload.devices * 1000) / Math.max(1, run.accepted),
+  regions: assumptions.regions,
+  monthlyEvents: assumptions.monthlyEvents,
+});
+const postbackLines = new Table({ head: ['postbacks: line', '$ / 1k events'] });
+for (const l of postbacks.lines) postbackLines.push([l.item, usd(l.usdPer1k, 7)]);
+postbackLines.push(['total added', usd(postbacks.totalPer1k, 6)]);
+console.log(
+  `\npostbacks: one partner postback and one webhook per install = ${postbacks.deliveriesPer1k.toFixed(0)} deliveries ` +
+    `per 1,000 events (records of ${postbacks.recordBytes.join(' and ')} bytes; src/cost/postbacks.ts)`,
+);
+console.log(postbackLines.toString());
+console.log(
+  `  with postbacks: ${usd(onDemand.totalPer1k + postbacks.totalPer1k)} per 1,000 events (on-demand Kinesis)`,
+);
+
 const summary = (e: CostEstimate) => ({
   total: round(e.totalPer1k),
   per_month: Math.round(e.totalPerMonth * 100) / 100,
@@ -128,6 +147,8 @@ if (!args['no-write']) {
       kinesis_provisioned: summary(provisioned),
       lines_on_demand: onDemand.lines.map((l) => ({ ...l, usdPer1k: round(l.usdPer1k) })),
       biggest_line: biggest ? `${biggest.service}: ${biggest.item}` : undefined,
+      postbacks_added_per_1k: round(postbacks.totalPer1k),
+      postback_deliveries_per_1k: Math.round(postbacks.deliveriesPer1k * 10) / 10,
       usage_per_1k_events: Object.fromEntries(
         Object.entries(units).map(([k, v]) => [k, Math.round(v * 10) / 10]),
       ),

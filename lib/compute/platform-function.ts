@@ -9,6 +9,8 @@ import {
   HANDLERS,
   type HandlerName,
   METRICS_NAMESPACE,
+  QUEUE_HANDLERS,
+  type QueueHandlerName,
   SERVICE_NAMES,
 } from '../../src/definitions/index.js';
 import { COUNTRY_DB_ASSET, DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
@@ -18,9 +20,13 @@ import {
   KMS_GRANT_ACTION_WILDCARDS,
 } from '../nag/index.js';
 
-/** Entry points of `lambdas/`: the handlers of `HANDLERS` and the API Gateway token authorizer. */
-export const PLATFORM_FUNCTION_ENTRIES = { ...HANDLERS, authorizer: 'lambdas/authorizer.ts' } as const;
-export type PlatformFunctionHandler = HandlerName | 'authorizer';
+/** Entry points of `lambdas/`: the handlers of `HANDLERS` and `QUEUE_HANDLERS`, and the token authorizer. */
+export const PLATFORM_FUNCTION_ENTRIES = {
+  ...HANDLERS,
+  ...QUEUE_HANDLERS,
+  authorizer: 'lambdas/authorizer.ts',
+} as const;
+export type PlatformFunctionHandler = HandlerName | QueueHandlerName | 'authorizer';
 
 /** Puts Scalar's standalone bundle beside the bundle of the function serving `GET /docs`. */
 const copyDocsAsset = {

@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { POSTBACK_ALARM_IDS } from '../postbacks/postback-delivery.js';
 import { type AlarmThresholds, alarmName, regionAlarmSpecs } from './alarm-specs.js';
 import { consumerEventSourceAlarmIds } from './consumer-event-source-alarms.js';
 import { estimatedCostPerHour } from './cost-estimate.js';
@@ -52,7 +53,10 @@ export function alarmArn(scope: Construct, region: string, name: string): string
   });
 }
 
-/** The names of every alarm of a region: its observability stack's and its consumers' event sources'. */
+/**
+ * The names of every alarm of a region: its observability stack's, its consumers' event sources' and
+ * the postback queue's.
+ */
 export function regionAlarmNames(
   region: string,
   resources: MonitoredResources,
@@ -61,6 +65,7 @@ export function regionAlarmNames(
   return [
     ...regionAlarmSpecs(region, resources, thresholds).map((spec) => spec.id),
     ...resources.consumers.flatMap((c) => consumerEventSourceAlarmIds(c.functionName)),
+    ...POSTBACK_ALARM_IDS,
   ].map((id) => alarmName(resources, id));
 }
 

@@ -23,6 +23,8 @@ export const RUNBOOKS = {
   'lake-freshness': 'Lake freshness',
   'lake-failed-conversions': 'Lake failed conversions',
   'account-concurrency': 'Account concurrency',
+  'postback-backlog': 'Postback backlog',
+  'postback-dead-letters': 'Postback dead letters',
 } as const;
 
 export type RunbookId = keyof typeof RUNBOOKS;

@@ -72,3 +72,11 @@ export const INGEST_STREAM_ACTIONS = ['kinesis:PutRecords'] as const;
  * (src/adapters/kinesis/forwarder.ts): batches only.
  */
 export const CONSUMER_FORWARD_ACTIONS = ['kinesis:PutRecords'] as const;
+
+/** The postback sender: destinations, webhook secrets and delivery records in the registry. */
+export const SENDER_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:GetItem', 'dynamodb:Query'] };
+
+/** The postback sender: whether a job's identity was erased before it is sent (never sent afterwards). */
+export const SENDER_IDENTITY_GRAPH_ACCESS: TableAccess = {
+  items: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+};

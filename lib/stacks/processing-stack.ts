@@ -9,12 +9,14 @@ import {
   LAKE_QUARANTINE_PREFIX,
   TENANT_REGISTRY_TABLE,
 } from '../../src/definitions/index.js';
+import { POSTBACK_DELIVERY_KEY_PREFIX } from '../../src/definitions/postbacks.js';
 import { PlatformFunction } from '../compute/platform-function.js';
 import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import { ConsumerEventSourceAlarms } from '../observability/consumer-event-source-alarms.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { PostbackDelivery } from '../postbacks/postback-delivery.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
 import { GlobalTable } from '../storage/global-table.js';
@@ -24,6 +26,8 @@ import {
   CONSUMER_FORWARD_ACTIONS,
   CONSUMER_IDENTITY_GRAPH_ACCESS,
   CONSUMER_REGISTRY_ACCESS,
+  SENDER_IDENTITY_GRAPH_ACCESS,
+  SENDER_REGISTRY_ACCESS,
 } from './function-access.js';
 
 export interface ProcessingStackProps extends StackProps {
@@ -39,13 +43,15 @@ export interface ProcessingStackProps extends StackProps {
   readonly realtime?: RealtimeCounters;
   /** Environment every function of the region gets. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Where the consumers' event source alarms notify (the region's alarm topic). */
+  /** Where the consumers' event source alarms and the postback alarms notify (the region's alarm topic). */
   readonly alarmAction: cloudwatch.IAlarmAction;
 }
 
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
 export class ProcessingStack extends Stack {
   readonly consumers: readonly AttributionConsumer[];
+  /** The postback queue and sender (SPEC §7), fed by every consumer of the region. */
+  readonly postbacks: PostbackDelivery;
 
   constructor(scope: Construct, id: string, props: ProcessingStackProps) {
     super(scope, id, props);
@@ -61,6 +67,31 @@ export class ProcessingStack extends Stack {
       bucketName: plan.lakeBucketName(this.region),
       encryptionKey: props.encryptionKey,
     });
+
+    const sender = new PlatformFunction(this, 'PostbackSender', {
+      handler: 'postbackSender',
+      functionName: plan.postbacks.senderFunctionName,
+      serviceName: SERVICE_NAMES.postbackSender,
+      projectRoot: props.projectRoot,
+      logRetention: plan.logRetention,
+      logRemovalPolicy: plan.removalPolicy,
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      environment: props.environment,
+    });
+    this.postbacks = new PostbackDelivery(this, 'Postbacks', {
+      sender,
+      senderServiceName: SERVICE_NAMES.postbackSender,
+      encryptionKey: props.encryptionKey,
+      queueName: plan.postbacks.queueName,
+      deadLetterQueueName: plan.postbacks.deadLetterQueueName,
+      alarmAction: props.alarmAction,
+      alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
+    });
+    // The sender reads destinations and secrets, writes only delivery records, and reads the identity
+    // graphs (an erased identity's jobs are never sent).
+    registry.grantAccess(sender.function, SENDER_REGISTRY_ACCESS);
+    registry.grantWriteItemsWithLeadingKeys(sender.function, POSTBACK_DELIVERY_KEY_PREFIX);
 
     this.consumers = plan.streams.map((streamPlan) => {
       const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
@@ -88,7 +119,12 @@ export class ProcessingStack extends Stack {
       });
       // Exact action lists (./function-access.ts), checked by test/lib/iam-coverage.test.ts.
       identityGraph.grantAccess(fn.function, CONSUMER_IDENTITY_GRAPH_ACCESS);
+      identityGraph.grantAccess(sender.function, SENDER_IDENTITY_GRAPH_ACCESS);
       registry.grantAccess(fn.function, CONSUMER_REGISTRY_ACCESS);
+      // Postback jobs: the delivery records (idempotency) and the queue.
+      registry.grantWriteItemsWithLeadingKeys(fn.function, POSTBACK_DELIVERY_KEY_PREFIX);
+      this.postbacks.grantEnqueue(fn.function);
+      this.postbacks.configure(fn.function);
       // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
       props.attributionDelivery.grantPutRecords(fn.function);
       LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);

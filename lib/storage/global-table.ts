@@ -210,4 +210,15 @@ export class ReplicaTable extends Construct {
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
     });
   }
+
+  /** Lets `grantee` put and update only items whose partition key starts with `leadingKeyPrefix`. */
+  grantWriteItemsWithLeadingKeys(grantee: iam.IGrantable, leadingKeyPrefix: string): iam.Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { LAKE_QUARANTINE_PREFIX } from '../definitions/lake.js';
 import { ATTRIBUTION_METRICS, CONSUMER_METRICS } from '../definitions/observability.js';
 import type { BatchResult, RecordOutcome } from '../domain/engine.js';
 import { eventKey } from '../domain/keys.js';
+import { type DeliverySubject, deliverySubjectsOf } from '../domain/postbacks/subjects.js';
 import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../domain/records.js';
 import {
   deviceFactsOf,
@@ -15,6 +16,7 @@ import { type LakeSink, sinkCarries } from './ports/lake-sink.js';
 import type { Logger } from './ports/logger.js';
 import type { MetricsSink } from './ports/metrics.js';
 import type { OutcomeCount, RealtimeCounterSink } from './ports/realtime-sink.js';
+import type { PostbackDispatcher } from './postbacks/dispatcher.js';
 
 /**
  * The attribution consumer: take a decoded stream batch, drop in-batch duplicates, run the engine over the
@@ -63,6 +65,12 @@ export interface ConsumerDependencies {
   /** Timestream, when enabled; failures are logged, never fail the batch. */
   readonly realtime?: RealtimeCounterSink;
   readonly logger?: Logger;
+  /**
+   * The postback stage (SPEC §7), after the commit and the lake: decisions and credited events become
+   * delivery jobs. A failure fails the batch; the retry sees redeliveries, whose jobs are made once.
+   * @default no postbacks
+   */
+  readonly postbacks?: PostbackDispatcher;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -94,6 +102,8 @@ interface BatchRows {
   readonly redelivered: number;
   /** Client re-sends found among the decided records (not redeliveries). */
   readonly duplicates: number;
+  /** What the decided records may be delivered as (postbacks); redeliveries give theirs again. */
+  readonly subjects: DeliverySubject[];
 }
 
 /**
@@ -138,13 +148,14 @@ export function createAttributionConsumer(deps: ConsumerDependencies) {
     // rows of those records are written by that retry (as redeliveries), not here, so no row is
     // written twice. See docs/reliability.md.
     const retryFrom = firstFailedPosition(batch, failures);
-    const decided = rowsOf(result, kept, retryFrom, deps.lake, now(), count);
+    const decided = rowsOf(result, kept, retryFrom, deps.lake, now(), count, deps.postbacks !== undefined);
     const duplicates = inBatch + decided.duplicates;
     count(ATTRIBUTION_METRICS.duplicates, duplicates);
     count(CONSUMER_METRICS.redelivered, decided.redelivered);
     count(CONSUMER_METRICS.failed, failures.size);
 
     await writeLake(deps, batch, decided.rows, now, count);
+    await dispatchPostbacks(deps, decided.subjects, count);
     await writeRealtime(deps, decided.realtime);
     deps.logger?.info('batch processed', {
       records: batch.length,
@@ -189,13 +200,14 @@ function rowsOf(
   lake: LakeSink,
   decidedAtMs: number,
   count: (name: string, value?: number) => void,
+  withSubjects: boolean,
 ): BatchRows {
   const takes = {
     events: sinkCarries(lake, 'events'),
     touchpoints: sinkCarries(lake, 'touchpoints'),
     attributions: sinkCarries(lake, 'attributions'),
   };
-  const out: BatchRows = { rows: [], realtime: new Map(), redelivered: 0, duplicates: 0 };
+  const out: BatchRows = { rows: [], realtime: new Map(), redelivered: 0, duplicates: 0, subjects: [] };
   let { redelivered, duplicates } = out;
   for (const outcome of result.outcomes) {
     const entry = kept[outcome.index];
@@ -223,6 +235,7 @@ function rowsOf(
       if (attribution) out.rows.push(installAttributionRow(attribution, decidedAtMs, facts));
       if (eventAttribution) out.rows.push(eventAttributionRow(eventAttribution, decidedAtMs, facts));
     }
+    if (withSubjects) out.subjects.push(...deliverySubjectsOf(entry.record, attribution, eventAttribution));
   }
   return { ...out, redelivered, duplicates };
 }
@@ -246,6 +259,25 @@ async function writeLake(
   } catch (error) {
     // The graph is committed: the retry sees these records as redeliveries and writes their rows.
     deps.logger?.error('lake write failed', { error, batchId, rows: rows.length });
+    throw error;
+  }
+}
+
+/**
+ * Makes the postback jobs of the batch's decided records; a failure fails the batch (committed and in
+ * the lake: the retry re-plans the same job ids and enqueues only what is missing).
+ */
+async function dispatchPostbacks(
+  deps: ConsumerDependencies,
+  subjects: readonly DeliverySubject[],
+  count: (name: string, value?: number) => void,
+): Promise<void> {
+  if (!deps.postbacks || subjects.length === 0) return;
+  try {
+    const dispatched = await deps.postbacks(subjects);
+    count(CONSUMER_METRICS.postbackJobs, dispatched.enqueued);
+  } catch (error) {
+    deps.logger?.error('postback jobs not enqueued', { error, subjects: subjects.length });
     throw error;
   }
 }

@@ -20,6 +20,7 @@ import type { Logger } from '../app/ports/logger.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
+import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import { createSettingsResolver } from '../app/settings.js';
 import type { SpendLake } from '../app/spend-lake.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
@@ -30,6 +31,7 @@ import { fromApiGatewayEvent, toApiGatewayResult } from '../http/request.js';
 import type { ApiServices } from '../http/services.js';
 import { graphResolver } from './identity-graphs.js';
 import { createObservability, logPort, type Observability, traceClients } from './observability.js';
+import { loadPostbackConfig, postbackApiServices } from './postbacks.js';
 import { tenantRegistry } from './registry.js';
 import { tokenVerifierFor } from './token-verifier.js';
 
@@ -57,6 +59,16 @@ export interface OptionalApiAdapters {
   readonly countries?: () => CountryLookup;
   /** @default a sink that refuses: only the function serving the privacy routes writes tombstones */
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
+  /** @default none: the postback routes answer 503 (only the admin function serves them) */
+  readonly postbacks?: (config: RuntimeConfig, clients: ApiClients) => PostbackApiServices | undefined;
+}
+
+/** Postback destinations and deliveries in the registry table, the queue from the environment. */
+export function postbackServices(
+  config: RuntimeConfig,
+  clients: ApiClients,
+): PostbackApiServices | undefined {
+  return postbackApiServices(loadPostbackConfig(config), clients);
 }
 
 /** The tombstone sink of functions without the privacy routes: never called, refuses if it were. */
@@ -117,6 +129,7 @@ export function spendReportLake(config: RuntimeConfig, clients: ApiClients): () 
 export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   lakeQueries: athenaLakeQueries,
   tombstones: s3Tombstones,
+  postbacks: postbackServices,
   replayHistory: lakeReplayHistory,
   countries: shippedCountryLookup,
   spendLake: s3SpendLake,
@@ -176,6 +189,7 @@ export function createApiServices(
   const adapters = options.adapters ?? {};
   const lakeQueries = adapters.lakeQueries?.(config, clients);
   const replayHistory = adapters.replayHistory?.(config, clients);
+  const postbacks = adapters.postbacks?.(config, clients);
   return assembleApiServices(
     config,
     {
@@ -196,6 +210,7 @@ export function createApiServices(
       }),
       ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
       ...(lakeQueries ? { lakeQueries } : {}),
+      ...(postbacks ? { postbacks } : {}),
       ...(adapters.countries ? { countries: adapters.countries() } : {}),
       ...(adapters.reportLake ? { reportLake: adapters.reportLake(config, clients) } : {}),
       ...(adapters.spendLake ? { spendLake: adapters.spendLake(config, clients) } : {}),

@@ -19,6 +19,7 @@ import type { Logger } from '../app/ports/logger.js';
 import type { MetricsSink } from '../app/ports/metrics.js';
 import type { RealtimeCounterSink } from '../app/ports/realtime-sink.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
+import type { PostbackDispatcher } from '../app/postbacks/dispatcher.js';
 import { createSettingsProvider, createSettingsResolver } from '../app/settings.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
@@ -32,6 +33,7 @@ import {
   type Observability,
   traceClients,
 } from './observability.js';
+import { loadPostbackConfig, postbackDispatcher } from './postbacks.js';
 import { tenantRegistry } from './registry.js';
 
 /** The clients the consumer uses (a full `AwsClients` also fits). */
@@ -87,6 +89,8 @@ export interface AttributionConsumerPorts {
   readonly realtime?: RealtimeCounterSink;
   /** @default no logging */
   readonly logger?: Logger;
+  /** Turns committed decisions and credited events into postback jobs (SPEC §7). @default none */
+  readonly postbacks?: PostbackDispatcher;
 }
 
 /**
@@ -118,6 +122,7 @@ export function attributionBatchHandler(
       ...(ports.metrics ? { metrics: ports.metrics } : {}),
       ...(ports.realtime ? { realtime: ports.realtime } : {}),
       ...(ports.logger ? { logger: ports.logger } : {}),
+      ...(ports.postbacks ? { postbacks: ports.postbacks } : {}),
     }),
   );
 }
@@ -133,8 +138,11 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const graphFor = graphResolver(config, clients);
   // The bucket writer also keeps poisoned records under the quarantine prefix, in every mode.
   const bucketWriter = new S3LakeWriter({ client: clients.s3, bucket: config.lakeBucket });
+  // Decisions and credited events become postback jobs after the commit (SPEC §7), when a queue is set.
+  const postbacks = postbackDispatcher(loadPostbackConfig(config), clients);
   const consume = attributionBatchHandler(config, {
     storeFor: graphFor,
+    ...(postbacks ? { postbacks } : {}),
     registry: tenantRegistry(config, clients),
     lake: selectLakeSink(config, clients, bucketWriter),
     quarantine: (key, body) => bucketWriter.quarantine(key, body),

@@ -7,8 +7,17 @@ import { EmbeddedLog, EmbeddedLogPublisher } from '../adapters/embedded/ordered-
 import { EmbeddedTenantRegistry } from '../adapters/embedded/tenant-registry.js';
 import { EmbeddedUsageCounters } from '../adapters/embedded/usage-counters.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
+import { DnsHostResolver } from '../adapters/postbacks/dns-resolver.js';
+import { GraphErasureCheck } from '../adapters/postbacks/erasure-check.js';
+import { LocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
+import { MemoryPostbackStore } from '../adapters/postbacks/memory-store.js';
+import { SafeHttpTransport } from '../adapters/postbacks/safe-http-transport.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
+import { createPostbackDispatcher, type PostbackDispatcher } from '../app/postbacks/dispatcher.js';
+import type { DestinationPolicy } from '../app/postbacks/policy.js';
+import type { DeliveryMetrics } from '../app/postbacks/ports.js';
+import { createPostbackSender } from '../app/postbacks/sender.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import type { AttributionStore } from '../domain/store.js';
 import type { ApiServices } from '../http/services.js';
@@ -37,6 +46,8 @@ export interface EmbeddedApiOptions {
    * @default none: those routes answer 503
    */
   readonly lake?: LakeQueryRunner;
+  /** Postback delivery on this process: loopback receivers allowed (tests), and where deliveries count. */
+  readonly postbacks?: { readonly allowLoopback: boolean; readonly metrics?: DeliveryMetrics };
 }
 
 export interface EmbeddedApiServices {
@@ -45,6 +56,8 @@ export interface EmbeddedApiServices {
   readonly graph: EmbeddedIdentityGraph;
   /** The ingest limits' counters, whose finished windows the caller sweeps (DynamoDB's TTL in the cloud). */
   readonly usageCounters: EmbeddedUsageCounters;
+  /** The postback dispatcher the consumer's batches go through, and the in-process delivery queue. */
+  readonly postbacks: { readonly dispatch: PostbackDispatcher; readonly queue: LocalDeliveryQueue };
 }
 
 /**
@@ -70,6 +83,29 @@ export function createEmbeddedApiServices(
 ): EmbeddedApiServices {
   const { lake } = options;
   const graph = new EmbeddedIdentityGraph({ db: db.graph });
+  // Destinations and the delivery log in memory; the cloud's dispatcher and sender on an in-process queue.
+  const postbackStore = new MemoryPostbackStore();
+  const postbackQueue = new LocalDeliveryQueue();
+  const postbackPolicy: DestinationPolicy = {
+    allowLoopback: options.postbacks?.allowLoopback ?? false,
+    requireHttps: false,
+  };
+  const dispatch = createPostbackDispatcher({
+    configs: postbackStore,
+    log: postbackStore,
+    queue: postbackQueue,
+    now: Date.now,
+  });
+  postbackQueue.start(
+    createPostbackSender({
+      log: postbackStore,
+      configs: postbackStore,
+      transport: new SafeHttpTransport(postbackPolicy),
+      erasure: new GraphErasureCheck(() => graph),
+      deadLetters: postbackQueue,
+      ...(options.postbacks?.metrics ? { metrics: options.postbacks.metrics } : {}),
+    }),
+  );
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const services = assembleApiServices(config, {
     registry: new EmbeddedTenantRegistry({ db: db.registry }),
@@ -79,6 +115,13 @@ export function createEmbeddedApiServices(
     usageCounters,
     countries: shippedCountryLookup(),
     spendLake: new FileSpendLake(options.lakeDirectory),
+    postbacks: {
+      configs: postbackStore,
+      log: postbackStore,
+      queue: postbackQueue,
+      resolver: new DnsHostResolver(),
+      policy: postbackPolicy,
+    },
     ...(Object.keys(config.tenantLimits).length > 0 ? { tenantLimits: config.tenantLimits } : {}),
     ...(lake
       ? {
@@ -88,7 +131,7 @@ export function createEmbeddedApiServices(
         }
       : {}),
   });
-  return { services, graph, usageCounters };
+  return { services, graph, usageCounters, postbacks: { dispatch, queue: postbackQueue } };
 }
 
 /** The steps of the embedded consumer a caller may time. */
@@ -110,6 +153,8 @@ export interface EmbeddedConsumerOptions {
    * commit and its checkpoint). @default 0
    */
   readonly commitPauseMs?: number;
+  /** Turns committed decisions and credited events into postback jobs. @default none */
+  readonly postbacks?: PostbackDispatcher;
 }
 
 export interface EmbeddedConsumer {
@@ -147,6 +192,7 @@ export function createEmbeddedConsumer(
     lake: { write: (batchId, rows) => timed('lakeMs', () => lake.write(batchId, rows)) },
     quarantine: (key, body) => lake.quarantine(key, body),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.postbacks ? { postbacks: options.postbacks } : {}),
   });
   return { consume, graph };
 }

@@ -7,6 +7,7 @@ import {
   athenaLakeQueries,
   createApiFunction,
   lakeReplayHistory,
+  postbackServices,
   s3SpendLake,
   s3Tombstones,
   spendReportLake,
@@ -43,8 +44,10 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
 }
 
 /**
- * Onboarding, settings, keys and privacy: DynamoDB (the tenant registry holds app key hashes,
- * replicated to every region) and S3 for erasure tombstones and spend (cost rows, FX rates).
+ * Onboarding, settings, keys, privacy, spend and postbacks: DynamoDB (the tenant registry holds app
+ * key hashes, replicated to every region, and the postback destinations and delivery log), S3 for
+ * erasure tombstones and spend (cost rows, FX rates), and SQS for the postback queue (a retry by hand
+ * re-enqueues a delivery).
  */
 export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('admin', {
@@ -54,7 +57,7 @@ export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
       ...createApiCoreClients(config),
       s3: createS3Client(config.region, config.endpoints.s3),
     },
-    adapters: { tombstones: s3Tombstones, spendLake: s3SpendLake },
+    adapters: { tombstones: s3Tombstones, spendLake: s3SpendLake, postbacks: postbackServices },
   });
 }
 

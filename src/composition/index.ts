@@ -8,5 +8,7 @@ export * from './embedded.js';
 export * from './functions.js';
 export * from './identity-graphs.js';
 export * from './observability.js';
+export * from './postback-sender.js';
+export * from './postbacks.js';
 export * from './registry.js';
 export * from './token-verifier.js';

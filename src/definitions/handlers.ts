@@ -14,3 +14,14 @@ export type HandlerName = keyof typeof HANDLERS;
 
 /** The functions API Gateway invokes (each serves its own routes of `ROUTES`). */
 export type ApiHandlerName = Exclude<HandlerName, 'consumer'>;
+
+/**
+ * Queue workers, outside `HANDLERS` (neither an API function nor the stream consumer; local mode runs
+ * their code in process): the SQS postback sender (SPEC §7).
+ */
+export const QUEUE_HANDLERS = {
+  /** Sends postback and webhook deliveries from the delivery queue. */
+  postbackSender: 'lambdas/postback-sender.ts',
+} as const;
+
+export type QueueHandlerName = keyof typeof QUEUE_HANDLERS;

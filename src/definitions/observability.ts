@@ -5,7 +5,7 @@
  * so a dashboard asks for exactly what a function emits.
  */
 
-import type { HandlerName } from './handlers.js';
+import type { HandlerName, QueueHandlerName } from './handlers.js';
 
 /** CloudWatch namespace of the metrics the functions emit (EMF). */
 export const METRICS_NAMESPACE = 'UnMoGrowP';
@@ -20,7 +20,8 @@ export const SERVICE_NAMES = {
   admin: 'admin',
   consumer: 'attribution-consumer',
   authorizer: 'authorizer',
-} as const satisfies Record<HandlerName | 'authorizer', string>;
+  postbackSender: 'postback-sender',
+} as const satisfies Record<HandlerName | QueueHandlerName | 'authorizer', string>;
 
 /** A function that names its own service (see {@link SERVICE_NAMES}). */
 export type ServiceKey = keyof typeof SERVICE_NAMES;
@@ -57,6 +58,8 @@ export const CONSUMER_METRICS = {
   forwardFailed: 'ForwardFailedRecords',
   /** Records of a tenant moving here, held back until its grace period ends. */
   awaitingHome: 'RecordsAwaitingHome',
+  /** Postback delivery jobs the batch put on the queue (SPEC §7). */
+  postbackJobs: 'PostbackJobsEnqueued',
 } as const;
 
 /**

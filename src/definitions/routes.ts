@@ -160,6 +160,41 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin',
     summary: "Set or turn off an app's request signing secret",
   },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/postbacks',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Read an app's postback and webhook destinations",
+  },
+  {
+    method: 'PUT',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/postbacks',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Replace an app's postback and webhook destinations",
+  },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/webhook-secret',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "Create an app's webhook signing secret (shown once)",
+  },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: 'Recent postback deliveries, by status',
+  },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries/{deliveryId}/retry',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: 'Send a dead-lettered delivery again',
+  },
 ];
 
 /** Request limits of SPEC §3, enforced by API Gateway validators and by the handlers. */

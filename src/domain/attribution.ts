@@ -15,6 +15,8 @@ export interface Source {
   readonly campaign?: string;
   readonly adset?: string;
   readonly ad?: string;
+  /** The network's own click id of the winning touchpoint, for partner postbacks. */
+  readonly networkClickId?: string;
 }
 
 export interface ModelCredit {

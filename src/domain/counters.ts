@@ -39,12 +39,10 @@ export function counter(
 
 /** The source a touchpoint names; absent campaign, adset and ad are left out. */
 export function sourceOf(tp: Touchpoint): Source {
-  const s: { touchpointId: string; network: string; campaign?: string; adset?: string; ad?: string } = {
-    touchpointId: tp.id,
-    network: tp.network,
-  };
+  const s: { -readonly [K in keyof Source]: Source[K] } = { touchpointId: tp.id, network: tp.network };
   if (tp.campaign !== undefined) s.campaign = tp.campaign;
   if (tp.adset !== undefined) s.adset = tp.adset;
   if (tp.ad !== undefined) s.ad = tp.ad;
+  if (tp.networkClickId !== undefined) s.networkClickId = tp.networkClickId;
   return s;
 }

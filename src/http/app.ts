@@ -6,6 +6,7 @@ import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { performanceRoutes } from './routes/performance.js';
+import { postbackRoutes } from './routes/postbacks.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { queryRoutes } from './routes/query.js';
 import { replayRoutes } from './routes/replay.js';
@@ -30,6 +31,7 @@ export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...adminRoutes(services),
   ...privacyRoutes(services),
   ...keyRoutes(services),
+  ...postbackRoutes(services),
   ...spendRoutes(services),
 });
 

@@ -41,6 +41,11 @@ export const ERROR_CODES = [
     status: 400,
     meaning: 'The app has no store URL for the platform and no redirect was given',
   },
+  {
+    code: 'destination_refused',
+    status: 400,
+    meaning: 'A postback destination is not a public https address (SSRF defence); details name the range',
+  },
   { code: 'unauthorized', status: 401, meaning: 'No credential, or one that does not verify' },
   {
     code: 'incorrect_signature',

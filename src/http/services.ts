@@ -8,6 +8,7 @@ import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import type { UsageCounters } from '../app/ports/usage-counters.js';
+import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import type { SettingsResolver } from '../app/settings.js';
 import type { SpendLake } from '../app/spend-lake.js';
 import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
@@ -72,6 +73,8 @@ export interface ApiServices {
   };
   /** Ranges starting within this many days read the counters; older ones go to the lake. */
   readonly reportCounterDays: number;
+  /** Postback destinations and the delivery log (SPEC §7); without them those routes answer 503. */
+  readonly postbacks?: PostbackApiServices;
   readonly now: () => number;
   /** Our touchpoint ids and request ids. */
   readonly newId: () => string;

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { APP_ID_PATTERN, TENANT_ID_PATTERN } from '../definitions/ids.js';
+import { DELIVERY_STATUSES } from '../definitions/postbacks.js';
 import { REQUEST_LIMITS } from '../definitions/routes.js';
+import { DestinationsInputSchema } from '../domain/postbacks/destinations.js';
 import { AppEventInputSchema, TouchpointInputSchema } from '../domain/records.js';
 import { AppSettingsWireSchema } from '../domain/settings.js';
 import { CostRowSchema, FxRateSchema, MAX_COST_ROWS, MAX_FX_RATES } from '../domain/spend.js';
@@ -211,6 +213,22 @@ const EXAMPLE_DEVICE = {
   country: 'DE',
 };
 
+/** Deliveries one `GET …/postbacks/deliveries` lists at most. */
+export const MAX_DELIVERIES_LISTED = 100;
+
+export const DeliveriesQuerySchema = z
+  .object({
+    status: z.enum(DELIVERY_STATUSES).optional().describe('Only deliveries in this status'),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DELIVERIES_LISTED)
+      .optional()
+      .describe('At most this many, newest first'),
+  })
+  .strict();
+
 /** The wire of every route that takes a body or a query string, by `METHOD /path`. */
 export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
   'GET /v1/click/{appId}': { query: TrackingLinkQuerySchema },
@@ -325,4 +343,27 @@ export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
     bodyOptional: true,
     example: { enabled: true },
   },
+  'PUT /v1/tenants/{tenantId}/apps/{appId}/postbacks': {
+    body: DestinationsInputSchema,
+    example: {
+      postbacks: [
+        {
+          id: 'meta-installs',
+          type: 'partner',
+          network: 'meta',
+          url: 'https://partner.example/pb?click={click_id}&adid={advertising_id}&ev={event_name}&rev={revenue}',
+          kinds: ['install', 'rejected'],
+          events: ['purchase'],
+        },
+        {
+          id: 'backend',
+          type: 'webhook',
+          url: 'https://customer.example/hooks/ugp',
+          kinds: ['install'],
+          events: ['*'],
+        },
+      ],
+    },
+  },
+  'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries': { query: DeliveriesQuerySchema },
 };

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { cohortReport, performanceReport, type ReportLake } from '../app/performance.js';
 import { REPORT_QUERIES } from '../definitions/queries.js';
 import type { LocalLakeQueries } from './lake-sql.js';
+import type { PostbackDestinationStats } from './postback-stats.js';
 
 /**
  * The local dashboard page (`/dashboard`): attribution outcomes over time by network and campaign, fraud
@@ -16,6 +17,8 @@ export interface DashboardSources {
     readonly batches: readonly { atMs: number; records: number; failed: number; lagMs: number }[];
   };
   readonly lake: LocalLakeQueries;
+  /** Postback deliveries by destination. @default no postback panel data */
+  readonly postbacks?: { summary(filter: { tenantId: string; appId: string }): PostbackDestinationStats[] };
   readonly facts: { readonly tenants: readonly { tenantId: string; apps: readonly { appId: string }[] }[] };
 }
 
@@ -30,6 +33,8 @@ export interface DashboardData {
   readonly fraud: { reason: string; network: string; rejected: number }[];
   /** Consumer throughput (records per 10 s) and lag (max ms from arrival on the stream to handling). */
   readonly pipeline: { at: string; records: number; maxLagMs: number }[];
+  /** Postbacks and webhooks: sent, failed (retried), dead and latency by destination. */
+  readonly postbacks: PostbackDestinationStats[];
   /** ROAS by network and campaign over the range, in USD (the performance report of SPEC §8). */
   readonly roas: {
     network: string;
@@ -123,6 +128,7 @@ export async function dashboardData(
     pipeline: [...buckets]
       .sort(([a], [b]) => a - b)
       .map(([at, v]) => ({ at: new Date(at).toISOString(), records: v.records, maxLagMs: v.maxLagMs })),
+    postbacks: sources.postbacks?.summary({ tenantId, appId }) ?? [],
     roas: performance
       .filter((r) => r.spend !== null && r.spend > 0)
       .map((r) => ({
@@ -200,6 +206,7 @@ const PAGE = `<!doctype html>
   <section><h2>Installs by network and campaign</h2><canvas id="campaigns"></canvas></section>
   <section><h2>Fraud rejections by reason</h2><canvas id="fraud"></canvas></section>
   <section><h2>Pipeline throughput and lag</h2><canvas id="pipeline"></canvas></section>
+  <section><h2>Postbacks by destination (sent, failed, dead; p95 latency ms)</h2><canvas id="postbacks"></canvas></section>
   <section><h2>ROAS by campaign (revenue / spend, USD)</h2><canvas id="roas"></canvas></section>
   <section><h2>Cohort retention (install day × days since install)</h2><canvas id="cohorts"></canvas></section>
 </main>
@@ -260,6 +267,12 @@ async function refresh() {
     datasets: [{ label: 'records / 10 s', borderColor: '#109618', data: data.pipeline.map(p => p.records), yAxisID: 'y' },
                { label: 'max lag (ms)', borderColor: '#ff9900', data: data.pipeline.map(p => p.maxLagMs), yAxisID: 'lag' }] },
     options: { scales: { y: { beginAtZero: true, position: 'left' }, lag: { beginAtZero: true, position: 'right' } } } });
+  draw('postbacks', { type: 'bar', data: { labels: data.postbacks.map(p => p.destinationId),
+    datasets: [{ label: 'sent', backgroundColor: '#109618', data: data.postbacks.map(p => p.sent) },
+               { label: 'failed (retried)', backgroundColor: '#ff9900', data: data.postbacks.map(p => p.failed) },
+               { label: 'dead', backgroundColor: '#dc3912', data: data.postbacks.map(p => p.dead) },
+               { label: 'p95 latency (ms)', type: 'line', borderColor: '#3366cc', data: data.postbacks.map(p => p.p95LatencyMs), yAxisID: 'ms' }] },
+    options: { scales: { y: { beginAtZero: true }, ms: { beginAtZero: true, position: 'right' } } } });
   draw('roas', { type: 'bar', data: { labels: data.roas.map(r => r.network + ' / ' + r.campaign),
     datasets: [{ label: 'ROAS', backgroundColor: '#0099c6', data: data.roas.map(r => r.roas) }] },
     options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } } });

@@ -30,16 +30,20 @@ import {
   type SdkCallObserver,
 } from '../adapters/clients.js';
 import { createTables } from '../adapters/dynamodb/create-tables.js';
+import { sharedLocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
 import { createBucket } from '../adapters/s3/lake-writer.js';
 import { signLocalToken } from '../auth/jwt.js';
 import { createApiLambda, provideLocalLake } from '../composition/api.js';
 import { createConsumerLambda } from '../composition/consumer.js';
+import { graphResolver } from '../composition/identity-graphs.js';
+import { loadPostbackConfig, postbackSender } from '../composition/postbacks.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
 import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
 import { TABLES } from '../definitions/tables.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
+import { PostbackStats } from './postback-stats.js';
 import { type LocalServices, startLocalServices } from './services.js';
 import { type DeadLetter, StreamPoller } from './stream-poller.js';
 
@@ -124,6 +128,10 @@ export interface LocalPlatform {
   readonly stats: PipelineStats;
   readonly lake: LocalLakeQueries;
   readonly services: LocalServices;
+  /** Postback deliveries by destination (the dashboard's panel). */
+  readonly postbacks: PostbackStats;
+  /** Resolves once every postback job queued so far is sent, dead or waiting for a retry past `stop`. */
+  drainPostbacks(): Promise<void>;
   /** Resolves once every record put on the stream before the call has been consumed. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -371,6 +379,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     },
   });
 
+  // Postbacks: the consumer module enqueues on the process's local queue; the same sender code as the
+  // SQS Lambda sends from it (SPEC §7).
+  const postbackStats = new PostbackStats();
+  const postbackQueue = sharedLocalDeliveryQueue();
+  {
+    const config = loadRuntimeConfig();
+    const clients = createAwsClients(config);
+    postbackQueue.start(
+      postbackSender(loadPostbackConfig(config), clients, graphResolver(config, clients), {
+        metrics: postbackStats,
+        deadLetters: postbackQueue,
+      }),
+    );
+  }
+
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });
@@ -458,7 +481,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
 
   const { createDashboard } = await import('./dashboard.js');
-  dashboard = createDashboard({ stats, lake, facts });
+  dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
 
   const stopObserving = options.meter ? observeSdkCalls(options.meter.observe) : undefined;
   metering = true;
@@ -469,6 +492,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     stats,
     lake,
     services,
+    postbacks: postbackStats,
+    drainPostbacks: () => postbackQueue.idle(),
     drain: (timeoutMs = 120_000) => poller.drain(timeoutMs),
     async stop() {
       if (stopped) return;
@@ -481,6 +506,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         .drain(15_000)
         .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
+      postbackQueue.stop();
       stopObserving?.();
       provideLocalLake(undefined);
       await lake.close();

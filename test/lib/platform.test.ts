@@ -666,7 +666,12 @@ describe('three regions with a silo tenant', () => {
     templateOf(sydney.stateful).hasResourceProperties('AWS::Kinesis::Stream', {
       Name: 'unmogrowp-dev-bigco-ingest',
     });
-    templateOf(sydney.processing).resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // Two stream consumers (pool and silo), one postback sender on its queue.
+    const mappings = Object.values(
+      templateOf(sydney.processing).findResources('AWS::Lambda::EventSourceMapping'),
+    );
+    expect(mappings.filter((m) => m.Properties.StartingPosition === 'TRIM_HORIZON')).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     templateOf(sydney.processing).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'unmogrowp-dev-bigco-consumer',
       Environment: {

@@ -165,6 +165,7 @@ export async function createWorld(overrides: Partial<ApiServices> = {}): Promise
     });
     if (erasure.statusCode !== 202) throw new Error(`seed erasure failed: ${erasure.body}`);
     const erasureRequestId = JSON.parse(erasure.body ?? '{}').request_id as string;
+    for (const app of spec.apps) await seedDeadDelivery(api, spec.tenantId, app);
     return { tenantId: spec.tenantId, apps: spec.apps, keys, tokens, adid, erasureRequestId };
   };
 
@@ -172,6 +173,33 @@ export async function createWorld(overrides: Partial<ApiServices> = {}): Promise
   const b = await tenant(B);
   await drain();
   return { api, platformOwner, a, b, drain };
+}
+
+/** The id of the dead-lettered postback delivery every app of the world has (retry routes). */
+export const SEEDED_DELIVERY_ID = 'pb_00000000000000000000000000000dead';
+
+async function seedDeadDelivery(api: TestApi, tenantId: string, appId: string): Promise<void> {
+  const log = api.services.postbacks?.log;
+  if (!log) throw new Error('the test API has no postback services');
+  await log.create({
+    job: {
+      jobId: SEEDED_DELIVERY_ID,
+      tenantId,
+      appId,
+      destinationId: 'backend',
+      destinationType: 'webhook',
+      subjectKind: 'decision',
+      subjectId: `${tenantId}-install`,
+      deviceId: 'dev_seeded',
+      identifiers: {},
+      request: { method: 'POST', url: 'https://hooks.example.com/ugp', body: '{}' },
+      createdAtMs: Date.now(),
+    },
+    status: 'dead',
+    attempts: 30,
+    enqueued: true,
+    updatedAtMs: Date.now(),
+  });
 }
 
 /** Items of the per-app ingest limit counters (`LIMIT#<app>#…`), which every ingest request updates. */
@@ -565,6 +593,89 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
     valid: (t) => ({
       path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/signing-secret`,
       body: { enabled: true },
+    }),
+  },
+  'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks': {
+    attempts: (target, self) => [
+      {
+        what: "the target's destinations",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/postbacks` },
+      },
+      {
+        what: "the target's app under the caller's tenant",
+        request: { path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/postbacks` },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/postbacks` }),
+  },
+  'PUT /v1/tenants/{tenantId}/apps/{appId}/postbacks': {
+    attempts: (target, self) => [
+      {
+        what: "the target's destinations replaced",
+        request: {
+          path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/postbacks`,
+          body: { postbacks: [] },
+        },
+      },
+      {
+        what: "the target's app under the caller's tenant",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/postbacks`,
+          body: { postbacks: [] },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/postbacks`, body: { postbacks: [] } }),
+  },
+  'POST /v1/tenants/{tenantId}/apps/{appId}/webhook-secret': {
+    attempts: (target, self) => [
+      {
+        what: "a webhook secret made for the target's app",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/webhook-secret`, body: {} },
+      },
+      {
+        what: "the target's app under the caller's tenant",
+        request: { path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/webhook-secret`, body: {} },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/webhook-secret`, body: {} }),
+  },
+  'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries': {
+    attempts: (target, self) => [
+      {
+        what: "the target's delivery log",
+        request: { path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/postbacks/deliveries` },
+      },
+      {
+        what: "the target's dead deliveries under the caller's tenant",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/postbacks/deliveries`,
+          query: { status: 'dead' },
+        },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/postbacks/deliveries` }),
+  },
+  'POST /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries/{deliveryId}/retry': {
+    attempts: (target, self) => [
+      {
+        what: "a retry of the target's dead delivery",
+        request: {
+          path: `/v1/tenants/${target.tenantId}/apps/${target.appId}/postbacks/deliveries/${SEEDED_DELIVERY_ID}/retry`,
+          body: {},
+        },
+      },
+      {
+        what: "a retry of the target's delivery under the caller's tenant",
+        request: {
+          path: `/v1/tenants/${self.tenantId}/apps/${target.appId}/postbacks/deliveries/${SEEDED_DELIVERY_ID}/retry`,
+          body: {},
+        },
+      },
+    ],
+    valid: (t) => ({
+      path: `/v1/tenants/${t.tenantId}/apps/${t.appId}/postbacks/deliveries/${SEEDED_DELIVERY_ID}/retry`,
+      body: {},
     }),
   },
 };

@@ -44,18 +44,22 @@ describe('Lambda bundles', () => {
       'client-kinesis',
       'client-secrets-manager',
     ]);
+    // SQS: a retry by hand puts a dead postback delivery back on the delivery queue.
     expect(clientsIn(of('admin'))).toEqual([
       'client-dynamodb',
       'client-kinesis',
       'client-s3',
       'client-secrets-manager',
+      'client-sqs',
     ]);
-    // Kinesis: the consumer forwards the records of tenants homed in another region there.
+    // Kinesis: the consumer forwards the records of tenants homed in another region there; SQS: it
+    // enqueues the postback jobs of its decisions.
     expect(clientsIn(of('consumer'))).toEqual([
       'client-dynamodb',
       'client-firehose',
       'client-kinesis',
       'client-s3',
+      'client-sqs',
       'client-timestream-write',
     ]);
   });

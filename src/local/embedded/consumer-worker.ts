@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedDatabase } from '../../adapters/embedded/database.js';
+import type { DispatchResult, PostbackDispatcher } from '../../app/postbacks/dispatcher.js';
 import { createEmbeddedConsumer, embeddedLog } from '../../composition/embedded.js';
 import { StreamPoller } from '../stream-poller.js';
 import { EmbeddedShardSource, logCheckpoints } from './log-source.js';
@@ -36,7 +37,25 @@ const timed = async <T>(step: keyof ConsumerTimings, work: () => Promise<T>): Pr
     timings[step] += performance.now() - started;
   }
 };
+/**
+ * The postback stage: the HTTP thread holds the destinations and the delivery log, so the subjects of
+ * each committed batch go there and the batch waits for the answer (a failure fails it, as in Lambda).
+ */
+const pendingDispatches = new Map<
+  number,
+  { resolve(result: DispatchResult): void; reject(error: Error): void }
+>();
+let dispatchId = 0;
+const postbacks: PostbackDispatcher | undefined = data.postbacks
+  ? (subjects) =>
+      new Promise<DispatchResult>((resolve, reject) => {
+        const id = ++dispatchId;
+        pendingDispatches.set(id, { resolve, reject });
+        send({ type: 'postbacks', id, subjects: [...subjects] });
+      })
+  : undefined;
 const { consume, graph } = createEmbeddedConsumer(db, {
+  ...(postbacks ? { postbacks } : {}),
   lakeDirectory: data.lakeDirectory,
   defaultSettings: data.defaultSettings,
   dataCenterCidrs: data.dataCenterCidrs,
@@ -87,6 +106,13 @@ const progress = setInterval(report, 25);
 const sweep = setInterval(() => void graph.sweepExpired().catch(() => undefined), 10 * 60_000);
 
 port.on('message', async (message: ToWorker) => {
+  if (message.type === 'postbacks-dispatched') {
+    const pending = pendingDispatches.get(message.id);
+    pendingDispatches.delete(message.id);
+    if (message.result) pending?.resolve(message.result);
+    else pending?.reject(new Error(message.error ?? 'postback jobs not made'));
+    return;
+  }
   if (message.type !== 'stop') return;
   clearInterval(sweep);
   await poller.drain(15_000).catch((error: unknown) => {

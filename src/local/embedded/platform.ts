@@ -9,6 +9,7 @@ import type { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-gra
 import { signLocalToken } from '../../auth/jwt.js';
 import { createEmbeddedApiServices } from '../../composition/embedded.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
+import { POSTBACK_ENV } from '../../definitions/postbacks.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
 import { LocalLakeQueries } from '../lake-sql.js';
@@ -20,6 +21,7 @@ import {
   MIN_JWT_SECRET_LENGTH,
   type PipelineStats,
 } from '../platform.js';
+import { PostbackStats } from '../postback-stats.js';
 import type { ConsumerTimings, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
 
 /**
@@ -74,6 +76,10 @@ export interface EmbeddedPlatform {
   readonly timings: ConsumerTimings;
   /** The store the API reads (tests and benchmarks inspect it). */
   readonly graph: EmbeddedIdentityGraph;
+  /** Postback deliveries by destination (the dashboard's panel). */
+  readonly postbacks: PostbackStats;
+  /** Resolves once every postback job queued so far is sent, dead or waiting for a retry. */
+  drainPostbacks(): Promise<void>;
   /** Resolves once every record appended to the log before the call has been consumed. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -117,13 +123,19 @@ export async function startEmbeddedPlatform(
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
+  // Postbacks (SPEC §7): destinations and the delivery log in memory (kept for the process's life, not
+  // across restarts), the same dispatcher and sender as in the cloud on an in-process queue; the
+  // consumer worker sends each committed batch's subjects here.
+  const postbackStats = new PostbackStats();
   const lake = new LocalLakeQueries(lakeDirectory);
-  const { services, graph, usageCounters } = createEmbeddedApiServices(db, config, {
+  const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
     lakeDirectory,
     shards,
     // The report rows are text, as Athena answers them.
     lake: { run: (query, parameters) => lake.report(query, parameters) as never },
+    postbacks: { allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1', metrics: postbackStats },
   });
+  const { dispatch: dispatchPostbacks, queue: postbackQueue } = postbacks;
   const api = createHttpApp(services);
 
   log('starting the consumer worker');
@@ -144,6 +156,7 @@ export async function startEmbeddedPlatform(
     dataCenterCidrs: config.dataCenterCidrs,
     streamName: EMBEDDED_STREAM_NAME,
     region: REGION,
+    postbacks: true,
   };
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData });
   let workerExit: Error | undefined;
@@ -151,7 +164,18 @@ export async function startEmbeddedPlatform(
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') resolveReady();
       else if (message.type === 'log') log(message.line);
-      else if (message.type === 'progress') {
+      else if (message.type === 'postbacks') {
+        dispatchPostbacks(message.subjects).then(
+          (result) =>
+            worker.postMessage({ type: 'postbacks-dispatched', id: message.id, result } satisfies ToWorker),
+          (error: unknown) =>
+            worker.postMessage({
+              type: 'postbacks-dispatched',
+              id: message.id,
+              error: (error as Error).message,
+            } satisfies ToWorker),
+        );
+      } else if (message.type === 'progress') {
         stats.consumedRecords = message.consumedRecords;
         stats.deadLetters = message.deadLetters;
         caughtUpAtMs = message.caughtUpAtMs;
@@ -255,7 +279,7 @@ export async function startEmbeddedPlatform(
   mkdirSync(factsDir, { recursive: true });
   writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
   const { createDashboard } = await import('../dashboard.js');
-  dashboard = createDashboard({ stats, lake, facts });
+  dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
 
   // Usage-counter windows end every second: delete finished ones, as DynamoDB's TTL would.
   const sweep = setInterval(() => void usageCounters.sweepExpired().catch(() => undefined), 60_000);
@@ -271,6 +295,8 @@ export async function startEmbeddedPlatform(
     timings,
     lake,
     graph,
+    postbacks: postbackStats,
+    drainPostbacks: () => postbackQueue.idle(),
     drain,
     async stop() {
       if (stopped) return;
@@ -291,6 +317,7 @@ export async function startEmbeddedPlatform(
         await done;
       }
       await worker.terminate();
+      postbackQueue.stop();
       await lake.close();
       await db.close();
       rmSync(join(factsDir, 'local.json'), { force: true });

@@ -1,3 +1,6 @@
+import type { DispatchResult } from '../../app/postbacks/dispatcher.js';
+import type { DeliverySubject } from '../../domain/postbacks/jobs.js';
+
 /** Messages between the HTTP thread and the consumer worker of the embedded local mode. */
 
 export interface ConsumerWorkerData {
@@ -15,9 +18,19 @@ export interface ConsumerWorkerData {
   readonly dataCenterCidrs: readonly string[];
   readonly streamName: string;
   readonly region: string;
+  /** The consumer sends its decisions' postback subjects to the HTTP thread, which plans the jobs. */
+  readonly postbacks?: boolean;
 }
 
-export type ToWorker = { readonly type: 'stop' };
+export type ToWorker =
+  | { readonly type: 'stop' }
+  /** The answer to a `postbacks` message: the jobs made, or why not (the batch then fails). */
+  | {
+      readonly type: 'postbacks-dispatched';
+      readonly id: number;
+      readonly result?: DispatchResult;
+      readonly error?: string;
+    };
 
 export interface ConsumerProgress {
   readonly type: 'progress';
@@ -34,7 +47,9 @@ export type FromWorker =
   | ConsumerProgress
   | { readonly type: 'ready' }
   | { readonly type: 'stopped' }
-  | { readonly type: 'log'; readonly line: string };
+  | { readonly type: 'log'; readonly line: string }
+  /** A committed batch's postback subjects, to become delivery jobs (SPEC §7). */
+  | { readonly type: 'postbacks'; readonly id: number; readonly subjects: readonly DeliverySubject[] };
 
 /** Cumulative milliseconds of the consumer's work, by step (the engine's own work is the rest). */
 export interface ConsumerTimings {

@@ -2,6 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
+import { emfDeliveryMetrics } from '../../../src/adapters/postbacks/emf-metrics.js';
 import { signLocalToken } from '../../../src/auth/jwt.js';
 import { createApiLambda } from '../../../src/composition/api.js';
 import { createConsumerLambda } from '../../../src/composition/consumer.js';
@@ -228,6 +229,13 @@ describe('metric contract between the functions and the dashboards and alarms', 
       kinesisEvent([kinesisRecord(base64(eventRecord({ advertisingId: adid() })), '3000')]),
       context,
     );
+
+    // The postback sender's metrics port, as its Lambda builds it: one delivery of each outcome.
+    const sender = capturedObservability('postbackSender');
+    const port = emfDeliveryMetrics(sender.metrics);
+    for (const status of ['sent', 'failed', 'dead', 'suppressed'] as const)
+      port.delivered({ tenantId: 'acme', appId: 'com.acme.game', destinationId: 'backend', status });
+    sender.metrics.publishStoredMetrics();
   });
 
   afterAll(() => {
@@ -250,10 +258,10 @@ describe('metric contract between the functions and the dashboards and alarms', 
     expect(unread).toEqual([]);
   });
 
-  it('proves all 21 queried metrics non-empty by running the functions', () => {
+  it('proves all 25 queried metrics non-empty by running the functions', () => {
     const proven = [...queried.keys()].filter((key) => emitted.has(key));
-    // The figure docs/operations.md reports: 3 per API function and 12 of the consumer.
-    expect(queried.size).toBe(21);
-    expect(proven).toHaveLength(21);
+    // The figure docs/operations.md reports: 3 per API function, 12 of the consumer, 4 of the postback sender.
+    expect(queried.size).toBe(25);
+    expect(proven).toHaveLength(25);
   });
 });

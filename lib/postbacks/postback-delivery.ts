@@ -1,0 +1,214 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../src/definitions/index.js';
+import { POSTBACK_ENV, POSTBACK_METRICS, POSTBACK_QUEUE } from '../../src/definitions/postbacks.js';
+import type { PlatformFunction } from '../compute/platform-function.js';
+import { createPlatformAlarm } from '../observability/platform-alarm.js';
+
+/** The ids of the alarms {@link PostbackDelivery} creates (named `<prefix>-<id>`). */
+export const POSTBACK_ALARM_IDS = ['PostbackBacklog', 'PostbackDeadLetters'] as const;
+
+export interface PostbackDeliveryProps {
+  /** The sender (`handler: 'postbackSender'`); this construct attaches the queue to it. */
+  readonly sender: PlatformFunction;
+  /** Powertools service name of the sender: the `service` dimension of its delivery metrics. */
+  readonly senderServiceName: string;
+  readonly encryptionKey: kms.IKey;
+  /** Physical name of the delivery queue. */
+  readonly queueName: string;
+  /** Physical name of its dead-letter queue. */
+  readonly deadLetterQueueName: string;
+  /**
+   * Jobs one sender invocation takes (1-10: the sender reports each one separately).
+   * @default POSTBACK_QUEUE.batchSize (10)
+   */
+  readonly batchSize?: number;
+  /**
+   * Alarm when the oldest fresh job has waited this long. SQS leaves out of this metric the jobs received
+   * three times or more, so receivers failing for hours (their jobs back off) do not keep it raised.
+   * @default Duration.minutes(15)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * Alarm when the dead-letter queue holds more than this many deliveries.
+   * @default 0 (any dead letter alarms)
+   */
+  readonly deadLetterDepthThreshold?: number;
+  /** Where the alarms notify, firing and recovering (the region's alarm topic). */
+  readonly alarmAction: cloudwatch.IAlarmAction;
+  /** Prefix of the alarm names (see `MonitoredResources.alarmNamePrefix`). */
+  readonly alarmNamePrefix: string;
+  /**
+   * Where the runbooks are published.
+   * @default 'docs/operations.md'
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/**
+ * The postback stage in AWS (SPEC §7): a KMS-encrypted SQS queue of delivery jobs with a dead-letter
+ * queue and redrive, the sender Lambda on it with partial batch responses, and alarms on the age of the
+ * oldest job and the dead-letter depth. The consumer enqueues (`grantEnqueue`), the sender retries by
+ * setting a job's visibility to its back-off delay and dead-letters after 24 hours; SQS's own redrive
+ * catches only jobs that keep crashing the sender.
+ *
+ * @example
+ * const delivery = new PostbackDelivery(this, 'Postbacks', { sender, senderServiceName: 'postback-sender',
+ *   encryptionKey, queueName: 'unmogrowp-dev-postbacks', deadLetterQueueName: 'unmogrowp-dev-postbacks-dlq' });
+ * delivery.grantEnqueue(consumer.function);
+ */
+export class PostbackDelivery extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly oldestMessageAlarm: cloudwatch.Alarm;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  private readonly senderServiceName: string;
+
+  constructor(scope: Construct, id: string, props: PostbackDeliveryProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? POSTBACK_QUEUE.batchSize;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)
+      throw new Error(`batchSize must be an integer between 1 and 10. Received ${batchSize}`);
+    const deadLetterDepth = props.deadLetterDepthThreshold ?? 0;
+    if (deadLetterDepth < 0)
+      throw new Error(`deadLetterDepthThreshold must be 0 or more. Received ${deadLetterDepth}`);
+    this.senderServiceName = props.senderServiceName;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(POSTBACK_QUEUE.deadLetterRetentionDays),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the postback delivery queue.',
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: props.queueName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(POSTBACK_QUEUE.retentionDays),
+      visibilityTimeout: Duration.seconds(POSTBACK_QUEUE.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: POSTBACK_QUEUE.maxReceiveCount },
+    });
+
+    const sender = props.sender.function;
+    sender.addEnvironment(POSTBACK_ENV.queueUrl, this.queue.queueUrl);
+    sender.addEnvironment(POSTBACK_ENV.deadLetterQueueUrl, this.deadLetterQueue.queueUrl);
+    sender.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+    // Consuming includes ChangeMessageVisibility: the back-off of a job to retry.
+    this.queue.grantConsumeMessages(sender);
+    this.deadLetterQueue.grantSendMessages(sender);
+
+    const alarm = (
+      id: string,
+      runbook: 'postback-backlog' | 'postback-dead-letters',
+      summary: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods: number,
+    ) =>
+      createPlatformAlarm(
+        this,
+        { id, runbook, summary, metric, threshold, evaluationPeriods },
+        {
+          alarmName: `${props.alarmNamePrefix}-${id}`,
+          alarmAction: props.alarmAction,
+          ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+        },
+      );
+    this.oldestMessageAlarm = alarm(
+      POSTBACK_ALARM_IDS[0],
+      'postback-backlog',
+      'Postback jobs wait to be sent: the sender is failing or too slow',
+      this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      (props.oldestMessageAgeThreshold ?? Duration.minutes(15)).toSeconds(),
+      5,
+    );
+    this.deadLetterAlarm = alarm(
+      POSTBACK_ALARM_IDS[1],
+      'postback-dead-letters',
+      'Postback deliveries were dead-lettered (24 h of failures, or refused for good)',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      deadLetterDepth,
+      1,
+    );
+  }
+
+  /** Lets `grantee` put jobs on the queue (the consumer; the admin function for retries). */
+  grantEnqueue(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+
+  /** Sets the queue URL on a function that enqueues. */
+  configure(fn: lambda.Function): void {
+    fn.addEnvironment(POSTBACK_ENV.queueUrl, this.queue.queueUrl);
+  }
+
+  /** Deliveries by status per 5 minutes (`sent`, `failed`, `dead`, `suppressed`), from the sender's EMF. */
+  metricDeliveries(
+    status: keyof typeof POSTBACK_METRICS & ('sent' | 'failed' | 'dead' | 'suppressed'),
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: POSTBACK_METRICS[status],
+      dimensionsMap: { service: this.senderServiceName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      label: `${status} ${Stack.of(this).region}`,
+    });
+  }
+
+  /** p95 delivery latency of each destination (a search over the `Destination` dimension). */
+  metricLatencyByDestination(): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},Destination,service} MetricName="${POSTBACK_METRICS.latency}" service="${this.senderServiceName}"', 'p95', 300)`,
+      label: `p95 latency ${Stack.of(this).region}`,
+      period: Duration.minutes(5),
+    });
+  }
+
+  /** Dashboard widgets: deliveries by status, latency by destination, queue age and dead letters. */
+  widgets(): cloudwatch.IWidget[] {
+    const width = 6;
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Postbacks sent / failed / dead',
+        left: (['sent', 'failed', 'dead', 'suppressed'] as const).map((s) => this.metricDeliveries(s)),
+        width,
+        height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Postback latency by destination p95 (ms)',
+        left: [this.metricLatencyByDestination()],
+        width,
+        height: 6,
+      }),
+      new cloudwatch.AlarmWidget({
+        title: 'Postback oldest job (s)',
+        alarm: this.oldestMessageAlarm,
+        width,
+        height: 6,
+      }),
+      new cloudwatch.AlarmWidget({
+        title: 'Postback dead letters',
+        alarm: this.deadLetterAlarm,
+        width,
+        height: 6,
+      }),
+    ];
+  }
+}

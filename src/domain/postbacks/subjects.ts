@@ -1,0 +1,38 @@
+import type { Attribution, EventAttribution } from '../attribution.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../records.js';
+import type { DeliverySubject } from './jobs.js';
+
+export type { DeliverySubject } from './jobs.js';
+
+const LIFECYCLE = new Set<string>(LIFECYCLE_EVENT_TYPES);
+
+/**
+ * What one committed record may be delivered as: its install decision and its credited event (an
+ * install's own event is the decision; opens and sessions are lifecycle events).
+ */
+export function deliverySubjectsOf(
+  record: PipelineRecord,
+  attribution: Attribution | undefined,
+  eventAttribution: EventAttribution | undefined,
+): DeliverySubject[] {
+  if (record.kind !== 'event') return [];
+  const e = record.event;
+  const device = {
+    ...(e.platform ? { platform: e.platform } : {}),
+    ...(e.advertisingId ? { advertisingId: e.advertisingId } : {}),
+    ...(e.vendorId ? { vendorId: e.vendorId } : {}),
+    ...(e.customerUserId ? { customerUserId: e.customerUserId } : {}),
+    ...(e.ip ? { ip: e.ip } : {}),
+    ...(e.locale ? { locale: e.locale } : {}),
+  };
+  const subjects: DeliverySubject[] = [];
+  if (attribution) subjects.push({ kind: 'decision', attribution, device });
+  if (eventAttribution && eventAttribution.type !== 'install')
+    subjects.push({
+      kind: 'event',
+      event: eventAttribution,
+      device,
+      lifecycle: LIFECYCLE.has(eventAttribution.type),
+    });
+  return subjects;
+}
