@@ -57,13 +57,15 @@ export const CONTROL_TOWER_ACKNOWLEDGED: Readonly<Record<string, ControlTowerAck
   },
   sqs_queue_encrypted_check: {
     reason:
-      'CT.SQS.PR.2: the on-failure queue IS encrypted with the platform key, read from the stateful ' +
-      'stack (Fn::GetStackOutput), which the rule cannot resolve.',
-    resources: /OnFailureQueue/,
+      'CT.SQS.PR.2: the on-failure queue and the postback queue and its dead-letter queue ARE encrypted ' +
+      'with the platform key, read from the stateful stack (Fn::GetStackOutput), which the rule cannot resolve.',
+    resources: /OnFailureQueue|^PostbacksQueue|^PostbacksDeadLetterQueue/,
   },
   sqs_dlq_check: {
-    reason: 'CT.SQS.PR.3: the on-failure queue is itself the dead-letter destination of the consumer.',
-    resources: /OnFailureQueue/,
+    reason:
+      'CT.SQS.PR.3: the on-failure queue is itself the dead-letter destination of the consumer, and the ' +
+      "postback dead-letter queue is the postback queue's.",
+    resources: /OnFailureQueue|^PostbacksDeadLetterQueue/,
   },
   s3_bucket_default_encryption_kms_check: {
     reason:
