@@ -26,20 +26,30 @@ export function javaAvailable(): boolean {
   return result.status === 0;
 }
 
-function testFiles(directory: string): string[] {
+function tsFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) return testFiles(path);
-    return entry.name.endsWith('.test.ts') ? [path] : [];
+    if (entry.isDirectory()) return tsFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
   });
 }
 
-/** Test files (relative to `root`, `/`-separated) that need the emulators. */
+const usesEmulators = (source: string) => EMULATOR_MARKERS.some((marker) => source.includes(marker));
+
+/**
+ * Test files (relative to `root`, `/`-separated) that need the emulators: those that use them, and those
+ * that import a test helper of theirs that does (`test/security/support.ts`, say).
+ */
 export function emulatorTestFiles(root: string): string[] {
-  return testFiles(join(root, 'test'))
+  const files = tsFiles(join(root, 'test'));
+  const helpers = files
+    .filter((file) => !file.endsWith('.test.ts') && usesEmulators(readFileSync(file, 'utf8')))
+    .map((file) => `/${file.split(/[\\/]/).pop()?.replace(/\.ts$/, '.js')}'`);
+  return files
+    .filter((file) => file.endsWith('.test.ts'))
     .filter((file) => {
       const source = readFileSync(file, 'utf8');
-      return EMULATOR_MARKERS.some((marker) => source.includes(marker));
+      return usesEmulators(source) || helpers.some((helper) => source.includes(helper));
     })
     .map((file) => relative(root, file).split('\\').join('/'))
     .sort();
