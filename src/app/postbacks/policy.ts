@@ -1,13 +1,9 @@
-import { type AddressPolicy, bareHost, checkAddress, checkHostName } from '../../domain/postbacks/address.js';
+import { bareHost, checkAddress, checkHostName } from '../../domain/postbacks/address.js';
 import { type Destination, urlOfTemplate } from '../../domain/postbacks/destinations.js';
 import { DestinationRefusedError } from './errors.js';
-import type { HostResolver } from './ports.js';
+import type { DestinationPolicy, HostResolver } from './ports.js';
 
-/** Where postbacks may go. Built once at the composition root from the stage and environment. */
-export interface DestinationPolicy extends AddressPolicy {
-  /** Refuses plain `http:` URLs (the cloud). @default false */
-  readonly requireHttps?: boolean;
-}
+export type { DestinationPolicy } from './ports.js';
 
 /**
  * Checks a destination's URL before it is stored (the `PUT`): scheme, then the host's addresses, each of

@@ -1,7 +1,13 @@
 import { DELIVERY_STATUSES } from '../../definitions/postbacks.js';
+import type { AddressPolicy } from '../../domain/postbacks/address.js';
 import type { Destination } from '../../domain/postbacks/destinations.js';
 import type { DeliveryJob } from '../../domain/postbacks/jobs.js';
-import type { DestinationPolicy } from './policy.js';
+
+/** Where postbacks may go. Built once at the composition root from the stage and environment. */
+export interface DestinationPolicy extends AddressPolicy {
+  /** Refuses plain `http:` URLs (the cloud). @default false */
+  readonly requireHttps?: boolean;
+}
 
 /** Ports of the postback stage: implemented by `src/adapters/postbacks/`. */
 

@@ -1,38 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { Attribution, EventAttribution } from '../attribution.js';
+import type { EventAttribution } from '../attribution.js';
 import { type AttributionResponse, presentAttribution } from '../present.js';
-import type { Platform } from '../records.js';
 import { type Destination, decisionKindOf, takesEvent } from './destinations.js';
 import { type MacroValues, renderTemplate } from './macros.js';
 import { slackMessage } from './slack.js';
+import type { DeliverySubject, DeviceFacts } from './subjects.js';
+
+export type { DeliverySubject, DeviceFacts } from './subjects.js';
 
 /**
  * From a committed decision or credited event to delivery jobs: one per matching destination, each
  * with a deterministic id so that a redelivered stream record maps to the same jobs (and the
  * idempotency record refuses the second copy).
  */
-
-/** What the delivery stage knows of the device from the event that caused the decision. */
-export interface DeviceFacts {
-  readonly platform?: Platform;
-  readonly advertisingId?: string;
-  readonly vendorId?: string;
-  readonly customerUserId?: string;
-  /** As the app keeps it (`ipHandling` was applied at ingest). */
-  readonly ip?: string;
-  /** `en_US`: the country macro is its region part. */
-  readonly locale?: string;
-}
-
-export type DeliverySubject =
-  | { readonly kind: 'decision'; readonly attribution: Attribution; readonly device: DeviceFacts }
-  | {
-      readonly kind: 'event';
-      readonly event: EventAttribution;
-      readonly device: DeviceFacts;
-      /** Lifecycle events (open, session) go only to destinations naming them. */
-      readonly lifecycle: boolean;
-    };
 
 /** The HTTP request a job makes; webhook signatures are added at send time (the secret may rotate). */
 export interface DeliveryRequest {

@@ -1,4 +1,4 @@
-import type { DeliverySubject } from './jobs.js';
+import type { DeliverySubject } from './subjects.js';
 
 /**
  * Slack incoming-webhook messages (`{ text, blocks }`) for decisions, events and alarms. Plain text in

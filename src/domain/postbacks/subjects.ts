@@ -1,8 +1,27 @@
 import type { Attribution, EventAttribution } from '../attribution.js';
-import { LIFECYCLE_EVENT_TYPES, type PipelineRecord } from '../records.js';
-import type { DeliverySubject } from './jobs.js';
+import { LIFECYCLE_EVENT_TYPES, type PipelineRecord, type Platform } from '../records.js';
 
-export type { DeliverySubject } from './jobs.js';
+/** What the delivery stage knows of the device from the event that caused the decision. */
+export interface DeviceFacts {
+  readonly platform?: Platform;
+  readonly advertisingId?: string;
+  readonly vendorId?: string;
+  readonly customerUserId?: string;
+  /** As the app keeps it (`ipHandling` was applied at ingest). */
+  readonly ip?: string;
+  /** `en_US`: the country macro is its region part. */
+  readonly locale?: string;
+}
+
+export type DeliverySubject =
+  | { readonly kind: 'decision'; readonly attribution: Attribution; readonly device: DeviceFacts }
+  | {
+      readonly kind: 'event';
+      readonly event: EventAttribution;
+      readonly device: DeviceFacts;
+      /** Lifecycle events (open, session) go only to destinations naming them. */
+      readonly lifecycle: boolean;
+    };
 
 const LIFECYCLE = new Set<string>(LIFECYCLE_EVENT_TYPES);
 
