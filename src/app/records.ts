@@ -57,6 +57,24 @@ export interface KeyRotation {
   readonly previous: readonly ApiKeyRecord[];
 }
 
+/**
+ * The answer of a key rotation, the same from every registry: the new key's id (the first 16 hex digits
+ * of its hash) and the old keys that still work, each with its deadline (those past it are left out).
+ */
+export function keyRotationOf(
+  apiKeyHash: string,
+  createdAt: string,
+  live: readonly { readonly key: ApiKeyRecord; readonly deadlineMs: number }[],
+  nowMs: number,
+): KeyRotation {
+  return {
+    created: { keyId: apiKeyHash.slice(0, 16), createdAt },
+    previous: live
+      .filter((k) => k.deadlineMs > nowMs)
+      .map((k) => ({ ...k.key, expiresAt: new Date(k.deadlineMs).toISOString() })),
+  };
+}
+
 export type AppPatch = Partial<Pick<AppRecord, 'name' | 'storeUrls' | 'allowedRedirectHosts' | 'settings'>>;
 
 export interface ErasureRecord {

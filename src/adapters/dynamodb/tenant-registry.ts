@@ -20,6 +20,7 @@ import type {
   StoreUrls,
   TenantRecord,
 } from '../../app/records.js';
+import { keyRotationOf } from '../../app/records.js';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { TENANT_REGISTRY_TABLE } from '../../definitions/tables.js';
 import type { AppSettingsInput } from '../../domain/settings.js';
@@ -374,12 +375,12 @@ export class TenantRegistry {
     }
     // This instance forgets the old keys at once; others reload them within the cache TTL.
     for (const item of [...live, ...expired]) this.keyCache.delete(String(item.apiKeyHash));
-    return {
-      created: { keyId: apiKeyHash.slice(0, 16), createdAt },
-      previous: live
-        .map((item) => ({ ...toApiKeyRecord(item), expiresAt: new Date(deadlineOf(item)).toISOString() }))
-        .filter((key) => Date.parse(key.expiresAt) > nowMs),
-    };
+    return keyRotationOf(
+      apiKeyHash,
+      createdAt,
+      live.map((item) => ({ key: toApiKeyRecord(item), deadlineMs: deadlineOf(item) })),
+      nowMs,
+    );
   }
 
   /**

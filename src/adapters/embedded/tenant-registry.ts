@@ -9,6 +9,7 @@ import type {
   KeyRotation,
   TenantRecord,
 } from '../../app/records.js';
+import { keyRotationOf } from '../../app/records.js';
 import type { AppPrincipal } from '../../auth/permissions.js';
 import { MAX_LIVE_API_KEYS } from '../dynamodb/tenant-registry.js';
 import { key, under } from './database.js';
@@ -202,12 +203,12 @@ export class EmbeddedTenantRegistry {
       return stillLive;
     });
     await this.db.flushed;
-    return {
-      created: { keyId: apiKeyHash.slice(0, 16), createdAt },
-      previous: live
-        .map((k) => ({ ...toApiKeyRecord(k), expiresAt: new Date(deadlineOf(k)).toISOString() }))
-        .filter((k) => Date.parse(k.expiresAt) > nowMs),
-    };
+    return keyRotationOf(
+      apiKeyHash,
+      createdAt,
+      live.map((k) => ({ key: toApiKeyRecord(k), deadlineMs: deadlineOf(k) })),
+      nowMs,
+    );
   }
 
   /**
