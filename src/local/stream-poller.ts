@@ -259,12 +259,20 @@ export class StreamPoller {
     if (state.attempts > this.options.maxRetries) {
       // Retries exhausted: split the batch down to single records, as bisectBatchOnError does, so only
       // the poisoned records go to the dead-letter sink and the shard moves on.
+      // Each record alone gets the same retries as its batch: a transient fault that strikes a record
+      // on its own must not send it to the dead letters.
       for (const record of batch) {
-        if ((await this.invoke(shardId, [record])) !== undefined) {
+        let alone = 0;
+        while ((await this.invoke(shardId, [record])) !== undefined) {
+          alone += 1;
+          if (alone > this.options.maxRetries) break;
+          await sleep(Math.min(1000, 50 * 2 ** alone));
+        }
+        if (alone > this.options.maxRetries) {
           await this.deadLetter(
             shardId,
             [record],
-            `handler failed ${state.attempts} times on its batch and alone`,
+            `handler failed ${state.attempts} times on its batch and ${alone} times alone`,
           );
         } else {
           this.processed += 1;

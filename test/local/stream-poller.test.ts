@@ -118,6 +118,37 @@ describe('local stream poller (event source mapping semantics)', () => {
     expect(handled).toEqual(['ok-1', 'ok-2']);
     expect(letters).toHaveLength(1);
     expect(letters[0]?.records.map((r) => Buffer.from(r.data, 'base64').toString())).toEqual(['poison']);
-    expect(letters[0]?.reason).toMatch(/failed 3 times/);
+    expect(letters[0]?.reason).toMatch(/failed 3 times on its batch and 3 times alone/);
+  });
+
+  it('retries a record that fails alone before dead-lettering it: a transient fault loses nothing', async () => {
+    const streamName = await streamWith(['ok-1', 'flaky', 'ok-2']);
+    const handled: string[] = [];
+    const letters: DeadLetter[] = [];
+    // The record fails with its batch until the retries are exhausted, then once more alone.
+    let flakyFailures = 0;
+    const poller = new StreamPoller({
+      client,
+      streamName,
+      idleMs: 10,
+      maxRetries: 2,
+      handler: async (event) => {
+        const values = decode(event);
+        if (values.includes('flaky') && flakyFailures < 4) {
+          flakyFailures++;
+          throw new Error('throttled');
+        }
+        handled.push(...values);
+      },
+      onDeadLetter: (letter) => {
+        letters.push(letter);
+      },
+    });
+    poller.start();
+    await poller.drain();
+    await poller.stop();
+    expect(letters).toEqual([]);
+    expect(handled.sort()).toEqual(['flaky', 'ok-1', 'ok-2']);
+    expect(poller.processedRecords).toBe(3);
   });
 });
