@@ -101,6 +101,8 @@ interface WindowLease {
   /** The other regions' total as last read, and when. */
   others: number;
   othersReadAtMs: number;
+  /** The lease in flight: one at a time per window, concurrent requests wait for it. */
+  leasing: Promise<boolean> | undefined;
 }
 
 /** Units an instance was asked for under one limit: its demand, per period of at least a second. */
@@ -259,17 +261,20 @@ export class IngestLimiter {
       demand.periodStartMs = nowMs;
     }
     demand.requested += units;
-    if (lease.allowance >= units) {
+    try {
+      while (lease.allowance < units) {
+        if (lease.exhausted) return false;
+        if (lease.leasing) {
+          await lease.leasing;
+          continue;
+        }
+        lease.leasing = this.lease(window, lease, demand, units, limit, kind, nowMs).finally(() => {
+          lease.leasing = undefined;
+        });
+        if (!(await lease.leasing)) return false;
+      }
       lease.allowance -= units;
       return true;
-    }
-    if (lease.exhausted) return false;
-    try {
-      if (await this.lease(window, lease, demand, units, limit, kind, nowMs)) {
-        lease.allowance -= units;
-        return true;
-      }
-      return false;
     } catch (error) {
       this.countersPausedUntilMs = nowMs + COUNTER_FAILURE_PAUSE_MS;
       this.logger?.error('usage counters unavailable; ingest limits not enforced for 10 s', {
@@ -373,6 +378,7 @@ export class IngestLimiter {
       exhausted: false,
       others: 0,
       othersReadAtMs: Number.NEGATIVE_INFINITY,
+      leasing: undefined,
     };
     this.leases.set(window.key, lease);
     return lease;

@@ -235,6 +235,19 @@ describe('no hot counter item (issue 17)', () => {
     expect(counters.writes - writesWhenExhausted).toBe(0);
   });
 
+  it('takes one lease at a time per window: concurrent requests wait for it instead of refusing early', async () => {
+    // Prepare: one instance, 300 requests at once (a busy Lambda instance of local mode's server).
+    const { limiter: l, counters } = limiter(new FakeCounters(), Date.UTC(2026, 10, 29, 12, 0, 0));
+    const limited = app('concurrent', { rateLimitPerSecond: 1000 });
+
+    // Act
+    const answers = await Promise.allSettled(Array.from({ length: 300 }, () => l.admitRequest(limited)));
+
+    // Assess: all admitted (300 of 1,000), with fewer writes than requests.
+    expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
+    expect(counters.writes).toBeLessThan(300);
+  });
+
   it('leases no more than what is left of a second, so little is stranded at its end', async () => {
     // Prepare: an instance busy for a whole second, then 100 ms before the end of the next.
     const { limiter: l, counters, clock } = limiter(new FakeCounters(), Date.UTC(2026, 10, 29, 12, 0, 0));
