@@ -380,6 +380,18 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
   // What the metered workload wrote to the counters, own and replicated (the rest is the identity graph).
   const meteredRegistryWriteUnitsPerSec =
     regions * E * perEvent((rateCounter?.writeUnits ?? 0) + (quotaCounter?.writeUnits ?? 0));
+  // The region's UpdateItem requests: the metered workload's (one instance) counter writes replaced by
+  // the leases of the region's instances.
+  const leaseWrites = (load: { rate: LeaseLoad; quota: LeaseLoad }) =>
+    load.rate.writesPerSec + load.quota.writesPerSec;
+  if (rateCounter || quotaCounter)
+    requestsByOperationPerSec.UpdateItem = Math.max(
+      0,
+      (requestsByOperationPerSec.UpdateItem ?? 0) -
+        E * perEvent((rateCounter?.writes ?? 0) + (quotaCounter?.writes ?? 0)) +
+        leaseWrites(largestApp) +
+        (otherApps ? (apps - 1) * leaseWrites(otherApps) : 0),
+    );
 
   const attributions = u.firehose.attributions ?? { records: 0, bytes: 0, billedBytes: 0 };
   const attributionRecordsPerSec = E * perEvent(attributions.records);

@@ -342,6 +342,7 @@ describe('usage counters (issue 17: leases over shards, no hot item)', () => {
     measured(
       {
         apiByRoute: { 'POST /v1/events': 100, 'GET /v1/click/{appId}': 100 },
+        dynamodbRequests: { UpdateItem: 300 },
         keyClasses: {
           'rate-limit counter': { writes: 200, writeUnits: 200, items: 2, hottestItemWrites: 120 },
           'quota counter': { writes: 100, writeUnits: 100, items: 1, hottestItemWrites: 100 },
@@ -406,6 +407,8 @@ describe('usage counters (issue 17: leases over shards, no hot item)', () => {
 
     expect(one.perRegion.lambda.apiConcurrency).toBeCloseTo(40, 9);
     expect(one.perRegion.dynamodb.registryWriteUnitsPerSec).toBeCloseTo(10 * (160 + 16), 6);
+    // The metered workload's 3,000 counter writes a second (one per check) become the instances' leases.
+    expect(one.perRegion.dynamodb.requestsByOperationPerSec.UpdateItem).toBeCloseTo(10 * (160 + 16), 6);
     // Two regions: the same own writes, and as many replicated from the other region.
     expect(two.perRegion.dynamodb.registryWriteUnitsPerSec).toBeCloseTo(2 * 10 * (160 + 16), 6);
   });
