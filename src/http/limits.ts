@@ -351,8 +351,10 @@ export class IngestLimiter {
     limit: number,
     nowMs: number,
   ): Promise<void> {
-    let used = lease.others;
-    for (const total of lease.learned.values()) used += total;
+    // This region's use estimated from the shards the instance has seen, scaled to all of them.
+    let seen = 0;
+    for (const total of lease.learned.values()) seen += total;
+    const used = lease.others + (lease.learned.size > 0 ? (seen * this.shards) / lease.learned.size : 0);
     const every =
       used * 2 >= limit
         ? USAGE_COUNTER_LEASES.otherRegionsReadMs

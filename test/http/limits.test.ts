@@ -265,3 +265,49 @@ describe('no hot counter item (issue 17)', () => {
     expect(counters.total(secondWindow('tail', clock.now))).toBeLessThanOrEqual(60);
   });
 });
+
+describe('limits across regions (each region writes only its own counter items)', () => {
+  const regions = ['us-east-1', 'eu-west-1'];
+  const pair = () => {
+    const table = new Map<string, number>();
+    const clock = { now: Date.UTC(2026, 10, 29, 12, 0, 0) };
+    const limiterIn = (region: string) =>
+      new IngestLimiter({
+        counters: new InMemoryUsageCounters({ table, region, otherRegions: regions }),
+        now: () => clock.now,
+        firstShard: 0,
+      });
+    return { table, clock, us: limiterIn('us-east-1'), eu: limiterIn('eu-west-1') };
+  };
+  const publish = async () => 'published';
+
+  it('re-reads the other regions’ share of a day every 10 s once it is half used', async () => {
+    // Prepare: the US admits 60 of 100; Europe reads that, then the US admits 30 more.
+    const { clock, us, eu } = pair();
+    const limited = app('both', { dailyEventQuota: 100 });
+    await us.withinDailyQuota(limited, 60, publish);
+    await eu.withinDailyQuota(limited, 1, publish);
+    await us.withinDailyQuota(limited, 30, publish);
+
+    // Act: Europe's allowance is used up within 10 s (stale: it still thinks 39 are left), then after.
+    clock.now += 5_000;
+    const within = await eu.withinDailyQuota(limited, 20, publish).catch((e: unknown) => e);
+    clock.now += 10_000;
+    const after = await eu.withinDailyQuota(limited, 20, publish).catch((e: unknown) => e);
+
+    // Assess: the slack is what the US admitted since Europe's last read, no more.
+    expect(within).toBe('published');
+    expect(after).toBeInstanceOf(TooManyRequestsError);
+  });
+
+  it('holds a second’s rate limit in each region on its own requests', async () => {
+    const { us, eu } = pair();
+    const limited = app('burst', { rateLimitPerSecond: 2 });
+    for (let i = 0; i < 2; i++) {
+      await us.admitRequest(limited);
+      await eu.admitRequest(limited);
+    }
+    await refusal(us.admitRequest(limited));
+    await refusal(eu.admitRequest(limited));
+  });
+});
