@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
@@ -30,7 +29,13 @@ import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from '../http/a
 import { fromApiGatewayEvent, toApiGatewayResult } from '../http/request.js';
 import type { ApiServices } from '../http/services.js';
 import { graphResolver } from './identity-graphs.js';
-import { createObservability, logPort, type Observability, traceClients } from './observability.js';
+import {
+  createObservability,
+  logPort,
+  type Observability,
+  traceClients,
+  traceHandler,
+} from './observability.js';
 import { loadPostbackConfig, postbackApiServices } from './postbacks.js';
 import { tenantRegistry } from './registry.js';
 import { tokenVerifierFor } from './token-verifier.js';
@@ -262,7 +267,7 @@ export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts)
     return toApiGatewayResult(response);
   };
   return middy(handle)
-    .use(captureLambdaHandler(o.tracer))
+    .use(traceHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics));
 }

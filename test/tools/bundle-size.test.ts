@@ -73,4 +73,14 @@ describe('Lambda bundles', () => {
         provider,
       ).toBe(false);
   }, 120_000);
+
+  it('leaves the X-Ray SDK and the Powertools tracer out unless the function traces SDK calls', async () => {
+    const xray = (bundle: BundleSize | undefined) =>
+      (bundle?.inputs ?? []).some((p) => p.includes('node_modules/aws-xray-sdk-core/'));
+    const [traced] = await measureBundles({ handlers: ['ingest'], traceSdkCalls: true });
+
+    expect(xray(of('ingest'))).toBe(false);
+    expect(xray(traced)).toBe(true);
+    expect((traced?.bytes ?? 0) - (of('ingest')?.bytes ?? 0)).toBeGreaterThan(80 * 1024);
+  }, 120_000);
 });
