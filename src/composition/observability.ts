@@ -69,7 +69,12 @@ export function traceClients<C extends object>(tracer: Tracer | undefined, clien
   return clients;
 }
 
-/** The handler middleware of the tracer (cold start and service annotations, errors); none without it. */
+/**
+ * The handler middleware of the tracer (cold start and service annotations, errors); a middleware doing
+ * nothing without it (middy refuses one with no phase).
+ */
 export function traceHandler(tracer: Tracer | undefined): MiddlewareObj {
-  return tracer && powertoolsTracer ? powertoolsTracer[1].captureLambdaHandler(tracer) : {};
+  return tracer && powertoolsTracer
+    ? powertoolsTracer[1].captureLambdaHandler(tracer)
+    : { before: () => undefined };
 }

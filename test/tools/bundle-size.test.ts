@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../src/definitions/handlers.js';
 import { type BundleSize, measureBundles } from '../../src/tools/bundle-size.js';
 import { LAZY_CREDENTIAL_PROVIDERS } from '../../src/tools/bundling.js';
+import { measureColdInit } from '../../src/tools/cold-init.js';
 
 /**
  * Bundle sizes, measured (not timed) with the CDK's bundling options. The issue's target is 500 KiB
@@ -82,5 +83,14 @@ describe('Lambda bundles', () => {
     expect(xray(of('ingest'))).toBe(false);
     expect(xray(traced)).toBe(true);
     expect((traced?.bytes ?? 0) - (of('ingest')?.bytes ?? 0)).toBeGreaterThan(80 * 1024);
+  }, 120_000);
+
+  it('builds bundles that load and answer their first call (an API 404, an empty consumer batch)', async () => {
+    const { coldInit } = await measureColdInit(1, ['ingest', 'consumer']);
+
+    expect(coldInit.map((c) => [c.handler, c.firstCallStatus])).toEqual([
+      ['ingest', 404],
+      ['consumer', null],
+    ]);
   }, 120_000);
 });
