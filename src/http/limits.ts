@@ -94,6 +94,8 @@ interface WindowLease {
   readonly learned: Map<number, number>;
   /** The shard leased from last. */
   cursor: number;
+  /** Shards in use (with a cap of at least one unit), as of the last lease. */
+  usableShards: number;
   /** Refused leases in a row. */
   refusals: number;
   /** Refuse in memory until the window ends. */
@@ -233,13 +235,18 @@ export class IngestLimiter {
     }
   }
 
-  /** What a window has used as far as this instance knows (leased by anyone, minus its own unused allowance). */
+  /**
+   * What a window has used as far as this instance knows: the shards it has seen scaled to all of them,
+   * the other regions', minus its own unused allowance (exact when it has seen every shard).
+   */
   private usedOf(window: CounterWindow): number | undefined {
     const lease = this.leases.get(window.key);
     if (!lease || lease.learned.size === 0) return undefined;
-    let leased = lease.others;
-    for (const total of lease.learned.values()) leased += total;
-    return Math.max(0, leased - lease.allowance);
+    let seen = 0;
+    for (const total of lease.learned.values()) seen += total;
+    const leased =
+      lease.others + (seen * Math.max(lease.usableShards, lease.learned.size)) / lease.learned.size;
+    return Math.max(0, Math.round(leased - lease.allowance));
   }
 
   /** Whether `units` fit in the window under `limit`; counts them if so (from the allowance, or a new lease). */
@@ -305,6 +312,7 @@ export class IngestLimiter {
     if (kind === 'long') await this.readOtherRegions(window, lease, limit, nowMs);
     const regionLimit = Math.max(0, limit - lease.others);
     const shards = Math.min(this.shards, regionLimit);
+    lease.usableShards = shards;
     const capOf = (shard: number) =>
       Math.floor(regionLimit / this.shards) + (shard < regionLimit % this.shards ? 1 : 0);
     const roomOf = (shard: number) => capOf(shard) - (lease.learned.get(shard) ?? 0);
@@ -376,6 +384,7 @@ export class IngestLimiter {
       allowance: 0,
       learned: new Map(),
       cursor: this.firstShard,
+      usableShards: this.shards,
       refusals: 0,
       exhausted: false,
       others: 0,

@@ -266,6 +266,31 @@ describe('no hot counter item (issue 17)', () => {
   });
 });
 
+describe('the daily quota answer with many instances', () => {
+  it('tells what is left from the shards seen, scaled to all of them, not just their own total', async () => {
+    // Prepare: 32 instances share a quota of 6,400 (100 a shard); each sends batches of 40 until refused.
+    const counters = new FakeCounters();
+    const clock = { now: Date.UTC(2026, 10, 29, 12, 0, 0) };
+    const instances = Array.from(
+      { length: 32 },
+      (_, i) => new IngestLimiter({ counters, now: () => clock.now, firstShard: i * 2 }),
+    );
+    const limited = app('shared-quota', { dailyEventQuota: 6400 });
+    const messages: string[] = [];
+    for (let round = 0; round < 10; round++)
+      for (const instance of instances)
+        await instance
+          .withinDailyQuota(limited, 40, async () => undefined)
+          .catch((e: Error) => messages.push(e.message));
+
+    // Assess: refusals came, and none claims more than a tenth of the quota is left.
+    const left = messages.map((m) => Number(/has (\d+) of its daily quota/.exec(m)?.[1] ?? 0));
+    expect(messages.length).toBeGreaterThan(0);
+    expect(Math.max(...left)).toBeLessThanOrEqual(640);
+    expect(counters.total(dayWindow('shared-quota', clock.now))).toBeLessThanOrEqual(6400);
+  });
+});
+
 describe('limits across regions (each region writes only its own counter items)', () => {
   const regions = ['us-east-1', 'eu-west-1'];
   const pair = () => {
