@@ -20,8 +20,8 @@ import type { ApiServices, TenantLimits } from './services.js';
  * of the last second (1 s of it in a window of a second, 10 s in a day or month) from one shard with one
  * conditional write, moving to the next shard when one is full. So a window's items take about one
  * write per active instance per lease period, whatever the request rate, and a window is never counted
- * past its limit in a region. After `maxRefusedLeases` refused leases in a row, or with every shard
- * known full, the instance refuses in memory until the window ends. Long windows also take the other
+ * past its limit in a region. After `maxRefusedLeases` refused leases in a row the instance refuses in
+ * memory for one lease period; with every shard known full, until the window ends. Long windows also take the other
  * regions' totals, read every 10 s once half used (every 10 minutes before). Slack and the capacity
  * bound: docs/capacity.md ("Usage counters"), docs/security.md.
  *
@@ -98,8 +98,10 @@ interface WindowLease {
   usableShards: number;
   /** Refused leases in a row. */
   refusals: number;
-  /** Refuse in memory until the window ends. */
+  /** Refuse in memory until the window ends (every shard known full). */
   exhausted: boolean;
+  /** After `maxRefusedLeases` refused leases in a row: refuse in memory until then (one lease period). */
+  retryAtMs: number;
   /** The other regions' total as last read, and when. */
   others: number;
   othersReadAtMs: number;
@@ -236,17 +238,16 @@ export class IngestLimiter {
   }
 
   /**
-   * What a window has used as far as this instance knows: the shards it has seen scaled to all of them,
-   * the other regions', minus its own unused allowance (exact when it has seen every shard).
+   * What a window has used, when this instance knows it: once it has seen every shard in use (the other
+   * regions' total, every shard's, minus its own unused allowance). Unknown before: shards seen are not a
+   * sample of the others (an instance moves on from the full ones).
    */
   private usedOf(window: CounterWindow): number | undefined {
     const lease = this.leases.get(window.key);
-    if (!lease || lease.learned.size === 0) return undefined;
-    let seen = 0;
-    for (const total of lease.learned.values()) seen += total;
-    const leased =
-      lease.others + (seen * Math.max(lease.usableShards, lease.learned.size)) / lease.learned.size;
-    return Math.max(0, Math.round(leased - lease.allowance));
+    if (!lease || lease.learned.size === 0 || lease.learned.size < lease.usableShards) return undefined;
+    let leased = lease.others;
+    for (const total of lease.learned.values()) leased += total;
+    return Math.max(0, leased - lease.allowance);
   }
 
   /** Whether `units` fit in the window under `limit`; counts them if so (from the allowance, or a new lease). */
@@ -270,7 +271,7 @@ export class IngestLimiter {
     demand.requested += units;
     try {
       while (lease.allowance < units) {
-        if (lease.exhausted) return false;
+        if (lease.exhausted || nowMs < lease.retryAtMs) return false;
         if (lease.leasing) {
           await lease.leasing;
           continue;
@@ -297,8 +298,9 @@ export class IngestLimiter {
   /**
    * Leases from the window's shards until the allowance holds `units`: each lease asks one shard for the
    * instance's demand (at least what is missing, at most what the shard is known to have left). Answers
-   * false, the window then exhausted for this instance, when every shard is known full or
-   * `maxRefusedLeases` leases in a row were refused; what was leased stays in the allowance.
+   * false when every shard is known full (the window exhausted for this instance), or after
+   * `maxRefusedLeases` leases in a row were refused (then no lease for one lease period); what was leased
+   * stays in the allowance.
    */
   private async lease(
     window: CounterWindow,
@@ -344,7 +346,8 @@ export class IngestLimiter {
         // Refused: the shard has less left than asked (its total says how much, if anything).
         lease.learned.set(shard, Math.max(lease.learned.get(shard) ?? 0, answer.total ?? capOf(shard)));
         if (++lease.refusals >= USAGE_COUNTER_LEASES.maxRefusedLeases) {
-          lease.exhausted = true;
+          lease.refusals = 0;
+          lease.retryAtMs = nowMs + leaseSeconds * 1000;
           return false;
         }
       }
@@ -387,6 +390,7 @@ export class IngestLimiter {
       usableShards: this.shards,
       refusals: 0,
       exhausted: false,
+      retryAtMs: 0,
       others: 0,
       othersReadAtMs: Number.NEGATIVE_INFINITY,
       leasing: undefined,

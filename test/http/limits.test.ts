@@ -266,8 +266,38 @@ describe('no hot counter item (issue 17)', () => {
   });
 });
 
+describe('refused leases in a day', () => {
+  const publish = async () => 'published';
+
+  it('pauses an instance for one lease period after 3 refused leases, not for the rest of the day', async () => {
+    // Prepare: other instances filled shards 0 to 2 of a quota of 6,400 (100 a shard); the rest is free.
+    const counters = new FakeCounters();
+    const clock = { now: Date.UTC(2026, 10, 29, 12, 0, 0) };
+    const window = dayWindow('uneven', clock.now);
+    for (let shard = 0; shard < 3; shard++) await counters.add({ ...window, shard }, 100, 100);
+    const l = new IngestLimiter({ counters, now: () => clock.now, firstShard: 0 });
+    const limited = app('uneven', { dailyEventQuota: 6400 });
+
+    // Act
+    const first = await l.withinDailyQuota(limited, 10, publish).catch((e: unknown) => e);
+    const writes = counters.writes;
+    const paused = await l.withinDailyQuota(limited, 10, publish).catch((e: unknown) => e);
+    clock.now += 10_000;
+    const later = await l.withinDailyQuota(limited, 10, publish).catch((e: unknown) => e);
+
+    // Assess
+    expect(first).toBeInstanceOf(TooManyRequestsError);
+    // It has seen 3 full shards of 64: it does not claim the quota is used up.
+    expect((first as Error).message).toContain('has less than this batch of its daily quota');
+    expect(paused).toBeInstanceOf(TooManyRequestsError);
+    expect(later).toBe('published');
+    // No write while paused; one lease (from shard 3) once the lease period is over.
+    expect(counters.writes).toBe(writes + 1);
+  });
+});
+
 describe('the daily quota answer with many instances', () => {
-  it('tells what is left from the shards seen, scaled to all of them, not just their own total', async () => {
+  it('tells what is left only once the instance has seen every shard, never its own shards’ total', async () => {
     // Prepare: 32 instances share a quota of 6,400 (100 a shard); each sends batches of 40 until refused.
     const counters = new FakeCounters();
     const clock = { now: Date.UTC(2026, 10, 29, 12, 0, 0) };
@@ -283,7 +313,8 @@ describe('the daily quota answer with many instances', () => {
           .withinDailyQuota(limited, 40, async () => undefined)
           .catch((e: Error) => messages.push(e.message));
 
-    // Assess: refusals came, and none claims more than a tenth of the quota is left.
+    // Assess: refusals came, and none claims more than a tenth of the quota is left (most say "less
+    // than this batch": those instances have not seen every shard).
     const left = messages.map((m) => Number(/has (\d+) of its daily quota/.exec(m)?.[1] ?? 0));
     expect(messages.length).toBeGreaterThan(0);
     expect(Math.max(...left)).toBeLessThanOrEqual(640);

@@ -41,7 +41,7 @@ export const USAGE_COUNTER_LEASES = {
   shortLeaseSeconds: 1,
   /** Seconds of an instance's own demand one lease takes in a longer window (daily, monthly quotas). */
   longLeaseSeconds: 10,
-  /** Refused leases in a row after which an instance treats the window as exhausted until it ends. */
+  /** Refused leases in a row after which an instance refuses in memory for one lease period. */
   maxRefusedLeases: 3,
   /** How often an instance re-reads the other regions' share of a long window once it is half used. */
   otherRegionsReadMs: 10_000,
