@@ -19,7 +19,8 @@ export type KeyClass = (typeof KEY_CLASSES)[number];
 export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
   if (pk.startsWith('C#')) return 'counter row';
   if (pk.startsWith('H#')) return 'IP-hour';
-  if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
+  // One partition per app and IP (`S#`); before IP partitions, one per signature (`M#…#sig#…`).
+  if (pk.startsWith('S#') || (pk.startsWith('M#') && pk.includes('#sig#'))) return 'signature partition';
   if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
     return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
   if (pk.startsWith('D#') && sk === 'D') return 'device';

@@ -2,7 +2,10 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
+import { signatureKey } from '../../src/domain/keys.js';
+import type { Touchpoint } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
+import { installSignatures } from '../../src/domain/signature.js';
 import { adid, clickRecord, eventRecord, HOUR, T0 } from '../support/factories.js';
 import { createLocalResources, localClients } from '../support/local.js';
 
@@ -167,6 +170,112 @@ describe('identity graph on DynamoDB Local', () => {
       expect(() => new IdentityGraph({ documents: clients.documents, tableName, counterShards: 0 })).toThrow(
         'counterShards must be a whole number from 1 to 100. Received 0',
       );
+    });
+  });
+  describe('signature touchpoints, one partition per IP', () => {
+    const app = 'com.acme.game';
+    const install = {
+      ip: '198.51.100.9',
+      userAgent: 'Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UQ1A)',
+    };
+    const keysOf = (tenant: string) => installSignatures(install).map((s) => signatureKey(tenant, app, s));
+    const clicks = (tenant: string, n: number, overrides: Partial<Touchpoint>) =>
+      Array.from({ length: n }, (_, i) =>
+        clickRecord({ tenantId: tenant, ip: install.ip, timestampMs: T0 + i * 60_000, ...overrides }),
+      );
+    const ids = (tps: readonly Touchpoint[] | undefined) => (tps ?? []).map((tp) => tp.id);
+    const idsOf = (records: ReturnType<typeof clicks>) =>
+      records.map((r) => (r.kind === 'touchpoint' ? r.touchpoint.id : ''));
+    const queries = (g: IdentityGraph) => g.meter.snapshot().byOperation.Query?.requests ?? 0;
+    const load = (g: IdentityGraph, keys: string[]) =>
+      g.load({ deviceKeys: [], touchpointKeys: keys, eventKeys: [], ipHourKeys: [] });
+
+    it("reads an install's three signatures with one Query and splits them by signature", async () => {
+      const full = clicks('sig-one', 1, {});
+      const reduced = clicks('sig-one', 1, {
+        userAgent: undefined,
+        platform: 'android',
+        timestampMs: T0 + 5000,
+      });
+      const otherIp = clicks('sig-one', 1, { ip: '198.51.100.10' });
+      await engine.processBatch([...full, ...reduced, ...otherIp]);
+      const [ownKey, withoutModel, platformOnly] = keysOf('sig-one');
+      const before = queries(graph);
+
+      const snapshot = await load(graph, keysOf('sig-one'));
+
+      expect(queries(graph) - before).toBe(1);
+      expect(ids(snapshot.touchpoints.get(ownKey as string))).toEqual(idsOf(full));
+      expect(snapshot.touchpoints.get(withoutModel as string)).toBeUndefined();
+      expect(ids(snapshot.touchpoints.get(platformOnly as string))).toEqual(idsOf(reduced));
+    });
+
+    it('behind a busy IP reads each signature the first page did not finish on its own, newest first', async () => {
+      const small = new IdentityGraph({ documents: clients.documents, tableName, touchpointsPerKey: 2 });
+      const full = clicks('sig-busy', 3, {});
+      const reduced = clicks('sig-busy', 3, { userAgent: undefined, platform: 'android' });
+      await new AttributionEngine(small, { settingsFor: () => DEFAULT_SETTINGS }).processBatch([
+        ...full,
+        ...reduced,
+      ]);
+      const [ownKey, , platformOnly] = keysOf('sig-busy');
+
+      const snapshot = await load(small, keysOf('sig-busy'));
+
+      expect(ids(snapshot.touchpoints.get(ownKey as string))).toEqual(idsOf(full).slice(1).reverse());
+      expect(ids(snapshot.touchpoints.get(platformOnly as string))).toEqual(
+        idsOf(reduced).slice(1).reverse(),
+      );
+    });
+
+    it('reads signature copies written before IP partitions when told to, each touchpoint once', async () => {
+      const [ownKey] = keysOf('sig-old');
+      const old = clicks('sig-old', 1, {})[0];
+      const current = clicks('sig-old', 1, { timestampMs: T0 + HOUR })[0];
+      if (old?.kind !== 'touchpoint' || current?.kind !== 'touchpoint') throw new Error('factory');
+      await engine.processBatch([current]);
+      // The earlier layout: one partition per signature key, the touchpoint's own sort key.
+      await clients.documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: `M#${ownKey}`,
+            sk: `${String(old.touchpoint.timestampMs).padStart(15, '0')}#${old.touchpoint.id}`,
+            data: JSON.stringify(old.touchpoint),
+            keys: [ownKey],
+          },
+        }),
+      );
+      const legacy = new IdentityGraph({
+        documents: clients.documents,
+        tableName,
+        legacySignatureReads: true,
+      });
+
+      const both = await load(legacy, [ownKey as string]);
+      const newOnly = await load(graph, [ownKey as string]);
+
+      expect(ids(both.touchpoints.get(ownKey as string))).toEqual([current.touchpoint.id, old.touchpoint.id]);
+      expect(ids(newOnly.touchpoints.get(ownKey as string))).toEqual([current.touchpoint.id]);
+    });
+
+    it("erases a device's touchpoints from its IP partition too", async () => {
+      const id = adid();
+      await engine.processBatch(clicks('sig-erase', 1, { advertisingId: id }));
+      const partition = () =>
+        clients.documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `S#sig-erase#${app}#${install.ip}` },
+          }),
+        );
+      expect((await partition()).Items).toHaveLength(1);
+
+      const erased = await graph.eraseIdentity('sig-erase', app, 'adid', id);
+
+      expect(erased.touchpoints).toBe(1);
+      expect((await partition()).Items).toHaveLength(0);
     });
   });
 });

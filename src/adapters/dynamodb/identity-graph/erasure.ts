@@ -1,6 +1,6 @@
 import type { ErasureCounts } from '../../../app/records.js';
 import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
-import { devicePk, linkPk, matchPk } from './layout.js';
+import { devicePk, isSignatureKey, linkPk, matchPk, touchpointKey } from './layout.js';
 import { findDevice } from './reads.js';
 import type { GraphTable } from './table.js';
 
@@ -37,9 +37,14 @@ export async function eraseIdentity(
   for (const key of identifierKeys) {
     for (const item of await t.queryAll(matchPk(key), '')) {
       touchpoints++;
-      const sk = String(item.sk);
+      // Found under a device id: its sort key is the touchpoint's own (`<time>#<id>`).
+      const touchSk = String(item.sk);
       for (const matchKey of (item.keys as string[] | undefined) ?? [key]) {
-        touchpointItems.set(`${matchPk(matchKey)}|${sk}`, { pk: matchPk(matchKey), sk });
+        const copy = touchpointKey(matchKey, touchSk);
+        touchpointItems.set(`${copy.pk}|${copy.sk}`, copy);
+        // A signature copy written before IP partitions sits under its match key, like the others.
+        if (isSignatureKey(matchKey))
+          touchpointItems.set(`${matchPk(matchKey)}|${touchSk}`, { pk: matchPk(matchKey), sk: touchSk });
       }
     }
   }

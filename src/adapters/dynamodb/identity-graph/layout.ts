@@ -16,6 +16,39 @@ export const linkPk = (key: string) => `I#${key}`;
 export const devicePk = (d: { tenantId: string; appId: string; deviceId: string }) =>
   `D#${d.tenantId}#${d.appId}#${d.deviceId}`;
 export const matchPk = (key: string) => `M#${key}`;
+const SIGNATURE_MARK = '#sig#';
+/** A signature match key (`<tenant>#<app>#sig#<ip>|<platform>|<os>|<model>`) split into its IP partition and sort key prefix. */
+export interface SignatureLocation {
+  /** `S#<tenant>#<app>#<ip>`: every signature touchpoint of one IP in one app. */
+  readonly pk: string;
+  /** `<platform|os|model, URI-encoded>#`: the signature's part of the sort key (no `#` inside). */
+  readonly prefix: string;
+}
+/**
+ * Where a signature match key's touchpoints are stored: one partition per (tenant, app, IP), the rest
+ * of the signature first in the sort key, so an install's signatures (one IP) are one Query.
+ * Undefined for other match keys (click ids, device ids).
+ */
+export function signatureLocation(matchKey: string): SignatureLocation | undefined {
+  const at = matchKey.indexOf(SIGNATURE_MARK);
+  if (at < 0) return undefined;
+  const signature = matchKey.slice(at + SIGNATURE_MARK.length);
+  const bar = signature.indexOf('|');
+  const ip = bar < 0 ? signature : signature.slice(0, bar);
+  const rest = bar < 0 ? '' : signature.slice(bar + 1);
+  return { pk: `S#${matchKey.slice(0, at)}#${ip}`, prefix: `${part(rest)}#` };
+}
+export const isSignatureKey = (matchKey: string) => matchKey.includes(SIGNATURE_MARK);
+/**
+ * The item of one touchpoint copy under one match key; `touchSk` is `<timestampMs, 15 digits>#<touchpointId>`.
+ * Signature keys: `S#<tenant>#<app>#<ip>` / `<signature rest>#<touchSk>`; others `M#<matchKey>` / `<touchSk>`.
+ */
+export function touchpointKey(matchKey: string, touchSk: string): { pk: string; sk: string } {
+  const signature = signatureLocation(matchKey);
+  return signature
+    ? { pk: signature.pk, sk: `${signature.prefix}${touchSk}` }
+    : { pk: matchPk(matchKey), sk: touchSk };
+}
 export const eventPk = (key: string) => `E#${key}`;
 export const ipHourPk = (key: string) => `H#${key}`;
 export const pad = (ms: number) => String(Math.max(0, Math.trunc(ms))).padStart(15, '0');

@@ -11,14 +11,15 @@ import {
   IP_HOUR_TTL_S,
   type Item,
   ipHourPk,
+  isSignatureKey,
   linkPk,
-  matchPk,
   metricAttribute,
   pad,
   SIGNATURE_TTL_S,
   TOUCHPOINT_TTL_S,
   TRANSACTION_LIMIT,
   type TransactItem,
+  touchpointKey,
 } from './layout.js';
 import type { GraphTable } from './table.js';
 
@@ -117,11 +118,11 @@ export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
     const data = JSON.stringify(touchpoint);
     const touchS = Math.floor(touchpoint.timestampMs / 1000);
     const distinct = unique(keys);
+    const touchSk = `${pad(touchpoint.timestampMs)}#${touchpoint.id}`;
     for (const key of distinct) {
-      const ttl = key.includes('#sig#') ? SIGNATURE_TTL_S : TOUCHPOINT_TTL_S;
+      const ttl = isSignatureKey(key) ? SIGNATURE_TTL_S : TOUCHPOINT_TTL_S;
       items.push({
-        pk: matchPk(key),
-        sk: `${pad(touchpoint.timestampMs)}#${touchpoint.id}`,
+        ...touchpointKey(key, touchSk),
         data,
         keys: distinct,
         expiresAt: Math.max(touchS, nowS) + ttl,

@@ -8,7 +8,16 @@ import { mapLimit, unique } from '../../concurrency.js';
 import { itemBytes, readUnits } from '../billing.js';
 import { decodeDocument } from '../codec.js';
 import { counterRows, decodeDevice, decodeEventOutcome } from './items.js';
-import { counterPk, devicePk, eventPk, type Item, ipHourPk, linkPk, matchPk } from './layout.js';
+import {
+  counterPk,
+  devicePk,
+  eventPk,
+  type Item,
+  ipHourPk,
+  linkPk,
+  matchPk,
+  signatureLocation,
+} from './layout.js';
 import type { GraphTable } from './table.js';
 
 /** Reads: the engine's snapshot load and the API's device, attribution and counter reads. */
@@ -56,36 +65,110 @@ export async function load(t: GraphTable, request: StoreLoadRequest): Promise<St
     ? { devices, touchpoints, processedEvents, processedEventOutcomes, ipInstallCounts }
     : { devices, touchpoints, processedEvents, ipInstallCounts };
 }
+/**
+ * Touchpoints by match key, newest first, at most `touchpointsPerKey` each: one Query per click-id or
+ * device-id key, one per IP for signature keys (`signatureTouchpoints`), and, with
+ * `legacySignatureReads`, one per signature key in the layout before IP partitions.
+ */
 export async function queryTouchpoints(
   t: GraphTable,
   keys: readonly string[],
 ): Promise<Map<string, Touchpoint[]>> {
   const out = new Map<string, Touchpoint[]>();
-  await mapLimit(keys, 32, async (key) => {
-    const { Items, ConsumedCapacity } = await t.withRetry('Query', () =>
-      t.documents.send(
-        new QueryCommand({
-          TableName: t.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': matchPk(key) },
-          ScanIndexForward: false,
-          Limit: t.touchpointsPerKey,
-          ConsistentRead: true,
-          ProjectionExpression: '#d',
-          ExpressionAttributeNames: { '#d': 'data' },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    t.meter.record('Query', ConsumedCapacity);
-    t.bill('Query', readUnits((Items ?? []).reduce((n, i) => n + itemBytes(i), 0)), 0);
-    if (Items && Items.length > 0)
+  const byIp = new Map<string, { pk: string; keys: { key: string; prefix: string }[] }>();
+  const single: string[] = [];
+  for (const key of keys) {
+    const signature = signatureLocation(key);
+    if (!signature) {
+      single.push(key);
+      continue;
+    }
+    const group = byIp.get(signature.pk) ?? { pk: signature.pk, keys: [] };
+    group.keys.push({ key, prefix: signature.prefix });
+    byIp.set(signature.pk, group);
+    if (t.legacySignatureReads) single.push(key);
+  }
+  const add = (key: string, found: readonly Touchpoint[]) => {
+    if (found.length === 0) return;
+    const known = out.get(key);
+    if (!known) {
+      out.set(key, [...found]);
+      return;
+    }
+    // A signature key read in both layouts: one list, newest first, each touchpoint once.
+    const ids = new Set(known.map((tp) => tp.id));
+    const merged = [...known, ...found.filter((tp) => !ids.has(tp.id))];
+    merged.sort((a, b) => b.timestampMs - a.timestampMs);
+    out.set(key, merged.slice(0, t.touchpointsPerKey));
+  };
+  await Promise.all([
+    mapLimit(single, 32, async (key) => {
+      const items = await queryPage(t, { pk: matchPk(key), newestFirst: true });
+      add(
+        key,
+        items.items.map((i) => JSON.parse(String(i.data)) as Touchpoint),
+      );
+    }),
+    mapLimit([...byIp.values()], 32, async (group) => {
+      for (const [key, found] of await signatureTouchpoints(t, group.pk, group.keys)) add(key, found);
+    }),
+  ]);
+  return out;
+}
+/**
+ * The touchpoints of one IP's signature keys. One Query reads the IP's partition in sort key order
+ * (signature, then time); a signature whose items all came back is complete and keeps its newest
+ * `touchpointsPerKey`. Behind a busy IP (a carrier NAT) the page ends early: each signature not
+ * complete is read on its own, newest first, with the same limit as any other match key.
+ */
+export async function signatureTouchpoints(
+  t: GraphTable,
+  pk: string,
+  keys: readonly { key: string; prefix: string }[],
+): Promise<Map<string, Touchpoint[]>> {
+  const out = new Map<string, Touchpoint[]>();
+  const page = await queryPage(t, { pk, newestFirst: false, withSk: true });
+  const last = page.lastSk;
+  await mapLimit(keys, 4, async ({ key, prefix }) => {
+    const complete = last === undefined || (last > prefix && !last.startsWith(prefix));
+    const items = complete
+      ? page.items
+          .filter((i) => String(i.sk).startsWith(prefix))
+          .sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : -1))
+          .slice(0, t.touchpointsPerKey)
+      : (await queryPage(t, { pk, prefix, newestFirst: true })).items;
+    if (items.length > 0)
       out.set(
         key,
-        Items.map((i) => JSON.parse(String(i.data)) as Touchpoint),
+        items.map((i) => JSON.parse(String(i.data)) as Touchpoint),
       );
   });
   return out;
+}
+/** One strongly consistent Query page of touchpoint items (`data`, and `sk` when asked), `touchpointsPerKey` items at most. */
+async function queryPage(
+  t: GraphTable,
+  q: { pk: string; prefix?: string; newestFirst: boolean; withSk?: boolean },
+): Promise<{ items: Item[]; lastSk?: string }> {
+  const { Items, ConsumedCapacity, LastEvaluatedKey } = await t.withRetry('Query', () =>
+    t.documents.send(
+      new QueryCommand({
+        TableName: t.tableName,
+        KeyConditionExpression: q.prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: q.prefix === undefined ? { ':pk': q.pk } : { ':pk': q.pk, ':p': q.prefix },
+        ScanIndexForward: !q.newestFirst,
+        Limit: t.touchpointsPerKey,
+        ConsistentRead: true,
+        ProjectionExpression: q.withSk ? '#d, sk' : '#d',
+        ExpressionAttributeNames: { '#d': 'data' },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    ),
+  );
+  t.meter.record('Query', ConsumedCapacity);
+  const items = Items ?? [];
+  t.bill('Query', readUnits(items.reduce((n, i) => n + itemBytes(i), 0)), 0);
+  return LastEvaluatedKey ? { items, lastSk: String(LastEvaluatedKey.sk) } : { items };
 }
 /** The device known by one identifier in one app. */
 export async function findDevice(

@@ -28,6 +28,13 @@ export interface IdentityGraphOptions {
   /** Most recent touchpoints read per match key. @default 50 */
   readonly touchpointsPerKey?: number;
   /**
+   * Also read signature touchpoints in the layout before IP partitions (`M#<signature key>`, one Query
+   * per signature). Those copies expire 8 days after their touch time: a table that held signature
+   * touchpoints before the upgrade needs this for 8 days, for probabilistic matches across the upgrade.
+   * @default false
+   */
+  readonly legacySignatureReads?: boolean;
+  /**
    * Items each per-day counter row is split into. A commit adds its counters to one of them (the next
    * in turn), so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them.
    * @default 16
@@ -56,6 +63,7 @@ export class GraphTable {
   readonly maxAttempts: number;
   readonly baseDelayMs: number;
   readonly touchpointsPerKey: number;
+  readonly legacySignatureReads: boolean;
   readonly now: () => number;
 
   private readonly counterShards: number;
@@ -70,6 +78,7 @@ export class GraphTable {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.baseDelayMs = options.baseDelayMs ?? 25;
     this.touchpointsPerKey = options.touchpointsPerKey ?? 50;
+    this.legacySignatureReads = options.legacySignatureReads ?? false;
     this.now = options.now ?? Date.now;
     this.counterShards = options.counterShards ?? 16;
     if (!Number.isInteger(this.counterShards) || this.counterShards < 1 || this.counterShards > 100) {
