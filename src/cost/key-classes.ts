@@ -26,3 +26,12 @@ export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
   if (pk.startsWith('D#') && sk === 'D') return 'device';
   return undefined;
 }
+
+/**
+ * The counter row of a counter item's sort key (`<day>#<network>#<campaign>[#<shard>]`, network and
+ * campaign URI-encoded): the shards of a row are one row to the capacity model, which divides by them.
+ */
+export function counterRowOf(sk: string): string {
+  const parts = sk.split('#');
+  return parts.length > 3 ? parts.slice(0, 3).join('#') : sk;
+}

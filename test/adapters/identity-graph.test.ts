@@ -166,10 +166,42 @@ describe('identity graph on DynamoDB Local', () => {
       expect(installs[0]).toMatchObject({ day: '2026-11-20', network: 'organic', value: 15 });
     });
 
-    it('refuses a shard count outside 1 to 100, naming the value', () => {
-      expect(() => new IdentityGraph({ documents: clients.documents, tableName, counterShards: 0 })).toThrow(
-        'counterShards must be a whole number from 1 to 100. Received 0',
+    it('writes a row once per shard in a commit: each transaction of the commit takes its own shard', async () => {
+      const oneUnitEach = new IdentityGraph({
+        documents: clients.documents,
+        tableName,
+        counterShards: 4,
+        unitsPerTransaction: 1,
+      });
+      const installs = Array.from({ length: 3 }, (_, i) =>
+        eventRecord({ advertisingId: adid(), tenantId: 'per-commit', timestampMs: T0 + i * 1000 }),
       );
+
+      const result = await new AttributionEngine(oneUnitEach, {
+        settingsFor: () => DEFAULT_SETTINGS,
+      }).processBatch(installs);
+
+      expect(result.failedRecordIndexes).toEqual([]);
+      const items = await clients.documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'C#per-commit#com.acme.game#2026-11' },
+        }),
+      );
+      // Three transactions in one commit: three shard items of the row, one install each.
+      expect((items.Items ?? []).map((i) => i['m#installs'])).toEqual([1, 1, 1]);
+      const rows = await oneUnitEach.readCounters('per-commit', 'com.acme.game', '2026-11-01', '2026-11-30');
+      expect(rows.find((r) => r.metric === 'installs')?.value).toBe(3);
+    });
+
+    it('refuses a shard count outside 1 to 256, naming the value', () => {
+      expect(() => new IdentityGraph({ documents: clients.documents, tableName, counterShards: 0 })).toThrow(
+        'counterShards must be a whole number from 1 to 256. Received 0',
+      );
+      expect(
+        () => new IdentityGraph({ documents: clients.documents, tableName, counterShards: 257 }),
+      ).toThrow('Received 257');
     });
   });
   describe('signature touchpoints, one partition per IP', () => {

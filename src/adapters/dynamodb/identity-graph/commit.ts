@@ -8,6 +8,7 @@ import { BATCH_WRITE_LIMIT, type Item, TRANSACTION_LIMIT } from './layout.js';
 import {
   chains,
   isPureTouchpointUnit,
+  type PackedTransaction,
   packTransactions,
   planUnit,
   sharedItemGroups,
@@ -46,7 +47,6 @@ export async function commitTransactions(
 ): Promise<void> {
   const all = chains(units);
   const broken = new Set<number>();
-  const shard = t.nextCounterShard();
   const longest = all.reduce((n, c) => Math.max(n, c.length), 0);
   for (let w = 0; w < longest; w++) {
     const wave: { plan: UnitPlan; chain: number }[] = [];
@@ -54,7 +54,7 @@ export async function commitTransactions(
       const unit = chain[w];
       if (!unit) return;
       if (broken.has(i)) failed.add(unit.recordIndex);
-      else wave.push({ plan: planUnit(t, unit, shard), chain: i });
+      else wave.push({ plan: planUnit(t, unit), chain: i });
     });
     const chainOf = new Map(wave.map((u) => [u.plan.unit.recordIndex, u.chain]));
     const lost = (plan: UnitPlan) => {
@@ -66,24 +66,28 @@ export async function commitTransactions(
       if (plan.itemCount > TRANSACTION_LIMIT) lost(plan);
       else runnable.push(plan);
     }
-    // Transactions that share an additive item (a counter row, an IP-hour count) run one after the
-    // other: concurrent transactions on one item cancel each other (TransactionConflict).
-    await mapLimit(
-      sharedItemGroups(packTransactions(runnable, t.unitsPerTransaction)),
-      t.commitConcurrency,
-      async (group) => {
-        for (const transaction of group)
-          for (const plan of await applyTransaction(t, transaction)) lost(plan);
-      },
+    // Each transaction of the commit adds its counters to the next shard of their rows, so a commit
+    // writes a row's shard item once (up to `counterShards` transactions). Transactions that still
+    // share an additive item (an IP-hour count, a shard when there are more transactions than shards)
+    // run one after the other: concurrent transactions on one item cancel each other (TransactionConflict).
+    const transactions = packTransactions(runnable, t.unitsPerTransaction).map(
+      (plans): PackedTransaction => ({
+        plans,
+        counterShard: plans.some((p) => p.rowKeys.length > 0) ? t.nextCounterShard() : 0,
+      }),
     );
+    await mapLimit(sharedItemGroups(transactions), t.commitConcurrency, async (group) => {
+      for (const transaction of group) for (const plan of await applyTransaction(t, transaction)) lost(plan);
+    });
   }
 }
 /** Applies packed units in one transaction; returns the units that were not applied. */
-export async function applyTransaction(t: GraphTable, plans: readonly UnitPlan[]): Promise<UnitPlan[]> {
+export async function applyTransaction(t: GraphTable, transaction: PackedTransaction): Promise<UnitPlan[]> {
   const lost: UnitPlan[] = [];
-  let live = [...plans];
+  const { counterShard } = transaction;
+  let live = [...transaction.plans];
   while (live.length > 0) {
-    const { items, owners } = transactItems(t, live);
+    const { items, owners } = transactItems(t, live, counterShard);
     try {
       const { ConsumedCapacity } = await t.withRetry('TransactWriteItems', () =>
         t.documents.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' })),
@@ -112,7 +116,7 @@ export async function applyTransaction(t: GraphTable, plans: readonly UnitPlan[]
       }
       if (live.length > 1) {
         // Throttled past the retries, or refused without naming a unit: isolate, one unit at a time.
-        for (const plan of live) lost.push(...(await applyTransaction(t, [plan])));
+        for (const plan of live) lost.push(...(await applyTransaction(t, { plans: [plan], counterShard })));
         return lost;
       }
       if (cancelled || isThrottling(error)) {

@@ -4,6 +4,7 @@ import { CODEC_VERSION, encodeDocument } from '../codec.js';
 import { deviceItem, eventOutcomeAttributes } from './items.js';
 import {
   counterPk,
+  counterRow,
   counterRowSk,
   devicePk,
   EVENT_MARKER_TTL_S,
@@ -31,16 +32,37 @@ export interface UnitPlan {
   /** Puts only this unit makes (event marker, devices, links, touchpoints, attributions). */
   readonly owned: readonly TransactItem[];
   readonly ownedKeys: readonly string[];
-  /** Additive items (counter rows, IP-hour counts) other units of a transaction may share. */
+  /**
+   * Additive items other units of a transaction may share: IP-hour counts, and counter rows by row
+   * (the shard is the transaction's, chosen after packing).
+   */
   readonly sharedKeys: ReadonlySet<string>;
+  /** The IP-hour counts it adds to (`ipHourPk|H`). */
+  readonly ipHourKeys: readonly string[];
+  /** The counter rows it adds to (`pk|sk` without the shard). */
+  readonly rowKeys: readonly string[];
   readonly ipDeltas: ReadonlyMap<string, number>;
   readonly itemCount: number;
-  /** The counter row shard the unit's counters go to (one per commit). */
+}
+
+/** Units packed into one transaction, and the counter row shard all their counters go to. */
+export interface PackedTransaction {
+  readonly plans: readonly UnitPlan[];
   readonly counterShard: number;
 }
 
+/** The items a packed transaction adds to: its IP-hour counts and its counter rows' shard items. */
+export function sharedItemsOf(transaction: PackedTransaction): string[] {
+  const out: string[] = [];
+  for (const plan of transaction.plans) {
+    out.push(...plan.ipHourKeys);
+    for (const row of plan.rowKeys) out.push(`${row}#${transaction.counterShard}`);
+  }
+  return out;
+}
+
 /** Everything a unit writes, encoded once; additive updates kept apart so a transaction can merge them. */
-export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number): UnitPlan {
+export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
   const table = t.tableName;
   const nowS = Math.floor(t.now() / 1000);
   const owned: TransactItem[] = [];
@@ -97,18 +119,20 @@ export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number):
   const ipDeltas = new Map<string, number>();
   for (const inc of unit.ipHourIncrements) ipDeltas.set(inc.key, (ipDeltas.get(inc.key) ?? 0) + inc.delta);
   const ownedKeys = owned.map((i) => `${i.Put?.Item?.pk}|${i.Put?.Item?.sk}`);
-  const sharedKeys = new Set<string>([
-    ...unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c, counterShard)}`),
-    ...[...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`),
-  ]);
+  const rowKeys = unique(
+    unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRow(c)}`),
+  );
+  const ipHourKeys = [...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`);
+  const sharedKeys = new Set<string>([...rowKeys, ...ipHourKeys]);
   return {
     unit,
     owned,
     ownedKeys,
     sharedKeys,
+    ipHourKeys,
+    rowKeys,
     ipDeltas,
     itemCount: owned.length + sharedKeys.size,
-    counterShard,
   };
 }
 export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
@@ -139,6 +163,7 @@ export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
 export function transactItems(
   t: GraphTable,
   plans: readonly UnitPlan[],
+  counterShard: number,
 ): {
   items: TransactItem[];
   owners: (UnitPlan | undefined)[];
@@ -159,7 +184,7 @@ export function transactItems(
     }
     for (const c of plan.unit.counters) {
       const pk = counterPk(c.tenantId, c.appId, c.day);
-      const sk = counterRowSk(c, plan.counterShard);
+      const sk = counterRowSk(c, counterShard);
       const row = rows.get(`${pk}|${sk}`) ?? { pk, sk, c, metrics: new Map<string, number>() };
       const attribute = metricAttribute(c.metric, c.currency);
       row.metrics.set(attribute, (row.metrics.get(attribute) ?? 0) + c.value);
@@ -281,8 +306,11 @@ export function packTransactions(plans: readonly UnitPlan[], perTransaction: num
   if (current.length > 0) out.push(current);
   return out;
 }
-/** Groups transactions that share an additive item; groups run in parallel, a group's members in turn. */
-export function sharedItemGroups(transactions: readonly UnitPlan[][]): UnitPlan[][][] {
+/**
+ * Groups transactions that share an additive item (an IP-hour count, or a counter row shard when a
+ * commit has more transactions than shards); groups run in parallel, a group's members in turn.
+ */
+export function sharedItemGroups(transactions: readonly PackedTransaction[]): PackedTransaction[][] {
   const groupOf = new Map<string, number>();
   const parent = transactions.map((_, i) => i);
   const find = (i: number): number => {
@@ -291,20 +319,18 @@ export function sharedItemGroups(transactions: readonly UnitPlan[][]): UnitPlan[
     parent[i] = r;
     return r;
   };
-  transactions.forEach((plans, i) => {
-    for (const plan of plans) {
-      for (const key of plan.sharedKeys) {
-        const other = groupOf.get(key);
-        if (other === undefined) groupOf.set(key, i);
-        else parent[find(i)] = find(other);
-      }
+  transactions.forEach((transaction, i) => {
+    for (const key of sharedItemsOf(transaction)) {
+      const other = groupOf.get(key);
+      if (other === undefined) groupOf.set(key, i);
+      else parent[find(i)] = find(other);
     }
   });
-  const groups = new Map<number, UnitPlan[][]>();
-  transactions.forEach((plans, i) => {
+  const groups = new Map<number, PackedTransaction[]>();
+  transactions.forEach((transaction, i) => {
     const root = find(i);
     const group = groups.get(root) ?? [];
-    group.push(plans);
+    group.push(transaction);
     groups.set(root, group);
   });
   return [...groups.values()];

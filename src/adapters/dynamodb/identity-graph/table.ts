@@ -9,7 +9,14 @@ import { chunk, mapLimit, uniqueBy } from '../../concurrency.js';
 import { isThrottling } from '../../throttling.js';
 import { itemBytes, readUnits, writeUnits } from '../billing.js';
 import { CapacityMeter } from '../capacity.js';
-import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, type Item, type WriteRequest } from './layout.js';
+import {
+  BATCH_GET_LIMIT,
+  BATCH_WRITE_LIMIT,
+  DEFAULT_COUNTER_SHARDS,
+  type Item,
+  MAX_COUNTER_SHARDS,
+  type WriteRequest,
+} from './layout.js';
 import { backoffMs, sleep, withRetry } from './retry.js';
 
 export interface IdentityGraphOptions {
@@ -35,9 +42,11 @@ export interface IdentityGraphOptions {
    */
   readonly legacySignatureReads?: boolean;
   /**
-   * Items each per-day counter row is split into. A commit adds its counters to one of them (the next
-   * in turn), so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them.
-   * @default 16
+   * Items each per-day counter row is split into. Each transaction of a commit adds its counters to
+   * the next shard in turn (a commit writes a shard item of a row once, up to this many transactions),
+   * so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them. The
+   * capacity model (`src/cost/capacity.ts`) bounds the hottest item with this figure.
+   * @default DEFAULT_COUNTER_SHARDS (64)
    */
   readonly counterShards?: number;
   /** @default Date.now */
@@ -80,17 +89,21 @@ export class GraphTable {
     this.touchpointsPerKey = options.touchpointsPerKey ?? 50;
     this.legacySignatureReads = options.legacySignatureReads ?? false;
     this.now = options.now ?? Date.now;
-    this.counterShards = options.counterShards ?? 16;
-    if (!Number.isInteger(this.counterShards) || this.counterShards < 1 || this.counterShards > 100) {
+    this.counterShards = options.counterShards ?? DEFAULT_COUNTER_SHARDS;
+    if (
+      !Number.isInteger(this.counterShards) ||
+      this.counterShards < 1 ||
+      this.counterShards > MAX_COUNTER_SHARDS
+    ) {
       throw new RangeError(
-        `counterShards must be a whole number from 1 to 100. Received ${this.counterShards}`,
+        `counterShards must be a whole number from 1 to ${MAX_COUNTER_SHARDS}. Received ${this.counterShards}`,
       );
     }
     // Writers start on different shards, so consumers started together do not all hit shard 0.
     this.counterShard = Math.floor(Math.random() * this.counterShards);
   }
 
-  /** The counter row shard of the next commit: each commit takes the next one in turn. */
+  /** The counter row shard of the next transaction: each takes the next one in turn. */
   nextCounterShard(): number {
     this.counterShard = (this.counterShard + 1) % this.counterShards;
     return this.counterShard;
