@@ -52,6 +52,66 @@ describe('identity graph on DynamoDB Local', () => {
     expect(history.map((a) => a.kind)).toEqual(['install', 'reinstall']);
   });
 
+  it('keeps a settled first attribution in the device item only, and lists it with the history', async () => {
+    const id = adid();
+    await engine.processBatch([
+      clickRecord({ advertisingId: id, tenantId: 'history' }),
+      eventRecord({ advertisingId: id, tenantId: 'history', timestampMs: T0 + HOUR }),
+    ]);
+    const device = await graph.findDevice('history', 'com.acme.game', 'adid', id);
+    if (!device) throw new Error('no device');
+    const historyItems = async () =>
+      (
+        await clients.documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+            ExpressionAttributeValues: { ':pk': `D#history#com.acme.game#${device.deviceId}`, ':a': 'A#' },
+          }),
+        )
+      ).Items ?? [];
+    expect(await historyItems()).toHaveLength(0);
+    expect((await graph.listAttributions(device)).map((a) => a.kind)).toEqual(['install']);
+
+    await engine.processBatch([
+      eventRecord({ advertisingId: id, tenantId: 'history', timestampMs: T0 + 3 * HOUR }),
+    ]);
+
+    expect(await historyItems()).toHaveLength(1);
+    expect((await graph.listAttributions(device)).map((a) => a.kind)).toEqual(['install', 'reinstall']);
+    // A history item for the first attribution too (written before this layout): listed once.
+    await clients.documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `D#history#com.acme.game#${device.deviceId}`,
+          sk: `A#${String(device.firstAttribution?.installTimeMs).padStart(15, '0')}#${device.firstAttribution?.eventId}`,
+          data: JSON.stringify(device.firstAttribution),
+        },
+      }),
+    );
+    expect((await graph.listAttributions(device)).map((a) => a.kind)).toEqual(['install', 'reinstall']);
+    expect((await graph.eraseIdentity('history', 'com.acme.game', 'adid', id)).attributions).toBe(2);
+  });
+
+  it('writes a history item for a rejected first install, which a later install may replace', async () => {
+    const id = adid();
+    // A click two seconds before the install: click injection, rejected.
+    await engine.processBatch([
+      clickRecord({ advertisingId: id, tenantId: 'rejected', timestampMs: T0 + HOUR - 2000 }),
+      eventRecord({ advertisingId: id, tenantId: 'rejected', timestampMs: T0 + HOUR }),
+    ]);
+    const device = await graph.findDevice('rejected', 'com.acme.game', 'adid', id);
+    expect(device?.firstAttribution?.status).toBe('rejected');
+
+    await engine.processBatch([
+      eventRecord({ advertisingId: id, tenantId: 'rejected', timestampMs: T0 + 3 * HOUR }),
+    ]);
+
+    const history = await graph.listAttributions(device ?? { tenantId: '', appId: '', deviceId: '' });
+    expect(history.map((a) => a.status)).toEqual(['rejected', expect.not.stringMatching('rejected')]);
+  });
+
   it('reads counters back per metric and currency from one row per day, network and campaign', async () => {
     const id = adid();
     await engine.processBatch([

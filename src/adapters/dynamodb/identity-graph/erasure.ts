@@ -1,7 +1,7 @@
 import type { ErasureCounts } from '../../../app/records.js';
 import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
 import { devicePk, isSignatureKey, linkPk, matchPk, touchpointKey } from './layout.js';
-import { findDevice } from './reads.js';
+import { attributionsOf, findDevice } from './reads.js';
 import type { GraphTable } from './table.js';
 
 /**
@@ -26,10 +26,9 @@ export async function eraseIdentity(
     for (const id of device.vendorIds) identifierKeys.add(identifierKey(tenantId, appId, 'idfv', id));
     for (const id of device.customerUserIds) identifierKeys.add(identifierKey(tenantId, appId, 'cuid', id));
     const deviceItems = await t.queryAll(devicePk(device), '');
-    for (const item of deviceItems) {
-      keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      if (String(item.sk).startsWith('A#')) attributions++;
-    }
+    for (const item of deviceItems) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+    // History items, and the first attribution the device item holds without one.
+    attributions = attributionsOf(deviceItems).length;
   }
   for (const key of identifierKeys) keys.push({ pk: linkPk(key), sk: 'I' });
   let touchpoints = 0;

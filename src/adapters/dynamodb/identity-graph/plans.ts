@@ -1,3 +1,4 @@
+import type { Attribution } from '../../../domain/attribution.js';
 import type { CounterIncrement, UnitOfWork } from '../../../domain/store.js';
 import { unique, uniqueBy } from '../../concurrency.js';
 import { CODEC_VERSION, encodeDocument } from '../codec.js';
@@ -104,6 +105,9 @@ export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
   }
   for (const Item of touchpointItems(t, unit)) owned.push({ Put: { TableName: table, Item } });
   for (const attribution of uniqueBy(unit.attributions, (a) => `${a.deviceId}|${a.eventId}`)) {
+    // A device's first attribution, once not rejected, never changes (SPEC §4 rule 4): the device item
+    // keeps it, and `listAttributions` reads it from there instead of a history item.
+    if (isSettledFirst(unit, attribution)) continue;
     owned.push({
       Put: {
         TableName: table,
@@ -134,6 +138,19 @@ export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
     ipDeltas,
     itemCount: owned.length + sharedKeys.size,
   };
+}
+/**
+ * Whether an attribution is the unit's device's first attribution and not rejected: the engine never
+ * replaces such a first attribution (a reinstall is credited to it; only a rejected or missing first
+ * is decided again), so the device item holds it for good and no history item is written for it.
+ */
+export function isSettledFirst(unit: UnitOfWork, attribution: Attribution): boolean {
+  return unit.devices.some(
+    (d) =>
+      d.deviceId === attribution.deviceId &&
+      d.firstAttribution?.eventId === attribution.eventId &&
+      d.firstAttribution.status !== 'rejected',
+  );
 }
 export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
   const nowS = Math.floor(t.now() / 1000);

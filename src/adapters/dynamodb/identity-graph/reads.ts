@@ -16,6 +16,7 @@ import {
   ipHourPk,
   linkPk,
   matchPk,
+  pad,
   signatureLocation,
 } from './layout.js';
 import type { GraphTable } from './table.js';
@@ -187,17 +188,35 @@ export async function findDevice(
   });
   return snapshot.devices.get(key);
 }
-/** Every attribution decision of a device, oldest first. */
+/**
+ * Every attribution decision of a device, oldest first: one Query of the device's partition, its
+ * history items and its first attribution, which the device item holds instead of a history item once
+ * settled (`isSettledFirst`; devices written before that have a history item for it too).
+ */
 export async function listAttributions(
   t: GraphTable,
   device: Pick<Device, 'tenantId' | 'appId' | 'deviceId'>,
 ): Promise<Attribution[]> {
-  const items = await t.queryAll(devicePk(device), 'A#');
-  return items.map((i) =>
-    i.z === undefined
-      ? (JSON.parse(String(i.data)) as Attribution)
-      : decodeDocument<Attribution>(i.z as Uint8Array, Number(i.zv)),
-  );
+  return attributionsOf(await t.queryAll(devicePk(device), ''));
+}
+/** The attributions held by the items of a device's partition (device item and history items), oldest first. */
+export function attributionsOf(items: readonly Item[]): Attribution[] {
+  const out: Attribution[] = [];
+  let first: Attribution | undefined;
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk === 'D') first = decodeDevice(item).firstAttribution;
+    else if (sk.startsWith('A#'))
+      out.push(
+        item.z === undefined
+          ? (JSON.parse(String(item.data)) as Attribution)
+          : decodeDocument<Attribution>(item.z as Uint8Array, Number(item.zv)),
+      );
+  }
+  if (first && !out.some((a) => a.eventId === first.eventId)) out.push(first);
+  // The history items' order: install time, then event id.
+  const order = (a: Attribution) => `${pad(a.installTimeMs)}#${a.eventId}`;
+  return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 /** Counter rows of an app between two days (inclusive, `YYYY-MM-DD`), the shards of each row summed. */
 export async function readCounters(
