@@ -2,7 +2,8 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
-import { signatureKey } from '../../src/domain/keys.js';
+import { deviceIdFor } from '../../src/domain/identity.js';
+import { identifierKey, signatureKey } from '../../src/domain/keys.js';
 import type { Touchpoint } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { installSignatures } from '../../src/domain/signature.js';
@@ -50,6 +51,65 @@ describe('identity graph on DynamoDB Local', () => {
     expect(reinstalled?.firstAttribution).toEqual(installed?.firstAttribution);
     const history = await graph.listAttributions(reinstalled ?? { tenantId: '', appId: '', deviceId: '' });
     expect(history.map((a) => a.kind)).toEqual(['install', 'reinstall']);
+  });
+
+  describe('links implied by a new device id', () => {
+    const app = 'com.acme.game';
+    const linkOf = async (tenant: string, id: string) =>
+      (
+        await clients.documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `I#${identifierKey(tenant, app, 'adid', id)}` },
+          }),
+        )
+      ).Items ?? [];
+
+    it('writes no link from a new device to the identifier its id comes from, and finds the device by it', async () => {
+      const id = adid();
+      await engine.processBatch([eventRecord({ advertisingId: id, tenantId: 'implied' })]);
+
+      expect(await linkOf('implied', id)).toHaveLength(0);
+      const device = await graph.findDevice('implied', app, 'adid', id);
+      expect(device?.deviceId).toBe(deviceIdFor(identifierKey('implied', app, 'adid', id)));
+      const later = await engine.processBatch([
+        eventRecord({ advertisingId: id, tenantId: 'implied', type: 'session', timestampMs: T0 + 2 * HOUR }),
+      ]);
+      expect(later.failedRecordIndexes).toEqual([]);
+      expect((await graph.findDevice('implied', app, 'adid', id))?.version).toBe(1);
+    });
+
+    it('writes the links of a new device’s other identifiers', async () => {
+      const id = adid();
+      const vendorId = adid();
+      await engine.processBatch([eventRecord({ advertisingId: id, vendorId, tenantId: 'implied' })]);
+
+      const byVendorId = await graph.findDevice('implied', app, 'idfv', vendorId);
+      expect(byVendorId?.deviceId).toBe(deviceIdFor(identifierKey('implied', app, 'adid', id)));
+    });
+
+    it('falls back to the implied device when a link names a device that is gone', async () => {
+      const id = adid();
+      await engine.processBatch([eventRecord({ advertisingId: id, tenantId: 'implied' })]);
+      await clients.documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `I#${identifierKey('implied', app, 'adid', id)}`, sk: 'I', deviceId: 'dev_erased' },
+        }),
+      );
+
+      expect((await graph.findDevice('implied', app, 'adid', id))?.deviceId).toBe(
+        deviceIdFor(identifierKey('implied', app, 'adid', id)),
+      );
+    });
+
+    it('relies on deviceIdFor staying the same function: stored devices are found by it', () => {
+      // Changing it would lose every device whose first identifier has no link item.
+      expect(deviceIdFor('acme#com.acme.game#adid#00000000-0000-4000-8000-000000000001')).toBe(
+        'dev_688bd4fa160775b3',
+      );
+    });
   });
 
   it('keeps a settled first attribution in the device item only, and lists it with the history', async () => {

@@ -1,4 +1,5 @@
 import type { Attribution } from '../../../domain/attribution.js';
+import { deviceIdFor } from '../../../domain/identity.js';
 import type { CounterIncrement, UnitOfWork } from '../../../domain/store.js';
 import { unique, uniqueBy } from '../../concurrency.js';
 import { CODEC_VERSION, encodeDocument } from '../codec.js';
@@ -99,6 +100,7 @@ export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
     });
   }
   for (const link of uniqueBy(unit.identifierLinks, (l) => l.key)) {
+    if (isImpliedLink(unit, link)) continue;
     owned.push({
       Put: { TableName: table, Item: { pk: linkPk(link.key), sk: 'I', deviceId: link.deviceId } },
     });
@@ -138,6 +140,17 @@ export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
     ipDeltas,
     itemCount: owned.length + sharedKeys.size,
   };
+}
+/**
+ * Whether a link goes without saying: a new device's id is derived from its first identifier key
+ * (`deviceIdFor`), and `load` looks a key without a link up under that id, so the link of that key to
+ * a new device is not written. Any other link is (a merge, a later identifier, a key of an older device).
+ */
+export function isImpliedLink(unit: UnitOfWork, link: { key: string; deviceId: string }): boolean {
+  return (
+    link.deviceId === deviceIdFor(link.key) &&
+    unit.devices.some((d) => d.deviceId === link.deviceId && d.version === 0)
+  );
 }
 /**
  * Whether an attribution is the unit's device's first attribution and not rejected: the engine never

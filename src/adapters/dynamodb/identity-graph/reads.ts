@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CounterRow } from '../../../app/records.js';
 import type { Attribution } from '../../../domain/attribution.js';
+import { deviceIdFor } from '../../../domain/identity.js';
 import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
 import type { Touchpoint } from '../../../domain/records.js';
 import type { Device, StoredEventOutcome, StoreLoadRequest, StoreSnapshot } from '../../../domain/store.js';
@@ -51,16 +52,34 @@ export async function load(t: GraphTable, request: StoreLoadRequest): Promise<St
     } else if (pk.startsWith('H#')) ipInstallCounts.set(pk.slice(2), Number(item.count ?? 0));
   }
 
-  const devicePks = new Map<string, string>();
-  for (const [key, deviceId] of deviceIdByKey) {
+  // A key without a link belongs to the device whose id it implies, if that device exists: a new
+  // device's link to its first key is not written (`isImpliedLink`).
+  const devicePkOf = (key: string, deviceId: string) => {
     const scope = key.split('#', 2);
-    devicePks.set(key, devicePk({ tenantId: scope[0] ?? '', appId: scope[1] ?? '', deviceId }));
-  }
+    return devicePk({ tenantId: scope[0] ?? '', appId: scope[1] ?? '', deviceId });
+  };
+  const devicePks = new Map<string, string>();
+  for (const key of deviceKeys)
+    devicePks.set(key, devicePkOf(key, deviceIdByKey.get(key) ?? deviceIdFor(key)));
   const deviceItems = await t.batchGet(unique([...devicePks.values()]).map((pk) => ({ pk, sk: 'D' })));
+  // A link whose device is gone (an erasure cut short) falls back to the implied device too.
+  const dangling = [...deviceIdByKey.keys()].filter(
+    (key) => !deviceItems.has(`${devicePks.get(key)}|D`) && deviceIdByKey.get(key) !== deviceIdFor(key),
+  );
+  if (dangling.length > 0) {
+    for (const key of dangling) devicePks.set(key, devicePkOf(key, deviceIdFor(key)));
+    const more = await t.batchGet(
+      unique(dangling.map((k) => devicePks.get(k) as string)).map((pk) => ({ pk, sk: 'D' })),
+    );
+    for (const [k, item] of more) deviceItems.set(k, item);
+  }
   const devices = new Map<string, Device>();
   for (const [key, pk] of devicePks) {
     const item = deviceItems.get(`${pk}|D`);
-    if (item) devices.set(key, decodeDevice(item));
+    if (!item) continue;
+    const device = decodeDevice(item);
+    // Found by its implied id: only when the device does carry the identifier.
+    if (deviceIdByKey.get(key) === device.deviceId || carriesKey(device, key)) devices.set(key, device);
   }
   return processedEventOutcomes.size > 0
     ? { devices, touchpoints, processedEvents, processedEventOutcomes, ipInstallCounts }
@@ -71,6 +90,15 @@ export async function load(t: GraphTable, request: StoreLoadRequest): Promise<St
  * device-id key, one per IP for signature keys (`signatureTouchpoints`), and, with
  * `legacySignatureReads`, one per signature key in the layout before IP partitions.
  */
+/** Whether one of a device's identifiers has this identifier key. */
+function carriesKey(device: Device, key: string): boolean {
+  const { tenantId, appId } = device;
+  return (
+    device.advertisingIds.some((id) => identifierKey(tenantId, appId, 'adid', id) === key) ||
+    device.vendorIds.some((id) => identifierKey(tenantId, appId, 'idfv', id) === key) ||
+    device.customerUserIds.some((id) => identifierKey(tenantId, appId, 'cuid', id) === key)
+  );
+}
 export async function queryTouchpoints(
   t: GraphTable,
   keys: readonly string[],
