@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
 import { deviceIdFor } from '../../src/domain/identity.js';
-import { identifierKey, signatureKey } from '../../src/domain/keys.js';
+import { eventKey, identifierKey, signatureKey } from '../../src/domain/keys.js';
 import type { Touchpoint } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { installSignatures } from '../../src/domain/signature.js';
@@ -229,6 +229,76 @@ describe('identity graph on DynamoDB Local', () => {
     const again = await engine.processBatch(batch);
     expect(again.failedRecordIndexes).toEqual([]);
     expect(again.outcomes.map((o) => o.status)).toEqual(['duplicate', 'processed', 'duplicate']);
+  });
+
+  describe("one device's units of a batch, folded", () => {
+    const app = 'com.acme.game';
+    const transactions = (g: IdentityGraph) =>
+      g.meter.snapshot().byOperation.TransactWriteItems?.requests ?? 0;
+
+    it('commits an install and the later events of its device in one transaction, the device written once', async () => {
+      const id = adid();
+      const batch = [
+        eventRecord({ advertisingId: id, tenantId: 'folded' }),
+        eventRecord({ advertisingId: id, tenantId: 'folded', type: 'session', timestampMs: T0 + 2 * HOUR }),
+        eventRecord({ advertisingId: id, tenantId: 'folded', type: 'session', timestampMs: T0 + 3 * HOUR }),
+        eventRecord({
+          advertisingId: id,
+          tenantId: 'folded',
+          type: 'purchase',
+          timestampMs: T0 + 4 * HOUR,
+          revenue: { amount: 3, currency: 'USD' },
+        }),
+      ];
+      const before = transactions(graph);
+
+      const result = await engine.processBatch(batch);
+
+      expect(result.failedRecordIndexes).toEqual([]);
+      expect(transactions(graph) - before).toBe(1);
+      const device = await graph.findDevice('folded', app, 'adid', id);
+      expect(device).toMatchObject({ version: 3, lastEventMs: T0 + 4 * HOUR, installCount: 1 });
+      const rows = await graph.readCounters('folded', app, '2026-11-01', '2026-11-30');
+      expect(rows.find((r) => r.metric === 'revenue')?.value).toBe(3);
+      // Every event of the run is marked: a redelivery changes nothing.
+      const again = await engine.processBatch(batch);
+      expect(again.outcomes.map((o) => o.status)).toEqual([
+        'duplicate',
+        'duplicate',
+        'duplicate',
+        'duplicate',
+      ]);
+    });
+
+    it('applies a refused run one unit at a time: the units before the refused one commit, it and the rest fail', async () => {
+      const id = adid();
+      await engine.processBatch([eventRecord({ advertisingId: id, tenantId: 'refused' })]);
+      const batch = [1, 2, 3].map((h) =>
+        eventRecord({
+          advertisingId: id,
+          tenantId: 'refused',
+          type: 'session',
+          timestampMs: T0 + (1 + h) * HOUR,
+        }),
+      );
+      const prepared = prepareBatch(batch);
+      const snapshot = await graph.load(collectKeys(prepared));
+      const { units } = decideBatch(prepared, snapshot, { settingsFor: () => DEFAULT_SETTINGS });
+      // Another writer marked the second event processed after this load.
+      const second = batch[1];
+      if (second?.kind !== 'event') throw new Error('factory');
+      await clients.documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `E#${eventKey('refused', app, second.event.eventId)}`, sk: 'E' },
+        }),
+      );
+
+      const result = await graph.commit(units);
+
+      expect(result.failedRecordIndexes).toEqual([1, 2]);
+      expect((await graph.findDevice('refused', app, 'adid', id))?.version).toBe(1);
+    });
   });
 
   describe('counter row shards', () => {
