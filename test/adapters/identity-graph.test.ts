@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { foldChain } from '../../src/adapters/dynamodb/identity-graph/plans.js';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
 import { deviceIdFor } from '../../src/domain/identity.js';
@@ -7,6 +8,7 @@ import { eventKey, identifierKey, signatureKey } from '../../src/domain/keys.js'
 import type { Touchpoint } from '../../src/domain/records.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { installSignatures } from '../../src/domain/signature.js';
+import type { Device, UnitOfWork } from '../../src/domain/store.js';
 import { adid, clickRecord, eventRecord, HOUR, T0 } from '../support/factories.js';
 import { createLocalResources, localClients } from '../support/local.js';
 
@@ -232,6 +234,28 @@ describe('identity graph on DynamoDB Local', () => {
   });
 
   describe("one device's units of a batch, folded", () => {
+    it('folds consecutive units of one device at consecutive versions, each with its own event', () => {
+      const unit = (recordIndex: number, deviceId: string, version: number, event = `e${recordIndex}`) => ({
+        recordIndex,
+        eventKey: event,
+        devices: [{ deviceId, version } as Device],
+        identifierLinks: [],
+        touchpoints: [],
+        attributions: [],
+        eventAttributions: [],
+        counters: [],
+        ipHourIncrements: [],
+      });
+      const runs = (units: UnitOfWork[], limit?: number) =>
+        foldChain(units, limit).map((run) => run.map((u) => u.recordIndex));
+
+      expect(runs([unit(0, 'a', 0), unit(1, 'a', 1), unit(2, 'a', 2)])).toEqual([[0, 1, 2]]);
+      expect(runs([unit(0, 'a', 0), unit(1, 'a', 0)])).toEqual([[0], [1]]);
+      expect(runs([unit(0, 'a', 3), unit(1, 'b', 4), unit(2, 'b', 5)])).toEqual([[0], [1, 2]]);
+      expect(runs([unit(0, 'a', 0), unit(1, 'a', 1, 'e0')])).toEqual([[0], [1]]);
+      expect(runs([unit(0, 'a', 0), unit(1, 'a', 1), unit(2, 'a', 2)], 2)).toEqual([[0, 1], [2]]);
+    });
+
     const app = 'com.acme.game';
     const transactions = (g: IdentityGraph) =>
       g.meter.snapshot().byOperation.TransactWriteItems?.requests ?? 0;
