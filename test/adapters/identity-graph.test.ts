@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { foldChain } from '../../src/adapters/dynamodb/identity-graph/plans.js';
+import { foldChain } from '../../src/adapters/dynamodb/identity-graph/fold.js';
 import { IdentityGraph } from '../../src/adapters/dynamodb/identity-graph.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
 import { deviceIdFor } from '../../src/domain/identity.js';

@@ -4,15 +4,14 @@ import type { CommitResult, UnitOfWork } from '../../../domain/store.js';
 import { chunk, mapLimit } from '../../concurrency.js';
 import { isThrottling } from '../../throttling.js';
 import { transactionWriteUnits } from '../billing.js';
+import { foldChain, planUnits } from './fold.js';
 import { BATCH_WRITE_LIMIT, type Item, TRANSACTION_LIMIT } from './layout.js';
 import {
   chains,
-  foldChain,
   isPureTouchpointUnit,
   type PackedTransaction,
   packTransactions,
   planUnit,
-  planUnits,
   sharedItemGroups,
   touchpointItems,
   transactItems,
