@@ -1,3 +1,4 @@
+import { DEFAULT_COUNTER_SHARDS } from '../adapters/dynamodb/identity-graph/layout.js';
 import { USAGE_COUNTER_LEASES } from '../app/ports/usage-counters.js';
 import { deploymentFor, resolveAssumptions } from './deployment.js';
 import type { KeyClass } from './meter.js';
@@ -130,8 +131,12 @@ export interface CapacityOptions {
   readonly networks?: number;
   /** Share of an app's installs and touchpoints behind its busiest IP (a carrier NAT). @default 0.001 */
   readonly hotIpShare?: number;
-  /** Share of that IP's traffic with the commonest device signature (model, OS). @default 0.2 */
-  readonly hotSignatureShare?: number;
+  /**
+   * Items each counter row is split into (`IdentityGraphOptions.counterShards`): each transaction of a
+   * commit writes its rows' next shard, so a row's writes spread evenly over them.
+   * @default DEFAULT_COUNTER_SHARDS (64)
+   */
+  readonly counterShards?: number;
   /** Events per second of the busiest single device (a bot or a replaying SDK). @default 5 */
   readonly deviceEventsPerSec?: number;
   /**
@@ -282,8 +287,8 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     );
   const hotIpShare = options.hotIpShare ?? 0.001;
   share('hotIpShare', hotIpShare);
-  const hotSignatureShare = options.hotSignatureShare ?? 0.2;
-  share('hotSignatureShare', hotSignatureShare);
+  const counterShards = options.counterShards ?? DEFAULT_COUNTER_SHARDS;
+  positive('counterShards', counterShards);
   const deviceEventsPerSec = options.deviceEventsPerSec ?? 5;
   positive('deviceEventsPerSec', deviceEventsPerSec);
   const streamMode = options.streamMode ?? 'onDemand';
@@ -461,20 +466,23 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       : counter && counter.writes > 0
         ? counter.hottestItemWrites / counter.writes
         : 1;
+  // The meter counts a row's writes over all its shards (one write per row per transaction); each
+  // transaction of a commit takes the next shard, so a row's writes spread evenly over its shards.
   hot(
     'counter row',
-    appPerSec * classPerEvent('counter row') * rowShare,
-    `largest app (${pct(largestAppShare)} of events) × its busiest row (${pct(rowShare)} of its counter writes)`,
+    (appPerSec * classPerEvent('counter row') * rowShare) / counterShards,
+    `largest app (${pct(largestAppShare)} of events) × its busiest row (${pct(rowShare)} of its counter writes) / ${counterShards} shards`,
   );
   hot(
     'IP-hour',
     appPerSec * classPerEvent('IP-hour') * hotIpShare,
     `largest app × its busiest IP (${pct(hotIpShare)} of its installs)`,
   );
+  // One partition per app and IP holds every signature of that IP.
   hot(
     'signature partition',
-    appPerSec * classPerEvent('signature partition') * hotIpShare * hotSignatureShare,
-    `largest app × busiest IP × its commonest signature (${pct(hotSignatureShare)})`,
+    appPerSec * classPerEvent('signature partition') * hotIpShare,
+    `largest app × its busiest IP (${pct(hotIpShare)} of its touchpoints, every signature)`,
   );
   // Usage counters: each region writes only its own items, so an item's rate is one region's leases.
   const instancesText = Number.isFinite(ingestInstances)
@@ -625,7 +633,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       largestAppShare,
       networks: options.networks,
       hotIpShare,
-      hotSignatureShare,
+      counterShards,
       deviceEventsPerSec,
       streamMode,
       parallelizationFactor,
