@@ -1,5 +1,6 @@
 import type { Attribution, EventAttribution, Source } from './attribution.js';
 import { counter } from './counters.js';
+import { withActivity, withReengagement } from './device.js';
 import { decideFirstInstall, decideLaterInstall, type InstallStep } from './decide-install.js';
 import { type DecisionContext, NONE, type RecordDecision, type RecordOutcome } from './decision.js';
 import { explainIdentity, explainReengagement } from './explain.js';
@@ -117,7 +118,8 @@ function creditEvent(e: AppEvent, device: Device, settings: AppSettings): Credit
       counters.push(counter(e, network, campaign, 'revenue', e.revenue.amount, e.revenue.currency));
     if (re.counted) return { ea, device, counters };
     const attribution = reengagementOf(e, device, settings);
-    return { ea, device: { ...device, reengagement: { ...re, counted: true } }, attribution, counters };
+    const counted = { source: re.source, touchTimeMs: re.touchTimeMs, untilMs: re.untilMs, counted: true };
+    return { ea, device: withReengagement(device, counted), attribution, counters };
   }
   const current = device.currentAttribution;
   let ea: EventAttribution;
@@ -173,11 +175,7 @@ export function decideEvent(p: PreparedEvent, ov: Overlay, ctx: DecisionContext)
     step = creditEvent(e, resolved, settings);
   }
   // SPEC §4.1: activity is the device's events (any type); touchpoints never move it.
-  const device: Device = {
-    ...step.device,
-    lastEventMs: Math.max(step.device.lastEventMs, e.timestampMs),
-    version,
-  };
+  const device = withActivity(step.device, Math.max(step.device.lastEventMs, e.timestampMs), version);
   ov.devices.set(device.deviceId, device);
   const identifierLinks = new Array<{ key: string; deviceId: string }>(resolution.newLinks.length);
   for (let i = 0; i < resolution.newLinks.length; i++) {

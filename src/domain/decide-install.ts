@@ -20,6 +20,7 @@ import { gather, type Overlay } from './overlay.js';
 import type { PreparedEvent } from './prepare.js';
 import type { AppEvent } from './records.js';
 import { type AppSettings, DAY_MS } from './settings.js';
+import { withInstall } from './device.js';
 import type { CounterIncrement, Device } from './store.js';
 
 /** Install decisions (SPEC §4 rules 1–4 and §4.1): first installs, reinstalls and reattributions. */
@@ -163,13 +164,9 @@ export function decideFirstInstall(
     match,
   );
   return {
-    ...d,
-    device: {
-      ...device,
-      installCount: device.installCount + 1,
-      firstAttribution: d.attribution,
-      currentAttribution: d.attribution,
-    },
+    attribution: d.attribution,
+    counters: d.counters,
+    device: withInstall(device, d.attribution, d.attribution),
   };
 }
 
@@ -206,7 +203,11 @@ export function decideLaterInstall(
     const d = decideFromMatch(matched('reinstall'), match);
     // The first decision that is not rejected becomes the device's first source.
     const firstAttribution = d.attribution.status === 'rejected' ? first : d.attribution;
-    return { ...d, device: laterInstalled(device, d.attribution, firstAttribution) };
+    return {
+      attribution: d.attribution,
+      counters: d.counters,
+      device: withInstall(device, firstAttribution, d.attribution),
+    };
   }
   const inactiveMs = e.timestampMs - device.lastEventMs;
   const windowDays = settings.reattributionWindowDays;
@@ -219,7 +220,7 @@ export function decideLaterInstall(
     );
     if (match.winner) {
       const d = decideFromMatch(matched('reattribution'), match);
-      return { ...d, device: laterInstalled(device, d.attribution, first) };
+      return { attribution: d.attribution, counters: d.counters, device: withInstall(device, first, d.attribution) };
     }
     for (const l of explainMatch(match, RULE_LABEL.precedenceNewSource)) lines.push(l);
   } else {
@@ -229,17 +230,7 @@ export function decideLaterInstall(
   flattenLines(lines);
   const attribution = reinstallOf(e, device.deviceId, first, lines);
   const counters = [counter(e, first.source?.network ?? 'organic', first.source?.campaign, 'reinstalls')];
-  return { attribution, counters, device: laterInstalled(device, attribution, first) };
-}
-
-function laterInstalled(device: Device, current: Attribution, first: Attribution | undefined): Device {
-  const next: { -readonly [K in keyof Device]: Device[K] } = {
-    ...device,
-    installCount: device.installCount + 1,
-    currentAttribution: current,
-  };
-  if (first !== undefined) next.firstAttribution = first;
-  return next;
+  return { attribution, counters, device: withInstall(device, first, attribution) };
 }
 
 /**

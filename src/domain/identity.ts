@@ -1,3 +1,4 @@
+import { withIdentifiers } from './device.js';
 import { identifierKey } from './keys.js';
 import type { Device } from './store.js';
 
@@ -191,7 +192,7 @@ function mergedDevice(
   let vendorIds = withValue(stored.vendorIds, ids.vendorId);
   let customerUserIds = withValue(stored.customerUserIds, cuid);
   // The common case: a known device, nothing merged; only new identifiers change.
-  if (merged.length === 0) return { ...stored, advertisingIds, vendorIds, customerUserIds };
+  if (merged.length === 0) return withIdentifiers(stored, advertisingIds, vendorIds, customerUserIds);
   const { tenantId, appId } = stored;
   let firstSeenMs = stored.firstSeenMs;
   let lastEventMs = stored.lastEventMs;
@@ -284,8 +285,8 @@ export function resolveIdentity(
   const links = dedupe(newLinks);
   // `foundBy` is always set when a stored device was found.
   return customerUserIdElsewhere === undefined
-    ? { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}) }
-    : { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}), customerUserIdElsewhere };
+    ? { device, stored, newLinks: links, merged, foundBy }
+    : { device, stored, newLinks: links, merged, foundBy, customerUserIdElsewhere };
 }
 
 /** `values` with `value` added at the end when it is not already there (the same array otherwise). */
