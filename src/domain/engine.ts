@@ -69,7 +69,8 @@ async function resolveBatchSettings(
   const byApp = new Map<string, Map<string, AppSettings>>();
   let lastTenant: string | undefined;
   let lastApp: string | undefined;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as PipelineRecord;
     const scoped = r.kind === 'event' ? r.event : r.touchpoint;
     const tenantId = scoped.tenantId;
     const appId = scoped.appId;

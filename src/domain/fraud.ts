@@ -28,6 +28,8 @@ export class DataCenterMatcher {
   private readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private readonly cidrs: readonly string[];
   private readonly cache = new Map<string, string | null>();
+  /** The IPv4 ranges, in order, as network and mask: canonical dotted quads are matched without parsing. */
+  private readonly v4: readonly { readonly network: number; readonly mask: number; readonly cidr: string }[];
 
   /** @throws Error naming the first CIDR that does not parse. */
   constructor(cidrs: readonly string[]) {
@@ -39,6 +41,15 @@ export class DataCenterMatcher {
         throw new Error(`dataCenterCidrs: "${cidr}" is not a CIDR range such as 203.0.113.0/24`, { cause });
       }
     });
+    const v4: { network: number; mask: number; cidr: string }[] = [];
+    for (let i = 0; i < this.ranges.length; i++) {
+      const [addr, bits] = this.ranges[i] as [ipaddr.IPv4 | ipaddr.IPv6, number];
+      if (addr.kind() !== 'ipv4') continue;
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      const [a, b, c, d] = (addr as ipaddr.IPv4).octets as [number, number, number, number];
+      v4.push({ network: (((a << 24) | (b << 16) | (c << 8) | d) & mask) >>> 0, mask, cidr: cidrs[i] as string });
+    }
+    this.v4 = v4;
   }
 
   get size(): number {
@@ -47,6 +58,15 @@ export class DataCenterMatcher {
 
   /** The CIDR range containing `ip`, or undefined. IPv4-mapped IPv6 addresses match IPv4 ranges. */
   match(ip: string): string | undefined {
+    const v4 = dottedQuad(ip);
+    if (v4 !== undefined) {
+      // The common case, without parsing: an IPv4 address can only fall in an IPv4 range.
+      for (let i = 0; i < this.v4.length; i++) {
+        const r = this.v4[i] as { network: number; mask: number; cidr: string };
+        if ((v4 & r.mask) >>> 0 === r.network) return r.cidr;
+      }
+      return undefined;
+    }
     const cached = this.cache.get(ip);
     if (cached !== undefined) return cached ?? undefined;
     let hit: string | null = null;
@@ -67,6 +87,37 @@ export class DataCenterMatcher {
     this.cache.set(ip, hit);
     return hit ?? undefined;
   }
+}
+
+/**
+ * A canonical dotted-quad IPv4 address (`203.0.113.7`: four decimal parts 0–255, no leading zeros) as an
+ * unsigned 32-bit number; undefined for anything else (IPv6, or the octal, hexadecimal and short forms
+ * `ipaddr.js` also reads, which go through it).
+ */
+export function dottedQuad(ip: string): number | undefined {
+  const n = ip.length;
+  if (n < 7 || n > 15) return undefined;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 /* . */ : ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return undefined;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      // A leading zero makes ipaddr.js read the part as octal: leave such addresses to it.
+      if (digits === 1 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return undefined;
+    } else return undefined;
+  }
+  return parts === 4 ? value : undefined;
 }
 
 const botCache = new Map<string, boolean>();

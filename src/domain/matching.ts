@@ -186,6 +186,22 @@ export function byTouchTime(a: Candidate, b: Candidate): number {
 }
 
 /**
+ * Sorts in place by `byTouchTime`; stable, as `Array.prototype.sort` is. An insertion sort: an install has
+ * a handful of candidates, and the built-in sort allocates a work copy for every call.
+ */
+function sortByTouchTime(list: Candidate[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i] as Candidate;
+    let j = i - 1;
+    while (j >= 0 && byTouchTime(list[j] as Candidate, c) > 0) {
+      list[j + 1] = list[j] as Candidate;
+      j--;
+    }
+    list[j + 1] = c;
+  }
+}
+
+/**
  * Picks the winner among the touchpoints found for an install (SPEC §4 rule 2).
  * @param found every touchpoint found, each once, with how it was found
  * @param excludeTouchpointId a touchpoint that may not qualify (a reattribution needs a *new* source)
@@ -201,7 +217,8 @@ export function matchInstall(
   const excluded: Exclusion[] = [];
   let winner: Candidate | undefined;
   const referrer = referrerMatchOf(found, referrerClickId);
-  for (const { touchpoint, foundBy } of found) {
+  for (let i = 0; i < found.length; i++) {
+    const { touchpoint, foundBy } = found[i] as FoundTouchpoint;
     const ageMs = installTimeMs - touchpoint.timestampMs;
     if (ageMs < 0) {
       excluded.push({ touchpoint, reason: 'after_install', afterMs: -ageMs });
@@ -223,7 +240,8 @@ export function matchInstall(
       continue;
     }
     let cls: MatchClass | undefined;
-    for (const c of classes) {
+    for (let k = 0; k < classes.length; k++) {
+      const c = classes[k] as MatchClass;
       if (ageMs <= windowOf(c, windows)) {
         cls = c;
         break;
@@ -245,6 +263,6 @@ export function matchInstall(
     qualifying.push(candidate);
     if (!winner || beats(candidate, winner)) winner = candidate;
   }
-  if (qualifying.length > 1) qualifying.sort(byTouchTime);
+  if (qualifying.length > 1) sortByTouchTime(qualifying);
   return winner ? { winner, qualifying, excluded } : { qualifying, excluded };
 }

@@ -86,21 +86,32 @@ export class InMemoryAttributionStore implements AttributionStore {
   /** `load` without the promise, for benchmarks of the synchronous path. */
   loadSync(request: StoreLoadRequest): StoreSnapshot {
     this.loadCalls++;
+    // Indexed loops, not for-of: this runs for every key of every batch.
     const devices = new Map<string, Device>();
-    for (const key of request.deviceKeys) {
+    const deviceKeys = request.deviceKeys;
+    for (let i = 0; i < deviceKeys.length; i++) {
+      const key = deviceKeys[i] as string;
       const device = this.links.get(key)?.device;
       if (device) devices.set(key, device);
     }
     const touchpoints = new Map<string, readonly Touchpoint[]>();
-    for (const key of request.touchpointKeys) {
+    const touchpointKeys = request.touchpointKeys;
+    for (let i = 0; i < touchpointKeys.length; i++) {
+      const key = touchpointKeys[i] as string;
       const list = this.touchpointsByKey.get(key);
       // The engine never mutates a loaded list (it copies on write), so no defensive copy is needed.
       if (list) touchpoints.set(key, list);
     }
     const processedEvents = new Set<string>();
-    for (const key of request.eventKeys) if (this.processed.has(key)) processedEvents.add(key);
+    const eventKeys = request.eventKeys;
+    for (let i = 0; i < eventKeys.length; i++) {
+      const key = eventKeys[i] as string;
+      if (this.processed.has(key)) processedEvents.add(key);
+    }
     const ipInstallCounts = new Map<string, number>();
-    for (const key of request.ipHourKeys) {
+    const ipHourKeys = request.ipHourKeys;
+    for (let i = 0; i < ipHourKeys.length; i++) {
+      const key = ipHourKeys[i] as string;
       const n = this.ipCounts.get(key);
       if (n !== undefined) ipInstallCounts.set(key, n);
     }
@@ -114,7 +125,8 @@ export class InMemoryAttributionStore implements AttributionStore {
   commitSync(units: readonly UnitOfWork[]): CommitResult {
     this.commitCalls++;
     const failedRecordIndexes: number[] = [];
-    for (const unit of units) {
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i] as UnitOfWork;
       if (!this.applicable(unit)) failedRecordIndexes.push(unit.recordIndex);
       else this.apply(unit);
     }
@@ -124,7 +136,9 @@ export class InMemoryAttributionStore implements AttributionStore {
   private applicable(unit: UnitOfWork): boolean {
     if (this.options.failUnit?.(unit)) return false;
     if (unit.eventKey !== undefined && this.processed.has(unit.eventKey)) return false;
-    for (const d of unit.devices) {
+    const devices = unit.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i] as Device;
       const stored = this.devicesById.get(d.deviceId)?.device?.version ?? -1;
       if (stored !== d.version - 1) return false;
     }
@@ -133,30 +147,47 @@ export class InMemoryAttributionStore implements AttributionStore {
 
   private apply(unit: UnitOfWork): void {
     if (unit.eventKey !== undefined) this.processed.add(unit.eventKey);
-    for (const d of unit.devices) this.slot(d.deviceId).device = d;
-    for (const l of unit.identifierLinks) this.links.set(l.key, this.slot(l.deviceId));
-    for (const { touchpoint, keys } of unit.touchpoints) {
-      for (const key of keys) {
-        const list = this.touchpointsByKey.get(key);
-        if (!list) this.touchpointsByKey.set(key, [touchpoint]);
-        else {
-          let known = false;
-          for (let i = 0; i < list.length && !known; i++)
-            known = (list[i] as Touchpoint).id === touchpoint.id;
-          if (!known) list.push(touchpoint);
-        }
-      }
+    const devices = unit.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i] as Device;
+      this.slot(d.deviceId).device = d;
+    }
+    const links = unit.identifierLinks;
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i] as UnitOfWork['identifierLinks'][number];
+      this.links.set(l.key, this.slot(l.deviceId));
+    }
+    const touchpoints = unit.touchpoints;
+    for (let i = 0; i < touchpoints.length; i++) {
+      const { touchpoint, keys } = touchpoints[i] as UnitOfWork['touchpoints'][number];
+      for (let k = 0; k < keys.length; k++) this.addTouchpoint(keys[k] as string, touchpoint);
     }
     if (this.retainHistory) {
-      for (const a of unit.attributions) this.attributions.push(a);
-      for (const a of unit.eventAttributions) this.eventAttributions.push(a);
+      for (let i = 0; i < unit.attributions.length; i++) this.attributions.push(unit.attributions[i] as Attribution);
+      for (let i = 0; i < unit.eventAttributions.length; i++)
+        this.eventAttributions.push(unit.eventAttributions[i] as EventAttribution);
     }
-    for (const c of unit.counters) {
+    const counters = unit.counters;
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i] as CounterIncrement;
       const known = this.counterEntry(c);
       if (known) known.value += c.value;
     }
-    for (const inc of unit.ipHourIncrements)
+    const increments = unit.ipHourIncrements;
+    for (let i = 0; i < increments.length; i++) {
+      const inc = increments[i] as UnitOfWork['ipHourIncrements'][number];
       this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
+    }
+  }
+
+  private addTouchpoint(key: string, touchpoint: Touchpoint): void {
+    const list = this.touchpointsByKey.get(key);
+    if (!list) {
+      this.touchpointsByKey.set(key, [touchpoint]);
+      return;
+    }
+    for (let i = 0; i < list.length; i++) if ((list[i] as Touchpoint).id === touchpoint.id) return;
+    list.push(touchpoint);
   }
 
   /** The increment's entry; a new one (holding the increment's own value) returns undefined. */

@@ -95,6 +95,7 @@ export function gather(p: PreparedEvent, ov: Overlay): FoundTouchpoint[] {
   if (p.referrerKey !== undefined) gatherKey(found, ov.touchpointsAt(p.referrerKey), FOUND_BY_REFERRER);
   if (p.keys.adid !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.adid), FOUND_BY_DEVICE_ID);
   if (p.keys.idfv !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.idfv), FOUND_BY_DEVICE_ID);
-  for (const k of p.signatureKeys) gatherKey(found, ov.touchpointsAt(k), FOUND_BY_SIGNATURE);
+  for (let i = 0; i < p.signatureKeys.length; i++)
+    gatherKey(found, ov.touchpointsAt(p.signatureKeys[i] as string), FOUND_BY_SIGNATURE);
   return found;
 }

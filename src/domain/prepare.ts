@@ -97,7 +97,8 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
   const touchpointKeys = new Set<string>();
   const eventKeys = new Set<string>();
   const ipHourKeys = new Set<string>();
-  for (const p of prepared) {
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as PreparedRecord;
     if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
     if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
     if (p.kind === 'touchpoint') continue;
@@ -107,7 +108,7 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
     if (p.keys.adid !== undefined) touchpointKeys.add(p.keys.adid);
     if (p.keys.idfv !== undefined) touchpointKeys.add(p.keys.idfv);
     if (p.referrerKey !== undefined) touchpointKeys.add(p.referrerKey);
-    for (const k of p.signatureKeys) touchpointKeys.add(k);
+    for (let k = 0; k < p.signatureKeys.length; k++) touchpointKeys.add(p.signatureKeys[k] as string);
     if (p.ipHourKey !== undefined) ipHourKeys.add(p.ipHourKey);
   }
   return {
