@@ -1,8 +1,8 @@
 import type { Attribution, EventAttribution, Source } from './attribution.js';
 import { counter } from './counters.js';
-import { withActivity, withReengagement } from './device.js';
 import { decideFirstInstall, decideLaterInstall, type InstallStep } from './decide-install.js';
 import { type DecisionContext, NONE, type RecordDecision, type RecordOutcome } from './decision.js';
+import { withActivity, withReengagement } from './device.js';
 import { explainIdentity, explainReengagement } from './explain.js';
 import { resolveIdentity } from './identity.js';
 import type { Overlay } from './overlay.js';

@@ -1,6 +1,7 @@
 import type { Attribution, FraudFinding, Source } from './attribution.js';
 import { counter, sourceOf } from './counters.js';
 import { type DecisionContext, flattenLines } from './decision.js';
+import { withInstall } from './device.js';
 import {
   explainFirstInstall,
   explainFraud,
@@ -20,7 +21,6 @@ import { gather, type Overlay } from './overlay.js';
 import type { PreparedEvent } from './prepare.js';
 import type { AppEvent } from './records.js';
 import { type AppSettings, DAY_MS } from './settings.js';
-import { withInstall } from './device.js';
 import type { CounterIncrement, Device } from './store.js';
 
 /** Install decisions (SPEC §4 rules 1–4 and §4.1): first installs, reinstalls and reattributions. */
@@ -220,7 +220,11 @@ export function decideLaterInstall(
     );
     if (match.winner) {
       const d = decideFromMatch(matched('reattribution'), match);
-      return { attribution: d.attribution, counters: d.counters, device: withInstall(device, first, d.attribution) };
+      return {
+        attribution: d.attribution,
+        counters: d.counters,
+        device: withInstall(device, first, d.attribution),
+      };
     }
     for (const l of explainMatch(match, RULE_LABEL.precedenceNewSource)) lines.push(l);
   } else {

@@ -1,6 +1,6 @@
 import { sourceOf } from './counters.js';
-import { withReengagement } from './device.js';
 import { type DecisionContext, NONE, type RecordDecision } from './decision.js';
+import { withReengagement } from './device.js';
 import type { Overlay } from './overlay.js';
 import type { PreparedTouchpoint } from './prepare.js';
 import type { Touchpoint } from './records.js';

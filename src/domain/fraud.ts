@@ -47,7 +47,11 @@ export class DataCenterMatcher {
       if (addr.kind() !== 'ipv4') continue;
       const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
       const [a, b, c, d] = (addr as ipaddr.IPv4).octets as [number, number, number, number];
-      v4.push({ network: (((a << 24) | (b << 16) | (c << 8) | d) & mask) >>> 0, mask, cidr: cidrs[i] as string });
+      v4.push({
+        network: (((a << 24) | (b << 16) | (c << 8) | d) & mask) >>> 0,
+        mask,
+        cidr: cidrs[i] as string,
+      });
     }
     this.v4 = v4;
   }

@@ -62,10 +62,21 @@ export class InMemoryAttributionStore implements AttributionStore {
   private readonly devicesById = new Map<string, DeviceSlot>();
   private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
   private readonly processed = new Set<string>();
-  private readonly ipCounts = new Map<string, number>();
+  /** Installs per IP-hour key, in a box so an increment looks its key up once. */
+  private readonly ipCounts = new Map<string, { n: number }>();
   /** Counter totals in first-increment order, indexed by a tree keyed by each field in turn. */
   private readonly counterValues: CounterEntry[] = [];
   private readonly counterIndex: CounterTree = new Map();
+  private lastCounterLevel:
+    | {
+        readonly tenantId: string;
+        readonly appId: string;
+        readonly day: string;
+        readonly network: string;
+        readonly campaign: string;
+        readonly level: CounterTree;
+      }
+    | undefined;
   /** Every attribution committed, in commit order. */
   readonly attributions: Attribution[] = [];
   /** Every event attribution committed, in commit order. */
@@ -112,8 +123,8 @@ export class InMemoryAttributionStore implements AttributionStore {
     const ipHourKeys = request.ipHourKeys;
     for (let i = 0; i < ipHourKeys.length; i++) {
       const key = ipHourKeys[i] as string;
-      const n = this.ipCounts.get(key);
-      if (n !== undefined) ipInstallCounts.set(key, n);
+      const count = this.ipCounts.get(key);
+      if (count !== undefined) ipInstallCounts.set(key, count.n);
     }
     return { devices, touchpoints, processedEvents, ipInstallCounts };
   }
@@ -127,35 +138,48 @@ export class InMemoryAttributionStore implements AttributionStore {
     const failedRecordIndexes: number[] = [];
     for (let i = 0; i < units.length; i++) {
       const unit = units[i] as UnitOfWork;
-      if (!this.applicable(unit)) failedRecordIndexes.push(unit.recordIndex);
-      else this.apply(unit);
+      if (!this.applyIfApplicable(unit)) failedRecordIndexes.push(unit.recordIndex);
     }
     return { failedRecordIndexes };
   }
 
-  private applicable(unit: UnitOfWork): boolean {
+  /**
+   * Applies a unit when its conditions hold: its event key not processed, each device's stored version
+   * `version - 1`. Each key is looked up once (the event key is added and taken back if a device
+   * condition fails; each device's slot is found once): the maps are large and every look-up misses the
+   * CPU caches.
+   */
+  private applyIfApplicable(unit: UnitOfWork): boolean {
     if (this.options.failUnit?.(unit)) return false;
-    if (unit.eventKey !== undefined && this.processed.has(unit.eventKey)) return false;
-    const devices = unit.devices;
-    for (let i = 0; i < devices.length; i++) {
-      const d = devices[i] as Device;
-      const stored = this.devicesById.get(d.deviceId)?.device?.version ?? -1;
-      if (stored !== d.version - 1) return false;
+    const eventKey = unit.eventKey;
+    if (eventKey !== undefined) {
+      const before = this.processed.size;
+      this.processed.add(eventKey);
+      if (this.processed.size === before) return false;
     }
-    return true;
-  }
-
-  private apply(unit: UnitOfWork): void {
-    if (unit.eventKey !== undefined) this.processed.add(unit.eventKey);
     const devices = unit.devices;
+    // Units write at most a few devices; the common one writes exactly one.
+    const slots = devices.length === 1 ? undefined : new Array<DeviceSlot>(devices.length);
+    let only: DeviceSlot | undefined;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i] as Device;
-      this.slot(d.deviceId).device = d;
+      const slot = this.slot(d.deviceId);
+      if ((slot.device?.version ?? -1) !== d.version - 1) {
+        if (eventKey !== undefined) this.processed.delete(eventKey);
+        return false;
+      }
+      if (slots) slots[i] = slot;
+      else only = slot;
+    }
+    for (let i = 0; i < devices.length; i++) {
+      const slot = (slots ? slots[i] : only) as DeviceSlot;
+      slot.device = devices[i] as Device;
     }
     const links = unit.identifierLinks;
     for (let i = 0; i < links.length; i++) {
       const l = links[i] as UnitOfWork['identifierLinks'][number];
-      this.links.set(l.key, this.slot(l.deviceId));
+      const slot = only !== undefined && only.device?.deviceId === l.deviceId ? only : this.slot(l.deviceId);
+      this.links.set(l.key, slot);
     }
     const touchpoints = unit.touchpoints;
     for (let i = 0; i < touchpoints.length; i++) {
@@ -163,7 +187,8 @@ export class InMemoryAttributionStore implements AttributionStore {
       for (let k = 0; k < keys.length; k++) this.addTouchpoint(keys[k] as string, touchpoint);
     }
     if (this.retainHistory) {
-      for (let i = 0; i < unit.attributions.length; i++) this.attributions.push(unit.attributions[i] as Attribution);
+      for (let i = 0; i < unit.attributions.length; i++)
+        this.attributions.push(unit.attributions[i] as Attribution);
       for (let i = 0; i < unit.eventAttributions.length; i++)
         this.eventAttributions.push(unit.eventAttributions[i] as EventAttribution);
     }
@@ -176,8 +201,11 @@ export class InMemoryAttributionStore implements AttributionStore {
     const increments = unit.ipHourIncrements;
     for (let i = 0; i < increments.length; i++) {
       const inc = increments[i] as UnitOfWork['ipHourIncrements'][number];
-      this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
+      const count = this.ipCounts.get(inc.key);
+      if (count) count.n += inc.delta;
+      else this.ipCounts.set(inc.key, { n: inc.delta });
     }
+    return true;
   }
 
   private addTouchpoint(key: string, touchpoint: Touchpoint): void {
@@ -192,10 +220,34 @@ export class InMemoryAttributionStore implements AttributionStore {
 
   /** The increment's entry; a new one (holding the increment's own value) returns undefined. */
   private counterEntry(c: CounterIncrement): CounterEntry | undefined {
-    const level = child(
-      child(child(child(child(child(this.counterIndex, c.tenantId), c.appId), c.day), c.network), c.campaign),
-      c.metric,
-    );
+    // An event's increments, and the next event's of the same device, mostly share everything but the
+    // metric: the campaign level of the last increment is kept to skip five look-ups.
+    const last = this.lastCounterLevel;
+    let level: CounterTree;
+    if (
+      last !== undefined &&
+      last.campaign === c.campaign &&
+      last.network === c.network &&
+      last.day === c.day &&
+      last.appId === c.appId &&
+      last.tenantId === c.tenantId
+    )
+      level = last.level;
+    else {
+      level = child(
+        child(child(child(child(this.counterIndex, c.tenantId), c.appId), c.day), c.network),
+        c.campaign,
+      );
+      this.lastCounterLevel = {
+        tenantId: c.tenantId,
+        appId: c.appId,
+        day: c.day,
+        network: c.network,
+        campaign: c.campaign,
+        level,
+      };
+    }
+    level = child(level, c.metric);
     const known = level.get(c.currency) as CounterEntry | undefined;
     if (known) return known;
     const entry: CounterEntry = { increment: c, value: c.value };
