@@ -159,17 +159,55 @@ function check(settings: AppSettings, reason: FraudReason, failed: boolean, deta
   return { reason, outcome: 'failed', detail, finding };
 }
 
-const na = (reason: FraudReason, detail: string): FraudCheck => ({
-  reason,
-  outcome: 'not_applicable',
-  detail,
+const na = (reason: FraudReason, detail: string): FraudCheck =>
+  Object.freeze({ reason, outcome: 'not_applicable', detail });
+
+/**
+ * The checks whose answer is one fixed sentence (a rule that passed or did not apply for a reason that
+ * names no value), made once: most installs pass most rules, and `explainFraud` renders each of these
+ * lines once too.
+ */
+const NOT_A_CLICK = na('click_injection', 'applies to clicks; the winner is an impression');
+const ADVERTISING_ID_USABLE: FraudCheck = Object.freeze({
+  reason: 'malformed_advertising_id',
+  outcome: 'passed',
+  detail: 'advertising id is a valid UUID or was not sent',
 });
+const NO_BOT: FraudCheck = Object.freeze({
+  reason: 'bot_user_agent',
+  outcome: 'passed',
+  detail: 'no bot User-Agent on the install or the touchpoint',
+});
+const RATE_NO_IP = na('install_rate_per_ip', 'the install has no IP');
+const NO_RANGES = na('data_center_ip', 'no data-centre ranges configured');
+const RANGES_NO_IP = na('data_center_ip', 'the install has no IP');
+const RANGES_HASHED_IP = na(
+  'data_center_ip',
+  "the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked",
+);
+const OUTSIDE_RANGES: FraudCheck = Object.freeze({
+  reason: 'data_center_ip',
+  outcome: 'passed',
+  detail: 'IP is not in a data-centre range',
+});
+
+/** Every check that is always the same object (see above). */
+export const FIXED_CHECKS: readonly FraudCheck[] = [
+  NOT_A_CLICK,
+  ADVERTISING_ID_USABLE,
+  NO_BOT,
+  RATE_NO_IP,
+  NO_RANGES,
+  RANGES_NO_IP,
+  RANGES_HASHED_IP,
+  OUTSIDE_RANGES,
+];
 
 /** Rule 3: a winning click under the threshold, or after the install began; clicks only. */
 function clickInjection(input: FraudInput): FraudCheck {
   const { settings, winner } = input;
   const tp = winner.touchpoint;
-  if (tp.type !== 'click') return na('click_injection', 'applies to clicks; the winner is an impression');
+  if (tp.type !== 'click') return NOT_A_CLICK;
   if (input.installBeginMs !== undefined && tp.timestampMs > input.installBeginMs) {
     const s = Math.round((tp.timestampMs - input.installBeginMs) / 1000);
     return check(settings, 'click_injection', true, `the click came ${s} s after the install began`);
@@ -189,13 +227,12 @@ function clickInjection(input: FraudInput): FraudCheck {
 
 function malformedAdvertisingId(input: FraudInput): FraudCheck {
   const bad = input.malformedAdvertisingId;
+  if (bad === undefined) return ADVERTISING_ID_USABLE;
   return check(
     input.settings,
     'malformed_advertising_id',
-    bad !== undefined,
-    bad !== undefined
-      ? `advertising id "${bad}" is not a usable UUID`
-      : 'advertising id is a valid UUID or was not sent',
+    true,
+    `advertising id "${bad}" is not a usable UUID`,
   );
 }
 
@@ -207,16 +244,12 @@ function botUserAgent(input: FraudInput): FraudCheck {
       : tp.userAgent && isBotUserAgent(tp.userAgent)
         ? `click User-Agent "${tp.userAgent}"`
         : undefined;
-  return check(
-    input.settings,
-    'bot_user_agent',
-    botUa !== undefined,
-    botUa ? `${botUa} is a known bot` : 'no bot User-Agent on the install or the touchpoint',
-  );
+  if (botUa === undefined) return NO_BOT;
+  return check(input.settings, 'bot_user_agent', true, `${botUa} is a known bot`);
 }
 
 function installRatePerIp(input: FraudInput): FraudCheck {
-  if (input.ip === undefined) return na('install_rate_per_ip', 'the install has no IP');
+  if (input.ip === undefined) return RATE_NO_IP;
   const n = input.installsFromIpThisHour;
   const max = input.settings.maxInstallsPerIpPerHour;
   return check(
@@ -230,20 +263,12 @@ function installRatePerIp(input: FraudInput): FraudCheck {
 }
 
 function dataCenterIp(input: FraudInput): FraudCheck {
-  if (!input.dataCenter || input.dataCenter.size === 0) {
-    return na('data_center_ip', 'no data-centre ranges configured');
-  }
-  if (input.ip === undefined) return na('data_center_ip', 'the install has no IP');
-  if (isHashedIp(input.ip)) {
-    return na('data_center_ip', "the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked");
-  }
+  if (!input.dataCenter || input.dataCenter.size === 0) return NO_RANGES;
+  if (input.ip === undefined) return RANGES_NO_IP;
+  if (isHashedIp(input.ip)) return RANGES_HASHED_IP;
   const range = input.dataCenter.match(input.ip);
-  return check(
-    input.settings,
-    'data_center_ip',
-    range !== undefined,
-    range ? `IP ${input.ip} is in data-centre range ${range}` : 'IP is not in a data-centre range',
-  );
+  if (range === undefined) return OUTSIDE_RANGES;
+  return check(input.settings, 'data_center_ip', true, `IP ${input.ip} is in data-centre range ${range}`);
 }
 
 /** Runs every fraud rule on an attributed install; returns one check per rule, in `FRAUD_REASONS` order. */
