@@ -99,9 +99,16 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
   const ipHourKeys = new Set<string>();
   for (let i = 0; i < prepared.length; i++) {
     const p = prepared[i] as PreparedRecord;
+    if (p.kind === 'touchpoint') {
+      // Only a retargeting click reads its device (to re-engage it); any other touchpoint is just stored.
+      const tp = p.touchpoint;
+      if (tp.type !== 'click' || tp.retargeting !== true) continue;
+      if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
+      if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
+      continue;
+    }
     if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
     if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
-    if (p.kind === 'touchpoint') continue;
     if (p.keys.cuid !== undefined) deviceKeys.add(p.keys.cuid);
     eventKeys.add(p.eventKey);
     if (p.event.type !== 'install' && p.event.type !== 'open') continue;
