@@ -177,11 +177,16 @@ export function decideEvent(p: PreparedEvent, ov: Overlay, ctx: DecisionContext)
   // SPEC §4.1: activity is the device's events (any type); touchpoints never move it.
   const device = withActivity(step.device, Math.max(step.device.lastEventMs, e.timestampMs), version);
   ov.devices.set(device.deviceId, device);
-  const identifierLinks = new Array<{ key: string; deviceId: string }>(resolution.newLinks.length);
-  for (let i = 0; i < resolution.newLinks.length; i++) {
-    const key = resolution.newLinks[i] as string;
-    ov.links.set(key, device.deviceId);
-    identifierLinks[i] = { key, deviceId: device.deviceId };
+  const linkCount = resolution.newLinks.length;
+  let identifierLinks: UnitOfWork['identifierLinks'] = NONE;
+  if (linkCount > 0) {
+    const links = new Array<{ key: string; deviceId: string }>(linkCount);
+    for (let i = 0; i < linkCount; i++) {
+      const key = resolution.newLinks[i] as string;
+      ov.links.set(key, device.deviceId);
+      links[i] = { key, deviceId: device.deviceId };
+    }
+    identifierLinks = links;
   }
   const eventAttribution = 'ea' in step ? step.ea : undefined;
   const sourceId = ctx.sourceIds?.[p.index];

@@ -18,12 +18,19 @@ export class Overlay implements IdentityView {
   readonly seenEvents = new Set<string>();
   readonly ipCounts: Map<string, number>;
 
-  constructor(readonly snapshot: StoreSnapshot) {
-    for (const [key, device] of snapshot.devices) {
+  /**
+   * @param wantedTouchpointKeys the only keys the batch reads touchpoints under (its installs' keys);
+   *   a touchpoint added under any other key is written by its unit but not kept in the view.
+   */
+  constructor(
+    readonly snapshot: StoreSnapshot,
+    private readonly wantedTouchpointKeys: ReadonlySet<string>,
+  ) {
+    snapshot.devices.forEach((device, key) => {
       this.links.set(key, device.deviceId);
       const known = this.devices.get(device.deviceId);
       if (!known || known.version < device.version) this.devices.set(device.deviceId, device);
-    }
+    });
     this.ipCounts = new Map(snapshot.ipInstallCounts);
   }
 
@@ -41,6 +48,7 @@ export class Overlay implements IdentityView {
   }
 
   addTouchpoint(key: string, tp: Touchpoint): void {
+    if (!this.wantedTouchpointKeys.has(key)) return;
     const own = this.ownTouchpoints.get(key);
     if (own) {
       for (let i = 0; i < own.length; i++) if ((own[i] as Touchpoint).id === tp.id) return;

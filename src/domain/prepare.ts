@@ -91,8 +91,31 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
   return out;
 }
 
+/** The keys of `collectKeys`, as sets. */
+export interface KeySets {
+  readonly deviceKeys: ReadonlySet<string>;
+  /** Exactly the keys the batch's installs and opens read touchpoints under. */
+  readonly touchpointKeys: ReadonlySet<string>;
+  readonly eventKeys: ReadonlySet<string>;
+  readonly ipHourKeys: ReadonlySet<string>;
+}
+
 /** Every key a batch needs, each once: the argument of the one `store.load` call. */
 export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadRequest {
+  return loadRequestOf(collectKeySets(prepared));
+}
+
+export function loadRequestOf(sets: KeySets): StoreLoadRequest {
+  return {
+    deviceKeys: [...sets.deviceKeys],
+    touchpointKeys: [...sets.touchpointKeys],
+    eventKeys: [...sets.eventKeys],
+    ipHourKeys: [...sets.ipHourKeys],
+  };
+}
+
+/** `collectKeys` as sets: the engine also uses them while deciding. */
+export function collectKeySets(prepared: readonly PreparedRecord[]): KeySets {
   const deviceKeys = new Set<string>();
   const touchpointKeys = new Set<string>();
   const eventKeys = new Set<string>();
@@ -118,10 +141,5 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
     for (let k = 0; k < p.signatureKeys.length; k++) touchpointKeys.add(p.signatureKeys[k] as string);
     if (p.ipHourKey !== undefined) ipHourKeys.add(p.ipHourKey);
   }
-  return {
-    deviceKeys: [...deviceKeys],
-    touchpointKeys: [...touchpointKeys],
-    eventKeys: [...eventKeys],
-    ipHourKeys: [...ipHourKeys],
-  };
+  return { deviceKeys, touchpointKeys, eventKeys, ipHourKeys };
 }
