@@ -60,6 +60,8 @@ export class InMemoryAttributionStore implements AttributionStore {
   /** Identifier key → the slot of the device it links to: one look-up from identifier to device. */
   private readonly links = new Map<string, DeviceSlot>();
   private readonly devicesById = new Map<string, DeviceSlot>();
+  private lastSlotId: string | undefined;
+  private lastSlot: DeviceSlot | undefined;
   private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
   private readonly processed = new Set<string>();
   /** Installs per IP-hour key, in a box so an increment looks its key up once. */
@@ -257,11 +259,15 @@ export class InMemoryAttributionStore implements AttributionStore {
   }
 
   private slot(deviceId: string): DeviceSlot {
+    // A device's events come together (one install, then its first events): its slot is often the last one.
+    if (deviceId === this.lastSlotId && this.lastSlot !== undefined) return this.lastSlot;
     let slot = this.devicesById.get(deviceId);
     if (!slot) {
       slot = { device: undefined };
       this.devicesById.set(deviceId, slot);
     }
+    this.lastSlotId = deviceId;
+    this.lastSlot = slot;
     return slot;
   }
 
