@@ -62,7 +62,8 @@ export class InMemoryAttributionStore implements AttributionStore {
   private readonly devicesById = new Map<string, DeviceSlot>();
   private lastSlotId: string | undefined;
   private lastSlot: DeviceSlot | undefined;
-  private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
+  /** Touchpoints by match key: most keys hold one, kept without a list of its own. */
+  private readonly touchpointsByKey = new Map<string, Touchpoint | Touchpoint[]>();
   private readonly processed = new Set<string>();
   /** Installs per IP-hour key, in a box so an increment looks its key up once. */
   private readonly ipCounts = new Map<string, { n: number }>();
@@ -111,9 +112,9 @@ export class InMemoryAttributionStore implements AttributionStore {
     const touchpointKeys = request.touchpointKeys;
     for (let i = 0; i < touchpointKeys.length; i++) {
       const key = touchpointKeys[i] as string;
-      const list = this.touchpointsByKey.get(key);
+      const held = this.touchpointsByKey.get(key);
       // The engine never mutates a loaded list (it copies on write), so no defensive copy is needed.
-      if (list) touchpoints.set(key, list);
+      if (held !== undefined) touchpoints.set(key, Array.isArray(held) ? held : [held]);
     }
     const processedEvents = new Set<string>();
     const eventKeys = request.eventKeys;
@@ -211,13 +212,14 @@ export class InMemoryAttributionStore implements AttributionStore {
   }
 
   private addTouchpoint(key: string, touchpoint: Touchpoint): void {
-    const list = this.touchpointsByKey.get(key);
-    if (!list) {
-      this.touchpointsByKey.set(key, [touchpoint]);
-      return;
+    const held = this.touchpointsByKey.get(key);
+    if (held === undefined) this.touchpointsByKey.set(key, touchpoint);
+    else if (!Array.isArray(held)) {
+      if (held.id !== touchpoint.id) this.touchpointsByKey.set(key, [held, touchpoint]);
+    } else {
+      for (let i = 0; i < held.length; i++) if ((held[i] as Touchpoint).id === touchpoint.id) return;
+      held.push(touchpoint);
     }
-    for (let i = 0; i < list.length; i++) if ((list[i] as Touchpoint).id === touchpoint.id) return;
-    list.push(touchpoint);
   }
 
   /** The increment's entry; a new one (holding the increment's own value) returns undefined. */
@@ -310,6 +312,7 @@ export class InMemoryAttributionStore implements AttributionStore {
 
   /** Touchpoints stored under a match key. */
   touchpointsFor(key: string): readonly Touchpoint[] {
-    return this.touchpointsByKey.get(key) ?? [];
+    const held = this.touchpointsByKey.get(key);
+    return held === undefined ? [] : Array.isArray(held) ? held : [held];
   }
 }
