@@ -127,6 +127,8 @@ export interface IdentityResolution {
 }
 
 const NO_DEVICES: readonly Device[] = Object.freeze([]);
+/** The identifier list of a device without such identifiers, shared (lists are copied to be extended). */
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 const installTimeOf = (d: Device) => d.firstAttribution?.installTimeMs ?? Number.POSITIVE_INFINITY;
 
@@ -269,9 +271,9 @@ export function resolveIdentity(
       deviceId: deviceIdFor(keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey),
       tenantId,
       appId,
-      advertisingIds: ids.advertisingId === undefined ? [] : [ids.advertisingId],
-      vendorIds: ids.vendorId === undefined ? [] : [ids.vendorId],
-      customerUserIds: cuid === undefined ? [] : [cuid],
+      advertisingIds: ids.advertisingId === undefined ? NO_IDS : [ids.advertisingId],
+      vendorIds: ids.vendorId === undefined ? NO_IDS : [ids.vendorId],
+      customerUserIds: cuid === undefined ? NO_IDS : [cuid],
       firstSeenMs: eventTimeMs,
       lastEventMs: eventTimeMs,
       installCount: 0,
