@@ -102,6 +102,11 @@ const ProcessingSchema = z
     maxRecordAgeHours: int(1, 168).default(24),
     /** Seconds the event source waits to fill a batch. */
     maxBatchingWindowSeconds: int(0, 300).default(1),
+    /**
+     * Also read signature touchpoints stored in the layout before per-IP partitions: turn on when
+     * upgrading a deployment from before 2026-12, and off again 8 days later (those copies expire).
+     */
+    legacySignatureReads: z.boolean().default(false),
   })
   .strict();
 

@@ -110,6 +110,7 @@ export class ProcessingStack extends Stack {
           ...props.environment,
           [ENV.identityGraphTable]: streamPlan.identityTableName,
           [ENV.ingestStream]: streamPlan.streamName,
+          ...(config.processing.legacySignatureReads ? { [ENV.legacySignatureReads]: '1' } : {}),
         },
       });
       const identityGraph = GlobalTable.fromName(this, `IdentityGraph${suffix}`, {

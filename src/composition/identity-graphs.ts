@@ -4,7 +4,8 @@ import type { RuntimeConfig } from '../config/runtime.js';
 
 /** Identity graph per table: silo tenants have their own table, the others share the platform's. */
 export function graphResolver(
-  config: Pick<RuntimeConfig, 'tenantTables' | 'identityGraphTable'>,
+  config: Pick<RuntimeConfig, 'tenantTables' | 'identityGraphTable'> &
+    Partial<Pick<RuntimeConfig, 'legacySignatureReads'>>,
   clients: Pick<AwsClients, 'documents'>,
 ): (tenantId: string) => IdentityGraph {
   const graphs = new Map<string, IdentityGraph>();
@@ -12,7 +13,11 @@ export function graphResolver(
     const tableName = config.tenantTables[tenantId] ?? config.identityGraphTable;
     let graph = graphs.get(tableName);
     if (!graph) {
-      graph = new IdentityGraph({ documents: clients.documents, tableName });
+      graph = new IdentityGraph({
+        documents: clients.documents,
+        tableName,
+        legacySignatureReads: config.legacySignatureReads ?? false,
+      });
       graphs.set(tableName, graph);
     }
     return graph;

@@ -80,6 +80,11 @@ export interface RuntimeConfig {
   readonly apiKeyCacheTtlSeconds: number;
   /** Days of recent data the install report reads from the per-day counters; older ranges go to Athena. */
   readonly reportCounterDays: number;
+  /**
+   * Also read signature touchpoints in the layout before per-IP partitions (`UNMOGROWP_LEGACY_SIGNATURE_READS=1`).
+   * @default false
+   */
+  readonly legacySignatureReads: boolean;
 }
 
 /** Variables this module reads beyond the shared `ENV` names (local mode and auth). */
@@ -239,5 +244,6 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     },
     apiKeyCacheTtlSeconds: positiveNumber(env, RUNTIME_ENV.apiKeyCacheTtlSeconds, 60),
     reportCounterDays: positiveNumber(env, RUNTIME_ENV.reportCounterDays, 400),
+    legacySignatureReads: env[ENV.legacySignatureReads] === '1',
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_COUNTER_SHARDS } from '../adapters/dynamodb/identity-graph/layout.js';
 import { deploymentFor, resolveAssumptions } from './deployment.js';
 import type { KeyClass } from './meter.js';
 import { type CostEstimate, estimateCost, HOURS_PER_MONTH, type Usage } from './model.js';
@@ -128,8 +129,12 @@ export interface CapacityOptions {
   readonly networks?: number;
   /** Share of an app's installs and touchpoints behind its busiest IP (a carrier NAT). @default 0.001 */
   readonly hotIpShare?: number;
-  /** Share of that IP's traffic with the commonest device signature (model, OS). @default 0.2 */
-  readonly hotSignatureShare?: number;
+  /**
+   * Items each counter row is split into (`IdentityGraphOptions.counterShards`): each transaction of a
+   * commit writes its rows' next shard, so a row's writes spread evenly over them.
+   * @default DEFAULT_COUNTER_SHARDS (64)
+   */
+  readonly counterShards?: number;
   /** Events per second of the busiest single device (a bot or a replaying SDK). @default 5 */
   readonly deviceEventsPerSec?: number;
   /**
@@ -280,8 +285,8 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     );
   const hotIpShare = options.hotIpShare ?? 0.001;
   share('hotIpShare', hotIpShare);
-  const hotSignatureShare = options.hotSignatureShare ?? 0.2;
-  share('hotSignatureShare', hotSignatureShare);
+  const counterShards = options.counterShards ?? DEFAULT_COUNTER_SHARDS;
+  positive('counterShards', counterShards);
   const deviceEventsPerSec = options.deviceEventsPerSec ?? 5;
   positive('deviceEventsPerSec', deviceEventsPerSec);
   const streamMode = options.streamMode ?? 'onDemand';
@@ -413,20 +418,23 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       : counter && counter.writes > 0
         ? counter.hottestItemWrites / counter.writes
         : 1;
+  // The meter counts a row's writes over all its shards (one write per row per transaction); each
+  // transaction of a commit takes the next shard, so a row's writes spread evenly over its shards.
   hot(
     'counter row',
-    appPerSec * classPerEvent('counter row') * rowShare,
-    `largest app (${pct(largestAppShare)} of events) × its busiest row (${pct(rowShare)} of its counter writes)`,
+    (appPerSec * classPerEvent('counter row') * rowShare) / counterShards,
+    `largest app (${pct(largestAppShare)} of events) × its busiest row (${pct(rowShare)} of its counter writes) / ${counterShards} shards`,
   );
   hot(
     'IP-hour',
     appPerSec * classPerEvent('IP-hour') * hotIpShare,
     `largest app × its busiest IP (${pct(hotIpShare)} of its installs)`,
   );
+  // One partition per app and IP holds every signature of that IP.
   hot(
     'signature partition',
-    appPerSec * classPerEvent('signature partition') * hotIpShare * hotSignatureShare,
-    `largest app × busiest IP × its commonest signature (${pct(hotSignatureShare)})`,
+    appPerSec * classPerEvent('signature partition') * hotIpShare,
+    `largest app × its busiest IP (${pct(hotIpShare)} of its touchpoints, every signature)`,
   );
   // One window item takes all of an app's ingest requests (per second) or event batches (per day).
   hot(
@@ -560,7 +568,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       largestAppShare,
       networks: options.networks,
       hotIpShare,
-      hotSignatureShare,
+      counterShards,
       deviceEventsPerSec,
       streamMode,
       parallelizationFactor,

@@ -19,9 +19,19 @@ export type KeyClass = (typeof KEY_CLASSES)[number];
 export function keyClassOf(pk: string, sk: string): KeyClass | undefined {
   if (pk.startsWith('C#')) return 'counter row';
   if (pk.startsWith('H#')) return 'IP-hour';
-  if (pk.startsWith('M#') && pk.includes('#sig#')) return 'signature partition';
+  // One partition per app and IP (`S#`); before IP partitions, one per signature (`M#…#sig#…`).
+  if (pk.startsWith('S#') || (pk.startsWith('M#') && pk.includes('#sig#'))) return 'signature partition';
   if (pk.startsWith(USAGE_COUNTER_KEY_PREFIX))
     return pk.includes('#D#') || pk.includes('#M#') ? 'quota counter' : 'rate-limit counter';
   if (pk.startsWith('D#') && sk === 'D') return 'device';
   return undefined;
+}
+
+/**
+ * The counter row of a counter item's sort key (`<day>#<network>#<campaign>[#<shard>]`, network and
+ * campaign URI-encoded): the shards of a row are one row to the capacity model, which divides by them.
+ */
+export function counterRowOf(sk: string): string {
+  const parts = sk.split('#');
+  return parts.length > 3 ? parts.slice(0, 3).join('#') : sk;
 }

@@ -12,7 +12,7 @@ import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
 import type { LakeRow } from '../app/lake-rows.js';
 import { DATA_LAKE } from '../definitions/lake.js';
-import { type KeyClass, keyClassOf } from './key-classes.js';
+import { counterRowOf, type KeyClass, keyClassOf } from './key-classes.js';
 import {
   type FirehoseUsage,
   firehoseBilledBytes,
@@ -460,7 +460,12 @@ export class UsageMeter {
     const c = this.keyClasses.get(keyClass) ?? { writes: 0, writeUnits: 0, items: new Map() };
     c.writes += sign;
     c.writeUnits += sign * units;
-    const item = keyClass === 'signature partition' ? pk : `${pk}|${sk}`;
+    const item =
+      keyClass === 'signature partition'
+        ? pk
+        : keyClass === 'counter row'
+          ? `${pk}|${counterRowOf(sk)}`
+          : `${pk}|${sk}`;
     c.items.set(item, (c.items.get(item) ?? 0) + sign);
     this.keyClasses.set(keyClass, c);
   }
@@ -565,7 +570,10 @@ export class UsageMeter {
 interface KeyClassCounter {
   writes: number;
   writeUnits: number;
-  /** Writes per item (per partition for signature partitions: touchpoints of one key share it). */
+  /**
+   * Writes per item: per partition for signature partitions (the touchpoints of one IP share it), per
+   * row for counter rows (the capacity model divides a row's writes by its shards).
+   */
   items: Map<string, number>;
 }
 

@@ -30,6 +30,11 @@ export const ENV = {
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
   /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */
   dataCenterCidrs: 'DATA_CENTER_CIDRS',
+  /**
+   * `1`: the consumer also reads signature touchpoints stored in the layout before per-IP partitions
+   * (for the 8 days after upgrading a deployment that stored them).
+   */
+  legacySignatureReads: 'UNMOGROWP_LEGACY_SIGNATURE_READS',
   /** Endpoint overrides used by local mode and integration tests; unset in the cloud. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   kinesisEndpoint: 'KINESIS_ENDPOINT',

@@ -204,12 +204,14 @@ describe('hottest items', () => {
       eventsPerSec: 100_000,
       apps: 10,
       largestAppShare: 0.2,
+      counterShards: 1,
     });
     const tenNetworks = planCapacity(measured({ keyClasses }), {
       eventsPerSec: 100_000,
       apps: 10,
       largestAppShare: 0.2,
       networks: 10,
+      counterShards: 1,
     });
 
     // 20,000 events/s of the app × 0.2 counter writes an event × a quarter on its busiest row.
@@ -222,6 +224,18 @@ describe('hottest items', () => {
     expect(check(tenNetworks, 'hottest counter row')?.exceeded).toBe(false);
   });
 
+  it('spreads the busiest row over its shards: each shard item takes 1 / counterShards of its writes', () => {
+    const options = { eventsPerSec: 100_000, apps: 10, largestAppShare: 0.2 };
+    const one = planCapacity(measured({ keyClasses }), { ...options, counterShards: 1 });
+    const sixteen = planCapacity(measured({ keyClasses }), { ...options, counterShards: 16 });
+    const byDefault = planCapacity(measured({ keyClasses }), options);
+
+    expect(hottest(sixteen, 'counter row')).toMatchObject({ writesPerSec: 62.5, writeUnitsPerSec: 125 });
+    expect(hottest(byDefault, 'counter row')?.writesPerSec).toBeCloseTo(1000 / 64, 9);
+    expect(check(one, 'hottest counter row')?.exceeded).toBe(true);
+    expect(check(sixteen, 'hottest counter row')?.exceeded).toBe(false);
+  });
+
   it('sums the writes of every region on one item (a global table applies each write everywhere)', () => {
     const one = planCapacity(measured({ keyClasses }), { eventsPerSec: 100_000, regions: 1, apps: 10 });
     const two = planCapacity(measured({ keyClasses }), { eventsPerSec: 100_000, regions: 2, apps: 10 });
@@ -231,19 +245,18 @@ describe('hottest items', () => {
     );
   });
 
-  it('puts an app’s busiest IP and its commonest signature on the IP-hour and signature items', () => {
+  it('puts an app’s busiest IP on its IP-hour item and on its signature partition (every signature of the IP)', () => {
     const plan = planCapacity(measured({ keyClasses }), {
       eventsPerSec: 1_000_000,
       apps: 10,
       largestAppShare: 0.1,
       hotIpShare: 0.01,
-      hotSignatureShare: 0.5,
     });
 
-    // 100,000 events/s × 0.05 IP-hour writes × 1 %; × 0.3 signature writes × 1 % × 50 %.
+    // 100,000 events/s × 0.05 IP-hour writes × 1 %; × 0.3 signature writes × 1 %.
     expect(hottest(plan, 'IP-hour')?.writesPerSec).toBeCloseTo(50, 9);
     expect(hottest(plan, 'IP-hour')?.writeUnitsPerSec).toBeCloseTo(100, 9);
-    expect(hottest(plan, 'signature partition')?.writesPerSec).toBeCloseTo(150, 9);
+    expect(hottest(plan, 'signature partition')?.writesPerSec).toBeCloseTo(300, 9);
   });
 
   it('bounds a device by its own event rate and the device writes of an SDK event', () => {
@@ -324,6 +337,7 @@ describe('key classes', () => {
     ['C#t#a#2026-11', '2026-11-30#net#camp', 'counter row'],
     ['H#t#a#iphour#10.0.0.1#493000', 'H', 'IP-hour'],
     ['M#t#a#sig#abc', '1700000000000#tp1', 'signature partition'],
+    ['S#t#a#10.0.0.1', 'android%7C14%7Cpixel8#1700000000000#tp1', 'signature partition'],
     ['LIMIT#app#S#1700000000', 'LIMIT', 'rate-limit counter'],
     ['LIMIT#app#D#2026-11-30', 'LIMIT', 'quota counter'],
     ['LIMIT#T#acme#M#2026-11', 'LIMIT', 'quota counter'],

@@ -24,6 +24,36 @@ describe('usage meter: DynamoDB units from the items', () => {
     expect(meter.dynamodb.replicatedWriteUnits).toBe(2);
   });
 
+  it('counts the shards of a counter row as one row and the signatures of an IP as one partition', () => {
+    const meter = new UsageMeter();
+    const row = (shard: number) => ({
+      Update: {
+        TableName: 't',
+        Key: marshall({ pk: 'C#t#a#2026-11', sk: `2026-11-30#meta#spring#${shard}` }),
+        UpdateExpression: 'ADD #m :v',
+        ExpressionAttributeNames: { '#m': 'm#installs' },
+        ExpressionAttributeValues: marshall({ ':v': 1 }),
+      },
+    });
+    const touch = (signature: string) => ({
+      PutRequest: {
+        Item: marshall({ pk: 'S#t#a#10.0.0.1', sk: `${signature}#1700000000000#tp1`, data: '{}' }),
+      },
+    });
+    for (const shard of [0, 1, 2])
+      meter.observe(call('DynamoDBClient', 'TransactWriteItemsCommand', { TransactItems: [row(shard)] }));
+    meter.observe(
+      call('DynamoDBClient', 'BatchWriteItemCommand', {
+        RequestItems: { t: [touch('android%7C14%7Cpixel8'), touch('android%7C%7C')] },
+      }),
+    );
+
+    const classes = meter.keyClassWrites();
+
+    expect(classes['counter row']).toMatchObject({ writes: 3, items: 1, hottestItemWrites: 3 });
+    expect(classes['signature partition']).toMatchObject({ writes: 2, items: 1, hottestItemWrites: 2 });
+  });
+
   it('bills a BatchWriteItem put of a 1.5 KB item 2 WCU, and nothing for an unprocessed one', () => {
     const meter = new UsageMeter();
     const big = { pk: 'M#a', sk: '1', data: 'x'.repeat(1500) };

@@ -315,6 +315,12 @@ describe('the default app (every configured region)', () => {
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
         MetricsConfig: { Metrics: ['EventCount'] },
       });
+      // Signature touchpoints of the layout before per-IP partitions are read only on request.
+      for (const fn of Object.values(processing.findResources('AWS::Lambda::Function'))) {
+        expect(fn.Properties?.Environment?.Variables ?? {}).not.toHaveProperty(
+          'UNMOGROWP_LEGACY_SIGNATURE_READS',
+        );
+      }
       processing.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: 'unmogrowp-dev-consumer-failures',
         KmsMasterKeyId: Match.anyValue(),
@@ -761,8 +767,15 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
       sinks: { timestream: { enabled: true } },
       auth: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/' },
       concurrency: { minProvisioned: 3, maxProvisioned: 30 },
+      processing: { legacySignatureReads: true },
     });
     templateOf(regionOf(platform, 'us-east-1').stateful);
+  });
+
+  it('reads the signature touchpoints of the earlier layout when the upgrade asks for it', () => {
+    templateOf(regionOf(platform, 'us-east-1').processing).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ UNMOGROWP_LEGACY_SIGNATURE_READS: '1' }) },
+    });
   });
 
   it('passes cdk-nag AwsSolutions with zero errors in every stack', () => {

@@ -21,25 +21,28 @@ export type { IdentityGraphOptions } from './identity-graph/table.js';
 /**
  * The identity graph on DynamoDB (single-table design), implementing the engine's storage port.
  *
- * | item                      | pk                         | sk                              | TTL (`expiresAt`)       |
- * | ------------------------- | -------------------------- | ------------------------------- | ----------------------- |
- * | identifier → device link  | `I#<identifierKey>`        | `I`                             | none                    |
- * | device                    | `D#<tenant>#<app>#<id>`    | `D`                             | none                    |
- * | attribution (history)     | `D#<tenant>#<app>#<id>`    | `A#<installTimeMs>#<eventId>`   | none                    |
- * | touchpoint, per match key | `M#<matchKey>`             | `<timestampMs>#<touchpointId>`  | touch time + 31 d (signature keys + 8 d) |
- * | processed-event marker    | `E#<eventKey>`             | `E`                             | 400 days                |
- * | per-day counter row shard | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>#<shard>` | none             |
- * | installs per IP and hour  | `H#<ipHourKey>`            | `H`                             | 2 days                  |
+ * | item                      | pk                           | sk                                   | TTL (`expiresAt`) |
+ * | ------------------------- | ---------------------------- | ------------------------------------ | ----------------- |
+ * | identifier → device link  | `I#<identifierKey>`          | `I`                                  | none              |
+ * | device                    | `D#<tenant>#<app>#<id>`      | `D`                                  | none              |
+ * | attribution (history)     | `D#<tenant>#<app>#<id>`      | `A#<installTimeMs>#<eventId>`        | none              |
+ * | touchpoint, id match key  | `M#<matchKey>`               | `<timestampMs>#<touchpointId>`       | touch time + 31 d |
+ * | touchpoint, signature     | `S#<tenant>#<app>#<ip>`      | `<platform|os|model>#<timestampMs>#<touchpointId>` | touch time + 8 d |
+ * | processed-event marker    | `E#<eventKey>`               | `E`                                  | 400 days          |
+ * | per-day counter row shard | `C#<tenant>#<app>#<YYYY-MM>` | `<day>#<network>#<campaign>#<shard>` | none              |
+ * | installs per IP and hour  | `H#<ipHourKey>`              | `H`                                  | 2 days            |
  *
  * Every key begins with the tenant and app (domain keys from `keys.ts` already do), so nothing reads
  * across tenants. Counters are partitioned by month so a year's report is twelve queries; a row holds
- * one attribute per metric (`m#installs`, `m#revenue#USD`). Devices and attributions are stored as
- * compressed documents (`z`, `codec.ts`), a device's first attribution only once when it is also the
- * current one, so these items stay under 1 KB. Layout, sizes and cost per 1,000 events:
- * docs/identity-graph.md.
+ * one attribute per metric (`m#installs`, `m#revenue#USD`), split into shards summed on read. Devices
+ * and attributions are compressed documents (`z`, `codec.ts`); a device's settled first attribution
+ * lives only in the device item, and a new device's link to the identifier its id is derived from is
+ * implied (looked up under that id). An install's three signatures are one Query of its IP's partition.
+ * Layout, sizes, the exactly-once argument and cost per 1,000 events: docs/identity-graph.md.
  *
- * A commit writes pure touchpoint units with BatchWriteItem and packs the other units, several to a
- * transaction, in waves that keep each device's units in record order.
+ * A commit writes pure touchpoint units with BatchWriteItem, folds each device's consecutive units into
+ * one plan, and packs the plans, several to a transaction, in waves that keep each device's units in
+ * record order.
  */
 
 export class IdentityGraph implements AttributionStore, IdentityGraphReader {

@@ -45,6 +45,7 @@ describe('default platform config', () => {
       retryAttempts: 3,
       maxRecordAgeHours: 24,
       maxBatchingWindowSeconds: 1,
+      legacySignatureReads: false,
     });
     expect(config.attributionDefaults).toEqual({});
   });

@@ -4,10 +4,12 @@ import type { CommitResult, UnitOfWork } from '../../../domain/store.js';
 import { chunk, mapLimit } from '../../concurrency.js';
 import { isThrottling } from '../../throttling.js';
 import { transactionWriteUnits } from '../billing.js';
+import { foldChain, planUnits } from './fold.js';
 import { BATCH_WRITE_LIMIT, type Item, TRANSACTION_LIMIT } from './layout.js';
 import {
   chains,
   isPureTouchpointUnit,
+  type PackedTransaction,
   packTransactions,
   planUnit,
   sharedItemGroups,
@@ -34,56 +36,79 @@ export async function commit(t: GraphTable, units: readonly UnitOfWork[]): Promi
 }
 /**
  * Units touching the same device (or event) must apply in record order: each expects the version the
- * previous one wrote. Chains of such units are cut into waves (the n-th unit of every chain), a wave's
- * units are independent, and they are packed several to a transaction: each unit stays atomic (its
- * transaction is), a unit that loses its condition is named by the cancellation reasons and the rest
- * of its transaction is resubmitted without it. A failed unit fails the rest of its chain.
+ * previous one wrote. A chain's consecutive units on one device are folded into one plan (`foldChain`:
+ * the device written once, every marker with it); the folded runs of every chain are cut into waves
+ * (the n-th run of every chain), a wave's runs are independent, and they are packed several to a
+ * transaction: each run stays atomic (its transaction is), a run that loses its condition is named by
+ * the cancellation reasons and the rest of its transaction is resubmitted without it. A folded run that
+ * loses is applied again one unit at a time, so only the units that cannot commit fail; a failed unit
+ * fails the rest of its chain.
  */
 export async function commitTransactions(
   t: GraphTable,
   units: readonly UnitOfWork[],
   failed: Set<number>,
 ): Promise<void> {
-  const all = chains(units);
+  const all = chains(units).map((chain) => foldChain(chain));
   const broken = new Set<number>();
-  const shard = t.nextCounterShard();
   const longest = all.reduce((n, c) => Math.max(n, c.length), 0);
   for (let w = 0; w < longest; w++) {
     const wave: { plan: UnitPlan; chain: number }[] = [];
-    all.forEach((chain, i) => {
-      const unit = chain[w];
-      if (!unit) return;
-      if (broken.has(i)) failed.add(unit.recordIndex);
-      else wave.push({ plan: planUnit(t, unit, shard), chain: i });
+    all.forEach((runs, i) => {
+      const run = runs[w];
+      if (!run) return;
+      if (broken.has(i)) for (const unit of run) failed.add(unit.recordIndex);
+      else wave.push({ plan: planUnits(t, run), chain: i });
     });
-    const chainOf = new Map(wave.map((u) => [u.plan.unit.recordIndex, u.chain]));
-    const lost = (plan: UnitPlan) => {
-      failed.add(plan.unit.recordIndex);
-      broken.add(chainOf.get(plan.unit.recordIndex) ?? -1);
+    const chainOf = new Map(wave.map((u) => [u.plan, u.chain]));
+    /** Settles a plan that was not applied: a folded run is applied unit by unit, a single unit fails. */
+    const lost = async (plan: UnitPlan) => {
+      const left = plan.units.length > 1 ? await applyInTurn(t, plan.units) : plan.units;
+      if (left.length === 0) return;
+      for (const unit of left) failed.add(unit.recordIndex);
+      broken.add(chainOf.get(plan) ?? -1);
     };
     const runnable: UnitPlan[] = [];
     for (const { plan } of wave) {
-      if (plan.itemCount > TRANSACTION_LIMIT) lost(plan);
+      if (plan.itemCount > TRANSACTION_LIMIT) await lost(plan);
       else runnable.push(plan);
     }
-    // Transactions that share an additive item (a counter row, an IP-hour count) run one after the
-    // other: concurrent transactions on one item cancel each other (TransactionConflict).
-    await mapLimit(
-      sharedItemGroups(packTransactions(runnable, t.unitsPerTransaction)),
-      t.commitConcurrency,
-      async (group) => {
-        for (const transaction of group)
-          for (const plan of await applyTransaction(t, transaction)) lost(plan);
-      },
+    // Each transaction of the commit adds its counters to the next shard of their rows, so a commit
+    // writes a row's shard item once (up to `counterShards` transactions). Transactions that still
+    // share an additive item (an IP-hour count, a shard when there are more transactions than shards)
+    // run one after the other: concurrent transactions on one item cancel each other (TransactionConflict).
+    const transactions = packTransactions(runnable, t.unitsPerTransaction).map(
+      (plans): PackedTransaction => ({ plans, counterShard: counterShardFor(t, plans) }),
     );
+    await mapLimit(sharedItemGroups(transactions), t.commitConcurrency, async (group) => {
+      for (const transaction of group)
+        for (const plan of await applyTransaction(t, transaction)) await lost(plan);
+    });
   }
 }
+const counterShardFor = (t: GraphTable, plans: readonly UnitPlan[]) =>
+  plans.some((p) => p.rowKeys.length > 0) ? t.nextCounterShard() : 0;
+/**
+ * Applies units of one chain one at a time, in order, each in its own transaction (a folded run that
+ * was refused); returns the units not applied: the first that failed and every one after it.
+ */
+export async function applyInTurn(t: GraphTable, units: readonly UnitOfWork[]): Promise<UnitOfWork[]> {
+  for (let i = 0; i < units.length; i++) {
+    const plan = planUnit(t, units[i] as UnitOfWork);
+    const refused =
+      plan.itemCount > TRANSACTION_LIMIT ||
+      (await applyTransaction(t, { plans: [plan], counterShard: counterShardFor(t, [plan]) })).length > 0;
+    if (refused) return units.slice(i);
+  }
+  return [];
+}
 /** Applies packed units in one transaction; returns the units that were not applied. */
-export async function applyTransaction(t: GraphTable, plans: readonly UnitPlan[]): Promise<UnitPlan[]> {
+export async function applyTransaction(t: GraphTable, transaction: PackedTransaction): Promise<UnitPlan[]> {
   const lost: UnitPlan[] = [];
-  let live = [...plans];
+  const { counterShard } = transaction;
+  let live = [...transaction.plans];
   while (live.length > 0) {
-    const { items, owners } = transactItems(t, live);
+    const { items, owners } = transactItems(t, live, counterShard);
     try {
       const { ConsumedCapacity } = await t.withRetry('TransactWriteItems', () =>
         t.documents.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' })),
@@ -112,7 +137,7 @@ export async function applyTransaction(t: GraphTable, plans: readonly UnitPlan[]
       }
       if (live.length > 1) {
         // Throttled past the retries, or refused without naming a unit: isolate, one unit at a time.
-        for (const plan of live) lost.push(...(await applyTransaction(t, [plan])));
+        for (const plan of live) lost.push(...(await applyTransaction(t, { plans: [plan], counterShard })));
         return lost;
       }
       if (cancelled || isThrottling(error)) {

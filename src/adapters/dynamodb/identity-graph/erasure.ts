@@ -1,7 +1,7 @@
 import type { ErasureCounts } from '../../../app/records.js';
 import { type IdentifierKind, identifierKey } from '../../../domain/keys.js';
-import { devicePk, linkPk, matchPk } from './layout.js';
-import { findDevice } from './reads.js';
+import { devicePk, isSignatureKey, linkPk, matchPk, touchpointKey } from './layout.js';
+import { attributionsOf, findDevice } from './reads.js';
 import type { GraphTable } from './table.js';
 
 /**
@@ -26,10 +26,9 @@ export async function eraseIdentity(
     for (const id of device.vendorIds) identifierKeys.add(identifierKey(tenantId, appId, 'idfv', id));
     for (const id of device.customerUserIds) identifierKeys.add(identifierKey(tenantId, appId, 'cuid', id));
     const deviceItems = await t.queryAll(devicePk(device), '');
-    for (const item of deviceItems) {
-      keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      if (String(item.sk).startsWith('A#')) attributions++;
-    }
+    for (const item of deviceItems) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+    // History items, and the first attribution the device item holds without one.
+    attributions = attributionsOf(deviceItems).length;
   }
   for (const key of identifierKeys) keys.push({ pk: linkPk(key), sk: 'I' });
   let touchpoints = 0;
@@ -37,9 +36,14 @@ export async function eraseIdentity(
   for (const key of identifierKeys) {
     for (const item of await t.queryAll(matchPk(key), '')) {
       touchpoints++;
-      const sk = String(item.sk);
+      // Found under a device id: its sort key is the touchpoint's own (`<time>#<id>`).
+      const touchSk = String(item.sk);
       for (const matchKey of (item.keys as string[] | undefined) ?? [key]) {
-        touchpointItems.set(`${matchPk(matchKey)}|${sk}`, { pk: matchPk(matchKey), sk });
+        const copy = touchpointKey(matchKey, touchSk);
+        touchpointItems.set(`${copy.pk}|${copy.sk}`, copy);
+        // A signature copy written before IP partitions sits under its match key, like the others.
+        if (isSignatureKey(matchKey))
+          touchpointItems.set(`${matchPk(matchKey)}|${touchSk}`, { pk: matchPk(matchKey), sk: touchSk });
       }
     }
   }

@@ -1,9 +1,12 @@
+import type { Attribution } from '../../../domain/attribution.js';
+import { deviceIdFor } from '../../../domain/identity.js';
 import type { CounterIncrement, UnitOfWork } from '../../../domain/store.js';
 import { unique, uniqueBy } from '../../concurrency.js';
 import { CODEC_VERSION, encodeDocument } from '../codec.js';
 import { deviceItem, eventOutcomeAttributes } from './items.js';
 import {
   counterPk,
+  counterRow,
   counterRowSk,
   devicePk,
   EVENT_MARKER_TTL_S,
@@ -11,35 +14,58 @@ import {
   IP_HOUR_TTL_S,
   type Item,
   ipHourPk,
+  isSignatureKey,
   linkPk,
-  matchPk,
   metricAttribute,
   pad,
   SIGNATURE_TTL_S,
   TOUCHPOINT_TTL_S,
   TRANSACTION_LIMIT,
   type TransactItem,
+  touchpointKey,
 } from './layout.js';
 import type { GraphTable } from './table.js';
 
 /** Transaction packing: each unit's writes planned once, packed several units to a transaction. */
 
-/** A unit's writes, prepared once for packing into transactions. */
+/** The writes of a unit (or of a run of one device's units folded together), prepared once for packing. */
 export interface UnitPlan {
-  readonly unit: UnitOfWork;
-  /** Puts only this unit makes (event marker, devices, links, touchpoints, attributions). */
+  /** The units it applies, in record order: one, or a folded run (`foldChain`). */
+  readonly units: readonly UnitOfWork[];
+  /** Puts only these units make (event markers, device, links, touchpoints, attributions). */
   readonly owned: readonly TransactItem[];
   readonly ownedKeys: readonly string[];
-  /** Additive items (counter rows, IP-hour counts) other units of a transaction may share. */
+  /**
+   * Additive items other units of a transaction may share: IP-hour counts, and counter rows by row
+   * (the shard is the transaction's, chosen after packing).
+   */
   readonly sharedKeys: ReadonlySet<string>;
+  /** The IP-hour counts it adds to (`ipHourPk|H`). */
+  readonly ipHourKeys: readonly string[];
+  /** The counter rows it adds to (`pk|sk` without the shard). */
+  readonly rowKeys: readonly string[];
   readonly ipDeltas: ReadonlyMap<string, number>;
   readonly itemCount: number;
-  /** The counter row shard the unit's counters go to (one per commit). */
+}
+
+/** Units packed into one transaction, and the counter row shard all their counters go to. */
+export interface PackedTransaction {
+  readonly plans: readonly UnitPlan[];
   readonly counterShard: number;
 }
 
+/** The items a packed transaction adds to: its IP-hour counts and its counter rows' shard items. */
+export function sharedItemsOf(transaction: PackedTransaction): string[] {
+  const out: string[] = [];
+  for (const plan of transaction.plans) {
+    out.push(...plan.ipHourKeys);
+    for (const row of plan.rowKeys) out.push(`${row}#${transaction.counterShard}`);
+  }
+  return out;
+}
+
 /** Everything a unit writes, encoded once; additive updates kept apart so a transaction can merge them. */
-export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number): UnitPlan {
+export function planUnit(t: GraphTable, unit: UnitOfWork): UnitPlan {
   const table = t.tableName;
   const nowS = Math.floor(t.now() / 1000);
   const owned: TransactItem[] = [];
@@ -75,12 +101,16 @@ export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number):
     });
   }
   for (const link of uniqueBy(unit.identifierLinks, (l) => l.key)) {
+    if (isImpliedLink(unit, link)) continue;
     owned.push({
       Put: { TableName: table, Item: { pk: linkPk(link.key), sk: 'I', deviceId: link.deviceId } },
     });
   }
   for (const Item of touchpointItems(t, unit)) owned.push({ Put: { TableName: table, Item } });
   for (const attribution of uniqueBy(unit.attributions, (a) => `${a.deviceId}|${a.eventId}`)) {
+    // A device's first attribution, once not rejected, never changes (SPEC §4 rule 4): the device item
+    // keeps it, and `listAttributions` reads it from there instead of a history item.
+    if (isSettledFirst(unit, attribution)) continue;
     owned.push({
       Put: {
         TableName: table,
@@ -96,19 +126,45 @@ export function planUnit(t: GraphTable, unit: UnitOfWork, counterShard: number):
   const ipDeltas = new Map<string, number>();
   for (const inc of unit.ipHourIncrements) ipDeltas.set(inc.key, (ipDeltas.get(inc.key) ?? 0) + inc.delta);
   const ownedKeys = owned.map((i) => `${i.Put?.Item?.pk}|${i.Put?.Item?.sk}`);
-  const sharedKeys = new Set<string>([
-    ...unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRowSk(c, counterShard)}`),
-    ...[...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`),
-  ]);
+  const rowKeys = unique(
+    unit.counters.map((c) => `${counterPk(c.tenantId, c.appId, c.day)}|${counterRow(c)}`),
+  );
+  const ipHourKeys = [...ipDeltas.keys()].map((k) => `${ipHourPk(k)}|H`);
+  const sharedKeys = new Set<string>([...rowKeys, ...ipHourKeys]);
   return {
-    unit,
+    units: [unit],
     owned,
     ownedKeys,
     sharedKeys,
+    ipHourKeys,
+    rowKeys,
     ipDeltas,
     itemCount: owned.length + sharedKeys.size,
-    counterShard,
   };
+}
+/**
+ * Whether a link goes without saying: a new device's id is derived from its first identifier key
+ * (`deviceIdFor`), and `load` looks a key without a link up under that id, so the link of that key to
+ * a new device is not written. Any other link is (a merge, a later identifier, a key of an older device).
+ */
+export function isImpliedLink(unit: UnitOfWork, link: { key: string; deviceId: string }): boolean {
+  return (
+    link.deviceId === deviceIdFor(link.key) &&
+    unit.devices.some((d) => d.deviceId === link.deviceId && d.version === 0)
+  );
+}
+/**
+ * Whether an attribution is the unit's device's first attribution and not rejected: the engine never
+ * replaces such a first attribution (a reinstall is credited to it; only a rejected or missing first
+ * is decided again), so the device item holds it for good and no history item is written for it.
+ */
+export function isSettledFirst(unit: UnitOfWork, attribution: Attribution): boolean {
+  return unit.devices.some(
+    (d) =>
+      d.deviceId === attribution.deviceId &&
+      d.firstAttribution?.eventId === attribution.eventId &&
+      d.firstAttribution.status !== 'rejected',
+  );
 }
 export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
   const nowS = Math.floor(t.now() / 1000);
@@ -117,11 +173,11 @@ export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
     const data = JSON.stringify(touchpoint);
     const touchS = Math.floor(touchpoint.timestampMs / 1000);
     const distinct = unique(keys);
+    const touchSk = `${pad(touchpoint.timestampMs)}#${touchpoint.id}`;
     for (const key of distinct) {
-      const ttl = key.includes('#sig#') ? SIGNATURE_TTL_S : TOUCHPOINT_TTL_S;
+      const ttl = isSignatureKey(key) ? SIGNATURE_TTL_S : TOUCHPOINT_TTL_S;
       items.push({
-        pk: matchPk(key),
-        sk: `${pad(touchpoint.timestampMs)}#${touchpoint.id}`,
+        ...touchpointKey(key, touchSk),
         data,
         keys: distinct,
         expiresAt: Math.max(touchS, nowS) + ttl,
@@ -138,6 +194,7 @@ export function touchpointItems(t: GraphTable, unit: UnitOfWork): Item[] {
 export function transactItems(
   t: GraphTable,
   plans: readonly UnitPlan[],
+  counterShard: number,
 ): {
   items: TransactItem[];
   owners: (UnitPlan | undefined)[];
@@ -156,9 +213,9 @@ export function transactItems(
       items.push(item);
       owners.push(plan);
     }
-    for (const c of plan.unit.counters) {
+    for (const c of plan.units.flatMap((u) => u.counters)) {
       const pk = counterPk(c.tenantId, c.appId, c.day);
-      const sk = counterRowSk(c, plan.counterShard);
+      const sk = counterRowSk(c, counterShard);
       const row = rows.get(`${pk}|${sk}`) ?? { pk, sk, c, metrics: new Map<string, number>() };
       const attribute = metricAttribute(c.metric, c.currency);
       row.metrics.set(attribute, (row.metrics.get(attribute) ?? 0) + c.value);
@@ -280,8 +337,11 @@ export function packTransactions(plans: readonly UnitPlan[], perTransaction: num
   if (current.length > 0) out.push(current);
   return out;
 }
-/** Groups transactions that share an additive item; groups run in parallel, a group's members in turn. */
-export function sharedItemGroups(transactions: readonly UnitPlan[][]): UnitPlan[][][] {
+/**
+ * Groups transactions that share an additive item (an IP-hour count, or a counter row shard when a
+ * commit has more transactions than shards); groups run in parallel, a group's members in turn.
+ */
+export function sharedItemGroups(transactions: readonly PackedTransaction[]): PackedTransaction[][] {
   const groupOf = new Map<string, number>();
   const parent = transactions.map((_, i) => i);
   const find = (i: number): number => {
@@ -290,20 +350,18 @@ export function sharedItemGroups(transactions: readonly UnitPlan[][]): UnitPlan[
     parent[i] = r;
     return r;
   };
-  transactions.forEach((plans, i) => {
-    for (const plan of plans) {
-      for (const key of plan.sharedKeys) {
-        const other = groupOf.get(key);
-        if (other === undefined) groupOf.set(key, i);
-        else parent[find(i)] = find(other);
-      }
+  transactions.forEach((transaction, i) => {
+    for (const key of sharedItemsOf(transaction)) {
+      const other = groupOf.get(key);
+      if (other === undefined) groupOf.set(key, i);
+      else parent[find(i)] = find(other);
     }
   });
-  const groups = new Map<number, UnitPlan[][]>();
-  transactions.forEach((plans, i) => {
+  const groups = new Map<number, PackedTransaction[]>();
+  transactions.forEach((transaction, i) => {
     const root = find(i);
     const group = groups.get(root) ?? [];
-    group.push(plans);
+    group.push(transaction);
     groups.set(root, group);
   });
   return [...groups.values()];

@@ -9,7 +9,14 @@ import { chunk, mapLimit, uniqueBy } from '../../concurrency.js';
 import { isThrottling } from '../../throttling.js';
 import { itemBytes, readUnits, writeUnits } from '../billing.js';
 import { CapacityMeter } from '../capacity.js';
-import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, type Item, type WriteRequest } from './layout.js';
+import {
+  BATCH_GET_LIMIT,
+  BATCH_WRITE_LIMIT,
+  DEFAULT_COUNTER_SHARDS,
+  type Item,
+  MAX_COUNTER_SHARDS,
+  type WriteRequest,
+} from './layout.js';
 import { backoffMs, sleep, withRetry } from './retry.js';
 
 export interface IdentityGraphOptions {
@@ -28,9 +35,18 @@ export interface IdentityGraphOptions {
   /** Most recent touchpoints read per match key. @default 50 */
   readonly touchpointsPerKey?: number;
   /**
-   * Items each per-day counter row is split into. A commit adds its counters to one of them (the next
-   * in turn), so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them.
-   * @default 16
+   * Also read signature touchpoints in the layout before IP partitions (`M#<signature key>`, one Query
+   * per signature). Those copies expire 8 days after their touch time: a table that held signature
+   * touchpoints before the upgrade needs this for 8 days, for probabilistic matches across the upgrade.
+   * @default false
+   */
+  readonly legacySignatureReads?: boolean;
+  /**
+   * Items each per-day counter row is split into. Each transaction of a commit adds its counters to
+   * the next shard in turn (a commit writes a shard item of a row once, up to this many transactions),
+   * so a busy row takes `1 / counterShards` of its writes per item; `readCounters` sums them. The
+   * capacity model (`src/cost/capacity.ts`) bounds the hottest item with this figure.
+   * @default DEFAULT_COUNTER_SHARDS (64)
    */
   readonly counterShards?: number;
   /** @default Date.now */
@@ -56,6 +72,7 @@ export class GraphTable {
   readonly maxAttempts: number;
   readonly baseDelayMs: number;
   readonly touchpointsPerKey: number;
+  readonly legacySignatureReads: boolean;
   readonly now: () => number;
 
   private readonly counterShards: number;
@@ -70,18 +87,23 @@ export class GraphTable {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.baseDelayMs = options.baseDelayMs ?? 25;
     this.touchpointsPerKey = options.touchpointsPerKey ?? 50;
+    this.legacySignatureReads = options.legacySignatureReads ?? false;
     this.now = options.now ?? Date.now;
-    this.counterShards = options.counterShards ?? 16;
-    if (!Number.isInteger(this.counterShards) || this.counterShards < 1 || this.counterShards > 100) {
+    this.counterShards = options.counterShards ?? DEFAULT_COUNTER_SHARDS;
+    if (
+      !Number.isInteger(this.counterShards) ||
+      this.counterShards < 1 ||
+      this.counterShards > MAX_COUNTER_SHARDS
+    ) {
       throw new RangeError(
-        `counterShards must be a whole number from 1 to 100. Received ${this.counterShards}`,
+        `counterShards must be a whole number from 1 to ${MAX_COUNTER_SHARDS}. Received ${this.counterShards}`,
       );
     }
     // Writers start on different shards, so consumers started together do not all hit shard 0.
     this.counterShard = Math.floor(Math.random() * this.counterShards);
   }
 
-  /** The counter row shard of the next commit: each commit takes the next one in turn. */
+  /** The counter row shard of the next transaction: each takes the next one in turn. */
   nextCounterShard(): number {
     this.counterShard = (this.counterShard + 1) % this.counterShards;
     return this.counterShard;
