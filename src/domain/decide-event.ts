@@ -190,18 +190,36 @@ export function decideEvent(p: PreparedEvent, ov: Overlay, ctx: DecisionContext)
   }
   const eventAttribution = 'ea' in step ? step.ea : undefined;
   const sourceId = ctx.sourceIds?.[p.index];
-  const unit: UnitOfWork = {
-    recordIndex: p.index,
-    eventKey: p.eventKey,
-    ...(sourceId === undefined ? {} : { sourceId }),
-    devices: [device],
-    identifierLinks,
-    touchpoints: NONE,
-    attributions: step.attribution ? [step.attribution] : NONE,
-    eventAttributions: eventAttribution ? [eventAttribution] : NONE,
-    counters: step.counters,
-    ipHourIncrements: countedIp ? [{ key: p.ipHourKey as string, delta: 1 }] : NONE,
-  };
+  const devices = [device];
+  const attributions = step.attribution ? [step.attribution] : NONE;
+  const eventAttributions = eventAttribution ? [eventAttribution] : NONE;
+  const ipHourIncrements = countedIp ? [{ key: p.ipHourKey as string, delta: 1 }] : NONE;
+  // Two literal shapes, not a conditional spread: this runs for every event.
+  const unit: UnitOfWork =
+    sourceId === undefined
+      ? {
+          recordIndex: p.index,
+          eventKey: p.eventKey,
+          devices,
+          identifierLinks,
+          touchpoints: NONE,
+          attributions,
+          eventAttributions,
+          counters: step.counters,
+          ipHourIncrements,
+        }
+      : {
+          recordIndex: p.index,
+          eventKey: p.eventKey,
+          sourceId,
+          devices,
+          identifierLinks,
+          touchpoints: NONE,
+          attributions,
+          eventAttributions,
+          counters: step.counters,
+          ipHourIncrements,
+        };
   return { outcome: outcomeOf(p.index, step.attribution, eventAttribution), unit };
 }
 
