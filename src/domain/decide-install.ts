@@ -1,6 +1,6 @@
 import type { Attribution, FraudFinding, Source } from './attribution.js';
 import { counter, sourceOf } from './counters.js';
-import { type DecisionContext, flattenLines } from './decision.js';
+import { type DecisionContext, flattenLines, NONE } from './decision.js';
 import { withInstall } from './device.js';
 import {
   explainFirstInstall,
@@ -50,11 +50,11 @@ interface MatchedInstall {
 function fraudOf(
   m: MatchedInstall,
   match: MatchResult,
-): { status: Attribution['status']; fraud: FraudFinding[] } {
+): { status: Attribution['status']; fraud: readonly FraudFinding[] } {
   const winner = match.winner;
   if (!winner) {
     m.lines.push(ORGANIC_FRAUD_LINE);
-    return { status: 'organic', fraud: [] };
+    return { status: 'organic', fraud: NONE };
   }
   const e = m.p.event;
   // One fixed shape (absent values undefined), not conditional spreads: this runs for every install.
@@ -78,7 +78,8 @@ function fraudOf(
     }
   }
   for (const l of explainFraud(checks)) m.lines.push(l);
-  return { status: rejected ? 'rejected' : 'attributed', fraud };
+  // Most installs have no finding: they share one frozen empty list.
+  return { status: rejected ? 'rejected' : 'attributed', fraud: fraud.length === 0 ? NONE : fraud };
 }
 
 const KIND_METRIC = {
