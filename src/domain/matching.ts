@@ -153,9 +153,18 @@ function isReferrerClick(tp: Touchpoint, referrer: ReferrerMatch): boolean {
   return referrer.byId ? tp.id === referrer.clickId : tp.networkClickId === referrer.clickId;
 }
 
-/** The classes a touchpoint may hold, highest first, given how it was found. */
-function classesOf(tp: Touchpoint, foundBy: number, referrer: ReferrerMatch, w: MatchWindows) {
-  const out: MatchClass[] = [];
+/** `classesOf`'s answer: read before the next call (one list for every touchpoint, not one each). */
+const CLASSES: MatchClass[] = [];
+
+/** The classes a touchpoint may hold, highest first, given how it was found (valid until the next call). */
+function classesOf(
+  tp: Touchpoint,
+  foundBy: number,
+  referrer: ReferrerMatch,
+  w: MatchWindows,
+): readonly MatchClass[] {
+  const out = CLASSES;
+  out.length = 0;
   if (tp.type === 'click') {
     if (foundBy & FOUND_BY_REFERRER && isReferrerClick(tp, referrer)) out.push('referrer_click');
     if (foundBy & FOUND_BY_DEVICE_ID) out.push('device_click');

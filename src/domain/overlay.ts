@@ -16,7 +16,8 @@ export class Overlay implements IdentityView {
   /** Touchpoint lists changed in this batch (owned, mutable); others are read from the snapshot. */
   private readonly ownTouchpoints = new Map<string, Touchpoint[]>();
   readonly seenEvents = new Set<string>();
-  readonly ipCounts: Map<string, number>;
+  /** Install counts per IP-hour key counted in this batch; others are read from the snapshot. */
+  readonly ipCounts = new Map<string, number>();
 
   /**
    * @param wantedTouchpointKeys the only keys the batch reads touchpoints under (its installs' keys);
@@ -31,7 +32,6 @@ export class Overlay implements IdentityView {
       const known = this.devices.get(device.deviceId);
       if (!known || known.version < device.version) this.devices.set(device.deviceId, device);
     });
-    this.ipCounts = new Map(snapshot.ipInstallCounts);
   }
 
   deviceByKey(key: string): Device | undefined {
@@ -69,7 +69,7 @@ export class Overlay implements IdentityView {
   /** Counts an install against its IP and hour; returns the count, this install included (0 without an IP). */
   countIpInstall(p: PreparedEvent): number {
     if (p.ipHourKey === undefined) return 0;
-    const n = (this.ipCounts.get(p.ipHourKey) ?? 0) + 1;
+    const n = (this.ipCounts.get(p.ipHourKey) ?? this.snapshot.ipInstallCounts.get(p.ipHourKey) ?? 0) + 1;
     this.ipCounts.set(p.ipHourKey, n);
     return n;
   }
