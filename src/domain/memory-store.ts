@@ -161,8 +161,8 @@ export class InMemoryAttributionStore implements AttributionStore {
       if (this.processed.size === before) return false;
     }
     const devices = unit.devices;
-    // Units write at most a few devices; the common one writes exactly one.
-    const slots = devices.length === 1 ? undefined : new Array<DeviceSlot>(devices.length);
+    // Units write at most a few devices; the common one writes one (an event) or none (a touchpoint).
+    const slots = devices.length > 1 ? new Array<DeviceSlot>(devices.length) : undefined;
     let only: DeviceSlot | undefined;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i] as Device;
