@@ -105,6 +105,7 @@ export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadReque
   return loadRequestOf(collectKeySets(prepared));
 }
 
+/** The `store.load` argument of a batch's key sets. */
 export function loadRequestOf(sets: KeySets): StoreLoadRequest {
   return {
     deviceKeys: [...sets.deviceKeys],
