@@ -211,7 +211,7 @@ export async function runLambdaBench(parts: ReadonlySet<Part>): Promise<Record<s
       : { bundles: await (await import('../src/tools/bundle-size.js')).measureBundles(), coldInit: [] };
     results.bundle_sizes = {
       method:
-        'esbuild with the CDK bundling options (src/tools/bundling.ts: ESM, minified, node24, AWS SDK clients bundled); bytes of index.mjs without its source map',
+        'esbuild with the CDK bundling options (src/tools/bundling.ts: ESM, minified, node24, AWS SDK clients bundled, the Powertools tracer and X-Ray SDK left out as in a function without traceSdkCalls); bytes of index.mjs without its source map',
       budget_bytes: BUNDLE_BUDGET_BYTES,
       machine: at,
       functions: Object.fromEntries(

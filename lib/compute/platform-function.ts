@@ -13,7 +13,7 @@ import {
   type QueueHandlerName,
   SERVICE_NAMES,
 } from '../../src/definitions/index.js';
-import { COUNTRY_DB_ASSET, DOCS_ASSET, LAMBDA_BUNDLING } from '../../src/tools/bundling.js';
+import { COUNTRY_DB_ASSET, DOCS_ASSET, LAMBDA_BUNDLING, traceDefine } from '../../src/tools/bundling.js';
 import {
   acknowledgeWildcardActions,
   GRANT_ACTION_WILDCARD_REASON,
@@ -87,6 +87,13 @@ export interface PlatformFunctionProps {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Whether each AWS SDK call (and the handler's annotations) is a subsegment of the X-Ray trace: bundles
+   * the Powertools tracer and the X-Ray SDK (about 110 KiB more, and their load at cold start). Lambda's
+   * own active tracing is on either way.
+   * @default false
+   */
+  readonly traceSdkCalls?: boolean;
 }
 
 /**
@@ -162,6 +169,7 @@ export class PlatformFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        define: traceDefine(props.traceSdkCalls ?? false),
         ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
         ...(props.handler === COUNTRY_DB_ASSET.handler ? { commandHooks: copyCountryTable } : {}),
       },

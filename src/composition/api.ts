@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
@@ -23,6 +22,7 @@ import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
 import type { PostbackApiServices } from '../app/postbacks/ports.js';
 import { createSettingsResolver } from '../app/settings.js';
 import type { SpendLake } from '../app/spend-lake.js';
+import type { TokenVerifier } from '../auth/jwt.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
 import { HTTP_METRICS } from '../definitions/observability.js';
@@ -30,7 +30,13 @@ import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from '../http/a
 import { fromApiGatewayEvent, toApiGatewayResult } from '../http/request.js';
 import type { ApiServices } from '../http/services.js';
 import { graphResolver } from './identity-graphs.js';
-import { createObservability, logPort, type Observability, traceClients } from './observability.js';
+import {
+  createObservability,
+  logPort,
+  type Observability,
+  traceClients,
+  traceHandler,
+} from './observability.js';
 import { loadPostbackConfig, postbackApiServices } from './postbacks.js';
 import { tenantRegistry } from './registry.js';
 import { tokenVerifierFor } from './token-verifier.js';
@@ -61,7 +67,16 @@ export interface OptionalApiAdapters {
   readonly tombstones?: (config: RuntimeConfig, clients: ApiClients) => TombstoneSink;
   /** @default none: the postback routes answer 503 (only the admin function serves them) */
   readonly postbacks?: (config: RuntimeConfig, clients: ApiClients) => PostbackApiServices | undefined;
+  /**
+   * Bearer token verification (JWKS or the signing secret: jose and the Secrets Manager client).
+   * @default none: bearer tokens are refused (the ingest function serves no bearer route)
+   */
+  readonly bearerTokens?: (config: RuntimeConfig) => TokenVerifier;
 }
+
+/** The token verifier of functions without bearer routes: never called, refuses if it were. */
+const noBearerTokens: TokenVerifier = () =>
+  Promise.reject(new Error('this function serves no route with bearer tokens'));
 
 /** Postback destinations and deliveries in the registry table, the queue from the environment. */
 export function postbackServices(
@@ -134,6 +149,7 @@ export const ALL_API_ADAPTERS: OptionalApiAdapters = {
   countries: shippedCountryLookup,
   spendLake: s3SpendLake,
   reportLake: spendReportLake,
+  bearerTokens: tokenVerifierFor,
 };
 
 export interface ApiServicesOptions {
@@ -161,13 +177,13 @@ export type ApiPorts = Omit<
  * (`createEmbeddedApiServices`) alike.
  */
 export function assembleApiServices(
-  config: Pick<RuntimeConfig, 'auth' | 'region' | 'endpoints' | 'reportCounterDays' | 'defaultSettings'>,
-  ports: ApiPorts,
+  config: Pick<RuntimeConfig, 'reportCounterDays' | 'defaultSettings'>,
+  ports: ApiPorts & { readonly verifyToken?: TokenVerifier },
   options: Pick<ApiServicesOptions, 'logger'> = {},
 ): ApiServices {
   return {
     ...ports,
-    verifyToken: tokenVerifierFor(config),
+    verifyToken: ports.verifyToken ?? noBearerTokens,
     reportCounterDays: config.reportCounterDays,
     effectiveSettings: createSettingsResolver(config.defaultSettings),
     now: Date.now,
@@ -217,6 +233,7 @@ export function createApiServices(
       ...(replayHistory
         ? { replay: { history: replayHistory, dataCenterCidrs: config.dataCenterCidrs } }
         : {}),
+      ...(adapters.bearerTokens ? { verifyToken: adapters.bearerTokens(config) } : {}),
     },
     options,
   );
@@ -262,7 +279,7 @@ export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts)
     return toApiGatewayResult(response);
   };
   return middy(handle)
-    .use(captureLambdaHandler(o.tracer))
+    .use(traceHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics));
 }

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type AwsClients, createConsumerClients, createKinesisClient } from '../adapters/clients.js';
@@ -32,6 +31,7 @@ import {
   metricsPort,
   type Observability,
   traceClients,
+  traceHandler,
 } from './observability.js';
 import { loadPostbackConfig, postbackDispatcher } from './postbacks.js';
 import { tenantRegistry } from './registry.js';
@@ -180,7 +180,7 @@ export function createConsumerLambda(options: ConsumerLambdaOptions = {}) {
   const handle = (event: KinesisStreamEvent, _context: Context): Promise<KinesisStreamBatchResponse> =>
     homeRegionConsumer(event);
   return middy(handle)
-    .use(captureLambdaHandler(o.tracer))
+    .use(traceHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics));
 }

@@ -23,6 +23,7 @@ import type { AttributionStore } from '../domain/store.js';
 import type { ApiServices } from '../http/services.js';
 import { assembleApiServices } from './api.js';
 import { attributionBatchHandler } from './consumer.js';
+import { tokenVerifierFor } from './token-verifier.js';
 
 /*
  * The embedded stack of local mode (`src/local/embedded/`): the same API services and attribution
@@ -108,6 +109,7 @@ export function createEmbeddedApiServices(
   );
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const services = assembleApiServices(config, {
+    verifyToken: tokenVerifierFor(config),
     registry: new EmbeddedTenantRegistry({ db: db.registry }),
     graphFor: () => graph,
     publisher: new EmbeddedLogPublisher(embeddedLog(db, options.shards)),

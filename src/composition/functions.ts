@@ -19,7 +19,10 @@ import { tokenVerifierFor } from './token-verifier.js';
  * builds only the clients and optional adapters its routes use, which keeps its bundle small.
  */
 
-/** Tracking links, S2S touchpoints and SDK event batches: DynamoDB and Kinesis only. */
+/**
+ * Tracking links, S2S touchpoints and SDK event batches: DynamoDB and Kinesis only, and no bearer token
+ * verification (its routes take API keys or nothing), so jose and Secrets Manager stay out of its bundle.
+ */
 export function ingestFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('ingest', {
     routes: INGEST_FUNCTION_ROUTES,
@@ -39,6 +42,7 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
       lakeQueries: athenaLakeQueries,
       replayHistory: lakeReplayHistory,
       reportLake: spendReportLake,
+      bearerTokens: tokenVerifierFor,
     },
   });
 }
@@ -57,7 +61,12 @@ export function adminFunction(config: RuntimeConfig = loadRuntimeConfig()) {
       ...createApiCoreClients(config),
       s3: createS3Client(config.region, config.endpoints.s3),
     },
-    adapters: { tombstones: s3Tombstones, spendLake: s3SpendLake, postbacks: postbackServices },
+    adapters: {
+      tombstones: s3Tombstones,
+      spendLake: s3SpendLake,
+      postbacks: postbackServices,
+      bearerTokens: tokenVerifierFor,
+    },
   });
 }
 

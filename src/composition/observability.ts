@@ -1,16 +1,32 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '../app/ports/logger.js';
 import type { MetricsSink } from '../app/ports/metrics.js';
 import { METRICS_NAMESPACE, SERVICE_NAMES, type ServiceKey } from '../definitions/observability.js';
+
+/**
+ * The Powertools tracer's modules, unless the bundle was built without them: the Lambda bundling
+ * (`src/tools/bundling.ts`) replaces `process.env.UNMOGROWP_TRACE_SDK_CALLS` with a constant (`'false'`
+ * unless the function's `traceSdkCalls` is on) and esbuild drops the branch not taken, with the X-Ray
+ * SDK it imports (about 110 KiB a bundle). Unbundled (local mode, tests) the tracer loads as before.
+ */
+const powertoolsTracer =
+  process.env.UNMOGROWP_TRACE_SDK_CALLS === 'false'
+    ? undefined
+    : await Promise.all([
+        import('@aws-lambda-powertools/tracer'),
+        import('@aws-lambda-powertools/tracer/middleware'),
+      ]);
 
 /** Powertools utilities of one function, built once per container. */
 export interface Observability {
   readonly logger: PowertoolsLogger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  /** The tracer, in builds that trace SDK calls (Lambda's own active tracing is on either way). */
+  readonly tracer: Tracer | undefined;
 }
 
 /**
@@ -25,7 +41,7 @@ export function createObservability(service: ServiceKey): Observability {
   return {
     logger: new PowertoolsLogger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
-    tracer: new Tracer({ serviceName }),
+    tracer: powertoolsTracer ? new powertoolsTracer[0].Tracer({ serviceName }) : undefined,
   };
 }
 
@@ -45,10 +61,20 @@ export function metricsPort(metrics: Metrics): MetricsSink {
   return { count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) };
 }
 
-/** Traces every SDK call when tracing is on (in Lambda with active tracing). */
-export function traceClients<C extends object>(tracer: Tracer, clients: C): C {
-  if (!tracer.isTracingEnabled()) return clients;
+/** Traces every SDK call when tracing is on (in Lambda with active tracing, in builds with the tracer). */
+export function traceClients<C extends object>(tracer: Tracer | undefined, clients: C): C {
+  if (!tracer?.isTracingEnabled()) return clients;
   for (const client of Object.values(clients))
     if (client) tracer.captureAWSv3Client(client as Parameters<Tracer['captureAWSv3Client']>[0]);
   return clients;
+}
+
+/**
+ * The handler middleware of the tracer (cold start and service annotations, errors); a middleware doing
+ * nothing without it (middy refuses one with no phase).
+ */
+export function traceHandler(tracer: Tracer | undefined): MiddlewareObj {
+  return tracer && powertoolsTracer
+    ? powertoolsTracer[1].captureLambdaHandler(tracer)
+    : { before: () => undefined };
 }

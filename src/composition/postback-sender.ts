@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -10,7 +9,13 @@ import { createSqsSenderHandler } from '../adapters/postbacks/sqs-queue.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
 import { POSTBACK_ENV } from '../definitions/postbacks.js';
 import { graphResolver } from './identity-graphs.js';
-import { createObservability, logPort, type Observability, traceClients } from './observability.js';
+import {
+  createObservability,
+  logPort,
+  type Observability,
+  traceClients,
+  traceHandler,
+} from './observability.js';
 import { loadPostbackConfig, postbackSender } from './postbacks.js';
 
 export interface PostbackSenderLambdaOptions {
@@ -42,7 +47,7 @@ export function postbackSenderFunction(options: PostbackSenderLambdaOptions = {}
   });
   const handle = createSqsSenderHandler({ send, client: clients.sqs, queueUrl, logger: logPort(o.logger) });
   return middy((event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => handle(event))
-    .use(captureLambdaHandler(o.tracer))
+    .use(traceHandler(o.tracer))
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics));
 }

@@ -1,7 +1,9 @@
 import { DEFAULT_COUNTER_SHARDS } from '../adapters/dynamodb/identity-graph/layout.js';
+import { USAGE_COUNTER_LEASES } from '../app/ports/usage-counters.js';
 import { deploymentFor, resolveAssumptions } from './deployment.js';
 import type { KeyClass } from './meter.js';
 import { type CostEstimate, estimateCost, HOURS_PER_MONTH, type Usage } from './model.js';
+import { type LeaseLoad, leaseLoad } from './usage-counter-load.js';
 
 /**
  * The capacity model: what a sustained event rate needs in each region, and which service quota or
@@ -341,13 +343,59 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     Object.entries(measured.dynamodbRequests).map(([op, n]) => [op, E * perEvent(n)]),
   );
   const replicatedWriteUnitsPerSec = (regions - 1) * E * perEvent(u.dynamodb.replicatedWriteUnits);
-  // The usage counters live in the tenant registry, a table (and table quota) of their own.
+  // The usage counters live in the tenant registry, a table (and table quota) of their own. The ingest
+  // limits lease from them (src/http/limits.ts): a window's writes are bounded by the ingest instances
+  // (Little's law on the metered ingest function), not by its requests; see usage-counter-load.ts.
+  const ingestFn = u.lambda.ingest;
+  const ingestInstances =
+    ingestFn && ingestFn.invocations > 0
+      ? Math.max(
+          1,
+          (E * perEvent(ingestFn.invocations) * (ingestFn.billedDurationMs / ingestFn.invocations)) / 1000,
+        )
+      : Number.POSITIVE_INFINITY;
+  const rateCounter = measured.keyClasses['rate-limit counter'];
+  const quotaCounter = measured.keyClasses['quota counter'];
+  // Checks per event: every ingest request against the rate limit, every event batch against the quota.
+  const rateChecksPerEvent = rateCounter ? perEvent(ingestFn?.invocations ?? rateCounter.writes) : 0;
+  const quotaChecksPerEvent = quotaCounter
+    ? perEvent(measured.apiByRoute['POST /v1/events'] ?? quotaCounter.writes)
+    : 0;
+  const unitsPerWrite = (c: KeyClassWrites | undefined) => (c && c.writes > 0 ? c.writeUnits / c.writes : 1);
+  const limitLoad = (appEventsPerSec: number): { rate: LeaseLoad; quota: LeaseLoad } => ({
+    rate: leaseLoad(
+      appEventsPerSec * rateChecksPerEvent,
+      ingestInstances,
+      USAGE_COUNTER_LEASES.shortLeaseSeconds,
+    ),
+    quota: leaseLoad(
+      appEventsPerSec * quotaChecksPerEvent,
+      ingestInstances,
+      USAGE_COUNTER_LEASES.longLeaseSeconds,
+    ),
+  });
+  const largestApp = limitLoad((total * largestAppShare) / regions);
+  const otherApps = apps > 1 ? limitLoad((total * (1 - largestAppShare)) / regions / (apps - 1)) : undefined;
+  const limitWriteUnits = (load: { rate: LeaseLoad; quota: LeaseLoad }) =>
+    load.rate.writesPerSec * unitsPerWrite(rateCounter) +
+    load.quota.writesPerSec * unitsPerWrite(quotaCounter);
+  // Each region writes its own items; the global table replicates them into every other region.
   const registryWriteUnitsPerSec =
-    regions *
-    E *
-    perEvent(
-      (measured.keyClasses['rate-limit counter']?.writeUnits ?? 0) +
-        (measured.keyClasses['quota counter']?.writeUnits ?? 0),
+    regions * (limitWriteUnits(largestApp) + (otherApps ? (apps - 1) * limitWriteUnits(otherApps) : 0));
+  // What the metered workload wrote to the counters, own and replicated (the rest is the identity graph).
+  const meteredRegistryWriteUnitsPerSec =
+    regions * E * perEvent((rateCounter?.writeUnits ?? 0) + (quotaCounter?.writeUnits ?? 0));
+  // The region's UpdateItem requests: the metered workload's (one instance) counter writes replaced by
+  // the leases of the region's instances.
+  const leaseWrites = (load: { rate: LeaseLoad; quota: LeaseLoad }) =>
+    load.rate.writesPerSec + load.quota.writesPerSec;
+  if (rateCounter || quotaCounter)
+    requestsByOperationPerSec.UpdateItem = Math.max(
+      0,
+      (requestsByOperationPerSec.UpdateItem ?? 0) -
+        E * perEvent((rateCounter?.writes ?? 0) + (quotaCounter?.writes ?? 0)) +
+        leaseWrites(largestApp) +
+        (otherApps ? (apps - 1) * leaseWrites(otherApps) : 0),
     );
 
   const attributions = u.firehose.attributions ?? { records: 0, bytes: 0, billedBytes: 0 };
@@ -383,7 +431,7 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
       requestsByOperationPerSec,
       readUnitsPerSec: E * perEvent(u.dynamodb.readUnits),
       writeUnitsPerSec:
-        E * perEvent(u.dynamodb.writeUnits) + replicatedWriteUnitsPerSec - registryWriteUnitsPerSec,
+        E * perEvent(u.dynamodb.writeUnits) + replicatedWriteUnitsPerSec - meteredRegistryWriteUnitsPerSec,
       replicatedWriteUnitsPerSec,
       registryWriteUnitsPerSec,
     },
@@ -436,13 +484,30 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     appPerSec * classPerEvent('signature partition') * hotIpShare,
     `largest app × its busiest IP (${pct(hotIpShare)} of its touchpoints, every signature)`,
   );
-  // One window item takes all of an app's ingest requests (per second) or event batches (per day).
-  hot(
+  // Usage counters: each region writes only its own items, so an item's rate is one region's leases.
+  const instancesText = Number.isFinite(ingestInstances)
+    ? `${Math.round(ingestInstances)} ingest instances`
+    : 'one lease a check';
+  const hotCounter = (keyClass: KeyClass, load: LeaseLoad, basis: string) => {
+    const c = measured.keyClasses[keyClass];
+    if (!c || c.writes <= 0) return;
+    hottestItems.push({
+      keyClass,
+      writesPerSec: load.hottestItemWritesPerSec,
+      writeUnitsPerSec: load.hottestItemWritesPerSec * unitsPerWrite(c),
+      basis,
+    });
+  };
+  hotCounter(
     'rate-limit counter',
-    appPerSec * classPerEvent('rate-limit counter'),
-    'largest app: every ingest request',
+    largestApp.rate,
+    `largest app's ingest requests in one region, leased by ${instancesText} over ${USAGE_COUNTER_LEASES.shards} shards (${Math.round(largestApp.rate.writesPerSec)} leases/s a window)`,
   );
-  hot('quota counter', appPerSec * classPerEvent('quota counter'), 'largest app: every event batch');
+  hotCounter(
+    'quota counter',
+    largestApp.quota,
+    `largest app's event batches in one region, ${USAGE_COUNTER_LEASES.longLeaseSeconds} s leases by ${instancesText} over ${USAGE_COUNTER_LEASES.shards} shards (${Math.round(largestApp.quota.writesPerSec)} leases/s)`,
+  );
   const device = measured.keyClasses.device;
   hot(
     'device',

@@ -33,7 +33,13 @@ export interface BundleSize {
  * `<handler>.mjs`; keep that directory inside the project so that Node resolves what stays external.
  */
 export async function measureBundles(
-  options: { outdir?: string; handlers?: readonly HandlerName[]; top?: number } = {},
+  options: {
+    outdir?: string;
+    handlers?: readonly HandlerName[];
+    top?: number;
+    /** Build as a function with `traceSdkCalls` on (the Powertools tracer bundled). @default false */
+    traceSdkCalls?: boolean;
+  } = {},
 ): Promise<BundleSize[]> {
   const names = options.handlers ?? (Object.keys(HANDLERS) as HandlerName[]);
   if (options.outdir) mkdirSync(options.outdir, { recursive: true });
@@ -41,7 +47,7 @@ export async function measureBundles(
   for (const handler of names) {
     const outfile = join(options.outdir ?? join(PROJECT_ROOT, 'cdk.out', 'bundle-size'), `${handler}.mjs`);
     const result = await build({
-      ...esbuildOptions(join(PROJECT_ROOT, HANDLERS[handler]), outfile),
+      ...esbuildOptions(join(PROJECT_ROOT, HANDLERS[handler]), outfile, options.traceSdkCalls),
       absWorkingDir: PROJECT_ROOT,
       write: options.outdir !== undefined,
       metafile: true,

@@ -51,6 +51,16 @@ export const COUNTRY_DB_ASSET = {
   handler: 'ingest',
 } as const;
 
+/**
+ * The constant the bundles get for `process.env.UNMOGROWP_TRACE_SDK_CALLS` (see
+ * `src/composition/observability.ts`): without SDK-call tracing, esbuild leaves the Powertools tracer and
+ * the X-Ray SDK out of the bundle (about 110 KiB). Lambda's own active tracing (the invocation's segment,
+ * API Gateway to Lambda) does not need them and stays on.
+ */
+export function traceDefine(traceSdkCalls: boolean): Record<string, string> {
+  return { 'process.env.UNMOGROWP_TRACE_SDK_CALLS': JSON.stringify(traceSdkCalls ? 'true' : 'false') };
+}
+
 /** How every Lambda handler is bundled. */
 export const LAMBDA_BUNDLING = {
   format: 'esm',
@@ -65,8 +75,11 @@ export const LAMBDA_BUNDLING = {
   externalModules: LAZY_CREDENTIAL_PROVIDERS,
 } as const;
 
-/** The same settings as options of esbuild's `build()` (one output file, `<name>.mjs`). */
-export function esbuildOptions(entry: string, outfile: string) {
+/**
+ * The same settings as options of esbuild's `build()` (one output file, `<name>.mjs`).
+ * @param traceSdkCalls the function's `traceSdkCalls` (PlatformFunction); @default false
+ */
+export function esbuildOptions(entry: string, outfile: string, traceSdkCalls = false) {
   return {
     entryPoints: [entry],
     outfile,
@@ -78,6 +91,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: { js: LAMBDA_BUNDLING.banner },
     external: [...LAMBDA_BUNDLING.externalModules],
+    define: traceDefine(traceSdkCalls),
     logLevel: 'silent' as const,
   };
 }

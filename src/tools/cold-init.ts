@@ -58,8 +58,11 @@ const median = (values: readonly number[]): number => {
  * Bundles every handler into `BUNDLE_DIR` and measures each one's cold init `runs` times. The children
  * get fake credentials and endpoints on a closed port: nothing in the measured path calls AWS.
  */
-export async function measureColdInit(runs = 5): Promise<{ bundles: BundleSize[]; coldInit: ColdInit[] }> {
-  const bundles = await measureBundles({ outdir: BUNDLE_DIR });
+export async function measureColdInit(
+  runs = 5,
+  handlers?: readonly HandlerName[],
+): Promise<{ bundles: BundleSize[]; coldInit: ColdInit[] }> {
+  const bundles = await measureBundles({ outdir: BUNDLE_DIR, ...(handlers ? { handlers } : {}) });
   const env = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',

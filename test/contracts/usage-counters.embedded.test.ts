@@ -20,7 +20,7 @@ describe('embedded usage counters expiry', () => {
   it('deletes a counter a minute after its window ends, as DynamoDB TTL does, and not before', async () => {
     const counters = new EmbeddedUsageCounters({ db: db.registry });
     const startMs = Date.UTC(2026, 10, 29, 12, 0, 0);
-    const window = secondWindow('com.acme.expiring', startMs);
+    const window = { ...secondWindow('com.acme.expiring', startMs), shard: 0 };
     await counters.add(window, 1, 1);
 
     expect(await counters.sweepExpired(window.endsAtMs + 59_000)).toBe(0);

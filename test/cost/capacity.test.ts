@@ -99,7 +99,7 @@ describe('the tenant registry', () => {
     );
 
     // 1,000 events/s a region; the registry is a global table too: 100 own + 100 replicated units.
-    expect(plan.perRegion.dynamodb.registryWriteUnitsPerSec).toBe(200);
+    expect(plan.perRegion.dynamodb.registryWriteUnitsPerSec).toBeCloseTo(200, 9);
     expect(plan.perRegion.dynamodb.writeUnitsPerSec).toBe(1100 + 1100 - 200);
   });
 });
@@ -240,9 +240,7 @@ describe('hottest items', () => {
     const one = planCapacity(measured({ keyClasses }), { eventsPerSec: 100_000, regions: 1, apps: 10 });
     const two = planCapacity(measured({ keyClasses }), { eventsPerSec: 100_000, regions: 2, apps: 10 });
 
-    expect(hottest(two, 'rate-limit counter')?.writesPerSec).toBe(
-      hottest(one, 'rate-limit counter')?.writesPerSec,
-    );
+    expect(hottest(two, 'counter row')?.writesPerSec).toBe(hottest(one, 'counter row')?.writesPerSec);
   });
 
   it('puts an app’s busiest IP on its IP-hour item and on its signature partition (every signature of the IP)', () => {
@@ -349,5 +347,83 @@ describe('key classes', () => {
   it('files a device’s attribution history and a click touchpoint under no class', () => {
     expect(keyClassOf('D#t#a#dev1', 'A#1#e1')).toBeUndefined();
     expect(keyClassOf('M#t#a#click#c1', '1#tp1')).toBeUndefined();
+  });
+});
+
+describe('usage counters (issue 17: leases over shards, no hot item)', () => {
+  /** 1,000 events in 200 ingest requests (100 event batches) of 20 ms each; a lease a request metered. */
+  const workload = (ingestMs = 20) =>
+    measured(
+      {
+        apiByRoute: { 'POST /v1/events': 100, 'GET /v1/click/{appId}': 100 },
+        dynamodbRequests: { UpdateItem: 300 },
+        keyClasses: {
+          'rate-limit counter': { writes: 200, writeUnits: 200, items: 2, hottestItemWrites: 120 },
+          'quota counter': { writes: 100, writeUnits: 100, items: 1, hottestItemWrites: 100 },
+        },
+      },
+      {
+        apiRequests: 200,
+        lambda: { ingest: { invocations: 200, billedDurationMs: 200 * ingestMs, memoryMb: 512 } },
+      },
+    );
+
+  it('bounds a window by the ingest instances, not the requests, spread over 64 shards', () => {
+    // 1.4 M events/s in 2 regions: the largest app sends 70,000 events/s (14,000 requests/s) into each;
+    // 1.4 M × 0.2 × 20 ms / 2 = 2,800 ingest instances a region.
+    const plan = planCapacity(workload(), { eventsPerSec: 1_400_000, regions: 2 });
+
+    const rate = hottest(plan, 'rate-limit counter');
+    const quota = hottest(plan, 'quota counter');
+    // min(14,000 requests, 2,800 × 4 leases) / 64 shards = 175 a shard, plus 3 standard deviations.
+    expect(rate?.writesPerSec).toBeCloseTo(175 + 3 * Math.sqrt(175), 6);
+    // min(7,000 batches, 2,800 × 4 / 10 s) / 64 = 17.5, plus 3 standard deviations.
+    expect(quota?.writesPerSec).toBeCloseTo(17.5 + 3 * Math.sqrt(17.5), 6);
+    expect(check(plan, 'hottest rate-limit counter')?.exceeded).toBe(false);
+    expect(check(plan, 'hottest quota counter')?.exceeded).toBe(false);
+  });
+
+  it('keeps the hottest counter item flat as the event rate grows past what the instances lease', () => {
+    const at = (eventsPerSec: number) =>
+      hottest(planCapacity(workload(), { eventsPerSec, regions: 2 }), 'rate-limit counter')?.writesPerSec ??
+      0;
+
+    // 10 × the events: 10 × the instances, but the requests per instance (and so per lease) grow too.
+    expect(at(14_000_000) / at(1_400_000)).toBeLessThan(10);
+    expect(at(14_000_000)).toBeLessThan(1000 * 10);
+  });
+
+  it('puts one region’s leases on an item: each region writes only its own items', () => {
+    const one = planCapacity(workload(), { eventsPerSec: 1_400_000, regions: 1 });
+    const two = planCapacity(workload(), { eventsPerSec: 1_400_000, regions: 2 });
+
+    expect(hottest(two, 'rate-limit counter')?.writesPerSec ?? 0).toBeLessThan(
+      hottest(one, 'rate-limit counter')?.writesPerSec ?? 0,
+    );
+  });
+
+  it('counts every app’s leases, own and replicated, against the registry table', () => {
+    // 10 apps at 1,000 events/s in one region: 200 requests/s and 100 batches/s each, on 40 instances
+    // (10,000 × 0.2 × 20 ms): min(200, 40 × 4) = 160 leases/s on each app's second, min(100, 40 × 4 / 10)
+    // = 16 on its day.
+    const one = planCapacity(workload(), {
+      eventsPerSec: 10_000,
+      regions: 1,
+      apps: 10,
+      largestAppShare: 0.1,
+    });
+    const two = planCapacity(workload(), {
+      eventsPerSec: 20_000,
+      regions: 2,
+      apps: 10,
+      largestAppShare: 0.1,
+    });
+
+    expect(one.perRegion.lambda.apiConcurrency).toBeCloseTo(40, 9);
+    expect(one.perRegion.dynamodb.registryWriteUnitsPerSec).toBeCloseTo(10 * (160 + 16), 6);
+    // The metered workload's 3,000 counter writes a second (one per check) become the instances' leases.
+    expect(one.perRegion.dynamodb.requestsByOperationPerSec.UpdateItem).toBeCloseTo(10 * (160 + 16), 6);
+    // Two regions: the same own writes, and as many replicated from the other region.
+    expect(two.perRegion.dynamodb.registryWriteUnitsPerSec).toBeCloseTo(2 * 10 * (160 + 16), 6);
   });
 });

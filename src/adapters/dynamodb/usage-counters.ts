@@ -1,20 +1,19 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
+import type { CounterShard, CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
 import { TENANT_REGISTRY_TABLE, USAGE_COUNTER_KEY_PREFIX } from '../../definitions/tables.js';
 
 /**
- * Fixed-window usage counters in DynamoDB: one item per counter and window (`pk` `LIMIT#<key>`), so
- * every window of every app is its own partition key and no two counters share a partition's write
- * rate. A count is one conditional `UpdateItem` (`ADD` under `total <= limit - units`): refused, it
- * writes nothing. Items carry a TTL a minute past their window's end.
+ * Usage counters in DynamoDB: one item per shard of a counter window (`pk` `LIMIT#<key>#<shard>`), so a
+ * busy app's window is spread over `USAGE_COUNTER_LEASES.shards` partitions. A lease is one conditional
+ * `UpdateItem` (`ADD` under `total <= cap - units`): refused, it writes nothing and answers the total it
+ * found. Items carry a TTL a minute past their window's end.
  *
  * The registry is a global table, where two regions adding to one item settle by last writer wins and
- * lose an addition. So with `region` set each region counts in its own item (`LIMIT#<region>#<key>`),
- * written by that region alone, and a limit applies to the sum: a region reads the other regions' items
- * from its local replica (one BatchGetItem) and admits only what fits beside them. Their totals lag by
- * the replication delay (about a second), the only slack of a limit across regions.
+ * lose an addition. So with `region` set each region counts in its own items (`LIMIT#<region>#<key>#<shard>`),
+ * written by that region alone; `otherRegionsTotal` reads the other regions' items of a window from the
+ * local replica (BatchGetItem), which lag by the replication delay (about a second).
  */
 
 export interface DynamoUsageCountersOptions {
@@ -23,11 +22,11 @@ export interface DynamoUsageCountersOptions {
   readonly tableName: string;
   /**
    * This region: its counts go to items only it writes.
-   * @default one item per counter, written by every region (a single-region deployment, local mode)
+   * @default items written by every region (a single-region deployment, local mode)
    */
   readonly region?: string;
   /**
-   * The platform's other regions, whose counts a limit adds to this region's.
+   * The platform's other regions, whose counts a long window's limit adds to this region's.
    * @default none: a limit counts this region alone
    */
   readonly otherRegions?: readonly string[];
@@ -36,10 +35,12 @@ export interface DynamoUsageCountersOptions {
 /** Seconds a counter item outlives its window before TTL may delete it. */
 const TTL_MARGIN_SECONDS = 60;
 const TTL_ATTRIBUTE = TENANT_REGISTRY_TABLE.timeToLiveAttribute ?? /* c8 ignore next */ 'expiresAtSeconds';
+/** Keys one BatchGetItem takes. */
+const BATCH_GET_KEYS = 100;
 
-/** The counter item of a window, in `region`'s own item when given. */
-export const counterKey = (counter: CounterWindow, region?: string) => ({
-  pk: `${USAGE_COUNTER_KEY_PREFIX}${region ? `${region}#` : ''}${counter.key}`,
+/** The item of one shard of a counter window, in `region`'s own item when given. */
+export const counterKey = (counter: CounterShard, region?: string) => ({
+  pk: `${USAGE_COUNTER_KEY_PREFIX}${region ? `${region}#` : ''}${counter.key}#${counter.shard}`,
   sk: 'LIMIT',
 });
 
@@ -59,13 +60,10 @@ export class DynamoUsageCounters implements UsageCounters {
   }
 
   async add(
-    counter: CounterWindow,
+    counter: CounterShard,
     units: number,
     limit: number,
   ): Promise<{ admitted: boolean; total?: number }> {
-    const others = await this.otherRegionsTotal(counter);
-    if (units > limit - others) return { admitted: false, total: others };
-    limit -= others;
     try {
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
@@ -84,50 +82,40 @@ export class DynamoUsageCounters implements UsageCounters {
         }),
       );
       const total = Attributes?.total;
-      return typeof total === 'number' ? { admitted: true, total: total + others } : { admitted: true };
+      return typeof total === 'number' ? { admitted: true, total } : { admitted: true };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       const total = totalOf((error as { Item?: Record<string, AttributeValue> }).Item);
-      return total === undefined ? { admitted: false } : { admitted: false, total: total + others };
+      return total === undefined ? { admitted: false } : { admitted: false, total };
     }
   }
 
-  /** What the other regions counted in this window, as this region's replica has it (0 without regions). */
-  private async otherRegionsTotal(counter: CounterWindow): Promise<number> {
-    if (this.otherRegions.length === 0) return 0;
-    const { Responses } = await this.documents.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.tableName]: {
-            Keys: this.otherRegions.map((region) => counterKey(counter, region)),
-            ProjectionExpression: '#total',
-            ExpressionAttributeNames: { '#total': 'total' },
-          },
-        },
-      }),
+  async otherRegionsTotal(counter: CounterWindow, shards: number): Promise<number> {
+    const keys = this.otherRegions.flatMap((region) =>
+      Array.from({ length: shards }, (_, shard) => counterKey({ ...counter, shard }, region)),
     );
     let sum = 0;
-    for (const item of Responses?.[this.tableName] ?? [])
-      if (typeof item.total === 'number') sum += item.total;
-    return sum;
-  }
-
-  async remove(counter: CounterWindow, units: number): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: counterKey(counter, this.region),
-          UpdateExpression: 'ADD #total :minus',
-          ConditionExpression: 'attribute_exists(#total)',
-          ExpressionAttributeNames: { '#total': 'total' },
-          ExpressionAttributeValues: { ':minus': -units },
-        }),
-      );
-    } catch (error) {
-      // The window is over and its item gone: nothing to give back.
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
+      // Keys DynamoDB leaves unprocessed are asked again (a few times at most).
+      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+        const answer = await this.documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ProjectionExpression: '#total',
+                ExpressionAttributeNames: { '#total': 'total' },
+              },
+            },
+          }),
+        );
+        for (const item of answer.Responses?.[this.tableName] ?? [])
+          if (typeof item.total === 'number') sum += item.total;
+        pending = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
     }
+    return sum;
   }
 }
 

@@ -1,12 +1,13 @@
 import type { Database } from 'lmdb';
-import type { CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
+import type { CounterShard, CounterWindow, UsageCounters } from '../../app/ports/usage-counters.js';
 import { END, key, SEP } from './database.js';
 
 /**
  * Fixed-window usage counters (per-app rate limits and quotas) in the embedded database, with the
- * DynamoDB counters' behaviour (`src/adapters/dynamodb/usage-counters.ts`): a count is one conditional
- * add (refused, it writes nothing and answers the total found); a counter outlives its window by a
- * minute, then `sweepExpired` deletes it (DynamoDB's TTL does the same there).
+ * DynamoDB counters' behaviour (`src/adapters/dynamodb/usage-counters.ts`): one entry per shard of a
+ * window; a lease is one conditional add (refused, it writes nothing and answers the shard's total); a
+ * counter outlives its window by a minute, then `sweepExpired` deletes it (DynamoDB's TTL does the same
+ * there). Local mode is one region: `otherRegionsTotal` is 0.
  */
 
 export interface EmbeddedUsageCountersOptions {
@@ -25,7 +26,7 @@ interface StoredCounter {
   readonly x: number;
 }
 
-const counterKey = (counter: CounterWindow) => key('U', counter.key);
+const counterKey = (counter: CounterShard) => key('U', `${counter.key}#${counter.shard}`);
 
 export class EmbeddedUsageCounters implements UsageCounters {
   private readonly db: Database;
@@ -37,7 +38,7 @@ export class EmbeddedUsageCounters implements UsageCounters {
   }
 
   async add(
-    counter: CounterWindow,
+    counter: CounterShard,
     units: number,
     limit: number,
   ): Promise<{ admitted: boolean; total?: number }> {
@@ -52,13 +53,8 @@ export class EmbeddedUsageCounters implements UsageCounters {
     });
   }
 
-  async remove(counter: CounterWindow, units: number): Promise<void> {
-    const at = counterKey(counter);
-    await this.db.transaction(() => {
-      const stored = this.db.get(at) as StoredCounter | undefined;
-      // The window is over and its counter gone: nothing to give back.
-      if (stored) this.db.putSync(at, { ...stored, total: stored.total - units });
-    });
+  async otherRegionsTotal(_counter: CounterWindow, _shards: number): Promise<number> {
+    return 0;
   }
 
   /** Deletes counters whose window ended more than a minute ago; returns how many. */
