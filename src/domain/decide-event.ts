@@ -2,6 +2,7 @@ import type { Attribution, EventAttribution, Source } from './attribution.js';
 import { counter } from './counters.js';
 import { decideFirstInstall, decideLaterInstall, type InstallStep } from './decide-install.js';
 import { type DecisionContext, NONE, type RecordDecision, type RecordOutcome } from './decision.js';
+import { withActivity, withReengagement } from './device.js';
 import { explainIdentity, explainReengagement } from './explain.js';
 import { resolveIdentity } from './identity.js';
 import type { Overlay } from './overlay.js';
@@ -117,7 +118,8 @@ function creditEvent(e: AppEvent, device: Device, settings: AppSettings): Credit
       counters.push(counter(e, network, campaign, 'revenue', e.revenue.amount, e.revenue.currency));
     if (re.counted) return { ea, device, counters };
     const attribution = reengagementOf(e, device, settings);
-    return { ea, device: { ...device, reengagement: { ...re, counted: true } }, attribution, counters };
+    const counted = { source: re.source, touchTimeMs: re.touchTimeMs, untilMs: re.untilMs, counted: true };
+    return { ea, device: withReengagement(device, counted), attribution, counters };
   }
   const current = device.currentAttribution;
   let ea: EventAttribution;
@@ -173,32 +175,51 @@ export function decideEvent(p: PreparedEvent, ov: Overlay, ctx: DecisionContext)
     step = creditEvent(e, resolved, settings);
   }
   // SPEC §4.1: activity is the device's events (any type); touchpoints never move it.
-  const device: Device = {
-    ...step.device,
-    lastEventMs: Math.max(step.device.lastEventMs, e.timestampMs),
-    version,
-  };
+  const device = withActivity(step.device, Math.max(step.device.lastEventMs, e.timestampMs), version);
   ov.devices.set(device.deviceId, device);
-  const identifierLinks = new Array<{ key: string; deviceId: string }>(resolution.newLinks.length);
-  for (let i = 0; i < resolution.newLinks.length; i++) {
-    const key = resolution.newLinks[i] as string;
-    ov.links.set(key, device.deviceId);
-    identifierLinks[i] = { key, deviceId: device.deviceId };
+  const linkCount = resolution.newLinks.length;
+  let identifierLinks: UnitOfWork['identifierLinks'] = NONE;
+  if (linkCount > 0) {
+    const links = new Array<{ key: string; deviceId: string }>(linkCount);
+    for (let i = 0; i < linkCount; i++) {
+      const key = resolution.newLinks[i] as string;
+      ov.links.set(key, device.deviceId);
+      links[i] = { key, deviceId: device.deviceId };
+    }
+    identifierLinks = links;
   }
   const eventAttribution = 'ea' in step ? step.ea : undefined;
   const sourceId = ctx.sourceIds?.[p.index];
-  const unit: UnitOfWork = {
-    recordIndex: p.index,
-    eventKey: p.eventKey,
-    ...(sourceId === undefined ? {} : { sourceId }),
-    devices: [device],
-    identifierLinks,
-    touchpoints: NONE,
-    attributions: step.attribution ? [step.attribution] : NONE,
-    eventAttributions: eventAttribution ? [eventAttribution] : NONE,
-    counters: step.counters,
-    ipHourIncrements: countedIp ? [{ key: p.ipHourKey as string, delta: 1 }] : NONE,
-  };
+  const devices = [device];
+  const attributions = step.attribution ? [step.attribution] : NONE;
+  const eventAttributions = eventAttribution ? [eventAttribution] : NONE;
+  const ipHourIncrements = countedIp ? [{ key: p.ipHourKey as string, delta: 1 }] : NONE;
+  // Two literal shapes, not a conditional spread: this runs for every event.
+  const unit: UnitOfWork =
+    sourceId === undefined
+      ? {
+          recordIndex: p.index,
+          eventKey: p.eventKey,
+          devices,
+          identifierLinks,
+          touchpoints: NONE,
+          attributions,
+          eventAttributions,
+          counters: step.counters,
+          ipHourIncrements,
+        }
+      : {
+          recordIndex: p.index,
+          eventKey: p.eventKey,
+          sourceId,
+          devices,
+          identifierLinks,
+          touchpoints: NONE,
+          attributions,
+          eventAttributions,
+          counters: step.counters,
+          ipHourIncrements,
+        };
   return { outcome: outcomeOf(p.index, step.attribution, eventAttribution), unit };
 }
 

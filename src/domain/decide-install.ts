@@ -1,6 +1,7 @@
 import type { Attribution, FraudFinding, Source } from './attribution.js';
 import { counter, sourceOf } from './counters.js';
-import { type DecisionContext, flattenLines } from './decision.js';
+import { type DecisionContext, flattenLines, NONE } from './decision.js';
+import { withInstall } from './device.js';
 import {
   explainFirstInstall,
   explainFraud,
@@ -49,11 +50,11 @@ interface MatchedInstall {
 function fraudOf(
   m: MatchedInstall,
   match: MatchResult,
-): { status: Attribution['status']; fraud: FraudFinding[] } {
+): { status: Attribution['status']; fraud: readonly FraudFinding[] } {
   const winner = match.winner;
   if (!winner) {
     m.lines.push(ORGANIC_FRAUD_LINE);
-    return { status: 'organic', fraud: [] };
+    return { status: 'organic', fraud: NONE };
   }
   const e = m.p.event;
   // One fixed shape (absent values undefined), not conditional spreads: this runs for every install.
@@ -77,7 +78,8 @@ function fraudOf(
     }
   }
   for (const l of explainFraud(checks)) m.lines.push(l);
-  return { status: rejected ? 'rejected' : 'attributed', fraud };
+  // Most installs have no finding: they share one frozen empty list.
+  return { status: rejected ? 'rejected' : 'attributed', fraud: fraud.length === 0 ? NONE : fraud };
 }
 
 const KIND_METRIC = {
@@ -163,13 +165,9 @@ export function decideFirstInstall(
     match,
   );
   return {
-    ...d,
-    device: {
-      ...device,
-      installCount: device.installCount + 1,
-      firstAttribution: d.attribution,
-      currentAttribution: d.attribution,
-    },
+    attribution: d.attribution,
+    counters: d.counters,
+    device: withInstall(device, d.attribution, d.attribution),
   };
 }
 
@@ -206,7 +204,11 @@ export function decideLaterInstall(
     const d = decideFromMatch(matched('reinstall'), match);
     // The first decision that is not rejected becomes the device's first source.
     const firstAttribution = d.attribution.status === 'rejected' ? first : d.attribution;
-    return { ...d, device: laterInstalled(device, d.attribution, firstAttribution) };
+    return {
+      attribution: d.attribution,
+      counters: d.counters,
+      device: withInstall(device, firstAttribution, d.attribution),
+    };
   }
   const inactiveMs = e.timestampMs - device.lastEventMs;
   const windowDays = settings.reattributionWindowDays;
@@ -219,7 +221,11 @@ export function decideLaterInstall(
     );
     if (match.winner) {
       const d = decideFromMatch(matched('reattribution'), match);
-      return { ...d, device: laterInstalled(device, d.attribution, first) };
+      return {
+        attribution: d.attribution,
+        counters: d.counters,
+        device: withInstall(device, first, d.attribution),
+      };
     }
     for (const l of explainMatch(match, RULE_LABEL.precedenceNewSource)) lines.push(l);
   } else {
@@ -229,17 +235,7 @@ export function decideLaterInstall(
   flattenLines(lines);
   const attribution = reinstallOf(e, device.deviceId, first, lines);
   const counters = [counter(e, first.source?.network ?? 'organic', first.source?.campaign, 'reinstalls')];
-  return { attribution, counters, device: laterInstalled(device, attribution, first) };
-}
-
-function laterInstalled(device: Device, current: Attribution, first: Attribution | undefined): Device {
-  const next: { -readonly [K in keyof Device]: Device[K] } = {
-    ...device,
-    installCount: device.installCount + 1,
-    currentAttribution: current,
-  };
-  if (first !== undefined) next.firstAttribution = first;
-  return next;
+  return { attribution, counters, device: withInstall(device, first, attribution) };
 }
 
 /**

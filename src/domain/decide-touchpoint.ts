@@ -1,5 +1,6 @@
 import { sourceOf } from './counters.js';
 import { type DecisionContext, NONE, type RecordDecision } from './decision.js';
+import { withReengagement } from './device.js';
 import type { Overlay } from './overlay.js';
 import type { PreparedTouchpoint } from './prepare.js';
 import type { Touchpoint } from './records.js';
@@ -28,15 +29,12 @@ function reengagedDevice(p: PreparedTouchpoint, ov: Overlay): Device | undefined
 }
 
 function reengage(device: Device, tp: Touchpoint, windowDays: number): Device {
-  return {
-    ...device,
-    reengagement: {
-      source: sourceOf(tp),
-      touchTimeMs: tp.timestampMs,
-      untilMs: tp.timestampMs + windowDays * DAY_MS,
-    },
-    version: device.version + 1,
+  const reengagement = {
+    source: sourceOf(tp),
+    touchTimeMs: tp.timestampMs,
+    untilMs: tp.timestampMs + windowDays * DAY_MS,
   };
+  return withReengagement(device, reengagement, device.version + 1);
 }
 
 export function decideTouchpoint(p: PreparedTouchpoint, ov: Overlay, ctx: DecisionContext): RecordDecision {

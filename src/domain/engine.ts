@@ -3,7 +3,7 @@ import { decideTouchpoint } from './decide-touchpoint.js';
 import type { DecisionContext, RecordOutcome } from './decision.js';
 import { DataCenterMatcher } from './fraud.js';
 import { Overlay } from './overlay.js';
-import { collectKeys, type PreparedRecord, prepareBatch } from './prepare.js';
+import { collectKeySets, loadRequestOf, type PreparedRecord, prepareBatch } from './prepare.js';
 import type { PipelineRecord } from './records.js';
 import type { AppSettings } from './settings.js';
 import type { AttributionStore, StoreSnapshot, UnitOfWork } from './store.js';
@@ -15,7 +15,7 @@ import type { AttributionStore, StoreSnapshot, UnitOfWork } from './store.js';
  */
 
 export type { DecisionContext, RecordOutcome } from './decision.js';
-export { collectKeys, type PreparedRecord, prepareBatch } from './prepare.js';
+export { collectKeySets, collectKeys, type PreparedRecord, prepareBatch } from './prepare.js';
 
 /** How the engine is configured. */
 export interface EngineOptions {
@@ -43,13 +43,16 @@ export interface BatchDecision {
  * The pure, synchronous heart of the engine: decides every record of a batch in order over the
  * snapshot, each record seeing the ones before it (a click then an install in one batch), and returns
  * one outcome per record and one unit of work per non-duplicate record. Same input, same output.
+ * @param touchpointKeys the keys the batch's installs read touchpoints under (`collectKeySets`): a
+ *   touchpoint of the batch is kept in the batch's view only under those.
  */
 export function decideBatch(
   prepared: readonly PreparedRecord[],
   snapshot: StoreSnapshot,
   ctx: DecisionContext,
+  touchpointKeys: ReadonlySet<string> = collectKeySets(prepared).touchpointKeys,
 ): BatchDecision {
-  const ov = new Overlay(snapshot);
+  const ov = new Overlay(snapshot, touchpointKeys);
   const outcomes = new Array<RecordOutcome>(prepared.length);
   const units: UnitOfWork[] = [];
   for (let i = 0; i < prepared.length; i++) {
@@ -69,7 +72,8 @@ async function resolveBatchSettings(
   const byApp = new Map<string, Map<string, AppSettings>>();
   let lastTenant: string | undefined;
   let lastApp: string | undefined;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as PipelineRecord;
     const scoped = r.kind === 'event' ? r.event : r.touchpoint;
     const tenantId = scoped.tenantId;
     const appId = scoped.appId;
@@ -130,12 +134,13 @@ export class AttributionEngine {
     if (records.length === 0) return { outcomes: [], failedRecordIndexes: [] };
     const settingsFor = await resolveBatchSettings(records, this.options.settingsFor);
     const prepared = prepareBatch(records);
-    const snapshot = await this.store.load(collectKeys(prepared));
+    const keys = collectKeySets(prepared);
+    const snapshot = await this.store.load(loadRequestOf(keys));
     const base: DecisionContext = this.dataCenter
       ? { settingsFor, dataCenter: this.dataCenter }
       : { settingsFor };
     const ctx: DecisionContext = sourceIds ? { ...base, sourceIds } : base;
-    const { outcomes, units } = decideBatch(prepared, snapshot, ctx);
+    const { outcomes, units } = decideBatch(prepared, snapshot, ctx, keys.touchpointKeys);
     const { failedRecordIndexes } = await this.store.commit(units);
     if (failedRecordIndexes.length === 0) return { outcomes, failedRecordIndexes: [] };
     const failed = new Set(failedRecordIndexes);

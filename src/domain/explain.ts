@@ -1,6 +1,6 @@
 import type { AttributionStatus, FraudFinding, Source } from './attribution.js';
 import { formatDuration, formatTime } from './format.js';
-import type { FraudCheck } from './fraud.js';
+import { FIXED_CHECKS, type FraudCheck } from './fraud.js';
 import type { IdentityResolution } from './identity.js';
 import { type Candidate, CLASS_RANK, type Exclusion, type MatchClass, type MatchResult } from './matching.js';
 import type { Touchpoint } from './records.js';
@@ -109,17 +109,30 @@ export function explainMatch(m: MatchResult, ruleLabel: string): string[] {
   return lines;
 }
 
+function fraudLine(c: FraudCheck): string {
+  const result =
+    c.outcome === 'failed'
+      ? `FAILED (${c.finding?.mode === 'flag' ? 'flag' : 'reject'})`
+      : c.outcome === 'passed'
+        ? 'passed'
+        : 'not applicable';
+  return `Fraud check ${c.reason}: ${result}, ${c.detail}.`;
+}
+
+/** The line of each fixed check, rendered once (and flat). */
+const FIXED_LINES = new Map<FraudCheck, string>(
+  FIXED_CHECKS.map((c) => {
+    const line = fraudLine(c);
+    line.charCodeAt(0);
+    return [c, line];
+  }),
+);
+
 export function explainFraud(checks: readonly FraudCheck[]): string[] {
   const lines = new Array<string>(checks.length);
   for (let i = 0; i < checks.length; i++) {
     const c = checks[i] as FraudCheck;
-    const result =
-      c.outcome === 'failed'
-        ? `FAILED (${c.finding?.mode === 'flag' ? 'flag' : 'reject'})`
-        : c.outcome === 'passed'
-          ? 'passed'
-          : 'not applicable';
-    lines[i] = `Fraud check ${c.reason}: ${result}, ${c.detail}.`;
+    lines[i] = FIXED_LINES.get(c) ?? fraudLine(c);
   }
   return lines;
 }

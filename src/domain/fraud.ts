@@ -28,6 +28,8 @@ export class DataCenterMatcher {
   private readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private readonly cidrs: readonly string[];
   private readonly cache = new Map<string, string | null>();
+  /** The IPv4 ranges, in order, as network and mask: canonical dotted quads are matched without parsing. */
+  private readonly v4: readonly { readonly network: number; readonly mask: number; readonly cidr: string }[];
 
   /** @throws Error naming the first CIDR that does not parse. */
   constructor(cidrs: readonly string[]) {
@@ -39,6 +41,19 @@ export class DataCenterMatcher {
         throw new Error(`dataCenterCidrs: "${cidr}" is not a CIDR range such as 203.0.113.0/24`, { cause });
       }
     });
+    const v4: { network: number; mask: number; cidr: string }[] = [];
+    for (let i = 0; i < this.ranges.length; i++) {
+      const [addr, bits] = this.ranges[i] as [ipaddr.IPv4 | ipaddr.IPv6, number];
+      if (addr.kind() !== 'ipv4') continue;
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      const [a, b, c, d] = (addr as ipaddr.IPv4).octets as [number, number, number, number];
+      v4.push({
+        network: (((a << 24) | (b << 16) | (c << 8) | d) & mask) >>> 0,
+        mask,
+        cidr: cidrs[i] as string,
+      });
+    }
+    this.v4 = v4;
   }
 
   get size(): number {
@@ -47,6 +62,15 @@ export class DataCenterMatcher {
 
   /** The CIDR range containing `ip`, or undefined. IPv4-mapped IPv6 addresses match IPv4 ranges. */
   match(ip: string): string | undefined {
+    const v4 = dottedQuad(ip);
+    if (v4 !== undefined) {
+      // The common case, without parsing: an IPv4 address can only fall in an IPv4 range.
+      for (let i = 0; i < this.v4.length; i++) {
+        const r = this.v4[i] as { network: number; mask: number; cidr: string };
+        if ((v4 & r.mask) >>> 0 === r.network) return r.cidr;
+      }
+      return undefined;
+    }
     const cached = this.cache.get(ip);
     if (cached !== undefined) return cached ?? undefined;
     let hit: string | null = null;
@@ -67,6 +91,37 @@ export class DataCenterMatcher {
     this.cache.set(ip, hit);
     return hit ?? undefined;
   }
+}
+
+/**
+ * A canonical dotted-quad IPv4 address (`203.0.113.7`: four decimal parts 0–255, no leading zeros) as an
+ * unsigned 32-bit number; undefined for anything else (IPv6, or the octal, hexadecimal and short forms
+ * `ipaddr.js` also reads, which go through it).
+ */
+export function dottedQuad(ip: string): number | undefined {
+  const n = ip.length;
+  if (n < 7 || n > 15) return undefined;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 /* . */ : ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return undefined;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      // A leading zero makes ipaddr.js read the part as octal: leave such addresses to it.
+      if (digits === 1 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return undefined;
+    } else return undefined;
+  }
+  return parts === 4 ? value : undefined;
 }
 
 const botCache = new Map<string, boolean>();
@@ -104,17 +159,55 @@ function check(settings: AppSettings, reason: FraudReason, failed: boolean, deta
   return { reason, outcome: 'failed', detail, finding };
 }
 
-const na = (reason: FraudReason, detail: string): FraudCheck => ({
-  reason,
-  outcome: 'not_applicable',
-  detail,
+const na = (reason: FraudReason, detail: string): FraudCheck =>
+  Object.freeze({ reason, outcome: 'not_applicable', detail });
+
+/**
+ * The checks whose answer is one fixed sentence (a rule that passed or did not apply for a reason that
+ * names no value), made once: most installs pass most rules, and `explainFraud` renders each of these
+ * lines once too.
+ */
+const NOT_A_CLICK = na('click_injection', 'applies to clicks; the winner is an impression');
+const ADVERTISING_ID_USABLE: FraudCheck = Object.freeze({
+  reason: 'malformed_advertising_id',
+  outcome: 'passed',
+  detail: 'advertising id is a valid UUID or was not sent',
 });
+const NO_BOT: FraudCheck = Object.freeze({
+  reason: 'bot_user_agent',
+  outcome: 'passed',
+  detail: 'no bot User-Agent on the install or the touchpoint',
+});
+const RATE_NO_IP = na('install_rate_per_ip', 'the install has no IP');
+const NO_RANGES = na('data_center_ip', 'no data-centre ranges configured');
+const RANGES_NO_IP = na('data_center_ip', 'the install has no IP');
+const RANGES_HASHED_IP = na(
+  'data_center_ip',
+  "the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked",
+);
+const OUTSIDE_RANGES: FraudCheck = Object.freeze({
+  reason: 'data_center_ip',
+  outcome: 'passed',
+  detail: 'IP is not in a data-centre range',
+});
+
+/** Every check that is always the same object (see above). */
+export const FIXED_CHECKS: readonly FraudCheck[] = [
+  NOT_A_CLICK,
+  ADVERTISING_ID_USABLE,
+  NO_BOT,
+  RATE_NO_IP,
+  NO_RANGES,
+  RANGES_NO_IP,
+  RANGES_HASHED_IP,
+  OUTSIDE_RANGES,
+];
 
 /** Rule 3: a winning click under the threshold, or after the install began; clicks only. */
 function clickInjection(input: FraudInput): FraudCheck {
   const { settings, winner } = input;
   const tp = winner.touchpoint;
-  if (tp.type !== 'click') return na('click_injection', 'applies to clicks; the winner is an impression');
+  if (tp.type !== 'click') return NOT_A_CLICK;
   if (input.installBeginMs !== undefined && tp.timestampMs > input.installBeginMs) {
     const s = Math.round((tp.timestampMs - input.installBeginMs) / 1000);
     return check(settings, 'click_injection', true, `the click came ${s} s after the install began`);
@@ -134,13 +227,12 @@ function clickInjection(input: FraudInput): FraudCheck {
 
 function malformedAdvertisingId(input: FraudInput): FraudCheck {
   const bad = input.malformedAdvertisingId;
+  if (bad === undefined) return ADVERTISING_ID_USABLE;
   return check(
     input.settings,
     'malformed_advertising_id',
-    bad !== undefined,
-    bad !== undefined
-      ? `advertising id "${bad}" is not a usable UUID`
-      : 'advertising id is a valid UUID or was not sent',
+    true,
+    `advertising id "${bad}" is not a usable UUID`,
   );
 }
 
@@ -152,16 +244,12 @@ function botUserAgent(input: FraudInput): FraudCheck {
       : tp.userAgent && isBotUserAgent(tp.userAgent)
         ? `click User-Agent "${tp.userAgent}"`
         : undefined;
-  return check(
-    input.settings,
-    'bot_user_agent',
-    botUa !== undefined,
-    botUa ? `${botUa} is a known bot` : 'no bot User-Agent on the install or the touchpoint',
-  );
+  if (botUa === undefined) return NO_BOT;
+  return check(input.settings, 'bot_user_agent', true, `${botUa} is a known bot`);
 }
 
 function installRatePerIp(input: FraudInput): FraudCheck {
-  if (input.ip === undefined) return na('install_rate_per_ip', 'the install has no IP');
+  if (input.ip === undefined) return RATE_NO_IP;
   const n = input.installsFromIpThisHour;
   const max = input.settings.maxInstallsPerIpPerHour;
   return check(
@@ -175,20 +263,12 @@ function installRatePerIp(input: FraudInput): FraudCheck {
 }
 
 function dataCenterIp(input: FraudInput): FraudCheck {
-  if (!input.dataCenter || input.dataCenter.size === 0) {
-    return na('data_center_ip', 'no data-centre ranges configured');
-  }
-  if (input.ip === undefined) return na('data_center_ip', 'the install has no IP');
-  if (isHashedIp(input.ip)) {
-    return na('data_center_ip', "the app keeps IPs hashed (ip_handling 'hashed'): ranges cannot be checked");
-  }
+  if (!input.dataCenter || input.dataCenter.size === 0) return NO_RANGES;
+  if (input.ip === undefined) return RANGES_NO_IP;
+  if (isHashedIp(input.ip)) return RANGES_HASHED_IP;
   const range = input.dataCenter.match(input.ip);
-  return check(
-    input.settings,
-    'data_center_ip',
-    range !== undefined,
-    range ? `IP ${input.ip} is in data-centre range ${range}` : 'IP is not in a data-centre range',
-  );
+  if (range === undefined) return OUTSIDE_RANGES;
+  return check(input.settings, 'data_center_ip', true, `IP ${input.ip} is in data-centre range ${range}`);
 }
 
 /** Runs every fraud rule on an attributed install; returns one check per rule, in `FRAUD_REASONS` order. */

@@ -1,3 +1,4 @@
+import { withIdentifiers } from './device.js';
 import { identifierKey } from './keys.js';
 import type { Device } from './store.js';
 
@@ -126,6 +127,8 @@ export interface IdentityResolution {
 }
 
 const NO_DEVICES: readonly Device[] = Object.freeze([]);
+/** The identifier list of a device without such identifiers, shared (lists are copied to be extended). */
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 const installTimeOf = (d: Device) => d.firstAttribution?.installTimeMs ?? Number.POSITIVE_INFINITY;
 
@@ -191,7 +194,7 @@ function mergedDevice(
   let vendorIds = withValue(stored.vendorIds, ids.vendorId);
   let customerUserIds = withValue(stored.customerUserIds, cuid);
   // The common case: a known device, nothing merged; only new identifiers change.
-  if (merged.length === 0) return { ...stored, advertisingIds, vendorIds, customerUserIds };
+  if (merged.length === 0) return withIdentifiers(stored, advertisingIds, vendorIds, customerUserIds);
   const { tenantId, appId } = stored;
   let firstSeenMs = stored.firstSeenMs;
   let lastEventMs = stored.lastEventMs;
@@ -268,9 +271,9 @@ export function resolveIdentity(
       deviceId: deviceIdFor(keys.adid ?? keys.idfv ?? keys.cuid ?? fallbackKey),
       tenantId,
       appId,
-      advertisingIds: ids.advertisingId === undefined ? [] : [ids.advertisingId],
-      vendorIds: ids.vendorId === undefined ? [] : [ids.vendorId],
-      customerUserIds: cuid === undefined ? [] : [cuid],
+      advertisingIds: ids.advertisingId === undefined ? NO_IDS : [ids.advertisingId],
+      vendorIds: ids.vendorId === undefined ? NO_IDS : [ids.vendorId],
+      customerUserIds: cuid === undefined ? NO_IDS : [cuid],
       firstSeenMs: eventTimeMs,
       lastEventMs: eventTimeMs,
       installCount: 0,
@@ -284,8 +287,8 @@ export function resolveIdentity(
   const links = dedupe(newLinks);
   // `foundBy` is always set when a stored device was found.
   return customerUserIdElsewhere === undefined
-    ? { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}) }
-    : { device, stored, newLinks: links, merged, ...(foundBy ? { foundBy } : {}), customerUserIdElsewhere };
+    ? { device, stored, newLinks: links, merged, foundBy }
+    : { device, stored, newLinks: links, merged, foundBy, customerUserIdElsewhere };
 }
 
 /** `values` with `value` added at the end when it is not already there (the same array otherwise). */

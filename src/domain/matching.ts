@@ -153,9 +153,18 @@ function isReferrerClick(tp: Touchpoint, referrer: ReferrerMatch): boolean {
   return referrer.byId ? tp.id === referrer.clickId : tp.networkClickId === referrer.clickId;
 }
 
-/** The classes a touchpoint may hold, highest first, given how it was found. */
-function classesOf(tp: Touchpoint, foundBy: number, referrer: ReferrerMatch, w: MatchWindows) {
-  const out: MatchClass[] = [];
+/** `classesOf`'s answer: read before the next call (one list for every touchpoint, not one each). */
+const CLASSES: MatchClass[] = [];
+
+/** The classes a touchpoint may hold, highest first, given how it was found (valid until the next call). */
+function classesOf(
+  tp: Touchpoint,
+  foundBy: number,
+  referrer: ReferrerMatch,
+  w: MatchWindows,
+): readonly MatchClass[] {
+  const out = CLASSES;
+  out.length = 0;
   if (tp.type === 'click') {
     if (foundBy & FOUND_BY_REFERRER && isReferrerClick(tp, referrer)) out.push('referrer_click');
     if (foundBy & FOUND_BY_DEVICE_ID) out.push('device_click');
@@ -186,6 +195,22 @@ export function byTouchTime(a: Candidate, b: Candidate): number {
 }
 
 /**
+ * Sorts in place by `byTouchTime`; stable, as `Array.prototype.sort` is. An insertion sort: an install has
+ * a handful of candidates, and the built-in sort allocates a work copy for every call.
+ */
+function sortByTouchTime(list: Candidate[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i] as Candidate;
+    let j = i - 1;
+    while (j >= 0 && byTouchTime(list[j] as Candidate, c) > 0) {
+      list[j + 1] = list[j] as Candidate;
+      j--;
+    }
+    list[j + 1] = c;
+  }
+}
+
+/**
  * Picks the winner among the touchpoints found for an install (SPEC §4 rule 2).
  * @param found every touchpoint found, each once, with how it was found
  * @param excludeTouchpointId a touchpoint that may not qualify (a reattribution needs a *new* source)
@@ -201,7 +226,8 @@ export function matchInstall(
   const excluded: Exclusion[] = [];
   let winner: Candidate | undefined;
   const referrer = referrerMatchOf(found, referrerClickId);
-  for (const { touchpoint, foundBy } of found) {
+  for (let i = 0; i < found.length; i++) {
+    const { touchpoint, foundBy } = found[i] as FoundTouchpoint;
     const ageMs = installTimeMs - touchpoint.timestampMs;
     if (ageMs < 0) {
       excluded.push({ touchpoint, reason: 'after_install', afterMs: -ageMs });
@@ -223,7 +249,8 @@ export function matchInstall(
       continue;
     }
     let cls: MatchClass | undefined;
-    for (const c of classes) {
+    for (let k = 0; k < classes.length; k++) {
+      const c = classes[k] as MatchClass;
       if (ageMs <= windowOf(c, windows)) {
         cls = c;
         break;
@@ -245,6 +272,6 @@ export function matchInstall(
     qualifying.push(candidate);
     if (!winner || beats(candidate, winner)) winner = candidate;
   }
-  if (qualifying.length > 1) qualifying.sort(byTouchTime);
+  if (qualifying.length > 1) sortByTouchTime(qualifying);
   return winner ? { winner, qualifying, excluded } : { qualifying, excluded };
 }

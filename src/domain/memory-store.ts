@@ -60,12 +60,26 @@ export class InMemoryAttributionStore implements AttributionStore {
   /** Identifier key → the slot of the device it links to: one look-up from identifier to device. */
   private readonly links = new Map<string, DeviceSlot>();
   private readonly devicesById = new Map<string, DeviceSlot>();
-  private readonly touchpointsByKey = new Map<string, Touchpoint[]>();
+  private lastSlotId: string | undefined;
+  private lastSlot: DeviceSlot | undefined;
+  /** Touchpoints by match key: most keys hold one, kept without a list of its own. */
+  private readonly touchpointsByKey = new Map<string, Touchpoint | Touchpoint[]>();
   private readonly processed = new Set<string>();
-  private readonly ipCounts = new Map<string, number>();
+  /** Installs per IP-hour key, in a box so an increment looks its key up once. */
+  private readonly ipCounts = new Map<string, { n: number }>();
   /** Counter totals in first-increment order, indexed by a tree keyed by each field in turn. */
   private readonly counterValues: CounterEntry[] = [];
   private readonly counterIndex: CounterTree = new Map();
+  private lastCounterLevel:
+    | {
+        readonly tenantId: string;
+        readonly appId: string;
+        readonly day: string;
+        readonly network: string;
+        readonly campaign: string;
+        readonly level: CounterTree;
+      }
+    | undefined;
   /** Every attribution committed, in commit order. */
   readonly attributions: Attribution[] = [];
   /** Every event attribution committed, in commit order. */
@@ -86,23 +100,34 @@ export class InMemoryAttributionStore implements AttributionStore {
   /** `load` without the promise, for benchmarks of the synchronous path. */
   loadSync(request: StoreLoadRequest): StoreSnapshot {
     this.loadCalls++;
+    // Indexed loops, not for-of: this runs for every key of every batch.
     const devices = new Map<string, Device>();
-    for (const key of request.deviceKeys) {
+    const deviceKeys = request.deviceKeys;
+    for (let i = 0; i < deviceKeys.length; i++) {
+      const key = deviceKeys[i] as string;
       const device = this.links.get(key)?.device;
       if (device) devices.set(key, device);
     }
     const touchpoints = new Map<string, readonly Touchpoint[]>();
-    for (const key of request.touchpointKeys) {
-      const list = this.touchpointsByKey.get(key);
+    const touchpointKeys = request.touchpointKeys;
+    for (let i = 0; i < touchpointKeys.length; i++) {
+      const key = touchpointKeys[i] as string;
+      const held = this.touchpointsByKey.get(key);
       // The engine never mutates a loaded list (it copies on write), so no defensive copy is needed.
-      if (list) touchpoints.set(key, list);
+      if (held !== undefined) touchpoints.set(key, Array.isArray(held) ? held : [held]);
     }
     const processedEvents = new Set<string>();
-    for (const key of request.eventKeys) if (this.processed.has(key)) processedEvents.add(key);
+    const eventKeys = request.eventKeys;
+    for (let i = 0; i < eventKeys.length; i++) {
+      const key = eventKeys[i] as string;
+      if (this.processed.has(key)) processedEvents.add(key);
+    }
     const ipInstallCounts = new Map<string, number>();
-    for (const key of request.ipHourKeys) {
-      const n = this.ipCounts.get(key);
-      if (n !== undefined) ipInstallCounts.set(key, n);
+    const ipHourKeys = request.ipHourKeys;
+    for (let i = 0; i < ipHourKeys.length; i++) {
+      const key = ipHourKeys[i] as string;
+      const count = this.ipCounts.get(key);
+      if (count !== undefined) ipInstallCounts.set(key, count.n);
     }
     return { devices, touchpoints, processedEvents, ipInstallCounts };
   }
@@ -114,57 +139,119 @@ export class InMemoryAttributionStore implements AttributionStore {
   commitSync(units: readonly UnitOfWork[]): CommitResult {
     this.commitCalls++;
     const failedRecordIndexes: number[] = [];
-    for (const unit of units) {
-      if (!this.applicable(unit)) failedRecordIndexes.push(unit.recordIndex);
-      else this.apply(unit);
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i] as UnitOfWork;
+      if (!this.applyIfApplicable(unit)) failedRecordIndexes.push(unit.recordIndex);
     }
     return { failedRecordIndexes };
   }
 
-  private applicable(unit: UnitOfWork): boolean {
+  /**
+   * Applies a unit when its conditions hold: its event key not processed, each device's stored version
+   * `version - 1`. Each key is looked up once (the event key is added and taken back if a device
+   * condition fails; each device's slot is found once): the maps are large and every look-up misses the
+   * CPU caches.
+   */
+  private applyIfApplicable(unit: UnitOfWork): boolean {
     if (this.options.failUnit?.(unit)) return false;
-    if (unit.eventKey !== undefined && this.processed.has(unit.eventKey)) return false;
-    for (const d of unit.devices) {
-      const stored = this.devicesById.get(d.deviceId)?.device?.version ?? -1;
-      if (stored !== d.version - 1) return false;
+    const eventKey = unit.eventKey;
+    if (eventKey !== undefined) {
+      const before = this.processed.size;
+      this.processed.add(eventKey);
+      if (this.processed.size === before) return false;
+    }
+    const devices = unit.devices;
+    // Units write at most a few devices; the common one writes one (an event) or none (a touchpoint).
+    const slots = devices.length > 1 ? new Array<DeviceSlot>(devices.length) : undefined;
+    let only: DeviceSlot | undefined;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i] as Device;
+      const slot = this.slot(d.deviceId);
+      if ((slot.device?.version ?? -1) !== d.version - 1) {
+        if (eventKey !== undefined) this.processed.delete(eventKey);
+        return false;
+      }
+      if (slots) slots[i] = slot;
+      else only = slot;
+    }
+    for (let i = 0; i < devices.length; i++) {
+      const slot = (slots ? slots[i] : only) as DeviceSlot;
+      slot.device = devices[i] as Device;
+    }
+    const links = unit.identifierLinks;
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i] as UnitOfWork['identifierLinks'][number];
+      const slot = only !== undefined && only.device?.deviceId === l.deviceId ? only : this.slot(l.deviceId);
+      this.links.set(l.key, slot);
+    }
+    const touchpoints = unit.touchpoints;
+    for (let i = 0; i < touchpoints.length; i++) {
+      const { touchpoint, keys } = touchpoints[i] as UnitOfWork['touchpoints'][number];
+      for (let k = 0; k < keys.length; k++) this.addTouchpoint(keys[k] as string, touchpoint);
+    }
+    if (this.retainHistory) {
+      for (let i = 0; i < unit.attributions.length; i++)
+        this.attributions.push(unit.attributions[i] as Attribution);
+      for (let i = 0; i < unit.eventAttributions.length; i++)
+        this.eventAttributions.push(unit.eventAttributions[i] as EventAttribution);
+    }
+    const counters = unit.counters;
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i] as CounterIncrement;
+      const known = this.counterEntry(c);
+      if (known) known.value += c.value;
+    }
+    const increments = unit.ipHourIncrements;
+    for (let i = 0; i < increments.length; i++) {
+      const inc = increments[i] as UnitOfWork['ipHourIncrements'][number];
+      const count = this.ipCounts.get(inc.key);
+      if (count) count.n += inc.delta;
+      else this.ipCounts.set(inc.key, { n: inc.delta });
     }
     return true;
   }
 
-  private apply(unit: UnitOfWork): void {
-    if (unit.eventKey !== undefined) this.processed.add(unit.eventKey);
-    for (const d of unit.devices) this.slot(d.deviceId).device = d;
-    for (const l of unit.identifierLinks) this.links.set(l.key, this.slot(l.deviceId));
-    for (const { touchpoint, keys } of unit.touchpoints) {
-      for (const key of keys) {
-        const list = this.touchpointsByKey.get(key);
-        if (!list) this.touchpointsByKey.set(key, [touchpoint]);
-        else {
-          let known = false;
-          for (let i = 0; i < list.length && !known; i++)
-            known = (list[i] as Touchpoint).id === touchpoint.id;
-          if (!known) list.push(touchpoint);
-        }
-      }
+  private addTouchpoint(key: string, touchpoint: Touchpoint): void {
+    const held = this.touchpointsByKey.get(key);
+    if (held === undefined) this.touchpointsByKey.set(key, touchpoint);
+    else if (!Array.isArray(held)) {
+      if (held.id !== touchpoint.id) this.touchpointsByKey.set(key, [held, touchpoint]);
+    } else {
+      for (let i = 0; i < held.length; i++) if ((held[i] as Touchpoint).id === touchpoint.id) return;
+      held.push(touchpoint);
     }
-    if (this.retainHistory) {
-      for (const a of unit.attributions) this.attributions.push(a);
-      for (const a of unit.eventAttributions) this.eventAttributions.push(a);
-    }
-    for (const c of unit.counters) {
-      const known = this.counterEntry(c);
-      if (known) known.value += c.value;
-    }
-    for (const inc of unit.ipHourIncrements)
-      this.ipCounts.set(inc.key, (this.ipCounts.get(inc.key) ?? 0) + inc.delta);
   }
 
   /** The increment's entry; a new one (holding the increment's own value) returns undefined. */
   private counterEntry(c: CounterIncrement): CounterEntry | undefined {
-    const level = child(
-      child(child(child(child(child(this.counterIndex, c.tenantId), c.appId), c.day), c.network), c.campaign),
-      c.metric,
-    );
+    // An event's increments, and the next event's of the same device, mostly share everything but the
+    // metric: the campaign level of the last increment is kept to skip five look-ups.
+    const last = this.lastCounterLevel;
+    let level: CounterTree;
+    if (
+      last !== undefined &&
+      last.campaign === c.campaign &&
+      last.network === c.network &&
+      last.day === c.day &&
+      last.appId === c.appId &&
+      last.tenantId === c.tenantId
+    )
+      level = last.level;
+    else {
+      level = child(
+        child(child(child(child(this.counterIndex, c.tenantId), c.appId), c.day), c.network),
+        c.campaign,
+      );
+      this.lastCounterLevel = {
+        tenantId: c.tenantId,
+        appId: c.appId,
+        day: c.day,
+        network: c.network,
+        campaign: c.campaign,
+        level,
+      };
+    }
+    level = child(level, c.metric);
     const known = level.get(c.currency) as CounterEntry | undefined;
     if (known) return known;
     const entry: CounterEntry = { increment: c, value: c.value };
@@ -174,11 +261,15 @@ export class InMemoryAttributionStore implements AttributionStore {
   }
 
   private slot(deviceId: string): DeviceSlot {
+    // A device's events come together (one install, then its first events): its slot is often the last one.
+    if (deviceId === this.lastSlotId && this.lastSlot !== undefined) return this.lastSlot;
     let slot = this.devicesById.get(deviceId);
     if (!slot) {
       slot = { device: undefined };
       this.devicesById.set(deviceId, slot);
     }
+    this.lastSlotId = deviceId;
+    this.lastSlot = slot;
     return slot;
   }
 
@@ -221,6 +312,7 @@ export class InMemoryAttributionStore implements AttributionStore {
 
   /** Touchpoints stored under a match key. */
   touchpointsFor(key: string): readonly Touchpoint[] {
-    return this.touchpointsByKey.get(key) ?? [];
+    const held = this.touchpointsByKey.get(key);
+    return held === undefined ? [] : Array.isArray(held) ? held : [held];
   }
 }

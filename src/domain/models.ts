@@ -26,7 +26,7 @@ function credit(c: Candidate, share: number): ModelCredit {
 /** Shares proportional to `weights`, normalised so that they sum to exactly 1. */
 function normalised(ordered: readonly Candidate[], weights: readonly number[]): ModelCredit[] {
   let total = 0;
-  for (const w of weights) total += w;
+  for (let i = 0; i < weights.length; i++) total += weights[i] as number;
   const n = ordered.length;
   const out: ModelCredit[] = new Array(n);
   let assigned = 0;

@@ -16,15 +16,22 @@ export class Overlay implements IdentityView {
   /** Touchpoint lists changed in this batch (owned, mutable); others are read from the snapshot. */
   private readonly ownTouchpoints = new Map<string, Touchpoint[]>();
   readonly seenEvents = new Set<string>();
-  readonly ipCounts: Map<string, number>;
+  /** Install counts per IP-hour key counted in this batch; others are read from the snapshot. */
+  readonly ipCounts = new Map<string, number>();
 
-  constructor(readonly snapshot: StoreSnapshot) {
-    for (const [key, device] of snapshot.devices) {
+  /**
+   * @param wantedTouchpointKeys the only keys the batch reads touchpoints under (its installs' keys);
+   *   a touchpoint added under any other key is written by its unit but not kept in the view.
+   */
+  constructor(
+    readonly snapshot: StoreSnapshot,
+    private readonly wantedTouchpointKeys: ReadonlySet<string>,
+  ) {
+    snapshot.devices.forEach((device, key) => {
       this.links.set(key, device.deviceId);
       const known = this.devices.get(device.deviceId);
       if (!known || known.version < device.version) this.devices.set(device.deviceId, device);
-    }
-    this.ipCounts = new Map(snapshot.ipInstallCounts);
+    });
   }
 
   deviceByKey(key: string): Device | undefined {
@@ -41,6 +48,7 @@ export class Overlay implements IdentityView {
   }
 
   addTouchpoint(key: string, tp: Touchpoint): void {
+    if (!this.wantedTouchpointKeys.has(key)) return;
     const own = this.ownTouchpoints.get(key);
     if (own) {
       for (let i = 0; i < own.length; i++) if ((own[i] as Touchpoint).id === tp.id) return;
@@ -61,7 +69,7 @@ export class Overlay implements IdentityView {
   /** Counts an install against its IP and hour; returns the count, this install included (0 without an IP). */
   countIpInstall(p: PreparedEvent): number {
     if (p.ipHourKey === undefined) return 0;
-    const n = (this.ipCounts.get(p.ipHourKey) ?? 0) + 1;
+    const n = (this.ipCounts.get(p.ipHourKey) ?? this.snapshot.ipInstallCounts.get(p.ipHourKey) ?? 0) + 1;
     this.ipCounts.set(p.ipHourKey, n);
     return n;
   }
@@ -95,6 +103,7 @@ export function gather(p: PreparedEvent, ov: Overlay): FoundTouchpoint[] {
   if (p.referrerKey !== undefined) gatherKey(found, ov.touchpointsAt(p.referrerKey), FOUND_BY_REFERRER);
   if (p.keys.adid !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.adid), FOUND_BY_DEVICE_ID);
   if (p.keys.idfv !== undefined) gatherKey(found, ov.touchpointsAt(p.keys.idfv), FOUND_BY_DEVICE_ID);
-  for (const k of p.signatureKeys) gatherKey(found, ov.touchpointsAt(k), FOUND_BY_SIGNATURE);
+  for (let i = 0; i < p.signatureKeys.length; i++)
+    gatherKey(found, ov.touchpointsAt(p.signatureKeys[i] as string), FOUND_BY_SIGNATURE);
   return found;
 }

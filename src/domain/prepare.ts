@@ -91,29 +91,56 @@ export function prepareBatch(records: readonly PipelineRecord[]): PreparedRecord
   return out;
 }
 
+/** The keys of `collectKeys`, as sets. */
+export interface KeySets {
+  readonly deviceKeys: ReadonlySet<string>;
+  /** Exactly the keys the batch's installs and opens read touchpoints under. */
+  readonly touchpointKeys: ReadonlySet<string>;
+  readonly eventKeys: ReadonlySet<string>;
+  readonly ipHourKeys: ReadonlySet<string>;
+}
+
 /** Every key a batch needs, each once: the argument of the one `store.load` call. */
 export function collectKeys(prepared: readonly PreparedRecord[]): StoreLoadRequest {
+  return loadRequestOf(collectKeySets(prepared));
+}
+
+/** The `store.load` argument of a batch's key sets. */
+export function loadRequestOf(sets: KeySets): StoreLoadRequest {
+  return {
+    deviceKeys: [...sets.deviceKeys],
+    touchpointKeys: [...sets.touchpointKeys],
+    eventKeys: [...sets.eventKeys],
+    ipHourKeys: [...sets.ipHourKeys],
+  };
+}
+
+/** `collectKeys` as sets: the engine also uses them while deciding. */
+export function collectKeySets(prepared: readonly PreparedRecord[]): KeySets {
   const deviceKeys = new Set<string>();
   const touchpointKeys = new Set<string>();
   const eventKeys = new Set<string>();
   const ipHourKeys = new Set<string>();
-  for (const p of prepared) {
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as PreparedRecord;
+    if (p.kind === 'touchpoint') {
+      // Only a retargeting click reads its device (to re-engage it); any other touchpoint is just stored.
+      const tp = p.touchpoint;
+      if (tp.type !== 'click' || tp.retargeting !== true) continue;
+      if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
+      if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
+      continue;
+    }
     if (p.keys.adid !== undefined) deviceKeys.add(p.keys.adid);
     if (p.keys.idfv !== undefined) deviceKeys.add(p.keys.idfv);
-    if (p.kind === 'touchpoint') continue;
     if (p.keys.cuid !== undefined) deviceKeys.add(p.keys.cuid);
     eventKeys.add(p.eventKey);
     if (p.event.type !== 'install' && p.event.type !== 'open') continue;
     if (p.keys.adid !== undefined) touchpointKeys.add(p.keys.adid);
     if (p.keys.idfv !== undefined) touchpointKeys.add(p.keys.idfv);
     if (p.referrerKey !== undefined) touchpointKeys.add(p.referrerKey);
-    for (const k of p.signatureKeys) touchpointKeys.add(k);
+    for (let k = 0; k < p.signatureKeys.length; k++) touchpointKeys.add(p.signatureKeys[k] as string);
     if (p.ipHourKey !== undefined) ipHourKeys.add(p.ipHourKey);
   }
-  return {
-    deviceKeys: [...deviceKeys],
-    touchpointKeys: [...touchpointKeys],
-    eventKeys: [...eventKeys],
-    ipHourKeys: [...ipHourKeys],
-  };
+  return { deviceKeys, touchpointKeys, eventKeys, ipHourKeys };
 }

@@ -119,6 +119,16 @@ describe('retargeting is explicit (SPEC §4.1)', () => {
     return h;
   };
 
+  it('loads the device of a retargeting click only: any other touchpoint is stored without reading it', () => {
+    const adidKey = identifierKey(TENANT, APP, 'adid', ADID);
+    const plain = collectKeys(
+      prepareBatch([toRecord(adClick()), toRecord(impression({ advertisingId: ADID, id: 'imp_1' }))]),
+    );
+    expect(plain.deviceKeys).toEqual([]);
+    const retargeting = collectKeys(prepareBatch([toRecord(adClick({ retargeting: true }))]));
+    expect(retargeting.deviceKeys).toEqual([adidKey]);
+  });
+
   it('records a click without `retargeting` that reaches an installed device and credits nothing with it', async () => {
     const h = await installed();
     await h.send(adClick({ network: 'flood', timestampMs: T0 + DAY_MS }));

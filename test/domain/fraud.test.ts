@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { DataCenterMatcher } from '../../src/domain/index.js';
 import { ADID, attribute, click, harness, IP, install, SECOND, T0 } from './factories.js';
@@ -106,6 +107,52 @@ describe('data-centre IPs', () => {
     expect(m.match('2600:1f00::1')).toBe('2600:1f00::/24');
     expect(m.match('::ffff:52.1.2.3')).toBe('52.0.0.0/11');
     expect(m.match('198.51.100.1')).toBeUndefined();
+  });
+  it('answers every address form as ipaddr.js reads it (range edges, octal, short and invalid forms)', () => {
+    const cidrs = ['2600:1f00::/24', '52.0.0.0/11', '10.1.2.3/32', '0.0.0.0/0'];
+    const m = new DataCenterMatcher(cidrs);
+    const narrow = new DataCenterMatcher(['52.0.0.0/11', '192.0.2.0/24']);
+    // What the rule means: the first range, in the operator's order, that holds the address.
+    const reference = (list: string[], ip: string) => {
+      if (!ipaddr.isValid(ip)) return undefined;
+      let addr = ipaddr.parse(ip);
+      if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+        addr = (addr as ipaddr.IPv6).toIPv4Address();
+      return list.find((c) => {
+        const range = ipaddr.parseCIDR(c);
+        return range[0].kind() === addr.kind() && addr.match(range);
+      });
+    };
+    const ips = [
+      '52.0.0.0',
+      '52.31.255.255',
+      '52.32.0.0',
+      '51.255.255.255',
+      '10.1.2.3',
+      '10.1.2.4',
+      '192.0.2.255',
+      '192.0.3.0',
+      '0.0.0.0',
+      '255.255.255.255',
+      '256.1.1.1',
+      '052.1.2.3',
+      '064.1.2.3',
+      '0x34.1.2.3',
+      '52.1',
+      '872415235',
+      '1.2.3',
+      '1.2.3.4.5',
+      '1..2.3',
+      '1.2.3.',
+      ' 52.1.2.3',
+      '::ffff:52.1.2.3',
+      '2600:1f00::1',
+      'not an ip',
+    ];
+    for (const ip of ips) {
+      expect(m.match(ip), ip).toBe(reference(cidrs, ip));
+      expect(narrow.match(ip), ip).toBe(reference(['52.0.0.0/11', '192.0.2.0/24'], ip));
+    }
   });
   it('refuses a malformed CIDR, naming it', () => {
     expect(() => new DataCenterMatcher(['52.0.0.0/99'])).toThrow(
