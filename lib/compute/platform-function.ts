@@ -107,6 +107,8 @@ export interface PlatformFunctionProps {
  */
 export class PlatformFunction extends Construct {
   readonly function: NodejsFunction;
+  /** Whether the bundle carries the Powertools tracer (AWS SDK calls as X-Ray subsegments). */
+  readonly traceSdkCalls: boolean;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** Which handler of `lambdas/` it runs. */
@@ -142,6 +144,7 @@ export class PlatformFunction extends Construct {
     });
     acknowledgeWildcardActions(this.role, KMS_GRANT_ACTION_WILDCARDS, GRANT_ACTION_WILDCARD_REASON);
 
+    this.traceSdkCalls = props.traceSdkCalls ?? false;
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       entry: `${props.projectRoot}/${PLATFORM_FUNCTION_ENTRIES[props.handler]}`,
@@ -169,7 +172,7 @@ export class PlatformFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
-        define: traceDefine(props.traceSdkCalls ?? false),
+        define: traceDefine(this.traceSdkCalls),
         ...(props.handler === DOCS_ASSET.handler ? { commandHooks: copyDocsAsset } : {}),
         ...(props.handler === COUNTRY_DB_ASSET.handler ? { commandHooks: copyCountryTable } : {}),
       },

@@ -306,6 +306,12 @@ export const PlatformConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Bundle the Powertools tracer into the API, consumer and postback-sender functions, so every AWS SDK
+     * call shows as an X-Ray subsegment (about 120 KiB more per bundle and a slower cold start). Lambda's
+     * own active tracing is on either way.
+     */
+    traceSdkCalls: z.boolean().default(false),
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -98,6 +98,7 @@ export class ApiStack extends Stack {
         logRetention: plan.logRetention,
         logRemovalPolicy: plan.removalPolicy,
         environment: props.environment,
+        traceSdkCalls: config.traceSdkCalls,
       });
     this.functions = { ingest: make('ingest'), query: make('query'), admin: make('admin') };
     const { ingest, query, admin } = this.functions;

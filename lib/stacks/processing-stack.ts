@@ -78,6 +78,7 @@ export class ProcessingStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(1),
       environment: props.environment,
+      traceSdkCalls: config.traceSdkCalls,
     });
     this.postbacks = new PostbackDelivery(this, 'Postbacks', {
       sender,
@@ -106,6 +107,7 @@ export class ProcessingStack extends Stack {
         logRemovalPolicy: plan.removalPolicy,
         memorySize: 1024,
         timeout: Duration.minutes(1),
+        traceSdkCalls: config.traceSdkCalls,
         environment: {
           ...props.environment,
           [ENV.identityGraphTable]: streamPlan.identityTableName,

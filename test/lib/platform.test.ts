@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PlatformFunction } from '../../lib/compute/platform-function.js';
 import { partitionQuery } from '../../lib/lake/lake-delivery.js';
 import type { Platform } from '../../lib/platform.js';
 import { ROUTES } from '../../src/definitions/routes.js';
@@ -315,6 +316,12 @@ describe('the default app (every configured region)', () => {
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
         MetricsConfig: { Metrics: ['EventCount'] },
       });
+      // No function carries the SDK-call tracer unless the config asks for it.
+      for (const stack of allStacks(platform)) {
+        for (const fn of stack.node.findAll().filter((c) => c instanceof PlatformFunction)) {
+          expect(fn.traceSdkCalls, fn.node.path).toBe(false);
+        }
+      }
       // Signature touchpoints of the layout before per-IP partitions are read only on request.
       for (const fn of Object.values(processing.findResources('AWS::Lambda::Function'))) {
         expect(fn.Properties?.Environment?.Variables ?? {}).not.toHaveProperty(
@@ -768,8 +775,23 @@ describe('prod with provisioned capacity and the Timestream sink', () => {
       auth: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/' },
       concurrency: { minProvisioned: 3, maxProvisioned: 30 },
       processing: { legacySignatureReads: true },
+      traceSdkCalls: true,
     });
     templateOf(regionOf(platform, 'us-east-1').stateful);
+  });
+
+  it('bundles the SDK-call tracer into the API, consumer and postback-sender functions when asked', () => {
+    const traced = Object.fromEntries(
+      allStacks(platform)
+        .filter((stack) => stack.region === 'us-east-1')
+        .flatMap((stack) => stack.node.findAll())
+        .filter((c): c is PlatformFunction => c instanceof PlatformFunction)
+        .map((fn) => [fn.node.path.split('/').slice(1).join('/'), fn.traceSdkCalls]),
+    );
+    expect(Object.values(traced).filter(Boolean)).toHaveLength(5);
+    for (const [path, on] of Object.entries(traced)) {
+      expect(on, path).toBe(!path.includes('BearerAuthorizer'));
+    }
   });
 
   it('reads the signature touchpoints of the earlier layout when the upgrade asks for it', () => {
