@@ -14,8 +14,12 @@ export type FraudReason = (typeof FRAUD_REASONS)[number];
 /** `reject` makes the install `rejected`; `flag` keeps the attribution and marks it. */
 export type FraudMode = 'reject' | 'flag';
 
-/** The highest `rateLimitPerSecond`: one DynamoDB item takes at most 1,000 writes a second. */
-export const MAX_RATE_LIMIT_PER_SECOND = 1000;
+/**
+ * The highest `rateLimitPerSecond`: the most the ingest stage's throttle may be configured to. The
+ * usage counters are leased over sharded items (`src/http/limits.ts`), so an item's writes follow the
+ * API instances, not the limit; the cap was 1,000 while each window was one item.
+ */
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 
 const hours = (max: number) => z.number().positive().max(max);
 

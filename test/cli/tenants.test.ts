@@ -158,7 +158,7 @@ describe('npx unmogrowp tenants', () => {
     expect(badToken.code).toBe(1);
     expect(badToken.stderr).toContain('the API refused the token (401');
 
-    const invalid = await cli(['add', 'acme', '--app', 'com.acme.fast', '--rate-limit-per-second', '5000']);
+    const invalid = await cli(['add', 'acme', '--app', 'com.acme.fast', '--rate-limit-per-second', '500000']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('creating app com.acme.fast failed: 400 invalid_request');
     expect(invalid.stderr).toContain('settings.rate_limit_per_second');

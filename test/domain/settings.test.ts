@@ -124,6 +124,13 @@ describe('settings on the wire (SPEC §4.1: snake_case, one schema)', () => {
     expect(AppSettingsInputSchema.safeParse(parsed).success).toBe(true);
   });
 
+  it('takes a rate limit up to 100,000 requests a second (sharded counters), and refuses more naming the field', () => {
+    expect(AppSettingsWireSchema.safeParse({ rate_limit_per_second: 50_000 }).success).toBe(true);
+    const refused = AppSettingsWireSchema.safeParse({ rate_limit_per_second: 100_001 });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.path).toEqual(['rate_limit_per_second']);
+  });
+
   it('answers resolved settings in snake_case, fraud rule names unchanged', () => {
     const wire = settingsToWire(DEFAULT_SETTINGS);
     expect(wire).toMatchObject({

@@ -120,7 +120,7 @@ describe('ingest limits', () => {
       method: 'PUT',
       path: '/v1/tenants/acme/apps/com.acme.other',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ settings: { rate_limit_per_second: 5000 } }),
+      body: JSON.stringify({ settings: { rate_limit_per_second: 500_000 } }),
     });
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body ?? '{}').error.message).toContain('settings.rate_limit_per_second');
