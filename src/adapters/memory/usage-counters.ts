@@ -52,9 +52,7 @@ export class InMemoryUsageCounters implements UsageCounters {
 
   async otherRegionsTotal(counter: CounterWindow, shards: number): Promise<number> {
     let sum = 0;
-    for (const region of this.otherRegions)
-      for (let shard = 0; shard < shards; shard++)
-        sum += this.table.get(InMemoryUsageCounters.entry({ ...counter, shard }, region)) ?? 0;
+    for (const region of this.otherRegions) sum += this.windowTotal(counter, shards, region);
     return sum;
   }
 
