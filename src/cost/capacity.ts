@@ -543,9 +543,20 @@ export function planCapacity(measured: MeasuredWorkload, options: CapacityOption
     shardsPerRegion: shards,
     lakeBufferSeconds,
   });
+  // A record of a tenant homed in another region is put (and read) a second time, on its home region's
+  // stream: the metered workload (one region) put each record once.
+  const platformUsage: Usage = {
+    ...u,
+    kinesis: {
+      records: u.kinesis.records * streamShare,
+      bytes: u.kinesis.bytes * streamShare,
+      payloadUnits: u.kinesis.payloadUnits * streamShare,
+      onDemandBytes: u.kinesis.onDemandBytes * streamShare,
+    },
+  };
   const price = (mode: 'onDemand' | 'provisioned') => {
     const e: CostEstimate = estimateCost(
-      u,
+      platformUsage,
       deploymentFor(mode, measured.attributionLakeBytesPerEvent, assumptions),
     );
     return { perMonth: e.totalPerMonth, per1k: e.totalPer1k };

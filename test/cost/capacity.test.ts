@@ -317,6 +317,15 @@ describe('limits', () => {
 });
 
 describe('monthly cost', () => {
+  it('prices the second put of every record forwarded to its home region', () => {
+    // Only Kinesis is used, at a rate where the streams' hourly charges are negligible: with 3 regions,
+    // 2 records in 3 are forwarded, so each event is 5/3 of a record.
+    const per1k = (regions: number) =>
+      planCapacity(measured(), { eventsPerSec: 100_000, regions }).cost.onDemand.per1k;
+
+    expect(per1k(3) / per1k(1)).toBeCloseTo(5 / 3, 2);
+  });
+
   it('prices a month of the rate with the cost model', () => {
     const plan = planCapacity(measured({}, { apiRequests: 1000 }), { eventsPerSec: 1000, regions: 1 });
 
