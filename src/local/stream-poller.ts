@@ -266,7 +266,7 @@ export class StreamPoller {
         while ((await this.invoke(shardId, [record])) !== undefined) {
           alone += 1;
           if (alone > this.options.maxRetries) break;
-          await sleep(Math.min(1000, 50 * 2 ** alone));
+          await sleep(retryDelayMs(alone));
         }
         if (alone > this.options.maxRetries) {
           await this.deadLetter(
@@ -281,7 +281,7 @@ export class StreamPoller {
       this.succeeded(shardId, state, batch.length, false);
       return true;
     }
-    await sleep(Math.min(1000, 50 * 2 ** state.attempts));
+    await sleep(retryDelayMs(state.attempts));
     return true;
   }
 
@@ -371,3 +371,5 @@ export class StreamPoller {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Back-off before retry `attempt` (1, 2, …) of a batch or of a record alone: 100 ms doubling, at most 1 s. */
+const retryDelayMs = (attempt: number) => Math.min(1000, 50 * 2 ** attempt);

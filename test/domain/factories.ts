@@ -11,6 +11,7 @@ import {
   type PipelineRecord,
   resolveSettings,
   type Touchpoint,
+  type UnitOfWork,
 } from '../../src/domain/index.js';
 
 /** Test data factories: readable defaults, override what the test is about. */
@@ -67,6 +68,21 @@ export function appEvent(overrides: Partial<AppEvent> = {}): AppEvent {
 
 export function install(overrides: Partial<AppEvent> = {}): AppEvent {
   return appEvent({ type: 'install', timestampMs: T0, ...overrides });
+}
+
+/** A unit of work that writes nothing; override what the test is about. */
+export function unitOfWork(overrides: Partial<UnitOfWork> = {}): UnitOfWork {
+  return {
+    recordIndex: 0,
+    devices: [],
+    identifierLinks: [],
+    touchpoints: [],
+    attributions: [],
+    eventAttributions: [],
+    counters: [],
+    ipHourIncrements: [],
+    ...overrides,
+  };
 }
 
 export function toRecord(item: Touchpoint | AppEvent): PipelineRecord {

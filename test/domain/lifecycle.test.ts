@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryAttributionStore, presentAttribution } from '../../src/domain/index.js';
-import { ADID, appEvent, click, DAY_MS, HOUR_MS, harness, install, T0, toRecord } from './factories.js';
+import {
+  ADID,
+  appEvent,
+  click,
+  DAY_MS,
+  HOUR_MS,
+  harness,
+  install,
+  T0,
+  toRecord,
+  unitOfWork,
+} from './factories.js';
 
 describe('install (SPEC §4 rule 1)', () => {
   it('takes the first open as the install when no install event came', async () => {
@@ -176,16 +187,7 @@ describe('duplicates and batches', () => {
     const device = h.store.deviceById(h.store.attributions[0]?.deviceId ?? '');
     if (!device) throw new Error('no device');
     const stale = { ...device, version: 1 };
-    const unit = {
-      recordIndex: 7,
-      devices: [stale],
-      identifierLinks: [],
-      touchpoints: [],
-      attributions: [],
-      eventAttributions: [],
-      counters: [],
-      ipHourIncrements: [],
-    };
+    const unit = unitOfWork({ recordIndex: 7, devices: [stale] });
     expect((await h.store.commit([unit])).failedRecordIndexes).toEqual([7]);
   });
 

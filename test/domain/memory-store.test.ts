@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type CounterIncrement,
-  type Device,
-  InMemoryAttributionStore,
-  type UnitOfWork,
-} from '../../src/domain/index.js';
-import { APP, click, TENANT } from './factories.js';
+import { type CounterIncrement, type Device, InMemoryAttributionStore } from '../../src/domain/index.js';
+import { APP, click, TENANT, unitOfWork as unit } from './factories.js';
 
 /** The in-memory store's own bookkeeping (the port's conditions are in test/contracts). */
-
-const unit = (overrides: Partial<UnitOfWork> = {}): UnitOfWork => ({
-  recordIndex: 0,
-  devices: [],
-  identifierLinks: [],
-  touchpoints: [],
-  attributions: [],
-  eventAttributions: [],
-  counters: [],
-  ipHourIncrements: [],
-  ...overrides,
-});
 
 const device = (deviceId: string, version: number): Device => ({
   deviceId,
