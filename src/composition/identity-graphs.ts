@@ -4,8 +4,7 @@ import type { RuntimeConfig } from '../config/runtime.js';
 
 /** Identity graph per table: silo tenants have their own table, the others share the platform's. */
 export function graphResolver(
-  config: Pick<RuntimeConfig, 'tenantTables' | 'identityGraphTable'> &
-    Partial<Pick<RuntimeConfig, 'legacySignatureReads'>>,
+  config: Pick<RuntimeConfig, 'tenantTables' | 'identityGraphTable' | 'legacySignatureReads'>,
   clients: Pick<AwsClients, 'documents'>,
 ): (tenantId: string) => IdentityGraph {
   const graphs = new Map<string, IdentityGraph>();
@@ -16,7 +15,7 @@ export function graphResolver(
       graph = new IdentityGraph({
         documents: clients.documents,
         tableName,
-        legacySignatureReads: config.legacySignatureReads ?? false,
+        legacySignatureReads: config.legacySignatureReads,
       });
       graphs.set(tableName, graph);
     }
