@@ -97,7 +97,14 @@ function readSettings(file: string, io: CliIo): unknown {
   }
 }
 
-/** The answer for people: the moves between sources, then each change and why. */
+/** `meta`, `rejected:meta` or `organic`: the source a side of a change names, as `moves` spell it. */
+const sourceOf = (side: Decision | null | undefined) =>
+  !side ? 'none' : `${side.status === 'rejected' ? 'rejected:' : ''}${side.network}`;
+
+/**
+ * The answer for people: the moves between sources, how many keep their source (another touchpoint,
+ * match class or fraud reason of the same network), then each change and why, source moves first.
+ */
 export function formatReplay(answer: ReplayAnswer, limit: number): string {
   const lines = [
     `replayed ${answer.app_id} ${answer.from}..${answer.to}: ${answer.records.events} events, ${answer.records.touchpoints} touchpoints, ${answer.decisions} decisions`,
@@ -109,8 +116,16 @@ export function formatReplay(answer: ReplayAnswer, limit: number): string {
   lines.push(`${answer.changed} decisions would change:`);
   for (const move of answer.moves)
     lines.push(`  ${String(move.count).padStart(6)}  ${move.from} → ${move.to}`);
+  const moved = answer.moves.reduce((sum, move) => sum + move.count, 0);
+  if (answer.changed > moved)
+    lines.push(
+      `  ${String(answer.changed - moved).padStart(6)}  keep their source (another touchpoint, match or fraud reason)`,
+    );
   lines.push('');
-  for (const change of answer.changes.slice(0, limit)) {
+  const movesSource = (change: ReplayAnswer['changes'][number]) =>
+    sourceOf(change.before) !== sourceOf(change.after);
+  const ordered = [...answer.changes.filter(movesSource), ...answer.changes.filter((c) => !movesSource(c))];
+  for (const change of ordered.slice(0, limit)) {
     lines.push(change.description);
     for (const why of change.why) lines.push(`    ${why}`);
   }

@@ -10,7 +10,7 @@ import { LakeReplayHistory } from '../../src/adapters/athena/replay-history.js';
 import { lakeObjectKey } from '../../src/adapters/s3/lake-writer.js';
 import { rawRow } from '../../src/app/lake-rows.js';
 import { CLI_ENV, type CliIo } from '../../src/cli/api-client.js';
-import { run } from '../../src/cli/replay.js';
+import { formatReplay, type ReplayAnswer, run } from '../../src/cli/replay.js';
 import { lowerCaseHeaders } from '../../src/http/request.js';
 import { LocalLakeQueries } from '../../src/local/lake-sql.js';
 import { ADID, click, DAY_MS, HOUR_MS, install, T0, toRecord } from '../domain/factories.js';
@@ -176,5 +176,53 @@ describe('npx unmogrowp replay', () => {
     ]);
 
     expect(stdout).toContain('npx unmogrowp replay --app <appId> --settings new.json');
+  });
+});
+
+describe('the replay answer for people', () => {
+  const side = (network: string, match: string) => ({
+    status: network === 'organic' ? 'organic' : 'attributed',
+    kind: 'install',
+    network,
+    match,
+    fraud: [],
+  });
+  const change = (eventId: string, before: ReturnType<typeof side>, after: ReturnType<typeof side>) => ({
+    event_id: eventId,
+    device_id: `dev-${eventId}`,
+    before,
+    after,
+    description: `event ${eventId}: ${before.network} (${before.match}) → ${after.network} (${after.match})`,
+    why: [`why ${eventId}`],
+  });
+  const answer: ReplayAnswer = {
+    app_id: 'com.cli.replay',
+    from: DAY,
+    to: DAY,
+    records: { events: 3, touchpoints: 3 },
+    decisions: 3,
+    changed: 3,
+    moves: [{ from: 'meta', to: 'organic', count: 1 }],
+    changes: [
+      change('e1', side('tiktok', 'device_id'), side('tiktok', 'probabilistic')),
+      change('e2', side('meta', 'click_id'), side('organic', 'none')),
+      change('e3', side('unity_ads', 'device_id'), side('unity_ads', 'view_through')),
+    ],
+  };
+
+  it('counts the changes that keep their source, so the lines add up to the changes', () => {
+    const text = formatReplay(answer, 20);
+
+    expect(text).toContain(
+      '3 decisions would change:\n       1  meta → organic\n       2  keep their source (another touchpoint, match or fraud reason)\n',
+    );
+  });
+
+  it('lists the changes of source first, then the others in their order', () => {
+    const text = formatReplay(answer, 2);
+
+    const listed = [...text.matchAll(/^event (e\d):/gm)].map((m) => m[1]);
+    expect(listed).toEqual(['e2', 'e1']);
+    expect(text).toContain('… and 1 more (--limit N, or --json for all)');
   });
 });
