@@ -25,6 +25,8 @@ export interface DemoDevice {
   readonly os_version: string;
   readonly model: string;
   readonly locale: string;
+  /** ISO 3166-1 alpha-2, as the SDK sends it: the region of `locale` (the reports' country dimension). */
+  readonly country: string;
 }
 
 /** A click sent through the tracking link: the install that follows carries its referrer. */
@@ -120,6 +122,7 @@ export function demoPlan(options: DemoOptions): DemoPlan {
           : `Mozilla/5.0 (iPhone; CPU iPhone OS ${osVersion.replace('.', '_')} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148`;
     // Documentation ranges (RFC 5737): data only, never contacted.
     const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
+    const locale = pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']);
     const device: DemoDevice = {
       platform,
       ...(scenario === 'zero_advertising_id'
@@ -132,7 +135,8 @@ export function demoPlan(options: DemoOptions): DemoPlan {
       user_agent: userAgent,
       os_version: osVersion,
       model,
-      locale: pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']),
+      locale,
+      country: locale.slice(3),
     };
 
     const network = pick(networks);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CostRowSchema, FxRateSchema } from '../../src/domain/spend.js';
-import { DEMO_NETWORKS, demoSpend } from '../../src/local/demo-traffic.js';
+import { DEMO_NETWORKS, demoPlan, demoSpend } from '../../src/local/demo-traffic.js';
 
 describe('demo spend', () => {
   const nowMs = Date.parse('2026-11-20T12:00:00Z');
@@ -21,5 +21,13 @@ describe('demo spend', () => {
 
   it('is the same for the same seed', () => {
     expect(demoSpend({ seed: 7, nowMs, days: 3 })).toEqual({ costs, rates });
+  });
+
+  it("sends each device's country, so spend by country meets the installs of that country", () => {
+    const installs = demoPlan({ devices: 200, seed: 7, nowMs }).events.filter((e) => e.type === 'install');
+    const countries = installs.map((e) => (e.device as { country?: string }).country);
+
+    expect(new Set(countries)).toEqual(new Set(['US', 'DE', 'FR', 'JP']));
+    expect(new Set(costs.map((c) => c.country))).toEqual(new Set(['US', 'DE']));
   });
 });
