@@ -142,4 +142,16 @@ describe('docs/security.md permission matrix', () => {
     expect(start, 'docs/security.md lacks the permission-matrix markers').toBeGreaterThanOrEqual(0);
     expect(doc.slice(start, end + MATRIX_END.length)).toBe(permissionMatrixMarkdown());
   });
+
+  it('lists every bearer route with the permission it checks, and no other route', () => {
+    const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
+    const listed = [
+      ...doc.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) [^`]+)` \| `([a-z]+:[a-z]+)` \|$/gm),
+    ].map(([, route, permission]) => `${route} -> ${permission}`);
+    expect(listed.sort()).toEqual(
+      Object.entries(ROUTE_PERMISSION)
+        .map(([route, permission]) => `${route} -> ${permission}`)
+        .sort(),
+    );
+  });
 });
