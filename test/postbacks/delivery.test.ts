@@ -177,7 +177,8 @@ describe('postback delivery', () => {
         device: {
           platform: 'android',
           advertising_id: 'a1b2c3d4-0000-4000-8000-000000000001',
-          locale: 'de_AT',
+          locale: 'de_DE',
+          country: 'AT',
         },
       },
     ]);

@@ -94,11 +94,6 @@ function presentDevice(d: DeviceFacts) {
   };
 }
 
-function countryOf(locale: string | undefined): string {
-  const region = locale?.split(/[-_]/)[1];
-  return region && /^[A-Za-z]{2}$/.test(region) ? region.toUpperCase() : '';
-}
-
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
 /** The macro values of a subject (SPEC §7). */
@@ -108,7 +103,8 @@ export function macroValuesOf(subject: DeliverySubject): MacroValues {
     advertising_id: d.advertisingId ?? '',
     vendor_id: d.vendorId ?? '',
     platform: d.platform ?? '',
-    country: countryOf(d.locale),
+    // The country of the lake and the reports (SPEC §8), not the language setting's region.
+    country: d.country ?? '',
     ip: d.ip ?? '',
   };
   if (subject.kind === 'decision') {

@@ -9,8 +9,10 @@ export interface DeviceFacts {
   readonly customerUserId?: string;
   /** As the app keeps it (`ipHandling` was applied at ingest). */
   readonly ip?: string;
-  /** `en_US`: the country macro is its region part. */
+  /** `en_US`, as the SDK sent it. */
   readonly locale?: string;
+  /** ISO 3166-1 alpha-2 (SPEC §8): `device.country` as sent, else the IP's at ingest; the `{country}` macro. */
+  readonly country?: string;
 }
 
 export type DeliverySubject =
@@ -43,6 +45,7 @@ export function deliverySubjectsOf(
     ...(e.customerUserId ? { customerUserId: e.customerUserId } : {}),
     ...(e.ip ? { ip: e.ip } : {}),
     ...(e.locale ? { locale: e.locale } : {}),
+    ...(e.country ? { country: e.country } : {}),
   };
   const subjects: DeliverySubject[] = [];
   if (attribution) subjects.push({ kind: 'decision', attribution, device });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Attribution, EventAttribution } from '../../../src/domain/attribution.js';
 import type { Destination } from '../../../src/domain/postbacks/destinations.js';
-import { type DeliverySubject, deliveryJobId, planDeliveries } from '../../../src/domain/postbacks/jobs.js';
+import {
+  type DeliverySubject,
+  deliveryJobId,
+  macroValuesOf,
+  planDeliveries,
+} from '../../../src/domain/postbacks/jobs.js';
 import { slackAlarmMessage, slackMessage } from '../../../src/domain/postbacks/slack.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
@@ -115,6 +120,22 @@ describe('delivery planning', () => {
     expect(job?.identifiers).toEqual({ vendorId: 'IDFV-1' });
     expect(job?.request.method).toBe('POST');
     expect(JSON.parse(job?.request.body ?? '{}').attribution.network).toBe('meta');
+  });
+});
+
+describe('the {country} macro (SPEC §7, §8)', () => {
+  it("is the install's country (device.country, else the IP's), not the region of its locale", () => {
+    const subject = decision();
+    const withCountry = { ...subject, device: { ...subject.device, locale: 'en_US', country: 'AT' } };
+
+    expect(macroValuesOf(withCountry).country).toBe('AT');
+  });
+
+  it('is empty when no country is known, whatever the locale says', () => {
+    const subject = decision();
+    const localeOnly = { ...subject, device: { ...subject.device, locale: 'de_DE' } };
+
+    expect(macroValuesOf(localeOnly).country).toBe('');
   });
 });
 
