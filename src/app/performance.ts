@@ -176,18 +176,140 @@ export interface CohortRow {
   readonly fxMissing: readonly FxMissing[];
 }
 
+export interface CohortScope extends ReportScope {
+  readonly days: readonly number[];
+  readonly metric: CohortMetric;
+  /**
+   * The time of the report, epoch ms: a day since install that has not ended for every install of a
+   * cohort by then answers null (not yet known), not a retention or revenue that is only partial.
+   * @default every day asked answers a value
+   */
+  readonly asOfMs?: number;
+}
+
+/** One install-day cohort of one combination of dimensions, as it accumulates. */
+interface Cohort {
+  readonly cohortDay: string;
+  readonly dimensions: Record<string, string>;
+  installs: number;
+  readonly active: Map<number, number>;
+  readonly revenue: Map<number, Money>;
+  readonly spend: Money;
+  readonly missing: Set<string>;
+}
+
+class Cohorts {
+  private readonly byKey = new Map<string, Cohort>();
+
+  constructor(private readonly groupBy: readonly ReportDimension[]) {}
+
+  of(day: string, row: Record<string, unknown>): Cohort {
+    const key = `${day}|${keyOf(row, this.groupBy)}`;
+    let c = this.byKey.get(key);
+    if (!c) {
+      c = {
+        cohortDay: day,
+        dimensions: dimensionsOf(row, this.groupBy),
+        installs: 0,
+        active: new Map(),
+        revenue: new Map(),
+        spend: new Money(),
+        missing: new Set(),
+      };
+      this.byKey.set(key, c);
+    }
+    return c;
+  }
+
+  /** Sorted by cohort day, then dimensions. */
+  sorted(): Cohort[] {
+    return [...this.byKey.values()].sort((a, b) =>
+      `${a.cohortDay}|${JSON.stringify(a.dimensions)}`.localeCompare(
+        `${b.cohortDay}|${JSON.stringify(b.dimensions)}`,
+      ),
+    );
+  }
+}
+
+/** Cohort sizes, then active devices and revenue (converted with its event day's rate) by day since install. */
+function addActivity(
+  cohorts: Cohorts,
+  activity: readonly Record<string, unknown>[],
+  fx: FxTable,
+  currency: string,
+  maxDay: number,
+): void {
+  for (const row of activity) {
+    const c = cohorts.of(str(row.cohort_day), row);
+    const daySince = num(row.day_since);
+    if (daySince < 0) {
+      c.installs += num(row.devices);
+      continue;
+    }
+    if (daySince > maxDay) continue;
+    c.active.set(daySince, (c.active.get(daySince) ?? 0) + num(row.devices));
+    if (str(row.currency) === '') continue;
+    const converted = fx.convert(num(row.revenue), str(row.currency), currency, str(row.event_day));
+    if (converted === undefined) c.missing.add(`${str(row.currency)}|${str(row.event_day)}`);
+    let money = c.revenue.get(daySince);
+    if (!money) {
+      money = new Money();
+      c.revenue.set(daySince, money);
+    }
+    money.add(converted);
+  }
+}
+
+/** Each cohort's spend: the spend of its install day and dimensions, converted with that day's rate. */
+function addSpend(
+  cohorts: Cohorts,
+  performance: readonly Record<string, unknown>[],
+  fx: FxTable,
+  currency: string,
+): void {
+  for (const row of performance) {
+    if (str(row.metric) !== 'spend') continue;
+    const day = str(row.day);
+    const c = cohorts.of(day, row);
+    const converted = fx.convert(num(row.amount), str(row.currency), currency, day);
+    if (converted === undefined) c.missing.add(`${str(row.currency)}|${day}`);
+    c.spend.add(converted);
+  }
+}
+
+/** The values of one cohort by day since install; null for a day not over yet at `asOfMs`. */
+function cohortValues(c: Cohort, scope: CohortScope, spend: number | null): Record<string, number | null> {
+  const values: Record<string, number | null> = {};
+  // The last install of the cohort day is at its end: day d is over for all of them d + 2 days after its start.
+  const cohortStartMs = Date.parse(`${c.cohortDay}T00:00:00Z`);
+  for (const d of scope.days) {
+    if (scope.asOfMs !== undefined && cohortStartMs + (d + 2) * DAY_MS > scope.asOfMs) {
+      values[String(d)] = null;
+      continue;
+    }
+    if (scope.metric === 'retention') {
+      values[String(d)] = c.installs === 0 ? null : round((c.active.get(d) ?? 0) / c.installs);
+      continue;
+    }
+    let revenue: number | null = 0;
+    for (const [since, money] of c.revenue) {
+      if (since > d) continue;
+      revenue = money.total === null || revenue === null ? null : revenue + money.total;
+    }
+    values[String(d)] =
+      scope.metric === 'revenue' ? (revenue === null ? null : round(revenue)) : ratio(revenue, spend);
+  }
+  return values;
+}
+
 /**
  * Install-date cohorts (SPEC §8) by day since install, day 0 being the first 24 hours: `retention` is
  * the share of the cohort active on that day, `revenue` the revenue up to the end of that day
  * (cumulative) and `roas` that revenue over the cohort's spend (spend of its install day and dimensions).
+ * Every row carries its cohort's spend, whatever the metric.
  */
-export async function cohortReport(
-  lake: ReportLake,
-  scope: ReportScope & { readonly days: readonly number[]; readonly metric: CohortMetric },
-): Promise<CohortRow[]> {
+export async function cohortReport(lake: ReportLake, scope: CohortScope): Promise<CohortRow[]> {
   const maxDay = Math.max(0, ...scope.days);
-  const untilDay = addDays(scope.toDay, maxDay + 1);
-  const groupBy = scope.groupBy;
   const parameters = {
     tenantId: scope.tenantId,
     appId: scope.appId,
@@ -197,94 +319,24 @@ export async function cohortReport(
   const [activity, rates, performance] = await Promise.all([
     lake.run(SPEND_QUERIES.cohortActivity, parameters),
     // Revenue of the last cohort's later days converts with the rates of those days.
-    lake.run(FX_RATES_QUERY, { ...parameters, toDay: untilDay }),
-    scope.metric === 'roas' ? lake.run(SPEND_QUERIES.performanceFacts, parameters) : Promise.resolve([]),
+    lake.run(FX_RATES_QUERY, { ...parameters, toDay: addDays(scope.toDay, maxDay + 1) }),
+    lake.run(SPEND_QUERIES.performanceFacts, parameters),
   ]);
   const fx = new FxTable(rates);
-  interface Cohort {
-    cohortDay: string;
-    dimensions: Record<string, string>;
-    installs: number;
-    active: Map<number, number>;
-    revenue: Map<number, Money>;
-    spend: Money;
-    missing: Set<string>;
-  }
-  const cohorts = new Map<string, Cohort>();
-  const cohortOf = (day: string, row: Record<string, unknown>) => {
-    const key = `${day}|${keyOf(row, groupBy)}`;
-    let c = cohorts.get(key);
-    if (!c) {
-      c = {
-        cohortDay: day,
-        dimensions: dimensionsOf(row, groupBy),
-        installs: 0,
-        active: new Map(),
-        revenue: new Map(),
-        spend: new Money(),
-        missing: new Set(),
-      };
-      cohorts.set(key, c);
-    }
-    return c;
-  };
-  for (const row of activity) {
-    const c = cohortOf(str(row.cohort_day), row);
-    const daySince = num(row.day_since);
-    if (daySince < 0) {
-      c.installs += num(row.devices);
-      continue;
-    }
-    if (daySince > maxDay) continue;
-    c.active.set(daySince, (c.active.get(daySince) ?? 0) + num(row.devices));
-    if (str(row.currency) !== '') {
-      const converted = fx.convert(num(row.revenue), str(row.currency), scope.currency, str(row.event_day));
-      if (converted === undefined) c.missing.add(`${str(row.currency)}|${str(row.event_day)}`);
-      let money = c.revenue.get(daySince);
-      if (!money) {
-        money = new Money();
-        c.revenue.set(daySince, money);
-      }
-      money.add(converted);
-    }
-  }
-  for (const row of performance) {
-    if (str(row.metric) !== 'spend') continue;
-    const day = str(row.day);
-    const c = cohortOf(day, row);
-    const converted = fx.convert(num(row.amount), str(row.currency), scope.currency, day);
-    if (converted === undefined) c.missing.add(`${str(row.currency)}|${day}`);
-    c.spend.add(converted);
-  }
-  return [...cohorts.values()]
+  const cohorts = new Cohorts(scope.groupBy);
+  addActivity(cohorts, activity, fx, scope.currency, maxDay);
+  addSpend(cohorts, performance, fx, scope.currency);
+  return cohorts
+    .sorted()
     .filter((c) => c.installs > 0 || scope.metric === 'roas')
-    .sort((a, b) =>
-      `${a.cohortDay}|${JSON.stringify(a.dimensions)}`.localeCompare(
-        `${b.cohortDay}|${JSON.stringify(b.dimensions)}`,
-      ),
-    )
     .map((c) => {
       const spend = c.spend.total === null ? null : round(c.spend.total);
-      const values: Record<string, number | null> = {};
-      for (const d of scope.days) {
-        if (scope.metric === 'retention') {
-          values[String(d)] = c.installs === 0 ? null : round((c.active.get(d) ?? 0) / c.installs);
-          continue;
-        }
-        let revenue: number | null = 0;
-        for (const [since, money] of c.revenue) {
-          if (since > d) continue;
-          revenue = money.total === null || revenue === null ? null : revenue + money.total;
-        }
-        values[String(d)] =
-          scope.metric === 'revenue' ? (revenue === null ? null : round(revenue)) : ratio(revenue, spend);
-      }
       return {
         cohortDay: c.cohortDay,
         dimensions: c.dimensions,
         installs: c.installs,
         spend,
-        values,
+        values: cohortValues(c, scope, spend),
         fxMissing: missingList(c.missing),
       };
     });

@@ -84,7 +84,13 @@ export async function dashboardData(
     sources.lake.report(REPORT_QUERIES.installsByNetworkCampaignDaily, params),
     sources.lake.report(REPORT_QUERIES.fraudRejectionsByReason, params),
     performanceReport(reportLake, { ...scope, groupBy: ['network', 'campaign'] }),
-    cohortReport(reportLake, { ...scope, groupBy: [], days: DASHBOARD_COHORT_DAYS, metric: 'retention' }),
+    cohortReport(reportLake, {
+      ...scope,
+      groupBy: [],
+      days: DASHBOARD_COHORT_DAYS,
+      metric: 'retention',
+      asOfMs: now,
+    }),
   ]);
   const campaigns = new Map<
     string,

@@ -203,6 +203,26 @@ describe('cohort report on DuckDB', () => {
     expect(roas.find((r) => r.dimensions.network === 'meta')?.values).toEqual({ 0: 0.5 });
   });
 
+  it('gives every row its cohort spend, whatever the metric', async () => {
+    for (const metric of ['retention', 'revenue', 'roas'] as const) {
+      const rows = await cohortReport(lake, { ...scope(), groupBy: ['network'], days: [0], metric });
+
+      expect(rows.find((r) => r.dimensions.network === 'meta')?.spend, metric).toBe(22);
+    }
+  });
+
+  it('answers null for a day since install not over yet for every install of the cohort', async () => {
+    const cohortStartMs = Date.parse(`${day()}T00:00:00Z`);
+    const asOf = (ms: number) =>
+      cohortReport(lake, { ...scope(), groupBy: ['network'], days: [0, 1], metric: 'retention', asOfMs: ms });
+
+    const duringDay1 = await asOf(cohortStartMs + 2 * DAY_MS);
+    const beforeDay0Ends = await asOf(cohortStartMs + 2 * DAY_MS - 1);
+
+    expect(duringDay1.find((r) => r.dimensions.network === 'meta')?.values).toEqual({ 0: 1, 1: null });
+    expect(beforeDay0Ends.find((r) => r.dimensions.network === 'meta')?.values).toEqual({ 0: null, 1: null });
+  });
+
   it('leaves an erased identity out of installs, revenue and retention', async () => {
     write(`erasures/tenant_id=${TENANT}/app_id=${APP}/r1.json`, {
       request_id: 'r1',

@@ -129,7 +129,7 @@ function cohorts(services: ApiServices): RouteHandler {
     if (!['retention', 'revenue', 'roas'].includes(metric))
       throw invalid('metric', 'expected retention, revenue or roas');
     const days = readDays(request.query.days);
-    const rows = await cohortReport(lakeOf(services), { ...scope, days, metric });
+    const rows = await cohortReport(lakeOf(services), { ...scope, days, metric, asOfMs: services.now() });
     return json(200, {
       app_id: scope.appId,
       from: scope.fromDay,
