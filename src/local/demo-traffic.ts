@@ -122,8 +122,7 @@ export function demoPlan(options: DemoOptions): DemoPlan {
           : `Mozilla/5.0 (iPhone; CPU iPhone OS ${osVersion.replace('.', '_')} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148`;
     // Documentation ranges (RFC 5737): data only, never contacted.
     const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
-    const locale = pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']);
-    const device: DemoDevice = {
+    const sent: Omit<DemoDevice, 'country'> = {
       platform,
       ...(scenario === 'zero_advertising_id'
         ? { advertising_id: '00000000-0000-0000-0000-000000000000' }
@@ -135,9 +134,10 @@ export function demoPlan(options: DemoOptions): DemoPlan {
       user_agent: userAgent,
       os_version: osVersion,
       model,
-      locale,
-      country: locale.slice(3),
+      locale: pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']),
     };
+    // Drawn in the same order as before the country was sent: the same seed gives the same traffic.
+    const device: DemoDevice = { ...sent, country: sent.locale.slice(3) };
 
     const network = pick(networks);
     const campaign = pick(DEMO_NETWORKS[network]);
