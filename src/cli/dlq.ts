@@ -51,6 +51,120 @@ interface Options {
   readonly dryRun: boolean;
 }
 
+const DLQ_OPTIONS = {
+  'queue-url': { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  'endpoint-s3': { type: 'string' },
+  'data-dir': { type: 'string' },
+  local: { type: 'boolean', default: false },
+  facts: { type: 'string' },
+  region: { type: 'string' },
+  stream: { type: 'string' },
+  'kinesis-endpoint': { type: 'string' },
+  limit: { type: 'string' },
+  id: { type: 'string', multiple: true },
+  all: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+type DlqValues = ReturnType<typeof parseArgs<{ options: typeof DLQ_OPTIONS; strict: true }>>['values'];
+
+/** The flags of one call, with the environment's defaults and their checks. */
+interface DlqCall {
+  readonly action: 'list' | 'replay' | 'capture';
+  readonly values: DlqValues;
+  readonly options: Options;
+  readonly queueUrl: string | undefined;
+  readonly bucket: string | undefined;
+  readonly region: string | undefined;
+  readonly limit: number | undefined;
+}
+
+function parseCall(action: string, rest: readonly string[]): DlqCall {
+  if (action !== 'list' && action !== 'replay' && action !== 'capture')
+    throw new UsageError(`unknown action ${JSON.stringify(action)}`);
+  const { values } = parseArgs({ args: [...rest], options: DLQ_OPTIONS, strict: true });
+  if (action === 'replay' && !values.all && !values.id?.length)
+    throw new UsageError('replay needs --id ID (repeatable) or --all');
+  if (values.all && values.id?.length) throw new UsageError('give --id or --all, not both');
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new UsageError(`--limit must be a positive integer. Received ${values.limit}`);
+  return {
+    action,
+    values,
+    options: {
+      json: values.json ?? false,
+      ids: values.all ? 'all' : values.id,
+      dryRun: values['dry-run'] ?? false,
+    },
+    queueUrl: values['queue-url'] ?? process.env[DLQ_URL_ENV],
+    bucket: values.bucket ?? process.env[DLQ_BUCKET_ENV],
+    region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    limit,
+  };
+}
+
+/** The letters kept in S3 with their payloads. */
+function s3LettersOf(call: DlqCall): S3DeadLetters {
+  const { values, region, limit } = call;
+  return new S3DeadLetters({
+    s3: createS3Client(region ?? 'us-east-1', values['endpoint-s3']),
+    kinesis: createKinesisClient(region ?? 'us-east-1', values['kinesis-endpoint']),
+    bucket: call.bucket ?? '',
+    ...(values.prefix ? { prefix: values.prefix } : {}),
+    ...(limit ? { maxLetters: limit } : {}),
+  });
+}
+
+/** The consumer's SQS on-failure destination. */
+function sqsLettersOf(call: DlqCall): SqsDeadLetters {
+  const { region, limit } = call;
+  return new SqsDeadLetters({
+    sqs: new SQSClient({ region }),
+    kinesis: createKinesisClient(region ?? 'us-east-1', call.values['kinesis-endpoint']),
+    queueUrl: call.queueUrl ?? '',
+    ...(limit ? { maxMessages: limit } : {}),
+  });
+}
+
+async function runS3(call: DlqCall): Promise<number> {
+  if (!call.region && !call.values['endpoint-s3'])
+    throw new UsageError('--region (or AWS_REGION) is needed with --bucket');
+  const letters = s3LettersOf(call);
+  if (call.action === 'list') {
+    print(await letters.list(), call.options.json);
+    return 0;
+  }
+  const { replayed, skipped } = await letters.replay(call.options.ids ?? [], {
+    dryRun: call.options.dryRun,
+    ...(call.values.stream ? { streamName: call.values.stream } : {}),
+  });
+  report(replayed, skipped, call.options);
+  return skipped.length > 0 ? 1 : 0;
+}
+
+/** The action on the first source that applies (see USAGE). */
+async function runCall(call: DlqCall): Promise<number> {
+  const { action, options, queueUrl, bucket, region } = call;
+  if (action === 'capture') {
+    if (!queueUrl || !bucket)
+      throw new UsageError(`capture needs --queue-url (or ${DLQ_URL_ENV}) and --bucket`);
+    if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
+    return await captureCloud(sqsLettersOf(call), s3LettersOf(call), options);
+  }
+  if (bucket && call.values['queue-url'] === undefined) return await runS3(call);
+  if (queueUrl) {
+    if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
+    const letters = sqsLettersOf(call);
+    return action === 'list' ? await listCloud(letters, options) : await replayCloud(letters, options);
+  }
+  const letters = localSource(call.values);
+  return action === 'list' ? await listLocal(letters, options) : await replayLocal(letters, options);
+}
+
 /** `npx unmogrowp dlq list|replay …`; returns the exit code. */
 export async function run(args: readonly string[]): Promise<number> {
   const [action, ...rest] = args;
@@ -66,87 +180,7 @@ export async function run(args: readonly string[]): Promise<number> {
     return action === undefined ? 2 : 0;
   }
   try {
-    if (action !== 'list' && action !== 'replay' && action !== 'capture')
-      throw new UsageError(`unknown action ${JSON.stringify(action)}`);
-    const { values } = parseArgs({
-      args: [...rest],
-      options: {
-        'queue-url': { type: 'string' },
-        bucket: { type: 'string' },
-        prefix: { type: 'string' },
-        'endpoint-s3': { type: 'string' },
-        'data-dir': { type: 'string' },
-        local: { type: 'boolean', default: false },
-        facts: { type: 'string' },
-        region: { type: 'string' },
-        stream: { type: 'string' },
-        'kinesis-endpoint': { type: 'string' },
-        limit: { type: 'string' },
-        id: { type: 'string', multiple: true },
-        all: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-    if (action === 'replay' && !values.all && !values.id?.length)
-      throw new UsageError('replay needs --id ID (repeatable) or --all');
-    if (values.all && values.id?.length) throw new UsageError('give --id or --all, not both');
-    const options: Options = {
-      json: values.json ?? false,
-      ids: values.all ? 'all' : values.id,
-      dryRun: values['dry-run'] ?? false,
-    };
-    const queueUrl = values['queue-url'] ?? process.env[DLQ_URL_ENV];
-    const bucket = values.bucket ?? process.env[DLQ_BUCKET_ENV];
-    const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    const limit = values.limit === undefined ? undefined : Number(values.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
-      throw new UsageError(`--limit must be a positive integer. Received ${values.limit}`);
-    const kinesisEndpoint = values['kinesis-endpoint'];
-    const s3Letters = () =>
-      new S3DeadLetters({
-        s3: createS3Client(region ?? 'us-east-1', values['endpoint-s3']),
-        kinesis: createKinesisClient(region ?? 'us-east-1', kinesisEndpoint),
-        bucket: bucket ?? '',
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-        ...(limit ? { maxLetters: limit } : {}),
-      });
-    const sqsLetters = () =>
-      new SqsDeadLetters({
-        sqs: new SQSClient({ region }),
-        kinesis: createKinesisClient(region ?? 'us-east-1', kinesisEndpoint),
-        queueUrl: queueUrl ?? '',
-        ...(limit ? { maxMessages: limit } : {}),
-      });
-    if (action === 'capture') {
-      if (!queueUrl || !bucket)
-        throw new UsageError(`capture needs --queue-url (or ${DLQ_URL_ENV}) and --bucket`);
-      if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
-      return await captureCloud(sqsLetters(), s3Letters(), options);
-    }
-    if (bucket && values['queue-url'] === undefined) {
-      if (!region && !values['endpoint-s3'])
-        throw new UsageError('--region (or AWS_REGION) is needed with --bucket');
-      const letters = s3Letters();
-      if (action === 'list') {
-        print(await letters.list(), options.json);
-        return 0;
-      }
-      const { replayed, skipped } = await letters.replay(options.ids ?? [], {
-        dryRun: options.dryRun,
-        ...(values.stream ? { streamName: values.stream } : {}),
-      });
-      report(replayed, skipped, options);
-      return skipped.length > 0 ? 1 : 0;
-    }
-    if (queueUrl) {
-      if (!region) throw new UsageError('--region (or AWS_REGION) is needed with --queue-url');
-      const letters = sqsLetters();
-      return action === 'list' ? await listCloud(letters, options) : await replayCloud(letters, options);
-    }
-    const letters = localSource(values);
-    return action === 'list' ? await listLocal(letters, options) : await replayLocal(letters, options);
+    return await runCall(parseCall(action, rest));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`unmogrowp dlq: ${message}\n`);
