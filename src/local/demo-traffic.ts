@@ -82,200 +82,268 @@ const ANDROID_MODELS = ['Pixel 8', 'SM-S918B', 'Pixel 7a', 'CPH2451'];
 const IOS_MODELS = ['iPhone15,2', 'iPhone14,5', 'iPhone16,1'];
 const BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
-export function demoPlan(options: DemoOptions): DemoPlan {
-  const random = seededRandom(options.seed ?? 42);
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
+
+/** The seeded draws of one plan; the order of the calls is the traffic, so keep it. */
+function drawsOf(seed: number) {
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
-  const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
-  const HOUR = 3_600_000;
+  return { random, pick, hex, uuid };
+}
+type Draws = ReturnType<typeof drawsOf>;
+type Scenario = (typeof SCENARIOS)[number][0];
+type DemoNetwork = keyof typeof DEMO_NETWORKS;
+const NETWORKS = Object.keys(DEMO_NETWORKS) as DemoNetwork[];
 
-  const touchpoints: Record<string, unknown>[] = [];
-  const trackingLinkClicks: TrackingLinkClick[] = [];
-  const events: (Record<string, unknown> & { deviceIndex: number })[] = [];
-  const retargetingTouchpoints: Record<string, unknown>[] = [];
-  const lateEvents: (Record<string, unknown> & { deviceIndex: number })[] = [];
-  const scenarios: Record<string, number> = {};
-  const highlights: { networkClickIdDevice?: string; retargetedDevice?: string } = {};
-  const networks = Object.keys(DEMO_NETWORKS) as (keyof typeof DEMO_NETWORKS)[];
-  const count = options.devices ?? 2000;
+/** The plan as it is drawn, device by device. */
+interface PlanLists {
+  readonly touchpoints: Record<string, unknown>[];
+  readonly trackingLinkClicks: TrackingLinkClick[];
+  readonly events: (Record<string, unknown> & { deviceIndex: number })[];
+  readonly retargetingTouchpoints: Record<string, unknown>[];
+  readonly lateEvents: (Record<string, unknown> & { deviceIndex: number })[];
+  readonly scenarios: Record<string, number>;
+  readonly highlights: { networkClickIdDevice?: string; retargetedDevice?: string };
+}
 
-  for (let i = 0; i < count; i++) {
-    const draw = random();
-    let acc = 0;
-    const scenario =
-      SCENARIOS.find(([, weight]) => {
-        acc += weight;
-        return acc > draw;
-      })?.[0] ?? 'organic';
-    scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
+/** One simulated device and its campaign, as drawn. */
+interface DrawnDevice {
+  readonly index: number;
+  readonly scenario: Scenario;
+  readonly device: DemoDevice;
+  /** The identifiers a touchpoint of it carries. */
+  readonly deviceIds: Record<string, unknown>;
+  readonly network: DemoNetwork;
+  readonly campaign: string;
+  readonly installMs: number;
+  readonly touchMs: number;
+}
 
-    const playReferrer = scenario === 'tracking_link_referrer' || scenario === 'network_click_id_referrer';
-    const platform = playReferrer || random() < 0.7 ? 'android' : 'ios';
-    const osVersion = platform === 'android' ? pick(['13', '14', '15']) : pick(['17.4', '17.5', '18.1']);
-    const model = platform === 'android' ? pick(ANDROID_MODELS) : pick(IOS_MODELS);
-    const userAgent =
-      scenario === 'bot_user_agent'
-        ? BOT_UA
-        : platform === 'android'
-          ? `Mozilla/5.0 (Linux; Android ${osVersion}; ${model}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36`
-          : `Mozilla/5.0 (iPhone; CPU iPhone OS ${osVersion.replace('.', '_')} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148`;
-    // Documentation ranges (RFC 5737): data only, never contacted.
-    const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
-    const sent: Omit<DemoDevice, 'country'> = {
-      platform,
-      ...(scenario === 'zero_advertising_id'
-        ? { advertising_id: '00000000-0000-0000-0000-000000000000' }
-        : scenario === 'click_probabilistic'
-          ? {}
-          : { advertising_id: uuid() }),
-      ...(platform === 'ios' ? { vendor_id: uuid().toUpperCase() } : {}),
+function drawScenario(draws: Draws): Scenario {
+  const draw = draws.random();
+  let acc = 0;
+  return (
+    SCENARIOS.find(([, weight]) => {
+      acc += weight;
+      return acc > draw;
+    })?.[0] ?? 'organic'
+  );
+}
+
+function drawDevice(draws: Draws, scenario: Scenario): DemoDevice {
+  const { random, pick, uuid } = draws;
+  const playReferrer = scenario === 'tracking_link_referrer' || scenario === 'network_click_id_referrer';
+  const platform = playReferrer || random() < 0.7 ? 'android' : 'ios';
+  const osVersion = platform === 'android' ? pick(['13', '14', '15']) : pick(['17.4', '17.5', '18.1']);
+  const model = platform === 'android' ? pick(ANDROID_MODELS) : pick(IOS_MODELS);
+  const userAgent =
+    scenario === 'bot_user_agent'
+      ? BOT_UA
+      : platform === 'android'
+        ? `Mozilla/5.0 (Linux; Android ${osVersion}; ${model}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36`
+        : `Mozilla/5.0 (iPhone; CPU iPhone OS ${osVersion.replace('.', '_')} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148`;
+  // Documentation ranges (RFC 5737): data only, never contacted.
+  const ip = `${pick(['198.51.100', '203.0.113', '192.0.2'])}.${1 + Math.floor(random() * 254)}`;
+  const sent: Omit<DemoDevice, 'country'> = {
+    platform,
+    ...(scenario === 'zero_advertising_id'
+      ? { advertising_id: '00000000-0000-0000-0000-000000000000' }
+      : scenario === 'click_probabilistic'
+        ? {}
+        : { advertising_id: uuid() }),
+    ...(platform === 'ios' ? { vendor_id: uuid().toUpperCase() } : {}),
+    ip,
+    user_agent: userAgent,
+    os_version: osVersion,
+    model,
+    locale: pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']),
+  };
+  // Drawn in the same order as before the country was sent: the same seed gives the same traffic.
+  return { ...sent, country: sent.locale.slice(3) };
+}
+
+/** The device's touchpoints before its install; answers the install referrer they leave, if any. */
+function addTouchpoints(draws: Draws, lists: PlanLists, d: DrawnDevice): string | undefined {
+  const { random, pick, hex } = draws;
+  const { scenario, network, campaign, device, deviceIds } = d;
+  const { ip, user_agent: userAgent } = device;
+  if (scenario === 'tracking_link_referrer') {
+    lists.trackingLinkClicks.push({
+      deviceIndex: d.index,
+      query: { network, campaign, adset: `${campaign}_adset`, ad: `ad_${1 + Math.floor(random() * 3)}` },
+      userAgent,
+      ip,
+    });
+    return 'fromTrackingLink';
+  }
+  if (scenario === 'network_click_id_referrer') {
+    // The network knows only its own click id; it passes it on in the Play Install Referrer.
+    const clickId = `${network}-${hex(12)}`;
+    lists.touchpoints.push({
+      type: 'click',
+      network,
+      campaign,
+      click_id: clickId,
+      timestamp: iso(d.touchMs),
+      user_agent: userAgent,
+    });
+    lists.highlights.networkClickIdDevice ??= device.advertising_id;
+    return `utm_source=${network}&ugp_click_id=${clickId}`;
+  }
+  if (scenario === 'organic') return undefined;
+  const { platform, os_version, model } = device;
+  lists.touchpoints.push({
+    type: scenario === 'view_through' ? 'impression' : 'click',
+    network,
+    campaign,
+    adset: `${campaign}_adset`,
+    ad: `ad_${1 + Math.floor(random() * 3)}`,
+    click_id: `${network}-${hex(10)}`,
+    timestamp: iso(scenario === 'view_through' ? d.installMs - random() * 20 * HOUR : d.touchMs),
+    device: scenario === 'click_probabilistic' ? { platform, os_version, model } : deviceIds,
+    ip,
+    user_agent: userAgent,
+  });
+  // A second, older touch on a third of the paid devices feeds the multi-touch models.
+  if (random() < 0.33 && scenario !== 'click_probabilistic') {
+    const other = pick(NETWORKS);
+    lists.touchpoints.push({
+      type: 'impression',
+      network: other,
+      campaign: pick(DEMO_NETWORKS[other]),
+      timestamp: iso(d.installMs - (2 + random() * 20) * HOUR),
+      device: deviceIds,
       ip,
       user_agent: userAgent,
-      os_version: osVersion,
-      model,
-      locale: pick(['en_US', 'de_DE', 'fr_FR', 'ja_JP']),
-    };
-    // Drawn in the same order as before the country was sent: the same seed gives the same traffic.
-    const device: DemoDevice = { ...sent, country: sent.locale.slice(3) };
+    });
+  }
+  return undefined;
+}
 
-    const network = pick(networks);
+/** The install, its purchases and, for some devices, a reinstall. */
+function addEvents(
+  draws: Draws,
+  lists: PlanLists,
+  d: DrawnDevice,
+  installReferrer: string | undefined,
+  nowMs: number,
+): void {
+  const { random, pick } = draws;
+  const i = d.index;
+  const eventDevice = { ...d.device };
+  lists.events.push({
+    deviceIndex: i,
+    event_id: `demo-${i}-install`,
+    type: 'install',
+    timestamp: iso(d.installMs),
+    device: eventDevice,
+    ...(installReferrer ? { install_referrer: installReferrer } : {}),
+    ...(d.device.platform === 'android' && d.scenario !== 'click_injection'
+      ? { install_begin_timestamp: iso(d.installMs - 30_000) }
+      : {}),
+  });
+  const purchases = random() < 0.3 ? 1 + Math.floor(random() * 3) : 0;
+  for (let p = 0; p < purchases; p++) {
+    lists.events.push({
+      deviceIndex: i,
+      event_id: `demo-${i}-purchase-${p}`,
+      type: 'purchase',
+      timestamp: iso(Math.min(nowMs - 60_000, d.installMs + (p + 1) * (10 + random() * 60) * 60_000)),
+      device: eventDevice,
+      revenue: { amount: pick([0.99, 1.99, 4.99, 9.99, 19.99]), currency: 'USD' },
+    });
+  }
+  if (random() < 0.05 && d.scenario !== 'click_injection') {
+    lists.events.push({
+      deviceIndex: i,
+      event_id: `demo-${i}-reinstall`,
+      type: 'install',
+      timestamp: iso(Math.min(nowMs - 60_000, d.installMs + 2 * HOUR)),
+      device: eventDevice,
+    });
+  }
+}
+
+/** A retargeted user: a flooding network's click (not retargeting), the retargeting click, a purchase. */
+function addRetargeting(lists: PlanLists, d: DrawnDevice, nowMs: number): void {
+  if (d.scenario !== 'retargeted_user' || !d.device.advertising_id) return;
+  const retargetMs = Math.min(nowMs - 120_000, d.installMs + 3 * HOUR);
+  lists.retargetingTouchpoints.push(
+    {
+      type: 'click',
+      network: CLICK_FLOOD_NETWORK,
+      campaign: 'flood',
+      timestamp: iso(retargetMs - 60_000),
+      device: d.deviceIds,
+    },
+    {
+      type: 'click',
+      network: 'google_ads',
+      campaign: 'winback',
+      retargeting: true,
+      timestamp: iso(retargetMs),
+      device: d.deviceIds,
+      ip: d.device.ip,
+      user_agent: d.device.user_agent,
+    },
+  );
+  lists.highlights.retargetedDevice ??= d.device.advertising_id;
+  lists.lateEvents.push({
+    deviceIndex: d.index,
+    event_id: `demo-${d.index}-winback-purchase`,
+    type: 'purchase',
+    timestamp: iso(retargetMs + 30_000),
+    device: { ...d.device },
+    revenue: { amount: 4.99, currency: 'USD' },
+  });
+}
+
+export function demoPlan(options: DemoOptions): DemoPlan {
+  const draws = drawsOf(options.seed ?? 42);
+  const { random, pick } = draws;
+  const lists: PlanLists = {
+    touchpoints: [],
+    trackingLinkClicks: [],
+    events: [],
+    retargetingTouchpoints: [],
+    lateEvents: [],
+    scenarios: {},
+    highlights: {},
+  };
+  const count = options.devices ?? 2000;
+  for (let index = 0; index < count; index++) {
+    const scenario = drawScenario(draws);
+    lists.scenarios[scenario] = (lists.scenarios[scenario] ?? 0) + 1;
+    const device = drawDevice(draws, scenario);
+    const network = pick(NETWORKS);
     const campaign = pick(DEMO_NETWORKS[network]);
     const installMs = options.nowMs - 5 * 60_000 - random() * 48 * HOUR;
     const ctitMs = scenario === 'click_injection' ? 2_000 + random() * 5_000 : 60_000 + random() * 30 * HOUR;
-    const touchMs = installMs - ctitMs;
     const deviceIds = {
       ...(device.advertising_id ? { advertising_id: device.advertising_id } : {}),
       ...(device.vendor_id ? { vendor_id: device.vendor_id } : {}),
-      platform,
-      os_version: osVersion,
-      model,
+      platform: device.platform,
+      os_version: device.os_version,
+      model: device.model,
     };
-
-    let installReferrer: string | undefined;
-    if (scenario === 'tracking_link_referrer') {
-      trackingLinkClicks.push({
-        deviceIndex: i,
-        query: { network, campaign, adset: `${campaign}_adset`, ad: `ad_${1 + Math.floor(random() * 3)}` },
-        userAgent,
-        ip,
-      });
-      installReferrer = 'fromTrackingLink';
-    } else if (scenario === 'network_click_id_referrer') {
-      // The network knows only its own click id; it passes it on in the Play Install Referrer.
-      const clickId = `${network}-${hex(12)}`;
-      touchpoints.push({
-        type: 'click',
-        network,
-        campaign,
-        click_id: clickId,
-        timestamp: iso(touchMs),
-        user_agent: userAgent,
-      });
-      installReferrer = `utm_source=${network}&ugp_click_id=${clickId}`;
-      highlights.networkClickIdDevice ??= device.advertising_id;
-    } else if (scenario !== 'organic') {
-      const type = scenario === 'view_through' ? 'impression' : 'click';
-      touchpoints.push({
-        type,
-        network,
-        campaign,
-        adset: `${campaign}_adset`,
-        ad: `ad_${1 + Math.floor(random() * 3)}`,
-        click_id: `${network}-${hex(10)}`,
-        timestamp: iso(scenario === 'view_through' ? installMs - random() * 20 * HOUR : touchMs),
-        device: scenario === 'click_probabilistic' ? { platform, os_version: osVersion, model } : deviceIds,
-        ip,
-        user_agent: userAgent,
-      });
-      // A second, older touch on a third of the paid devices feeds the multi-touch models.
-      if (random() < 0.33 && scenario !== 'click_probabilistic') {
-        const other = pick(networks);
-        touchpoints.push({
-          type: 'impression',
-          network: other,
-          campaign: pick(DEMO_NETWORKS[other]),
-          timestamp: iso(installMs - (2 + random() * 20) * HOUR),
-          device: deviceIds,
-          ip,
-          user_agent: userAgent,
-        });
-      }
-    }
-
-    const eventDevice = { ...device };
-    events.push({
-      deviceIndex: i,
-      event_id: `demo-${i}-install`,
-      type: 'install',
-      timestamp: iso(installMs),
-      device: eventDevice,
-      ...(installReferrer ? { install_referrer: installReferrer } : {}),
-      ...(platform === 'android' && scenario !== 'click_injection'
-        ? { install_begin_timestamp: iso(installMs - 30_000) }
-        : {}),
-    });
-    const purchases = random() < 0.3 ? 1 + Math.floor(random() * 3) : 0;
-    for (let p = 0; p < purchases; p++) {
-      events.push({
-        deviceIndex: i,
-        event_id: `demo-${i}-purchase-${p}`,
-        type: 'purchase',
-        timestamp: iso(Math.min(options.nowMs - 60_000, installMs + (p + 1) * (10 + random() * 60) * 60_000)),
-        device: eventDevice,
-        revenue: { amount: pick([0.99, 1.99, 4.99, 9.99, 19.99]), currency: 'USD' },
-      });
-    }
-    if (random() < 0.05 && scenario !== 'click_injection') {
-      events.push({
-        deviceIndex: i,
-        event_id: `demo-${i}-reinstall`,
-        type: 'install',
-        timestamp: iso(Math.min(options.nowMs - 60_000, installMs + 2 * HOUR)),
-        device: eventDevice,
-      });
-    }
-    if (scenario === 'retargeted_user' && device.advertising_id) {
-      const retargetMs = Math.min(options.nowMs - 120_000, installMs + 3 * HOUR);
-      retargetingTouchpoints.push(
-        {
-          type: 'click',
-          network: CLICK_FLOOD_NETWORK,
-          campaign: 'flood',
-          timestamp: iso(retargetMs - 60_000),
-          device: deviceIds,
-        },
-        {
-          type: 'click',
-          network: 'google_ads',
-          campaign: 'winback',
-          retargeting: true,
-          timestamp: iso(retargetMs),
-          device: deviceIds,
-          ip,
-          user_agent: userAgent,
-        },
-      );
-      highlights.retargetedDevice ??= device.advertising_id;
-      lateEvents.push({
-        deviceIndex: i,
-        event_id: `demo-${i}-winback-purchase`,
-        type: 'purchase',
-        timestamp: iso(retargetMs + 30_000),
-        device: eventDevice,
-        revenue: { amount: 4.99, currency: 'USD' },
-      });
-    }
+    const drawn = {
+      index,
+      scenario,
+      device,
+      deviceIds,
+      network,
+      campaign,
+      installMs,
+      touchMs: installMs - ctitMs,
+    };
+    const installReferrer = addTouchpoints(draws, lists, drawn);
+    addEvents(draws, lists, drawn, installReferrer, options.nowMs);
+    addRetargeting(lists, drawn, options.nowMs);
   }
-  return {
-    touchpoints,
-    trackingLinkClicks,
-    events,
-    retargetingTouchpoints,
-    lateEvents,
-    scenarios,
-    highlights,
-  };
+  return { ...lists };
 }
 
 /** A cost row of the demo's spend (SPEC §8), as `POST /v1/costs/{appId}` takes it. */
