@@ -99,8 +99,12 @@ describe('replay of new settings', () => {
       before: { status: 'attributed', network: 'meta', touchpoint_id: 'tp-meta' },
       after: { status: 'organic', network: 'organic' },
     });
-    expect(change.description).toContain('→');
-    expect(change.why.length).toBeGreaterThan(0);
+    expect(change.description).toBe(
+      'event ev-meta: install attributed to meta (tp-meta, device_id) → install organic',
+    );
+    expect(change.why).toContain(
+      'Not counted: click tp-meta (meta / summer), matched by a device id (click), is outside the 24 h click lookback window by 6 h.',
+    );
   });
 
   it('changes nothing under the settings the app already has', async () => {
