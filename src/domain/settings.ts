@@ -65,7 +65,7 @@ export const AppSettingsInputSchema = z
     ipHandling: z.enum(IP_HANDLING).optional(),
     /**
      * Ingest requests per second the app may make (events, touchpoints and tracking links together);
-     * at most 1,000, the write rate one DynamoDB counter item sustains.
+     * at most `MAX_RATE_LIMIT_PER_SECOND`.
      */
     rateLimitPerSecond: z.number().int().positive().max(MAX_RATE_LIMIT_PER_SECOND).optional(),
     /** Events the app may send per UTC day (accepted by `POST /v1/events`). */
