@@ -22,10 +22,12 @@ describe('click injection (10 s threshold)', () => {
   });
   it('rejects a click timed after the Play install began', async () => {
     const a = await attribute([clickAgo(60 * SECOND)], install({ installBeginMs: T0 - 120 * SECOND }));
-    expect(a.fraud[0]).toMatchObject({
-      reason: 'click_injection',
-      detail: 'the click came 60 s after the install began',
-    });
+    expect(a.fraud).toEqual([
+      expect.objectContaining({
+        reason: 'click_injection',
+        detail: 'the click came 60 s after the install began',
+      }),
+    ]);
   });
   it('only flags it in flag mode', async () => {
     const a = await attribute([clickAgo(SECOND)], install(), { fraudModes: { click_injection: 'flag' } });
