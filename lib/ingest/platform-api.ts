@@ -27,11 +27,25 @@ const TOKEN_AUTHORIZER_REASON =
  * Error bodies API Gateway itself returns (authorizer refusals, throttling, missing keys), in the
  * SPEC §3 error shape instead of API Gateway's `{"message": …}`.
  */
-const GATEWAY_ERRORS: readonly { type: apigateway.ResponseType; code: string }[] = [
+const GATEWAY_ERRORS: readonly {
+  type: apigateway.ResponseType;
+  code: string;
+  /** @default API Gateway's own status and message */
+  statusCode?: string;
+  message?: string;
+}[] = [
   { type: apigateway.ResponseType.UNAUTHORIZED, code: 'unauthorized' },
   { type: apigateway.ResponseType.ACCESS_DENIED, code: 'forbidden' },
   { type: apigateway.ResponseType.EXPIRED_TOKEN, code: 'unauthorized' },
   { type: apigateway.ResponseType.THROTTLED, code: 'rate_limited' },
+  // No IAM-authorised route here: a "missing authentication token" is API Gateway's answer to a method
+  // and path it has no route for (its 403), which the SPEC documents as 404 route_not_found.
+  {
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    code: 'route_not_found',
+    statusCode: '404',
+    message: 'no route for this method and path',
+  },
 ];
 
 /** Path of the Route 53 health check of a region's API. */
@@ -130,11 +144,12 @@ export class PlatformApi extends Construct {
     }
 
     this.addRoutes(props);
-    for (const { type, code } of GATEWAY_ERRORS) {
+    for (const { type, code, statusCode, message } of GATEWAY_ERRORS) {
       this.api.addGatewayResponse(`Error-${code}-${type.responseType}`, {
         type,
+        ...(statusCode ? { statusCode } : {}),
         templates: {
-          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[]}}`,
+          'application/json': `{"error":{"code":"${code}","message":${message ? JSON.stringify(message) : '$context.error.messageString'},"details":[]}}`,
         },
       });
     }

@@ -419,10 +419,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       if (dashboard && (await dashboard(req, res, url))) return;
       const match = matchRoute(req.method ?? 'GET', url.pathname);
       if (!match) {
-        const known = ROUTES.some((r) => matchRoute(r.method, url.pathname)?.route === r);
-        return sendJson(res, known ? 405 : 404, {
+        // As the embedded stack and API Gateway answer: a known path with another method has no route either.
+        return sendJson(res, 404, {
           error: {
-            code: known ? 'method_not_allowed' : 'route_not_found',
+            code: 'route_not_found',
             message: `no route for ${req.method} ${url.pathname}`,
             details: [],
           },

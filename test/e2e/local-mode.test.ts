@@ -220,6 +220,13 @@ describe('local mode end to end', () => {
     expect(revenue).toEqual([expect.objectContaining({ network: 'meta', revenue: 4.99 })]);
   });
 
+  it('answers a known path with another method 404 route_not_found, as the embedded stack and API Gateway do', async () => {
+    const res = await fetch(`${base}/v1/events`, { method: 'DELETE' });
+
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+  });
+
   it('serves the dashboard page and its data', async () => {
     const page = await fetch(`${base}/dashboard`);
     expect(page.status).toBe(200);

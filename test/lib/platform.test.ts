@@ -624,6 +624,20 @@ describe('the default app (every configured region)', () => {
       ingest.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED' });
     });
 
+    it('answers a method and path without a route 404 route_not_found, as local mode does', () => {
+      templateOf(regionOf(platform, 'us-east-1').api).hasResourceProperties(
+        'AWS::ApiGateway::GatewayResponse',
+        {
+          ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+          StatusCode: '404',
+          ResponseTemplates: {
+            'application/json':
+              '{"error":{"code":"route_not_found","message":"no route for this method and path","details":[]}}',
+          },
+        },
+      );
+    });
+
     it('gives each tenant its own Athena workgroup and tells the functions which one', () => {
       templateOf(regionOf(platform, 'eu-west-1').lake).hasResourceProperties('AWS::Athena::WorkGroup', {
         Name: 'unmogrowp-dev-demo-reports',
