@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateStreamCommand, DescribeStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
 import type {
@@ -32,7 +23,6 @@ import {
 import { createTables } from '../adapters/dynamodb/create-tables.js';
 import { sharedLocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
 import { createBucket } from '../adapters/s3/lake-writer.js';
-import { signLocalToken } from '../auth/jwt.js';
 import { createApiLambda, provideLocalLake } from '../composition/api.js';
 import { createConsumerLambda } from '../composition/consumer.js';
 import { graphResolver } from '../composition/identity-graphs.js';
@@ -43,6 +33,20 @@ import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
 import { ROUTES, type RouteDefinition } from '../definitions/routes.js';
 import { TABLES } from '../definitions/tables.js';
 import { LocalLakeQueries, S3RVER_OBJECT_SUFFIX } from './lake-sql.js';
+import {
+  closeServer,
+  DEMO_APP,
+  DEMO_TENANT,
+  type LocalState,
+  listen,
+  localSourceIp,
+  onboardDemo,
+  openLocalState,
+  readBody,
+  removeLocalState,
+  sendJson,
+  writeFacts,
+} from './local-state.js';
 import { PostbackStats } from './postback-stats.js';
 import { type LocalServices, startLocalServices } from './services.js';
 import { type DeadLetter, StreamPoller } from './stream-poller.js';
@@ -87,8 +91,7 @@ export interface LocalPlatformOptions {
   readonly jwtSecret?: string;
 }
 
-/** The shortest `jwtSecret` accepted: HS256 wants a key of at least 256 bits. */
-export const MIN_JWT_SECRET_LENGTH = 32;
+export { DEMO_APP, DEMO_TENANT, demoApiKey, MIN_JWT_SECRET_LENGTH } from './local-state.js';
 
 /** Fault-injection hook on the AWS clients of each handler (see `LocalPlatformOptions.faults`). */
 export interface PlatformFaults {
@@ -137,10 +140,9 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-export const DEMO_TENANT = 'demo';
-export const DEMO_APP = 'com.demo.game';
 export const LAKE_BUCKET = 'unmogrowp-lake';
 export const STREAM_NAME = 'unmogrowp-local-ingest';
+const REGION = 'us-east-1';
 export const tableName = (logicalName: string) => `unmogrowp-local-${logicalName}`;
 /** The project root, where the Lambda entry points (`HANDLERS`) live, whatever the working directory. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -198,17 +200,6 @@ export function matchRoute(
   return undefined;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // Keep reading past the limit only far enough for the handler to see the body is too large.
-    if (size <= limit + 1) chunks.push(chunk as Buffer);
-  }
-  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
-}
-
 /** The proxy event API Gateway (REST, v1 payload) would hand the function for this request. */
 export function toProxyEvent(
   req: IncomingMessage,
@@ -222,9 +213,7 @@ export function toProxyEvent(
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
-  // Local mode only: X-Forwarded-For stands for the client's address, so demos can simulate devices.
-  const sourceIp =
-    headers['x-forwarded-for']?.split(',')[0]?.trim() || req.socket.remoteAddress || '127.0.0.1';
+  const sourceIp = localSourceIp(req, headers['x-forwarded-for']);
   return {
     httpMethod: route.method,
     path: url.pathname,
@@ -257,11 +246,6 @@ export function toProxyEvent(
   };
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(value));
-}
-
 async function ensureStream(client: ReturnType<typeof createKinesisClient>, shards: number): Promise<void> {
   try {
     await client.send(new CreateStreamCommand({ StreamName: STREAM_NAME, ShardCount: shards }));
@@ -276,33 +260,13 @@ async function ensureStream(client: ReturnType<typeof createKinesisClient>, shar
   throw new Error(`local stream ${STREAM_NAME} did not become active`);
 }
 
-export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
-  const log = options.log ?? (() => undefined);
-  const persistent = options.dataDir !== undefined;
-  // Fresh state lives in a temporary directory (DynamoDB Local then runs in memory); a data dir keeps it.
-  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'unmogrowp-local-')));
-  mkdirSync(dataDir, { recursive: true });
-  const factsDir = options.factsDir ?? join(process.cwd(), '.unmogrowp');
-  const statePath = join(dataDir, 'state.json');
-  const saved = existsSync(statePath)
-    ? (JSON.parse(readFileSync(statePath, 'utf8')) as { jwtSecret: string; apiKeys: Record<string, string> })
-    : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} as Record<string, string> };
-  if (options.jwtSecret !== undefined) {
-    if (options.jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
-      throw new Error(
-        `jwtSecret (UNMOGROWP_JWT_SECRET) must be at least ${MIN_JWT_SECRET_LENGTH} characters. Received ${options.jwtSecret.length}`,
-      );
-    }
-    saved.jwtSecret = options.jwtSecret;
-  }
-
-  log(`starting DynamoDB Local, kinesalite and s3rver (state: ${persistent ? dataDir : 'fresh, temporary'})`);
-  const services = await startLocalServices(persistent ? { dataDir: join(dataDir, 'services') } : {});
-  const { endpoints } = services;
-  const region = 'us-east-1';
-
-  // The handlers read their configuration from the environment, as in Lambda.
-  const env: Record<string, string> = {
+/** The environment the handler modules read their configuration from, as in Lambda. */
+function lambdaEnvironment(
+  endpoints: LocalServices['endpoints'],
+  region: string,
+  jwtSecret: string,
+): Record<string, string> {
+  return {
     [ENV.stage]: 'local',
     [ENV.region]: region,
     [ENV.identityGraphTable]: tableName('IdentityGraph'),
@@ -314,7 +278,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     [ENV.s3Endpoint]: endpoints.s3,
     [ENV.powertoolsServiceName]: 'unmogrowp-local',
     [ENV.powertoolsMetricsNamespace]: 'UnMoGrowP',
-    [RUNTIME_ENV.jwtSecret]: saved.jwtSecret,
+    [RUNTIME_ENV.jwtSecret]: jwtSecret,
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     // Lambda's JSON logs are noise on a terminal; metrics still flow to the dashboard from the poller.
@@ -323,9 +287,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_DEV: 'true',
   };
-  Object.assign(process.env, env);
+}
 
-  log('creating tables, stream and bucket from the shared definitions');
+/** Tables, stream and bucket from the definitions the CDK stacks use; answers the stream's client. */
+async function createResources(
+  endpoints: LocalServices['endpoints'],
+  region: string,
+  shards: number,
+): Promise<ReturnType<typeof createKinesisClient>> {
   const dynamodb = createDynamoDbClient(region, endpoints.dynamodb);
   const kinesis = createKinesisClient(region, endpoints.kinesis);
   const s3 = createS3Client(region, endpoints.s3);
@@ -334,39 +303,46 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     TABLES,
     Object.fromEntries(TABLES.map((t) => [t.logicalName, tableName(t.logicalName)])),
   );
-  await ensureStream(kinesis, options.shards ?? 2);
+  await ensureStream(kinesis, shards);
   await createBucket(s3, LAKE_BUCKET);
+  return kinesis;
+}
 
+/** The Lambda handler modules themselves, or handlers built for this start with the fault plan. */
+async function loadHandlers(faults: PlatformFaults | undefined): Promise<Map<HandlerName, unknown>> {
   const modules = new Map<HandlerName, unknown>();
   for (const name of Object.keys(HANDLERS) as HandlerName[]) {
     const entry = join(PROJECT_ROOT, HANDLERS[name]);
     const module = (await import(entry)) as { handler: unknown };
-    modules.set(name, options.faults ? await instrumentedHandler(name, options.faults) : module.handler);
+    modules.set(name, faults ? await instrumentedHandler(name, faults) : module.handler);
   }
-  const apiHandler = (name: HandlerName) => modules.get(name) as ApiHandler;
-  const consumer = modules.get('consumer') as StreamHandler;
+  return modules;
+}
 
-  // The meter counts from the moment the platform is up: not the tables, stream and demo tenant set-up.
-  let metering = false;
-  const timed = async <T>(functionName: string, invoke: () => Promise<T>): Promise<T> => {
-    if (!metering || !options.meter) return invoke();
-    return options.meter.invoke(functionName, invoke);
-  };
+/** Runs a function invocation through the meter once metering is on. */
+type Timed = <T>(functionName: string, invoke: () => Promise<T>) => Promise<T>;
 
-  const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
-  const dlqFile = join(dataDir, 'dead-letters.jsonl');
+/** The attribution consumer on the stream, as the event source mapping runs it. */
+function startConsumerPoller(
+  kinesis: ReturnType<typeof createKinesisClient>,
+  consumer: StreamHandler,
+  timed: Timed,
+  options: { readonly dataDir: string; readonly region: string; readonly batchSize: number },
+  stats: PipelineStats,
+): StreamPoller {
+  const dlqFile = join(options.dataDir, 'dead-letters.jsonl');
   // kinesalite keeps its stream in memory, so a restart begins a new stream: old checkpoints name
   // sequence numbers it never had. `stop` drains the stream first, so nothing accepted is left behind.
-  const checkpointFile = join(dataDir, 'checkpoints.json');
+  const checkpointFile = join(options.dataDir, 'checkpoints.json');
   rmSync(checkpointFile, { force: true });
-  const poller = new StreamPoller({
+  return new StreamPoller({
     client: kinesis,
     streamName: STREAM_NAME,
     handler: (event) =>
       timed('consumer', () => consumer(event, lambdaContext('consumer', LOCAL_CONSUMER_TIMEOUT_MS))),
-    batchSize: options.batchSize ?? 100,
+    batchSize: options.batchSize,
     checkpointFile,
-    region,
+    region: options.region,
     onDeadLetter: (letter: DeadLetter) => {
       stats.deadLetters += letter.records.length;
       stats.consumedRecords += letter.records.length;
@@ -378,30 +354,40 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
     },
   });
+}
 
-  // Postbacks: the consumer module enqueues on the process's local queue; the same sender code as the
-  // SQS Lambda sends from it (SPEC §7).
-  const postbackStats = new PostbackStats();
-  const postbackQueue = sharedLocalDeliveryQueue();
-  {
-    const config = loadRuntimeConfig();
-    const clients = createAwsClients(config);
-    postbackQueue.start(
-      postbackSender(loadPostbackConfig(config), clients, graphResolver(config, clients), {
-        metrics: postbackStats,
-        deadLetters: postbackQueue,
-      }),
-    );
-  }
+/**
+ * Postbacks: the consumer module enqueues on the process's local queue; the same sender code as the
+ * SQS Lambda sends from it (SPEC §7).
+ */
+function startPostbacks(): { stats: PostbackStats; queue: ReturnType<typeof sharedLocalDeliveryQueue> } {
+  const stats = new PostbackStats();
+  const queue = sharedLocalDeliveryQueue();
+  const config = loadRuntimeConfig();
+  const clients = createAwsClients(config);
+  queue.start(
+    postbackSender(loadPostbackConfig(config), clients, graphResolver(config, clients), {
+      metrics: stats,
+      deadLetters: queue,
+    }),
+  );
+  return { stats, queue };
+}
 
-  const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
-    objectSuffix: S3RVER_OBJECT_SUFFIX,
-  });
-  // Replay reads the raw history through the same SQL as Athena's, here over DuckDB.
-  provideLocalLake({ run: (query, parameters) => lake.report(query, parameters) as never });
-  let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
+type DashboardRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
-  const server: Server = createServer(async (req, res) => {
+/** The HTTP server: health, the dashboard once set, and every route through its handler module. */
+function emulatorsServer(deps: {
+  readonly poller: StreamPoller;
+  readonly stats: PipelineStats;
+  readonly handlers: Map<HandlerName, unknown>;
+  readonly timed: Timed;
+  readonly recordApiRequest: (routeKey: string) => void;
+  readonly log: (line: string) => void;
+}): { server: Server; setDashboard(route: DashboardRoute): void } {
+  const { poller, stats } = deps;
+  let dashboard: DashboardRoute | undefined;
+  const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/health') {
@@ -430,58 +416,87 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       }
       const body = await readBody(req, 2 * 1024 * 1024);
       const event = toProxyEvent(req, url, match.route, match.pathParameters, body);
-      if (metering) options.meter?.recordApiRequest(`${match.route.method} ${match.route.path}`);
-      const result = await timed(match.route.handler, () =>
-        apiHandler(match.route.handler)(event, lambdaContext(match.route.handler)),
+      deps.recordApiRequest(`${match.route.method} ${match.route.path}`);
+      const handler = deps.handlers.get(match.route.handler) as ApiHandler;
+      const result = await deps.timed(match.route.handler, () =>
+        handler(event, lambdaContext(match.route.handler)),
       );
       res.writeHead(result.statusCode, result.headers as Record<string, string>);
       res.end(result.body);
     } catch (error) {
-      log(`request failed: ${(error as Error).message}`);
+      deps.log(`request failed: ${(error as Error).message}`);
       if (!res.headersSent)
         sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error', details: [] } });
     }
   });
-  const port = options.port ?? 4000;
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolveListen());
-  });
-  const address = server.address();
-  const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  return { server, setDashboard: (route) => (dashboard = route) };
+}
 
-  poller.start();
-
-  log('onboarding the demo tenant');
-  const adminToken = await signLocalToken(saved.jwtSecret, {
-    sub: 'local-owner',
-    role: 'owner',
-    tenant: '*',
-  });
+/** Onboards the demo tenant and writes `local.json`. */
+async function localFacts(endpoint: string, state: LocalState, services: LocalServices): Promise<LocalFacts> {
+  const { adminToken, apiKey } = await onboardDemo(endpoint, state);
   const facts: LocalFacts = {
     endpoint,
     adminToken,
-    tenants: [
-      {
-        tenantId: DEMO_TENANT,
-        apps: [{ appId: DEMO_APP, apiKey: await demoApiKey(endpoint, adminToken, saved) }],
-      },
-    ],
+    tenants: [{ tenantId: DEMO_TENANT, apps: [{ appId: DEMO_APP, apiKey }] }],
     pipeline: {
-      dataDir,
-      region,
-      kinesisEndpoint: endpoints.kinesis,
+      dataDir: state.dataDir,
+      region: REGION,
+      kinesisEndpoint: services.endpoints.kinesis,
       streamName: STREAM_NAME,
-      s3Endpoint: endpoints.s3,
+      s3Endpoint: services.endpoints.s3,
       lakeBucket: LAKE_BUCKET,
     },
   };
-  writeFileSync(statePath, JSON.stringify(saved));
-  mkdirSync(factsDir, { recursive: true });
-  writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
+  writeFacts(state, facts);
+  return facts;
+}
 
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? (() => undefined);
+  // A fresh state lives in a temporary directory (DynamoDB Local then runs in memory).
+  const state = openLocalState(options, 'unmogrowp-local-');
+  const { dataDir, persistent } = state;
+
+  log(`starting DynamoDB Local, kinesalite and s3rver (state: ${persistent ? dataDir : 'fresh, temporary'})`);
+  const services = await startLocalServices(persistent ? { dataDir: join(dataDir, 'services') } : {});
+  Object.assign(process.env, lambdaEnvironment(services.endpoints, REGION, state.saved.jwtSecret));
+
+  log('creating tables, stream and bucket from the shared definitions');
+  const kinesis = await createResources(services.endpoints, REGION, options.shards ?? 2);
+  const handlers = await loadHandlers(options.faults);
+
+  // The meter counts from the moment the platform is up: not the tables, stream and demo tenant set-up.
+  let metering = false;
+  const timed: Timed = async (functionName, invoke) =>
+    metering && options.meter ? options.meter.invoke(functionName, invoke) : invoke();
+
+  const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
+  const consumer = handlers.get('consumer') as StreamHandler;
+  const batchSize = options.batchSize ?? 100;
+  const poller = startConsumerPoller(kinesis, consumer, timed, { dataDir, region: REGION, batchSize }, stats);
+  const postbacks = startPostbacks();
+  const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
+    objectSuffix: S3RVER_OBJECT_SUFFIX,
+  });
+  // Replay reads the raw history through the same SQL as Athena's, here over DuckDB.
+  provideLocalLake({ run: (query, parameters) => lake.report(query, parameters) as never });
+
+  const { server, setDashboard } = emulatorsServer({
+    poller,
+    stats,
+    handlers,
+    timed,
+    recordApiRequest: (routeKey) => (metering ? options.meter?.recordApiRequest(routeKey) : undefined),
+    log,
+  });
+  const endpoint = await listen(server, options.port ?? 4000);
+  poller.start();
+
+  log('onboarding the demo tenant');
+  const facts = await localFacts(endpoint, state, services);
   const { createDashboard } = await import('./dashboard.js');
-  dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
+  setDashboard(createDashboard({ stats, lake, facts, postbacks: postbacks.stats }));
 
   const stopObserving = options.meter ? observeSdkCalls(options.meter.observe) : undefined;
   metering = true;
@@ -492,27 +507,23 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     stats,
     lake,
     services,
-    postbacks: postbackStats,
-    drainPostbacks: () => postbackQueue.idle(),
+    postbacks: postbacks.stats,
+    drainPostbacks: () => postbacks.queue.idle(),
     drain: (timeoutMs = 120_000) => poller.drain(timeoutMs),
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await poller
         .drain(15_000)
         .catch((error: unknown) => log(`stopping with records pending: ${(error as Error).message}`));
       await poller.stop();
-      postbackQueue.stop();
+      postbacks.queue.stop();
       stopObserving?.();
       provideLocalLake(undefined);
       await lake.close();
       await services.stop();
-      rmSync(join(factsDir, 'local.json'), { force: true });
-      if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+      removeLocalState(state);
     },
   };
 }
@@ -531,42 +542,4 @@ async function instrumentedHandler(name: HandlerName, faults: PlatformFaults): P
   faults.instrument(clients, name);
   if (name === 'consumer') return createConsumerLambda({ config, clients });
   return createApiLambda(name, { config, clients });
-}
-
-/** The demo app's API key: created on first start, kept in the state directory afterwards. */
-export async function demoApiKey(
-  endpoint: string,
-  adminToken: string,
-  saved: { apiKeys: Record<string, string> },
-): Promise<string> {
-  const known = saved.apiKeys[`${DEMO_TENANT}/${DEMO_APP}`];
-  if (known) return known;
-  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
-  const tenant = await fetch(`${endpoint}/v1/tenants`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ tenant_id: DEMO_TENANT, name: 'Demo tenant' }),
-  });
-  if (tenant.status !== 201 && tenant.status !== 409) {
-    throw new Error(`creating the demo tenant failed: ${tenant.status} ${await tenant.text()}`);
-  }
-  const app = await fetch(`${endpoint}/v1/tenants/${DEMO_TENANT}/apps`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      app_id: DEMO_APP,
-      name: 'Demo Game',
-      store_urls: {
-        android: `https://play.google.com/store/apps/details?id=${DEMO_APP}`,
-        ios: 'https://apps.apple.com/app/id1234567890',
-      },
-      // Benchmarks, soak and cost runs drive the demo app at full local speed: the highest rate limit.
-      settings: { rate_limit_per_second: 1000, daily_event_quota: 1_000_000_000 },
-    }),
-  });
-  if (app.status !== 201) throw new Error(`creating the demo app failed: ${app.status} ${await app.text()}`);
-  const apiKey = ((await app.json()) as { api_key?: string }).api_key;
-  if (!apiKey) throw new Error('the app onboarding answer carries no API key');
-  saved.apiKeys[`${DEMO_TENANT}/${DEMO_APP}`] = apiKey;
-  return apiKey;
 }

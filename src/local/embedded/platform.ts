@@ -1,26 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openEmbeddedDatabase } from '../../adapters/embedded/database.js';
 import type { EmbeddedIdentityGraph } from '../../adapters/embedded/identity-graph.js';
-import { signLocalToken } from '../../auth/jwt.js';
+import type { DispatchResult } from '../../app/postbacks/dispatcher.js';
 import { createEmbeddedApiServices } from '../../composition/embedded.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
 import { POSTBACK_ENV } from '../../definitions/postbacks.js';
+import type { DeliverySubject } from '../../domain/postbacks/jobs.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
 import { LocalLakeQueries } from '../lake-sql.js';
 import {
+  closeServer,
   DEMO_APP,
   DEMO_TENANT,
-  demoApiKey,
-  type LocalFacts,
-  MIN_JWT_SECRET_LENGTH,
-  type PipelineStats,
-} from '../platform.js';
+  type LocalState,
+  listen,
+  localSourceIp,
+  onboardDemo,
+  openLocalState,
+  readBody,
+  removeLocalState,
+  sendJson,
+  writeFacts,
+} from '../local-state.js';
+import type { LocalFacts, PipelineStats } from '../platform.js';
 import { PostbackStats } from '../postback-stats.js';
 import type { ConsumerTimings, ConsumerWorkerData, FromWorker, ToWorker } from './protocol.js';
 
@@ -87,103 +94,56 @@ export interface EmbeddedPlatform {
 
 export const EMBEDDED_STREAM_NAME = 'unmogrowp-local-ingest';
 const REGION = 'us-east-1';
+/** Running from compiled JavaScript (the worker then loads `.js`), not through tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-interface SavedState {
-  jwtSecret: string;
-  apiKeys: Record<string, string>;
+/** The consumer worker thread, as the HTTP thread sees it. */
+interface ConsumerWorker {
+  readonly stats: PipelineStats;
+  readonly timings: ConsumerTimings;
+  /** When the worker last had consumed everything appended before, epoch ms. */
+  caughtUpAtMs(): number;
+  /** Resolves once every record appended to the log before the call has been consumed. */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
-export async function startEmbeddedPlatform(
-  options: EmbeddedPlatformOptions = {},
-): Promise<EmbeddedPlatform> {
-  const log = options.log ?? (() => undefined);
-  const persistent = options.dataDir !== undefined;
-  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'unmogrowp-embedded-')));
-  mkdirSync(dataDir, { recursive: true });
-  const factsDir = options.factsDir ?? join(process.cwd(), '.unmogrowp');
-  const lakeDirectory = join(dataDir, 'lake');
-  mkdirSync(lakeDirectory, { recursive: true });
-  const statePath = join(dataDir, 'state.json');
-  const saved: SavedState = existsSync(statePath)
-    ? (JSON.parse(readFileSync(statePath, 'utf8')) as SavedState)
-    : { jwtSecret: randomBytes(32).toString('hex'), apiKeys: {} };
-  if (options.jwtSecret !== undefined) {
-    if (options.jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
-      throw new Error(
-        `jwtSecret (UNMOGROWP_JWT_SECRET) must be at least ${MIN_JWT_SECRET_LENGTH} characters. Received ${options.jwtSecret.length}`,
-      );
-    }
-    saved.jwtSecret = options.jwtSecret;
-  }
-  writeFileSync(statePath, JSON.stringify(saved));
-
-  log(`opening the embedded store and log (state: ${persistent ? dataDir : 'fresh, temporary'})`);
-  const noSync = options.noSync ?? false;
-  const db = openEmbeddedDatabase(dataDir, { noSync });
-  const shards = options.shards ?? 2;
-  const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
-  // Postbacks (SPEC §7): destinations and the delivery log in memory (kept for the process's life, not
-  // across restarts), the same dispatcher and sender as in the cloud on an in-process queue; the
-  // consumer worker sends each committed batch's subjects here.
-  const postbackStats = new PostbackStats();
-  const lake = new LocalLakeQueries(lakeDirectory);
-  const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
-    lakeDirectory,
-    shards,
-    // The report rows are text, as Athena answers them.
-    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
-    postbacks: { allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1', metrics: postbackStats },
-  });
-  const { dispatch: dispatchPostbacks, queue: postbackQueue } = postbacks;
-  const api = createHttpApp(services);
-
-  log('starting the consumer worker');
+/**
+ * Starts the attribution consumer in a worker thread on the embedded log; it hands each committed
+ * batch's postback subjects back here to `dispatchPostbacks`. Resolves once the worker is ready.
+ */
+async function startConsumerWorker(
+  workerData: ConsumerWorkerData,
+  dispatchPostbacks: (subjects: readonly DeliverySubject[]) => Promise<DispatchResult>,
+  log: (line: string) => void,
+): Promise<ConsumerWorker> {
   const stats: PipelineStats = { consumedRecords: 0, deadLetters: 0, batches: [] };
-  let caughtUpAtMs = 0;
   const timings: ConsumerTimings = { handlerMs: 0, loadMs: 0, commitMs: 0, lakeMs: 0 };
-  const workerData: ConsumerWorkerData = {
-    entry: new URL(`./consumer-worker${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`, import.meta.url)
-      .href,
-    compiled: import.meta.url.endsWith('.js'),
-    dataDir,
-    lakeDirectory,
-    deadLetterFile: join(dataDir, 'dead-letters.jsonl'),
-    shards,
-    batchSize: options.batchSize ?? 500,
-    noSync,
-    defaultSettings: config.defaultSettings,
-    dataCenterCidrs: config.dataCenterCidrs,
-    streamName: EMBEDDED_STREAM_NAME,
-    region: REGION,
-    postbacks: true,
-  };
+  let caughtUpAtMs = 0;
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData });
   let workerExit: Error | undefined;
-  const ready = new Promise<void>((resolveReady, reject) => {
-    worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') resolveReady();
-      else if (message.type === 'log') log(message.line);
-      else if (message.type === 'postbacks') {
-        dispatchPostbacks(message.subjects).then(
-          (result) =>
-            worker.postMessage({ type: 'postbacks-dispatched', id: message.id, result } satisfies ToWorker),
-          (error: unknown) =>
-            worker.postMessage({
-              type: 'postbacks-dispatched',
-              id: message.id,
-              error: (error as Error).message,
-            } satisfies ToWorker),
-        );
-      } else if (message.type === 'progress') {
-        stats.consumedRecords = message.consumedRecords;
-        stats.deadLetters = message.deadLetters;
-        caughtUpAtMs = message.caughtUpAtMs;
-        Object.assign(timings, message.timings);
-        stats.batches.push(...message.batches);
-        if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
-      }
-    });
+  const onMessage = (message: FromWorker, ready: () => void) => {
+    if (message.type === 'ready') ready();
+    else if (message.type === 'log') log(message.line);
+    else if (message.type === 'postbacks') {
+      const answer = (reply: { result?: DispatchResult; error?: string }) =>
+        worker.postMessage({ type: 'postbacks-dispatched', id: message.id, ...reply } satisfies ToWorker);
+      dispatchPostbacks(message.subjects).then(
+        (result) => answer({ result }),
+        (error: unknown) => answer({ error: (error as Error).message }),
+      );
+    } else if (message.type === 'progress') {
+      stats.consumedRecords = message.consumedRecords;
+      stats.deadLetters = message.deadLetters;
+      caughtUpAtMs = message.caughtUpAtMs;
+      Object.assign(timings, message.timings);
+      stats.batches.push(...message.batches);
+      if (stats.batches.length > 2000) stats.batches.splice(0, stats.batches.length - 2000);
+    }
+  };
+  await new Promise<void>((resolveReady, reject) => {
+    worker.on('message', (message: FromWorker) => onMessage(message, resolveReady));
     worker.once('error', (error) => {
       workerExit = error;
       log(`consumer worker failed: ${error.message}`);
@@ -193,36 +153,62 @@ export async function startEmbeddedPlatform(
       workerExit ??= new Error(`consumer worker exited (${code})`);
     });
   });
-  await ready;
-
-  const drain = async (timeoutMs = 120_000) => {
-    const since = Date.now();
-    const deadline = since + timeoutMs;
-    while (caughtUpAtMs < since) {
-      if (workerExit) throw workerExit;
-      if (Date.now() > deadline) throw new Error(`log not drained within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  return {
+    stats,
+    timings,
+    caughtUpAtMs: () => caughtUpAtMs,
+    async drain(timeoutMs = 120_000) {
+      const since = Date.now();
+      const deadline = since + timeoutMs;
+      while (caughtUpAtMs < since) {
+        if (workerExit) throw workerExit;
+        if (Date.now() > deadline) throw new Error(`log not drained within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      if (!workerExit) {
+        const done = new Promise<void>((r) => {
+          worker.on('message', (message: FromWorker) => {
+            if (message.type === 'stopped') r();
+          });
+          worker.once('exit', () => r());
+        });
+        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+        await done;
+      }
+      await worker.terminate();
+    },
   };
+}
 
+type DashboardRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+/** The HTTP server: health, the dashboard once set, the benchmark's no-op route, and the API. */
+function embeddedServer(
+  api: ReturnType<typeof createHttpApp>,
+  consumer: ConsumerWorker,
+  log: (line: string) => void,
+): { server: Server; setDashboard(route: DashboardRoute): void } {
   const benchNoOpRoute = process.env.UNMOGROWP_BENCH_NO_OP_ROUTE === '1';
-  let dashboard: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
-  const server: Server = createServer(async (req, res) => {
+  let dashboard: DashboardRoute | undefined;
+  const health = () => ({
+    status: 'ok',
+    stack: 'embedded',
+    pipeline: {
+      consumedRecords: consumer.stats.consumedRecords,
+      deadLetters: consumer.stats.deadLetters,
+      caughtUpAt: new Date(consumer.caughtUpAtMs()).toISOString(),
+      consumerMs: Object.fromEntries(Object.entries(consumer.timings).map(([k, v]) => [k, Math.round(v)])),
+    },
+  });
+  const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/health') {
         // `?drain=1` answers once everything appended to the log before the request has been consumed.
-        if (url.searchParams.get('drain')) await drain(120_000);
-        return sendJson(res, 200, {
-          status: 'ok',
-          stack: 'embedded',
-          pipeline: {
-            consumedRecords: stats.consumedRecords,
-            deadLetters: stats.deadLetters,
-            caughtUpAt: new Date(caughtUpAtMs).toISOString(),
-            consumerMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
-          },
-        });
+        if (url.searchParams.get('drain')) await consumer.drain(120_000);
+        return sendJson(res, 200, health());
       }
       if (dashboard && (await dashboard(req, res, url))) return;
       // `npm run bench:local` only: the latency floor of this server (reads the body, answers 202).
@@ -240,9 +226,7 @@ export async function startEmbeddedPlatform(
         headers,
         query,
         ...(body === undefined ? {} : { body }),
-        // Local mode only: X-Forwarded-For stands for the client's address, so demos can simulate devices.
-        sourceIp:
-          headers['x-forwarded-for']?.split(',')[0]?.trim() || req.socket.remoteAddress || '127.0.0.1',
+        sourceIp: localSourceIp(req, headers['x-forwarded-for']),
         requestId: randomBytes(8).toString('hex'),
       });
       res.writeHead(response.statusCode, response.headers as Record<string, string> | undefined);
@@ -253,33 +237,74 @@ export async function startEmbeddedPlatform(
         sendJson(res, 500, { error: { code: 'internal_error', message: 'internal error', details: [] } });
     }
   });
-  const port = options.port ?? 4000;
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolveListen());
-  });
-  const address = server.address();
-  const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  return { server, setDashboard: (route) => (dashboard = route) };
+}
 
-  log('onboarding the demo tenant');
-  const adminToken = await signLocalToken(saved.jwtSecret, {
-    sub: 'local-owner',
-    role: 'owner',
-    tenant: '*',
-  });
-  const apiKey = await demoApiKey(endpoint, adminToken, saved);
-  writeFileSync(statePath, JSON.stringify(saved));
+/** Onboards the demo tenant and writes `local.json`. */
+async function embeddedFacts(endpoint: string, state: LocalState): Promise<LocalFacts> {
+  const { adminToken, apiKey } = await onboardDemo(endpoint, state);
   const facts: LocalFacts = {
     endpoint,
     adminToken,
     tenants: [{ tenantId: DEMO_TENANT, apps: [{ appId: DEMO_APP, apiKey }] }],
     // The CLI finds the state (signing secret, dead letters) here: `tokens mint`, `dlq list --local`.
-    pipeline: { dataDir, region: REGION, streamName: EMBEDDED_STREAM_NAME },
+    pipeline: { dataDir: state.dataDir, region: REGION, streamName: EMBEDDED_STREAM_NAME },
   };
-  mkdirSync(factsDir, { recursive: true });
-  writeFileSync(join(factsDir, 'local.json'), `${JSON.stringify(facts, null, 2)}\n`);
+  writeFacts(state, facts);
+  return facts;
+}
+
+export async function startEmbeddedPlatform(
+  options: EmbeddedPlatformOptions = {},
+): Promise<EmbeddedPlatform> {
+  const log = options.log ?? (() => undefined);
+  const state = openLocalState(options, 'unmogrowp-embedded-');
+  const { dataDir, persistent } = state;
+  const lakeDirectory = join(dataDir, 'lake');
+  mkdirSync(lakeDirectory, { recursive: true });
+
+  log(`opening the embedded store and log (state: ${persistent ? dataDir : 'fresh, temporary'})`);
+  const noSync = options.noSync ?? false;
+  const db = openEmbeddedDatabase(dataDir, { noSync });
+  const shards = options.shards ?? 2;
+  const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: state.saved.jwtSecret });
+  // Postbacks (SPEC §7): destinations and the delivery log in memory (kept for the process's life, not
+  // across restarts), the same dispatcher and sender as in the cloud on an in-process queue; the
+  // consumer worker sends each committed batch's subjects here.
+  const postbackStats = new PostbackStats();
+  const lake = new LocalLakeQueries(lakeDirectory);
+  const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
+    lakeDirectory,
+    shards,
+    // The report rows are text, as Athena answers them.
+    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
+    postbacks: { allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1', metrics: postbackStats },
+  });
+
+  log('starting the consumer worker');
+  const workerData: ConsumerWorkerData = {
+    entry: new URL(`./consumer-worker${COMPILED ? '.js' : '.ts'}`, import.meta.url).href,
+    compiled: COMPILED,
+    dataDir,
+    lakeDirectory,
+    deadLetterFile: join(dataDir, 'dead-letters.jsonl'),
+    shards,
+    batchSize: options.batchSize ?? 500,
+    noSync,
+    defaultSettings: config.defaultSettings,
+    dataCenterCidrs: config.dataCenterCidrs,
+    streamName: EMBEDDED_STREAM_NAME,
+    region: REGION,
+    postbacks: true,
+  };
+  const consumer = await startConsumerWorker(workerData, postbacks.dispatch, log);
+  const { server, setDashboard } = embeddedServer(createHttpApp(services), consumer, log);
+  const endpoint = await listen(server, options.port ?? 4000);
+
+  log('onboarding the demo tenant');
+  const facts = await embeddedFacts(endpoint, state);
   const { createDashboard } = await import('../dashboard.js');
-  dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
+  setDashboard(createDashboard({ stats: consumer.stats, lake, facts, postbacks: postbackStats }));
 
   // Usage-counter windows end every second: delete finished ones, as DynamoDB's TTL would.
   const sweep = setInterval(() => void usageCounters.sweepExpired().catch(() => undefined), 60_000);
@@ -291,53 +316,23 @@ export async function startEmbeddedPlatform(
     facts,
     endpoint,
     dataDir,
-    stats,
-    timings,
+    stats: consumer.stats,
+    timings: consumer.timings,
     lake,
     graph,
     postbacks: postbackStats,
-    drainPostbacks: () => postbackQueue.idle(),
-    drain,
+    drainPostbacks: () => postbacks.queue.idle(),
+    drain: (timeoutMs) => consumer.drain(timeoutMs),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(sweep);
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-      if (!workerExit) {
-        const done = new Promise<void>((r) => {
-          worker.on('message', (message: FromWorker) => {
-            if (message.type === 'stopped') r();
-          });
-          worker.once('exit', () => r());
-        });
-        worker.postMessage({ type: 'stop' } satisfies ToWorker);
-        await done;
-      }
-      await worker.terminate();
-      postbackQueue.stop();
+      await closeServer(server);
+      await consumer.stop();
+      postbacks.queue.stop();
       await lake.close();
       await db.close();
-      rmSync(join(factsDir, 'local.json'), { force: true });
-      if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+      removeLocalState(state);
     },
   };
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // Keep reading past the limit only far enough for the handler to see the body is too large.
-    if (size <= limit + 1) chunks.push(chunk as Buffer);
-  }
-  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(value));
 }
