@@ -2,6 +2,7 @@ import {
   FX_RATES_QUERY,
   type QueryParameter,
   type ReportQueryDefinition,
+  SPEND_FACTS_QUERY,
   SPEND_QUERIES,
 } from '../definitions/queries.js';
 
@@ -263,11 +264,11 @@ function addActivity(
 /** Each cohort's spend: the spend of its install day and dimensions, converted with that day's rate. */
 function addSpend(
   cohorts: Cohorts,
-  performance: readonly Record<string, unknown>[],
+  spend: readonly Record<string, unknown>[],
   fx: FxTable,
   currency: string,
 ): void {
-  for (const row of performance) {
+  for (const row of spend) {
     if (str(row.metric) !== 'spend') continue;
     const day = str(row.day);
     const c = cohorts.of(day, row);
@@ -316,16 +317,16 @@ export async function cohortReport(lake: ReportLake, scope: CohortScope): Promis
     fromDay: scope.fromDay,
     toDay: scope.toDay,
   };
-  const [activity, rates, performance] = await Promise.all([
+  const [activity, rates, spend] = await Promise.all([
     lake.run(SPEND_QUERIES.cohortActivity, parameters),
     // Revenue of the last cohort's later days converts with the rates of those days.
     lake.run(FX_RATES_QUERY, { ...parameters, toDay: addDays(scope.toDay, maxDay + 1) }),
-    lake.run(SPEND_QUERIES.performanceFacts, parameters),
+    lake.run(SPEND_FACTS_QUERY, parameters),
   ]);
   const fx = new FxTable(rates);
   const cohorts = new Cohorts(scope.groupBy);
   addActivity(cohorts, activity, fx, scope.currency, maxDay);
-  addSpend(cohorts, performance, fx, scope.currency);
+  addSpend(cohorts, spend, fx, scope.currency);
   return cohorts
     .sorted()
     .filter((c) => c.installs > 0 || scope.metric === 'roas')

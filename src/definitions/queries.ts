@@ -239,6 +239,12 @@ const COUNTED_EVENT = "subject = 'event' AND status IN ('attributed', 'organic')
 const COST_SCOPE = 'tenant_id = ? AND app_id = ? AND dt BETWEEN ? AND ?';
 const COST_SCOPE_PARAMETERS: readonly QueryPlaceholder[] = ['tenantId', 'appId', 'fromDay', 'toDay'];
 
+/** Spend by cost day, the dimensions (no platform: spend has none) and currency, as `performanceFacts` answers it. */
+const SPEND_FACTS_SQL = `SELECT dt AS day, ${DIMENSIONS}, '' AS platform,
+       'spend' AS metric, currency, SUM(spend) AS amount
+FROM costs WHERE ${COST_SCOPE}
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 9`;
+
 /**
  * The spend, ROAS and cohort queries (SPEC §8). They answer facts by event day, the seven dimensions and
  * currency, unconverted; `src/app/performance.ts` converts money with the tenant's rates of each day
@@ -262,10 +268,7 @@ SELECT ${EVENT_DAY} AS day, ${DIMENSIONS}, COALESCE(platform, '') AS platform,
 FROM live WHERE ${COUNTED_EVENT} AND revenue_amount IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
 UNION ALL
-SELECT dt AS day, ${DIMENSIONS}, '' AS platform,
-       'spend' AS metric, currency, SUM(spend) AS amount
-FROM costs WHERE ${COST_SCOPE}
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 9
+${SPEND_FACTS_SQL}
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
     parameters: [...LIVE_SCOPE_PARAMETERS, ...COST_SCOPE_PARAMETERS],
   },
@@ -330,14 +333,30 @@ ORDER BY 1, 2, 3`,
   parameters: ['tenantId', 'fromDay', 'toDay'],
 } as const satisfies ReportQueryDefinition;
 
+/**
+ * An app's spend alone, in the rows of `performanceFacts` (the cohort report's spend): cost rows name no
+ * identity, so no erasure applies, and the attribution partitions are not read.
+ */
+export const SPEND_FACTS_QUERY = {
+  name: 'spend-facts',
+  description: "An app's spend by day, network, campaign, adset, ad, country and currency",
+  sql: `${SPEND_FACTS_SQL}
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+  parameters: COST_SCOPE_PARAMETERS,
+} as const satisfies ReportQueryDefinition;
+
 /** The queries over one app's records: each scoped by tenant and app and honouring erasures. */
 export const REPORT_QUERY_LIST: readonly ReportQueryDefinition[] = [
   ...Object.values(REPORT_QUERIES),
   ...Object.values(SPEND_QUERIES),
 ];
 
-/** Every query saved as an Athena named query: the app queries and the tenant's FX rates. */
-export const NAMED_QUERY_LIST: readonly ReportQueryDefinition[] = [...REPORT_QUERY_LIST, FX_RATES_QUERY];
+/** Every query saved as an Athena named query: the app queries, the app's spend and the tenant's FX rates. */
+export const NAMED_QUERY_LIST: readonly ReportQueryDefinition[] = [
+  ...REPORT_QUERY_LIST,
+  SPEND_FACTS_QUERY,
+  FX_RATES_QUERY,
+];
 
 /** The most raw records one replay reads; the query asks for one more to tell a cut-off range. */
 export const MAX_REPLAY_RECORDS = 200_000;
