@@ -145,6 +145,23 @@ describe('retargeting is explicit (SPEC §4.1)', () => {
     expect(h.store.total('revenue', 'meta')).toBe(9.99);
   });
 
+  it('credits nothing to a click without `retargeting` in the same batch as the install it reaches', async () => {
+    const h = harness();
+    const r = await h.send(
+      adClick({ network: 'meta', timestampMs: T0 - HOUR_MS }),
+      install(),
+      adClick({ id: 'tp_flood', network: 'flood', timestampMs: T0 + DAY_MS }),
+      appEvent({ timestampMs: T0 + 2 * DAY_MS, revenue: { amount: 4.99, currency: 'USD' } }),
+    );
+
+    expect(r.outcomes[3]?.eventAttribution).toMatchObject({
+      creditedAs: 'install',
+      source: { network: 'meta' },
+    });
+    expect(h.store.total('reengagements', 'flood')).toBe(0);
+    expect(h.store.total('revenue', 'meta')).toBe(4.99);
+  });
+
   it('re-engages the device with a click marked `retargeting: true` and counts one re-engagement', async () => {
     const h = await installed();
     await h.send(adClick({ id: 'tp_rt', network: 'criteo', timestampMs: T0 + DAY_MS, retargeting: true }));

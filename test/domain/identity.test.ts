@@ -12,6 +12,10 @@ describe('advertising ids', () => {
     expect(deviceIdentifiers({ advertisingId: ADID.toUpperCase() }).advertisingId).toBe(ADID);
   });
 
+  it('uses an advertising id padded with spaces, trimmed', () => {
+    expect(deviceIdentifiers({ advertisingId: ` ${ADID} ` }).advertisingId).toBe(ADID);
+  });
+
   it.each(['00000000-0000-0000-0000-000000000000', 'not-a-uuid', '3f1e2d4c5b6a47899abcdef012345678', ''])(
     'does not use the malformed advertising id %j as an identifier',
     (bad) => {
@@ -21,6 +25,16 @@ describe('advertising ids', () => {
       expect(ids.malformedAdvertisingId).toBe(bad);
     },
   );
+});
+
+describe('vendor ids', () => {
+  it('uses a vendor id trimmed and lower-cased, as the SDK and a network may spell it either way', () => {
+    expect(deviceIdentifiers({ vendorId: ` ${IDFV.toUpperCase()} ` }).vendorId).toBe(IDFV.toLowerCase());
+  });
+
+  it('keeps the customer user id exactly as sent', () => {
+    expect(deviceIdentifiers({ customerUserId: ' User-42 ' }).customerUserId).toBe(' User-42 ');
+  });
 });
 
 describe('identity resolution', () => {
