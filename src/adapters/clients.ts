@@ -90,7 +90,7 @@ const observerMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
   };
 
 /** Adds the observer middleware, inside the retry loop so that each attempt is seen. */
-function observed<C extends { middlewareStack: { add(...args: never[]): void } }>(client: C): C {
+export function observed<C extends { middlewareStack: { add(...args: never[]): void } }>(client: C): C {
   (
     client.middlewareStack as unknown as {
       add(m: typeof observerMiddleware, o: { step: 'finalizeRequest'; name: string; priority: 'low' }): void;
@@ -99,7 +99,8 @@ function observed<C extends { middlewareStack: { add(...args: never[]): void } }
   return client;
 }
 
-function common(region: string, endpoint: string | undefined) {
+/** Client options of a region, pointing at a local endpoint (with the local credentials) when one is set. */
+export function common(region: string, endpoint: string | undefined) {
   return endpoint ? { region, endpoint, credentials: LOCAL_CREDENTIALS } : { region };
 }
 

@@ -61,6 +61,7 @@ export interface RuntimeConfig {
     readonly s3?: string;
     readonly athena?: string;
     readonly sts?: string;
+    readonly sqs?: string;
     readonly timestream?: string;
     readonly secretsManager?: string;
   };
@@ -97,6 +98,7 @@ export interface RuntimeConfig {
 export const RUNTIME_ENV = {
   athenaEndpoint: 'ATHENA_ENDPOINT',
   stsEndpoint: 'STS_ENDPOINT',
+  sqsEndpoint: 'SQS_ENDPOINT',
   timestreamEndpoint: 'TIMESTREAM_ENDPOINT',
   jwtSecret: 'UNMOGROWP_JWT_SECRET',
   jwtSecretId: 'UNMOGROWP_JWT_SECRET_ID',
@@ -240,6 +242,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       s3: optional(env[ENV.s3Endpoint]),
       athena: optional(env[RUNTIME_ENV.athenaEndpoint]),
       sts: optional(env[RUNTIME_ENV.stsEndpoint]),
+      sqs: optional(env[RUNTIME_ENV.sqsEndpoint]),
       timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
       secretsManager: optional(env[RUNTIME_ENV.secretsManagerEndpoint]),
     },

@@ -4,7 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LakeAnalytics, type TenantWorkGroup } from '../../../lib/lake/lake-analytics.js';
+import {
+  LakeAnalytics,
+  TENANT_POLICY_VARIABLE,
+  type TenantWorkGroup,
+} from '../../../lib/lake/lake-analytics.js';
 import { LakeCatalog } from '../../../lib/lake/lake-catalog.js';
 import { REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
 import { testApp } from '../support/platform.js';
@@ -92,7 +96,7 @@ describe('per-tenant Athena workgroups', () => {
     expect(athena).toHaveLength(1);
     // Sorted: the minimizePolicies feature flag orders a statement's resources.
     expect([athena[0]?.Resource].flat()).toEqual(
-      ['${aws:PrincipalTag/tenant}-reports', 'reports'].map(
+      [`${TENANT_POLICY_VARIABLE}-reports`, 'reports'].map(
         (name) => `arn:aws:athena:eu-west-1:111122223333:workgroup/unmogrowp-dev-${name}`,
       ),
     );
@@ -122,7 +126,11 @@ describe('per-tenant Athena workgroups', () => {
 });
 
 describe('tenant-scoped lake reads (session tag)', () => {
-  const TENANT = '${aws:PrincipalTag/tenant}';
+  // The IAM policy variable `${aws:PrincipalTag/tenant}`.
+  const TENANT = TENANT_POLICY_VARIABLE;
+  it('is the session tag of the tenant', () => {
+    expect(TENANT).toBe(['$', '{aws:PrincipalTag/tenant}'].join(''));
+  });
   let statements: { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
   beforeAll(() => {
     const { template } = build([{ tenantId: 'demo', workGroupName: 'unmogrowp-dev-demo-reports' }]);
