@@ -13,13 +13,14 @@ import type { DeliveryRef } from '../../src/app/postbacks/ports.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
 import { createApiLambda } from '../../src/composition/api.js';
 import { createConsumerLambda } from '../../src/composition/consumer.js';
+import { authorizerFunction } from '../../src/composition/functions.js';
 import { postbackSenderFunction } from '../../src/composition/postback-sender.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
 import { POSTBACK_ENV } from '../../src/definitions/postbacks.js';
 import { type Receiver, startReceiver } from '../postbacks/receiver.js';
 import { JWT_SECRET, kinesisEvent, readStream } from '../support/api.js';
-import { type FakeAws, sessionKeyOf, startFakeAws } from '../support/fake-aws.js';
+import { FAKE_SECRET_STRING, type FakeAws, sessionKeyOf, startFakeAws } from '../support/fake-aws.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
 import { buildTestPlatform, configWith, regionOf, templateOf } from './support/platform.js';
 
@@ -34,8 +35,16 @@ import { buildTestPlatform, configWith, regionOf, templateOf } from './support/p
  * The functions, and the lake reader role: the query function's Athena calls are signed with a session
  * of it tagged with the tenant, so they are that role's calls (for tenant `acme`).
  */
-type FunctionName = 'ingest' | 'query' | 'admin' | 'consumer' | 'sender' | 'lakeReader';
-const FUNCTIONS: readonly FunctionName[] = ['ingest', 'query', 'admin', 'consumer', 'sender', 'lakeReader'];
+type FunctionName = 'ingest' | 'query' | 'admin' | 'consumer' | 'sender' | 'lakeReader' | 'authorizer';
+const FUNCTIONS: readonly FunctionName[] = [
+  'ingest',
+  'query',
+  'admin',
+  'consumer',
+  'sender',
+  'lakeReader',
+  'authorizer',
+];
 /** The tenant of the lake reader sessions here. */
 const TENANT = 'acme';
 
@@ -70,6 +79,7 @@ const UNEXERCISED: Readonly<Record<FunctionName, Readonly<Record<string, string>
   admin: {
     'sqs:SendMessage': 'A retry by hand re-enqueues a delivery; local mode uses its in-process queue.',
   },
+  authorizer: {},
   sender: {
     'sqs:ReceiveMessage': SQS_ESM,
     'sqs:DeleteMessage': SQS_ESM,
@@ -90,7 +100,7 @@ const UNEXERCISED: Readonly<Record<FunctionName, Readonly<Record<string, string>
 };
 
 /** Services whose actions are data-plane here: a role allows none of them unless recorded or acknowledged. */
-const DATA_PLANE = /^(dynamodb|kinesis|s3|firehose|timestream|sqs|athena|sts):/;
+const DATA_PLANE = /^(dynamodb|kinesis|s3|firehose|timestream|sqs|athena|sts|secretsmanager):/;
 
 /**
  * Calls of local mode that the cloud function does not make: without a delivery stream the consumer
@@ -225,6 +235,14 @@ function needsOf(resources: LocalResources, call: ObservedSdkCall): Need[] {
   }
   if (service === 'sqs')
     return [{ action: `sqs:${command}`, arn: cloudArnOf(resources, 'sqs', String(input.QueueUrl)) }];
+  // A secret's ARN is its name and six random characters.
+  if (service === 'secretsmanager')
+    return [
+      {
+        action: `secretsmanager:${command}`,
+        arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${String(input.SecretId)}-AbCdEf`,
+      },
+    ];
   throw new Error(`no IAM mapping for ${call.client} ${call.command}`);
 }
 
@@ -260,11 +278,17 @@ function arnGlob(resource: unknown, arns: ArnsById = new Map(), tenant?: string)
   return tenant === undefined ? glob : glob.replaceAll(TENANT_POLICY_VARIABLE, tenant);
 }
 
+/** IAM wildcards: `*` any run of characters, `?` exactly one. */
 const globMatches = (glob: string, value: string): boolean =>
   new RegExp(
     `^${glob
       .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .map((p) =>
+        p
+          .split('?')
+          .map((q) => q.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+          .join('.'),
+      )
       .join('.*')}$`,
   ).test(value);
 
@@ -297,7 +321,10 @@ describe('IAM coverage of the functions', () => {
     consumer: [],
     sender: [],
     lakeReader: [],
+    authorizer: [],
   };
+  /** The platform with service tokens (`auth.kind` `jwt-secret`): its token authorizer reads the secret. */
+  let serviceTokenPlatform: Platform;
   let fakeAws: FakeAws;
   let receiver: Receiver;
   /** The postback jobs the consumers enqueued (local mode's queue, drained here). */
@@ -580,6 +607,30 @@ describe('IAM coverage of the functions', () => {
     recorded.lakeReader.push(...recorded.query.filter((call) => call.client === 'AthenaClient'));
     recorded.query = recorded.query.filter((call) => call.client !== 'AthenaClient');
 
+    // The token authorizer of service tokens reads the signing secret from Secrets Manager.
+    const authorizer = authorizerFunction(
+      loadRuntimeConfig({
+        ...resources.env,
+        [RUNTIME_ENV.jwtSecretId]: 'unmogrowp-dev-service-token',
+        [RUNTIME_ENV.secretsManagerEndpoint]: fakeAws.endpoint,
+      }),
+    );
+    const serviceToken = await signLocalToken(FAKE_SECRET_STRING, {
+      sub: 'ci',
+      role: 'admin',
+      tenant: 'acme',
+    });
+    const verdict = await as('authorizer', () =>
+      authorizer({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${serviceToken}`,
+        methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:abc123/dev/GET/v1/tenants/acme`,
+      }),
+    );
+    expect(verdict.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
+    serviceTokenPlatform = buildTestPlatform({ account: ACCOUNT, auth: { kind: 'jwt-secret' } });
+    templateOf(regionOf(serviceTokenPlatform, REGION).api);
+
     // Settings, key rotation, signing secret and privacy erasure.
     await as('admin', async () => {
       const appPath = '/v1/tenants/acme/apps/com.acme.game';
@@ -661,6 +712,7 @@ describe('IAM coverage of the functions', () => {
       lakeReader: policyOf(templateOf(region.api), 'LakeReaderRole', TENANT),
       consumer: policyOf(templateOf(region.processing), 'ConsumerRole'),
       sender: policyOf(templateOf(region.processing), 'PostbackSenderRole'),
+      authorizer: policyOf(templateOf(regionOf(serviceTokenPlatform, REGION).api), 'BearerAuthorizer'),
     };
   };
 

@@ -3,14 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for the AWS services the local emulators lack (STS, Athena, SQS), enough for the SDK
- * clients to complete the calls the functions make: AssumeRole answers credentials named after the
- * session's `tenant` tag, an Athena query succeeds at once with no rows, SQS takes every message. Each
+ * A stand-in for the AWS services the local emulators lack (STS, Athena, SQS, Secrets Manager), enough
+ * for the SDK clients to complete the calls the functions make: AssumeRole answers credentials named
+ * after the session's `tenant` tag, an Athena query succeeds at once with no rows, SQS takes every
+ * message, every secret holds `FAKE_SECRET_STRING`. Each
  * request is recorded with the access key that signed it, so a test sees which credentials a call used.
  */
 
 export interface FakeAwsRequest {
-  /** `sts`, `athena` or `sqs`. */
+  /** `sts`, `athena`, `sqs` or `secretsmanager`. */
   readonly service: string;
   /** e.g. `AssumeRole`, `StartQueryExecution`. */
   readonly operation: string;
@@ -24,6 +25,9 @@ export interface FakeAws {
   readonly requests: FakeAwsRequest[];
   close(): Promise<void>;
 }
+
+/** The value of every secret the fake Secrets Manager holds (a service-token signing secret). */
+export const FAKE_SECRET_STRING = 'fake-service-token-secret-0123456789abcdef0123456789abcdef';
 
 /** The access key id of the session AssumeRole hands out for a tenant tag. */
 export const sessionKeyOf = (tenant: string): string => `ASIAFAKE${tenant.toUpperCase()}`;
@@ -79,6 +83,19 @@ export async function startFakeAws(): Promise<FakeAws> {
       const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
       const target = String(req.headers['x-amz-target'] ?? '');
       try {
+        if (target === 'secretsmanager.GetSecretValue') {
+          requests.push({ service: 'secretsmanager', operation: 'GetSecretValue', accessKeyId, body });
+          const { SecretId } = JSON.parse(body) as { SecretId: string };
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(
+            JSON.stringify({
+              ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}-AbCdEf`,
+              Name: SecretId,
+              SecretString: FAKE_SECRET_STRING,
+            }),
+          );
+          return;
+        }
         if (target.startsWith('AmazonAthena.') || target.startsWith('AmazonSQS.')) {
           const [prefix, operation = ''] = target.split('.');
           const service = prefix === 'AmazonAthena' ? 'athena' : 'sqs';
