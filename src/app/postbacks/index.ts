@@ -1,3 +1,4 @@
+export * from './alarm-notifier.js';
 export * from './dispatcher.js';
 export * from './errors.js';
 export * from './policy.js';
