@@ -29,6 +29,52 @@ afterAll(async () => {
   delete process.env[POSTBACK_ENV.allowLoopback];
 });
 
+const call = async (on: EmbeddedPlatform, path: string, init: RequestInit = {}) => {
+  const res = await fetch(`${on.endpoint}${path}`, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${on.facts.adminToken}`,
+      ...(init.headers as Record<string, string>),
+    },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+const appPath = `/v1/tenants/${DEMO_TENANT}/apps/${DEMO_APP}`;
+const deliveries = async (on: EmbeddedPlatform) =>
+  (await call(on, `${appPath}/postbacks/deliveries`)).body.deliveries as Record<string, unknown>[];
+
+/** One webhook destination at `path` of the receiver, for installs. */
+const oneWebhook = (on: EmbeddedPlatform, path: string) =>
+  call(on, `${appPath}/postbacks`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      postbacks: [
+        { id: 'backend', type: 'webhook', url: `${receiver.origin}${path}`, kinds: ['install'], events: [] },
+      ],
+    }),
+  });
+
+/** An organic install of a new device, consumed. */
+async function install(on: EmbeddedPlatform, eventId: string, advertisingId: string): Promise<void> {
+  const events = await fetch(`${on.endpoint}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': on.facts.tenants[0]?.apps[0]?.apiKey ?? '' },
+    body: JSON.stringify({
+      events: [
+        {
+          event_id: eventId,
+          type: 'install',
+          timestamp: new Date().toISOString(),
+          device: { platform: 'android', advertising_id: advertisingId },
+        },
+      ],
+    }),
+  });
+  expect(events.status).toBe(202);
+  await on.drain();
+}
+
 describe('postbacks on the embedded stack', () => {
   let platform: EmbeddedPlatform;
 
@@ -43,6 +89,32 @@ describe('postbacks on the embedded stack', () => {
   it('delivers an attributed install to the partner and the webhook, and charts it', async () => {
     await deliversAnAttributedInstall(platform, receiver, 'embedded-install-1');
   });
+
+  it('sends a dead delivery again when retried by hand, and refuses to retry a sent one', async () => {
+    receiver.script('/dead-hook', [400]);
+    expect((await oneWebhook(platform, '/dead-hook')).status).toBe(200);
+    await install(platform, 'embedded-dead-1', '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b');
+    await platform.drainPostbacks();
+    const [dead] = await deliveries(platform);
+    expect(dead).toMatchObject({ subject_id: 'embedded-dead-1', status: 'dead', response_code: 400 });
+
+    const retry = await call(platform, `${appPath}/postbacks/deliveries/${dead?.delivery_id}/retry`, {
+      method: 'POST',
+    });
+    expect(retry).toMatchObject({ status: 202, body: { status: 'queued' } });
+    await platform.drainPostbacks();
+
+    expect(receiver.at('/dead-hook')).toHaveLength(2);
+    expect((await deliveries(platform))[0]).toMatchObject({ delivery_id: dead?.delivery_id, status: 'sent' });
+    const again = await call(platform, `${appPath}/postbacks/deliveries/${dead?.delivery_id}/retry`, {
+      method: 'POST',
+    });
+    expect(again.status).toBe(409);
+    const unknown = await call(platform, `${appPath}/postbacks/deliveries/pb_unknown/retry`, {
+      method: 'POST',
+    });
+    expect(unknown.status).toBe(404);
+  });
 });
 
 describe('postbacks across a restart of the embedded stack', () => {
@@ -51,59 +123,12 @@ describe('postbacks across a restart of the embedded stack', () => {
   const postbackRetrySchedule = { baseDelayMs: 2_000 };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const call = async (on: EmbeddedPlatform, path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${on.endpoint}${path}`, {
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${on.facts.adminToken}`,
-        ...(init.headers as Record<string, string>),
-      },
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  const appPath = `/v1/tenants/${DEMO_TENANT}/apps/${DEMO_APP}`;
-  const deliveries = async (on: EmbeddedPlatform) =>
-    (await call(on, `${appPath}/postbacks/deliveries`)).body.deliveries as Record<string, unknown>[];
-
   it('keeps the destinations and the delivery log, and sends a retry that was pending', async () => {
     receiver.script('/restart-hook', [500]);
     const first = await startEmbeddedPlatform({ port: 0, dataDir, factsDir, postbackRetrySchedule });
     try {
-      const put = await call(first, `${appPath}/postbacks`, {
-        method: 'PUT',
-        body: JSON.stringify({
-          postbacks: [
-            {
-              id: 'backend',
-              type: 'webhook',
-              url: `${receiver.origin}/restart-hook`,
-              kinds: ['install'],
-              events: [],
-            },
-          ],
-        }),
-      });
-      expect(put.status).toBe(200);
-      const events = await fetch(`${first.endpoint}/v1/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': first.facts.tenants[0]?.apps[0]?.apiKey ?? '',
-        },
-        body: JSON.stringify({
-          events: [
-            {
-              event_id: 'restart-install-1',
-              type: 'install',
-              timestamp: new Date().toISOString(),
-              device: { platform: 'android', advertising_id: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
-            },
-          ],
-        }),
-      });
-      expect(events.status).toBe(202);
-      await first.drain();
+      expect((await oneWebhook(first, '/restart-hook')).status).toBe(200);
+      await install(first, 'restart-install-1', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');
       await vi.waitFor(async () => expect((await deliveries(first))[0]?.status).toBe('failed'), {
         timeout: 10_000,
       });
