@@ -17,7 +17,8 @@ import { END, key, SEP, under } from './database.js';
  * Postback settings and delivery records in the embedded database, with the DynamoDB store's behaviour
  * (`src/adapters/postbacks/dynamodb-store.ts`): they survive a restart of `npm start`, and a delivery
  * accepted before it is resumed after it (`pending`). Every change is one write transaction; the record
- * and its index entries change together.
+ * and its index entries change together. Transactions are asynchronous: LMDB commits concurrent ones
+ * together (a synchronous commit a job costs about a millisecond, and blocks the event loop).
  *
  * | item                   | key                                         | value               |
  * | ---------------------- | ------------------------------------------- | ------------------- |
@@ -76,7 +77,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
     destinations: readonly Destination[],
   ): Promise<PostbackConfig> {
     const updatedAt = new Date(this.now()).toISOString();
-    const next = this.db.transactionSync(() => {
+    const next = await this.db.transaction(() => {
       const config: PostbackConfig = {
         ...(this.db.get(configKey(tenantId, appId)) as PostbackConfig | undefined),
         destinations: clean(destinations),
@@ -90,7 +91,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
   }
 
   async setWebhookSecret(tenantId: string, appId: string, secret: string): Promise<void> {
-    this.db.transactionSync(() => {
+    await this.db.transaction(() => {
       const config = this.db.get(configKey(tenantId, appId)) as PostbackConfig | undefined;
       this.db.putSync(configKey(tenantId, appId), { destinations: [], ...config, webhookSecret: secret });
     });
@@ -104,7 +105,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
       ...record,
       expiresAtMs: this.now() + DELIVERY_RECORD_TTL_DAYS * 86_400_000,
     });
-    const existing = this.db.transactionSync(() => {
+    const existing = await this.db.transaction(() => {
       const found = this.db.get(recordKey(record.job)) as StoredDelivery | undefined;
       if (found) return found;
       this.write(undefined, stored);
@@ -116,7 +117,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
   }
 
   async markEnqueued(job: DeliveryJob): Promise<void> {
-    this.update(job, (r) => ({ ...r, enqueued: true }));
+    await this.update(job, (r) => ({ ...r, enqueued: true }));
     await this.db.flushed;
   }
 
@@ -127,7 +128,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
 
   async recordAttempt(job: DeliveryJob, attempt: number, result: AttemptResult): Promise<void> {
     // Not flushed: after a power cut the attempt is made again (at-least-once).
-    this.update(job, (r) => ({
+    await this.update(job, (r) => ({
       ...r,
       status: result.status,
       attempts: attempt,
@@ -137,7 +138,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
   }
 
   async requeue(job: DeliveryJob, nowMs: number): Promise<void> {
-    this.update(job, (r) =>
+    await this.update(job, (r) =>
       r.status === 'dead' || r.status === 'queued'
         ? { ...r, status: 'queued', job: { ...r.job, createdAtMs: nowMs }, updatedAtMs: nowMs }
         : r,
@@ -175,7 +176,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
 
   /** Deletes delivery records made more than `DELIVERY_RECORD_TTL_DAYS` ago; returns how many. */
   async sweepExpired(nowMs = this.now()): Promise<number> {
-    const deleted = this.db.transactionSync(() => {
+    const deleted = await this.db.transaction(() => {
       let count = 0;
       for (const at of this.db.getKeys({ start: `X${SEP}`, end: key('X', ms(nowMs)) })) {
         const [, , tenantId = '', appId = '', jobId = ''] = String(at).split(SEP);
@@ -191,8 +192,8 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
   }
 
   /** Changes a record and its index entries in one transaction; a missing record is left missing. */
-  private update(job: DeliveryJob, change: (record: StoredDelivery) => StoredDelivery): void {
-    this.db.transactionSync(() => {
+  private async update(job: DeliveryJob, change: (record: StoredDelivery) => StoredDelivery): Promise<void> {
+    await this.db.transaction(() => {
       const stored = this.db.get(recordKey(job)) as StoredDelivery | undefined;
       if (stored) this.write(stored, clean(change(stored)));
     });
