@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedDatabase, openEmbeddedDatabase } from '../../src/adapters/embedded/database.js';
-import { EmbeddedPostbackStore } from '../../src/adapters/embedded/postback-store.js';
+import {
+  EmbeddedPostbackStore,
+  PostbackStoreClosedError,
+} from '../../src/adapters/embedded/postback-store.js';
 import { MemoryPostbackStore } from '../../src/adapters/postbacks/memory-store.js';
 import { DELIVERY_RECORD_TTL_DAYS } from '../../src/definitions/postbacks.js';
 import {
@@ -72,5 +75,19 @@ describe('embedded postback store', () => {
     expect(await store.find('t1', 'com.app', old.jobId)).toBeUndefined();
     expect(await store.pending()).toEqual([]);
     expect((await store.list('t1', 'com.app', { limit: 10 })).map((r) => r.job.jobId)).toEqual([young.jobId]);
+  });
+
+  it('refuses writes once closed, so that a send still in flight leaves its delivery pending', async () => {
+    const { db } = openDb();
+    const store = new EmbeddedPostbackStore({ db: db.postbacks });
+    const job = deliveryJob(1);
+    await store.create(queuedRecord(job));
+    await store.markEnqueued(job);
+    await store.close();
+
+    await expect(store.recordAttempt(job, 1, { status: 'sent', atMs: Date.now() })).rejects.toThrow(
+      PostbackStoreClosedError,
+    );
+    expect((await store.pending()).map((r) => r.job.jobId)).toEqual([job.jobId]);
   });
 });

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -44,13 +46,19 @@ const appPath = `/v1/tenants/${DEMO_TENANT}/apps/${DEMO_APP}`;
 const deliveries = async (on: EmbeddedPlatform) =>
   (await call(on, `${appPath}/postbacks/deliveries`)).body.deliveries as Record<string, unknown>[];
 
-/** One webhook destination at `path` of the receiver, for installs. */
+/** One webhook destination for installs, at `path` of the receiver (or at a full URL). */
 const oneWebhook = (on: EmbeddedPlatform, path: string) =>
   call(on, `${appPath}/postbacks`, {
     method: 'PUT',
     body: JSON.stringify({
       postbacks: [
-        { id: 'backend', type: 'webhook', url: `${receiver.origin}${path}`, kinds: ['install'], events: [] },
+        {
+          id: 'backend',
+          type: 'webhook',
+          url: path.startsWith('http') ? path : `${receiver.origin}${path}`,
+          kinds: ['install'],
+          events: [],
+        },
       ],
     }),
   });
@@ -156,6 +164,49 @@ describe('postbacks across a restart of the embedded stack', () => {
       expect(ids).toEqual([delivery?.delivery_id, delivery?.delivery_id]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('sends again after a restart a job that was accepted but not yet answered', async () => {
+    // A receiver that holds its first request unanswered (the process stops meanwhile), then answers 200.
+    const held: ServerResponse[] = [];
+    const requests: string[] = [];
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests.push(String(req.headers['x-ugp-delivery-id']));
+        if (requests.length === 1) held.push(res);
+        else res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/held`;
+    const heldDataDir = mkdtempSync(join(tmpdir(), 'ugp-embedded-held-'));
+    try {
+      const first = await startEmbeddedPlatform({ port: 0, dataDir: heldDataDir, factsDir });
+      try {
+        expect((await oneWebhook(first, url)).status).toBe(200);
+        await install(first, 'held-install-1', '1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e');
+        await vi.waitFor(() => expect(requests).toHaveLength(1), { timeout: 10_000 });
+        expect((await deliveries(first))[0]).toMatchObject({ status: 'queued', attempts: 0 });
+      } finally {
+        await first.stop();
+      }
+
+      const second = await startEmbeddedPlatform({ port: 0, dataDir: heldDataDir, factsDir });
+      try {
+        await vi.waitFor(() => expect(requests).toHaveLength(2), { timeout: 10_000 });
+        await second.drainPostbacks();
+        const [delivery] = await deliveries(second);
+        expect(delivery).toMatchObject({ subject_id: 'held-install-1', status: 'sent', attempts: 1 });
+        expect(requests).toEqual([delivery?.delivery_id, delivery?.delivery_id]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      for (const res of held) res.writeHead(200).end('late');
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      rmSync(heldDataDir, { recursive: true, force: true });
     }
   });
 });

@@ -58,9 +58,18 @@ const expiryKey = (r: StoredDelivery) =>
 
 const isPending = (r: DeliveryRecord) => r.enqueued && (r.status === 'queued' || r.status === 'failed');
 
+/** The store was closed (the platform is stopping): an attempt still in flight is not recorded. */
+export class PostbackStoreClosedError extends Error {
+  override readonly name = 'PostbackStoreClosedError';
+  constructor() {
+    super('the postback store is closed');
+  }
+}
+
 export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, PendingDeliveries {
   private readonly db: Database;
   private readonly now: () => number;
+  private closed = false;
 
   constructor(options: EmbeddedPostbackStoreOptions) {
     this.db = options.db;
@@ -77,7 +86,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
     destinations: readonly Destination[],
   ): Promise<PostbackConfig> {
     const updatedAt = new Date(this.now()).toISOString();
-    const next = await this.db.transaction(() => {
+    const next = await this.transact(() => {
       const config: PostbackConfig = {
         ...(this.db.get(configKey(tenantId, appId)) as PostbackConfig | undefined),
         destinations: clean(destinations),
@@ -91,7 +100,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
   }
 
   async setWebhookSecret(tenantId: string, appId: string, secret: string): Promise<void> {
-    await this.db.transaction(() => {
+    await this.transact(() => {
       const config = this.db.get(configKey(tenantId, appId)) as PostbackConfig | undefined;
       this.db.putSync(configKey(tenantId, appId), { destinations: [], ...config, webhookSecret: secret });
     });
@@ -105,7 +114,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
       ...record,
       expiresAtMs: this.now() + DELIVERY_RECORD_TTL_DAYS * 86_400_000,
     });
-    const existing = await this.db.transaction(() => {
+    const existing = await this.transact(() => {
       const found = this.db.get(recordKey(record.job)) as StoredDelivery | undefined;
       if (found) return found;
       this.write(undefined, stored);
@@ -176,7 +185,7 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
 
   /** Deletes delivery records made more than `DELIVERY_RECORD_TTL_DAYS` ago; returns how many. */
   async sweepExpired(nowMs = this.now()): Promise<number> {
-    const deleted = await this.db.transaction(() => {
+    const deleted = await this.transact(() => {
       let count = 0;
       for (const at of this.db.getKeys({ start: `X${SEP}`, end: key('X', ms(nowMs)) })) {
         const [, , tenantId = '', appId = '', jobId = ''] = String(at).split(SEP);
@@ -191,9 +200,26 @@ export class EmbeddedPostbackStore implements PostbackConfigStore, DeliveryLog, 
     return deleted;
   }
 
+  /**
+   * Refuses every later write, and resolves once the writes already made are on disk: call it before the
+   * database closes. A send still in flight then fails to record its attempt (and is resumed on the next
+   * start, as after a crash) instead of writing to a closed database.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.db.committed;
+    await this.db.flushed;
+  }
+
+  /** One asynchronous write transaction (LMDB commits concurrent ones together), unless closed. */
+  private transact<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new PostbackStoreClosedError());
+    return this.db.transaction(work);
+  }
+
   /** Changes a record and its index entries in one transaction; a missing record is left missing. */
   private async update(job: DeliveryJob, change: (record: StoredDelivery) => StoredDelivery): Promise<void> {
-    await this.db.transaction(() => {
+    await this.transact(() => {
       const stored = this.db.get(recordKey(job)) as StoredDelivery | undefined;
       if (stored) this.write(stored, clean(change(stored)));
     });

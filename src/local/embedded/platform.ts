@@ -335,6 +335,8 @@ export async function startEmbeddedPlatform(
       }
       await worker.terminate();
       postbackQueue.stop();
+      // A send still in flight records nothing from here: its delivery is resumed on the next start.
+      await postbackStore.close();
       await lake.close();
       await db.close();
       rmSync(join(factsDir, 'local.json'), { force: true });
