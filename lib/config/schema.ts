@@ -325,7 +325,6 @@ export const PlatformConfigSchema = z
      */
     quotas: z
       .object({
-        usagePlansPerRegion: int(1, 100_000).optional(),
         onDemandStreamsPerRegion: int(1, 10_000).optional(),
       })
       .strict()
