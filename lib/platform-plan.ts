@@ -104,8 +104,13 @@ export class PlatformPlan {
   /** Athena workgroup of each tenant declared in the config, by tenant id. */
   get tenantWorkgroups(): Record<string, string> {
     return Object.fromEntries(
-      this.config.tenants.map((tenant) => [tenant.tenantId, this.names.scoped(tenant.tenantId, 'reports')]),
+      this.config.tenants.map((tenant) => [tenant.tenantId, this.tenantWorkgroupName(tenant.tenantId)]),
     );
+  }
+
+  /** The name of a tenant's own Athena workgroup (also applied to the tenant policy variable). */
+  tenantWorkgroupName(tenantId: string): string {
+    return this.names.scoped(tenantId, 'reports');
   }
 
   /** The Athena workgroup of tenants onboarded live (not in the config). */
@@ -135,6 +140,11 @@ export class PlatformPlan {
       deadLetterQueueName: this.names.name('postbacks-dlq'),
       senderFunctionName: this.names.name('postback-sender'),
     };
+  }
+
+  /** The alarm topic's Slack notifier (`monitoring.slackWebhookSecretName`), one per region. */
+  get slackAlarmsFunctionName(): string {
+    return this.names.name('slack-alarms');
   }
 
   get authorizerFunctionName(): string {

@@ -8,8 +8,6 @@ import type { PlatformConfig } from './config/schema.js';
  * deploy. Raised quotas go in the config (`quotas`).
  */
 export const AWS_DEFAULT_QUOTAS = {
-  /** API Gateway: usage plans per account and region (adjustable). */
-  usagePlansPerRegion: 300,
   /** Kinesis Data Streams: on-demand streams per account and region (adjustable). */
   onDemandStreamsPerRegion: 50,
   /** CloudFormation: resources per stack (hard limit). */
@@ -37,25 +35,14 @@ export function quotasOf(config: PlatformConfig): PlatformQuotas {
 }
 
 /**
- * Checks what the config alone decides: usage plans (one per declared tenant plus the default plan,
- * in every region) and on-demand streams (the pool's plus one per silo tenant, in every region).
+ * Checks what the config alone decides: on-demand streams (the pool's plus one per silo tenant, in
+ * every region). App keys and per-tenant limits live in the platform, not in API Gateway keys and usage
+ * plans, so tenants count against no API Gateway quota.
  *
  * @throws QuotaExceededError naming the quota, its limit and what the config needs.
  */
 export function checkConfigQuotas(config: PlatformConfig): void {
   const quotas = quotasOf(config);
-  const usagePlans = config.tenants.length + 1;
-  if (usagePlans > quotas.usagePlansPerRegion) {
-    throw new QuotaExceededError(
-      'usagePlansPerRegion',
-      quotas.usagePlansPerRegion,
-      usagePlans,
-      `API Gateway allows ${quotas.usagePlansPerRegion} usage plans per account and region ` +
-        `(quota "Usage plans per account"); ${config.tenants.length} tenants need ${usagePlans} ` +
-        '(one each plus the default plan). Request an increase and set quotas.usagePlansPerRegion, or ' +
-        'declare fewer tenants (tenants onboarded live share the default plan).',
-    );
-  }
   const streams = 1 + config.tenants.filter((tenant) => tenant.tier === 'silo').length;
   if (config.streamCapacity.mode === 'onDemand' && streams > quotas.onDemandStreamsPerRegion) {
     throw new QuotaExceededError(

@@ -74,6 +74,7 @@ const u = run.usage;
 const units = {
   api_requests: per1k(u.apiRequests),
   dynamodb_write_units: per1k(u.dynamodb.writeUnits),
+  dynamodb_write_units_network_click_id_items: per1k(run.meter.networkClickIdItems.writeUnits),
   dynamodb_replicated_write_units_per_replica: per1k(u.dynamodb.replicatedWriteUnits),
   dynamodb_read_units: per1k(u.dynamodb.readUnits),
   dynamodb_written_bytes: per1k(u.dynamodb.writtenBytes),

@@ -1,5 +1,5 @@
 import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -62,7 +62,16 @@ export class ServiceTokenSecret extends Construct {
     const secret =
       (scope.node.tryFindChild('ServiceTokenSecretRef') as secretsmanager.ISecret | undefined) ??
       secretsmanager.Secret.fromSecretNameV2(scope, 'ServiceTokenSecretRef', secretName);
-    secret.grantRead(grantee);
+    // GetSecretValue alone: what src/adapters/secrets/secret-reader.ts calls (aws-cdk-lib's grantRead
+    // adds DescribeSecret; checked by test/lib/iam-coverage.test.ts).
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...SERVICE_TOKEN_READ_ACTIONS],
+      resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    });
     encryptionKey.grantDecrypt(grantee);
   }
 }
+
+/** What a reader of the service-token secret calls. */
+export const SERVICE_TOKEN_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;

@@ -125,6 +125,28 @@ const ConcurrencySchema = z
     path: ['minProvisioned'],
   });
 
+const MonitoringSchema = z
+  .object({
+    /**
+     * Name of a Secrets Manager secret, present in every region of `regions`, whose value is a Slack
+     * incoming-webhook URL (the plain string `https://hooks.slack.com/services/…`). When set, a small
+     * function in each region subscribes to the region's alarm topic and posts every alarm state change
+     * (firing and recovering) to that channel, besides the e-mail to `alarmEmail`. The platform reads the
+     * secret (and only that one); it never creates it. A name, not an ARN.
+     * @default none: alarms are e-mailed to `alarmEmail` only
+     */
+    slackWebhookSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
+        message: 'expected a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -), not an ARN',
+      })
+      .optional()
+      .describe(
+        'Secrets Manager secret (same name in every region) holding a Slack incoming-webhook URL; every alarm state change is posted there too. Left out: alarms are e-mailed only.',
+      ),
+  })
+  .strict();
+
 const SinksSchema = z
   .object({
     /**
@@ -282,6 +304,8 @@ export const PlatformConfigSchema = z
     attributionDefaults: AppSettingsWireSchema.default({}),
     sinks: SinksSchema.prefault({}),
     alarmEmail: z.email(),
+    /** Where alarms go besides `alarmEmail`. */
+    monitoring: MonitoringSchema.prefault({}),
     customDomain: CustomDomainSchema.optional(),
     /** Who issues the bearer tokens of admin, report and privacy calls (SPEC §3). */
     auth: AuthSchema.prefault({ kind: 'cognito' }),
@@ -301,7 +325,6 @@ export const PlatformConfigSchema = z
      */
     quotas: z
       .object({
-        usagePlansPerRegion: int(1, 100_000).optional(),
         onDemandStreamsPerRegion: int(1, 10_000).optional(),
       })
       .strict()

@@ -4,20 +4,34 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_LAKE, LAKE_ERASURES, type ReportQueryDefinition } from '../../src/definitions/index.js';
+import {
+  DATA_LAKE,
+  LAKE_COSTS,
+  LAKE_ERASURES,
+  LAKE_FX_RATES,
+  LAKE_READER_SESSION,
+  type ReportQueryDefinition,
+} from '../../src/definitions/index.js';
 import { ATHENA_RESULTS_PREFIX } from '../storage/lake-storage.js';
 import type { LakeCatalog } from './lake-catalog.js';
 
-/** Actions a principal needs to run queries in the workgroup and read their results. */
+/**
+ * What the report runner does in a workgroup (src/adapters/athena/report-query.ts): start a query, poll
+ * it, page through its results. Checked by test/lib/iam-coverage.test.ts.
+ */
 export const ATHENA_QUERY_ACTIONS = [
   'athena:StartQueryExecution',
   'athena:GetQueryExecution',
   'athena:GetQueryResults',
-  'athena:StopQueryExecution',
-  'athena:GetWorkGroup',
 ] as const;
 
 const GIB = 1024 ** 3;
+
+/** Where the shared workgroup (tenants onboarded live) writes its results; tenants' own are beside it. */
+export const SHARED_RESULTS_PREFIX = `${ATHENA_RESULTS_PREFIX}shared/`;
+
+/** The IAM policy variable of a lake reader session's tenant (its session tag). */
+export const TENANT_POLICY_VARIABLE = `\${aws:PrincipalTag/${LAKE_READER_SESSION.tenantTag}}`;
 
 /** A tenant's own workgroup. */
 export interface TenantWorkGroup {
@@ -48,6 +62,13 @@ export interface LakeAnalyticsProps {
    * @default no tenant workgroups
    */
   readonly tenantWorkGroups?: readonly TenantWorkGroup[];
+  /**
+   * The name of a tenant's own workgroup, from its id: `grantTenantScopedQuery` allows a session the
+   * workgroup of its own tenant only (this function applied to the tenant policy variable), and every
+   * entry of `tenantWorkGroups` must be named by it.
+   * @default tenant-scoped sessions may use the shared workgroup only
+   */
+  readonly tenantWorkGroupName?: (tenantId: string) => string;
 }
 
 /**
@@ -75,7 +96,7 @@ export class LakeAnalytics extends Construct {
     this.workGroup = this.enforcedWorkGroup('WorkGroup', {
       name: props.workGroupName,
       description: 'UnMoGrowP reports over the data lake',
-      resultsPrefix: ATHENA_RESULTS_PREFIX,
+      resultsPrefix: SHARED_RESULTS_PREFIX,
       bytesScannedCutoffGiB: props.bytesScannedCutoffGiB,
     });
     const tenantWorkGroups = new Map<string, athena.CfnWorkGroup>();
@@ -84,6 +105,13 @@ export class LakeAnalytics extends Construct {
       if (!Number.isInteger(cutoff) || cutoff < 1) {
         throw new Error(
           `bytesScannedCutoffGiB of tenant ${tenant.tenantId} must be a positive whole number. Received ${cutoff}`,
+        );
+      }
+      const expected = props.tenantWorkGroupName?.(tenant.tenantId);
+      if (expected !== undefined && expected !== tenant.workGroupName) {
+        throw new Error(
+          `workGroupName of tenant ${tenant.tenantId} must be ${expected} (tenantWorkGroupName), so that ` +
+            `its tenant-scoped sessions may use it. Received ${tenant.workGroupName}`,
         );
       }
       tenantWorkGroups.set(
@@ -138,21 +166,8 @@ export class LakeAnalytics extends Construct {
     return this.props.bucket;
   }
 
-  /** ARN pattern of the query result objects. */
-  get resultsArn(): string {
-    return this.props.bucket.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`);
-  }
-
   get workGroupArn(): string {
     return this.arnOf(this.props.workGroupName);
-  }
-
-  /** ARNs of the shared workgroup and of every tenant's, nothing else. */
-  get workGroupArns(): string[] {
-    return [
-      this.workGroupArn,
-      ...(this.props.tenantWorkGroups ?? []).map((tenant) => this.arnOf(tenant.workGroupName)),
-    ];
   }
 
   private arnOf(workGroupName: string): string {
@@ -164,42 +179,67 @@ export class LakeAnalytics extends Construct {
   }
 
   /**
-   * Lets a principal run queries in these workgroups (and no other) over the lake: Athena, the catalog,
-   * the data and results.
+   * The key prefixes a session of one tenant reads and writes, with `tenant` standing for its id (the
+   * policy variable in IAM): the tenant's partitions of every lake table it queries (the
+   * `<table>/tenant_id=<tenant>/` layout of `DATA_LAKE`, `LAKE_ERASURES`, `LAKE_COSTS`, `LAKE_FX_RATES`),
+   * and the results of its own workgroup and of the shared one.
    */
-  grantQuery(grantee: iam.IGrantable): void {
+  static tenantPrefixes(tenant: string): { readonly reads: string[]; readonly results: string[] } {
+    const tables = [
+      ...Object.values(DATA_LAKE.tables).map((table) => `${table}/`),
+      LAKE_ERASURES.prefix,
+      LAKE_COSTS.prefix,
+      LAKE_FX_RATES.prefix,
+    ];
+    return {
+      reads: tables.map((prefix) => `${prefix}tenant_id=${tenant}/`),
+      results: [`${ATHENA_RESULTS_PREFIX}tenant_id=${tenant}/`, SHARED_RESULTS_PREFIX],
+    };
+  }
+
+  /**
+   * Lets a role whose sessions carry the tenant session tag (`LAKE_READER_SESSION.tenantTag`) run the
+   * report queries of that tenant, and nothing of another's: Athena reads S3 and the catalog with the
+   * caller's credentials, so the S3 statements name the tenant's partitions through
+   * `${aws:PrincipalTag/tenant}`. The catalog is read whole (table definitions, not data), the key for
+   * decrypting objects and encrypting results.
+   */
+  grantTenantScopedQuery(grantee: iam.IGrantable): void {
+    const tenantWorkGroup = this.props.tenantWorkGroupName?.(TENANT_POLICY_VARIABLE);
     iam.Grant.addToPrincipal({
       grantee,
       actions: [...ATHENA_QUERY_ACTIONS],
-      resourceArns: this.workGroupArns,
+      resourceArns: [this.workGroupArn, ...(tenantWorkGroup ? [this.arnOf(tenantWorkGroup)] : [])],
     });
     this.props.catalog.grantRead(grantee);
+    const { reads, results } = LakeAnalytics.tenantPrefixes(TENANT_POLICY_VARIABLE);
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+      actions: ['s3:GetBucketLocation'],
       resourceArns: [this.props.bucket.bucketArn],
     });
-    // The lake tables and tombstones, and its own results: not delivery errors or quarantined records.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.props.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [...reads, ...results].map((prefix) => `${prefix}*`) } },
+    });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject'],
-      resourceArns: this.readableObjectArns,
+      resourceArns: this.tenantObjectArns,
     });
     iam.Grant.addToPrincipal({
       grantee,
       actions: [...ATHENA_RESULTS_WRITE_ACTIONS],
-      resourceArns: [this.props.bucket.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+      resourceArns: results.map((prefix) => this.props.bucket.arnForObjects(`${prefix}*`)),
     });
     this.props.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
-  /** Object ARNs a querying principal reads: each lake table's prefix, the erasures and query results. */
-  get readableObjectArns(): string[] {
-    const prefixes = [
-      ...Object.values(DATA_LAKE.tables).map((table) => `${table}/`),
-      LAKE_ERASURES.prefix,
-      ATHENA_RESULTS_PREFIX,
-    ];
-    return prefixes.map((prefix) => this.props.bucket.arnForObjects(`${prefix}*`));
+  /** Object ARNs a tenant's session reads (with the tenant policy variable): its partitions and results. */
+  get tenantObjectArns(): string[] {
+    const { reads, results } = LakeAnalytics.tenantPrefixes(TENANT_POLICY_VARIABLE);
+    return [...reads, ...results].map((prefix) => this.props.bucket.arnForObjects(`${prefix}*`));
   }
 }

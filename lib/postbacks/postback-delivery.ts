@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../src/definitions/index.js';
@@ -13,6 +12,23 @@ import { createPlatformAlarm } from '../observability/platform-alarm.js';
 
 /** The ids of the alarms {@link PostbackDelivery} creates (named `<prefix>-<id>`). */
 export const POSTBACK_ALARM_IDS = ['PostbackBacklog', 'PostbackDeadLetters'] as const;
+
+/**
+ * What the sender does to the delivery queue: its event source mapping receives, deletes and reads the
+ * queue's attributes (AWS's documented set), the sender sets a retried job's visibility.
+ */
+export const SENDER_QUEUE_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ChangeMessageVisibility',
+] as const;
+/** What a producer does to a queue: one SendMessage (SendMessageBatch is authorised by it too). */
+export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage'] as const;
+/** KMS of a producer on an SSE-KMS queue: a data key to encrypt with, and decrypt to reuse it. */
+export const QUEUE_SEND_KMS_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+/** KMS of a consumer on an SSE-KMS queue. */
+export const QUEUE_RECEIVE_KMS_ACTIONS = ['kms:Decrypt'] as const;
 
 export interface PostbackDeliveryProps {
   /** The sender (`handler: 'postbackSender'`); this construct attaches the queue to it. */
@@ -69,6 +85,7 @@ export class PostbackDelivery extends Construct {
   readonly oldestMessageAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   private readonly senderServiceName: string;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: PostbackDeliveryProps) {
     super(scope, id);
@@ -105,10 +122,19 @@ export class PostbackDelivery extends Construct {
     const sender = props.sender.function;
     sender.addEnvironment(POSTBACK_ENV.queueUrl, this.queue.queueUrl);
     sender.addEnvironment(POSTBACK_ENV.deadLetterQueueUrl, this.deadLetterQueue.queueUrl);
-    sender.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
-    // Consuming includes ChangeMessageVisibility: the back-off of a job to retry.
-    this.queue.grantConsumeMessages(sender);
-    this.deadLetterQueue.grantSendMessages(sender);
+    // A mapping of its own rather than aws-cdk-lib's SqsEventSource, whose grantConsumeMessages adds
+    // sqs:GetQueueUrl, which neither the mapping nor the sender calls.
+    sender.addEventSourceMapping('QueueSource', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize,
+      reportBatchItemFailures: true,
+    });
+    // Exact actions (test/lib/iam-coverage.test.ts): the event source mapping receives and deletes, the
+    // sender sets a retried job's visibility (its back-off) and dead-letters with one SendMessage.
+    this.queue.grant(sender, ...SENDER_QUEUE_ACTIONS);
+    props.encryptionKey.grant(sender, ...QUEUE_RECEIVE_KMS_ACTIONS);
+    this.grantSend(this.deadLetterQueue, sender, props.encryptionKey);
+    this.encryptionKey = props.encryptionKey;
 
     const alarm = (
       id: string,
@@ -148,9 +174,14 @@ export class PostbackDelivery extends Construct {
     );
   }
 
-  /** Lets `grantee` put jobs on the queue (the consumer; the admin function for retries). */
+  /** Lets `grantee` put jobs on the queue (the consumer; the admin function for retries): SendMessage only. */
   grantEnqueue(grantee: iam.IGrantable): iam.Grant {
-    return this.queue.grantSendMessages(grantee);
+    return this.grantSend(this.queue, grantee, this.encryptionKey);
+  }
+
+  private grantSend(queue: sqs.IQueue, grantee: iam.IGrantable, key: kms.IKey): iam.Grant {
+    key.grant(grantee, ...QUEUE_SEND_KMS_ACTIONS);
+    return queue.grant(grantee, ...QUEUE_SEND_ACTIONS);
   }
 
   /** Sets the queue URL on a function that enqueues. */

@@ -3,10 +3,11 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PlatformFunction } from '../compute/platform-function.js';
+import { QUEUE_SEND_ACTIONS, QUEUE_SEND_KMS_ACTIONS } from '../postbacks/postback-delivery.js';
 
 export interface AttributionConsumerProps {
   /** The consumer function (built with {@link PlatformFunction}). */
@@ -80,7 +81,7 @@ export class AttributionConsumer extends Construct {
       bisectBatchOnError: true,
       retryAttempts: props.retryAttempts,
       maxRecordAge: props.maxRecordAge,
-      onFailure: new SqsDlq(this.onFailureQueue),
+      onFailure: new SendOnlyOnFailureQueue(this.onFailureQueue),
       // Polled, dropped and on-failure record counts per mapping (lib/observability alarms on them).
       metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
     });
@@ -114,4 +115,19 @@ function withPollGrant(stream: kinesis.IStream): kinesis.IStream {
   return new Proxy(stream, {
     get: (target, property) => (property === 'grantRead' ? grantRead : Reflect.get(target, property, target)),
   });
+}
+
+/**
+ * The on-failure destination of the stream's event source mapping: Lambda sends the pointer of a batch
+ * it gave up on with the function's role, which needs `sqs:SendMessage` (and the queue's key) and no
+ * other queue action (aws-cdk-lib's `SqsDlq` grants `grantSendMessages`, which adds two more).
+ */
+class SendOnlyOnFailureQueue implements lambda.IEventSourceDlq {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    this.queue.grant(targetHandler, ...QUEUE_SEND_ACTIONS);
+    this.queue.encryptionMasterKey?.grant(targetHandler, ...QUEUE_SEND_KMS_ACTIONS);
+    return { destination: this.queue.queueArn };
+  }
 }

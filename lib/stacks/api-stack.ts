@@ -1,9 +1,11 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
+  ENV,
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
   LAKE_COSTS,
@@ -20,6 +22,7 @@ import { PlatformFunction } from '../compute/platform-function.js';
 import { LatencyRoutedDomain } from '../ingest/latency-routed-domain.js';
 import { PlatformApi } from '../ingest/platform-api.js';
 import type { LakeAnalytics } from '../lake/lake-analytics.js';
+import { LakeReaderRole } from '../lake/lake-reader-role.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import type { PlatformPlan } from '../platform-plan.js';
@@ -82,6 +85,8 @@ export class ApiStack extends Stack {
    * pool's tokens outside the pool's (home) region.
    */
   readonly tokenAuthorizer?: JwtTokenAuthorizer;
+  /** The role the query function reads the lake with, one tenant per session (`LakeReaderRole`). */
+  readonly lakeReaderRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
@@ -131,12 +136,21 @@ export class ApiStack extends Stack {
       table.grantAccess(query.function, QUERY_IDENTITY_GRAPH_ACCESS);
       table.grantAccess(admin.function, ADMIN_IDENTITY_GRAPH_ACCESS);
     }
-    props.analytics.grantQuery(query.function);
-    for (const objects of [...props.analytics.readableObjectArns, props.analytics.resultsArn]) {
+    // Lake reads scoped per tenant: the query function runs each tenant's Athena queries in a session of
+    // the lake reader role tagged with that tenant; its own role may only start those sessions.
+    const lakeReader = new LakeReaderRole(this, 'LakeReader', {
+      analytics: props.analytics,
+      readers: [query.role],
+    });
+    lakeReader.grantAssume(query.function);
+    query.addEnvironment(ENV.lakeReaderRoleArn, lakeReader.role.roleArn);
+    this.lakeReaderRole = lakeReader.role;
+    for (const objects of props.analytics.tenantObjectArns) {
       acknowledgeWildcardResource(
-        query.role,
+        lakeReader.role,
         objects,
-        'Athena reads lake objects under tenant/app/date partitions and writes results under per-query keys.',
+        "Athena reads the session's tenant's objects under its app/date partitions and writes results " +
+          'under per-query keys; the prefix names the tenant (session tag).',
       );
     }
 

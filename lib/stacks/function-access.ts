@@ -73,10 +73,14 @@ export const INGEST_STREAM_ACTIONS = ['kinesis:PutRecords'] as const;
  */
 export const CONSUMER_FORWARD_ACTIONS = ['kinesis:PutRecords'] as const;
 
-/** The postback sender: destinations, webhook secrets and delivery records in the registry. */
-export const SENDER_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:GetItem', 'dynamodb:Query'] };
+/**
+ * The postback sender: destinations, webhook secrets and delivery records in the registry (reads; its
+ * only writes are the attempts on delivery records, `grantUpdateItemsWithLeadingKeys`).
+ */
+export const SENDER_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:GetItem'] };
 
-/** The postback sender: whether a job's identity was erased before it is sent (never sent afterwards). */
-export const SENDER_IDENTITY_GRAPH_ACCESS: TableAccess = {
-  items: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-};
+/**
+ * The postback sender: whether a job's identity was erased before it is sent (never sent afterwards),
+ * the device looked up by identifier in batches (src/adapters/dynamodb/identity-graph/reads.ts).
+ */
+export const SENDER_IDENTITY_GRAPH_ACCESS: TableAccess = { items: ['dynamodb:BatchGetItem'] };

@@ -74,6 +74,7 @@ export class LakeStack extends Stack {
         workGroupName: plan.tenantWorkgroups[tenant.tenantId] ?? plan.sharedWorkgroup,
         bytesScannedCutoffGiB: tenant.athenaBytesScannedCutoffGiB,
       })),
+      tenantWorkGroupName: (tenantId) => plan.tenantWorkgroupName(tenantId),
       catalog: this.catalog,
       bucket,
       encryptionKey,

@@ -89,10 +89,10 @@ export class ProcessingStack extends Stack {
       alarmAction: props.alarmAction,
       alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
     });
-    // The sender reads destinations and secrets, writes only delivery records, and reads the identity
-    // graphs (an erased identity's jobs are never sent).
+    // The sender reads destinations and secrets, updates only delivery records (each attempt), and reads
+    // the identity graphs (an erased identity's jobs are never sent). Checked by iam-coverage.test.ts.
     registry.grantAccess(sender.function, SENDER_REGISTRY_ACCESS);
-    registry.grantWriteItemsWithLeadingKeys(sender.function, POSTBACK_DELIVERY_KEY_PREFIX);
+    registry.grantUpdateItemsWithLeadingKeys(sender.function, POSTBACK_DELIVERY_KEY_PREFIX);
 
     this.consumers = plan.streams.map((streamPlan) => {
       const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';

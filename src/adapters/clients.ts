@@ -3,11 +3,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import type { RuntimeConfig } from '../config/runtime.js';
+import { StsTenantCredentials } from './sts/tenant-credentials.js';
 
 /**
  * AWS SDK v3 client factories. Every adapter takes its client as a constructor argument; these build
@@ -23,6 +25,8 @@ export interface AwsClients {
   readonly kinesis: KinesisClient;
   readonly s3: S3Client;
   readonly athena: AthenaClient;
+  /** Set when the config names a lake reader role (the query function in the cloud). */
+  readonly sts?: STSClient;
   readonly timestream?: TimestreamWriteClient;
   /** Set when the config names an attribution delivery stream (the cloud). */
   readonly firehose?: FirehoseClient;
@@ -86,7 +90,7 @@ const observerMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
   };
 
 /** Adds the observer middleware, inside the retry loop so that each attempt is seen. */
-function observed<C extends { middlewareStack: { add(...args: never[]): void } }>(client: C): C {
+export function observed<C extends { middlewareStack: { add(...args: never[]): void } }>(client: C): C {
   (
     client.middlewareStack as unknown as {
       add(m: typeof observerMiddleware, o: { step: 'finalizeRequest'; name: string; priority: 'low' }): void;
@@ -95,7 +99,8 @@ function observed<C extends { middlewareStack: { add(...args: never[]): void } }
   return client;
 }
 
-function common(region: string, endpoint: string | undefined) {
+/** Client options of a region, pointing at a local endpoint (with the local credentials) when one is set. */
+export function common(region: string, endpoint: string | undefined) {
   return endpoint ? { region, endpoint, credentials: LOCAL_CREDENTIALS } : { region };
 }
 
@@ -131,7 +136,10 @@ export function createS3Client(region: string, endpoint?: string): S3Client {
  * const clients = createAwsClients(loadRuntimeConfig());
  */
 export function createAwsClients(
-  config: Pick<RuntimeConfig, 'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream'>,
+  config: Pick<
+    RuntimeConfig,
+    'region' | 'endpoints' | 'timestream' | 'attributionDeliveryStream' | 'lakeReaderRoleArn'
+  >,
 ): AwsClients {
   const e: Endpoints = config.endpoints;
   const dynamodb = createDynamoDbClient(config.region, e.dynamodb);
@@ -141,6 +149,7 @@ export function createAwsClients(
     kinesis: createKinesisClient(config.region, e.kinesis),
     s3: createS3Client(config.region, e.s3),
     athena: observed(new AthenaClient(common(config.region, e.athena))),
+    ...(config.lakeReaderRoleArn ? { sts: createStsClient(config) } : {}),
     ...(config.timestream
       ? { timestream: observed(new TimestreamWriteClient(common(config.region, e.timestream))) }
       : {}),
@@ -173,6 +182,37 @@ export function createApiCoreClients(
 /** Athena, for report ranges older than the counters (the query function). */
 export function createAthenaClient(config: ClientConfig): AthenaClient {
   return observed(new AthenaClient(common(config.region, config.endpoints.athena)));
+}
+
+/** STS, for the query function's lake reader sessions (regional endpoint). */
+export function createStsClient(config: ClientConfig): STSClient {
+  return observed(new STSClient(common(config.region, config.endpoints.sts)));
+}
+
+/**
+ * One Athena client per tenant, built on first use, signing with the tenant's lake reader session
+ * (`StsTenantCredentials`: cached, renewed before it expires).
+ */
+export function tenantAthenaClients(
+  config: ClientConfig & { readonly lakeReaderRoleArn: string },
+  sts: STSClient,
+): (tenantId: string) => AthenaClient {
+  const sessions = new StsTenantCredentials({ client: sts, roleArn: config.lakeReaderRoleArn });
+  const clients = new Map<string, AthenaClient>();
+  return (tenantId) => {
+    let client = clients.get(tenantId);
+    if (!client) {
+      client = observed(
+        new AthenaClient({
+          region: config.region,
+          ...(config.endpoints.athena ? { endpoint: config.endpoints.athena } : {}),
+          credentials: () => sessions.credentialsFor(tenantId),
+        }),
+      );
+      clients.set(tenantId, client);
+    }
+    return client;
+  };
 }
 
 /** The attribution consumer's clients: DynamoDB, S3 (lake, quarantine), Firehose and Timestream when configured. */

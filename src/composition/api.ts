@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
-import { type AwsClients, createAwsClients } from '../adapters/clients.js';
+import { type AwsClients, createAwsClients, tenantAthenaClients } from '../adapters/clients.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
@@ -24,6 +26,7 @@ import { createSettingsResolver } from '../app/settings.js';
 import type { SpendLake } from '../app/spend-lake.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
+import { ENV } from '../definitions/environment.js';
 import type { ApiHandlerName } from '../definitions/handlers.js';
 import { HTTP_METRICS } from '../definitions/observability.js';
 import { createFunctionApp, FUNCTION_ROUTES, type RouteFactory } from '../http/app.js';
@@ -46,7 +49,7 @@ export const newId = (): string => randomUUID().replaceAll('-', '');
 
 /** The clients the API routes use: Athena and API Gateway only in the functions that need them. */
 export type ApiClients = Pick<AwsClients, 'documents' | 'kinesis'> &
-  Partial<Pick<AwsClients, 'athena' | 's3'>>;
+  Partial<Pick<AwsClients, 'athena' | 's3' | 'sts'>>;
 
 /**
  * Adapters only some API functions need. Each Lambda entry point names its own (`functions.ts`), so the
@@ -103,20 +106,34 @@ export function s3Tombstones(config: RuntimeConfig, clients: ApiClients): Tombst
   return new S3TombstoneWriter({ client: clients.s3, bucket: config.lakeBucket });
 }
 
+/** One set of tenant sessions per STS client: reports, replay and spend reports share them. */
+const tenantClients = new WeakMap<STSClient, (tenantId: string) => AthenaClient>();
+function tenantClientsOf(config: RuntimeConfig, roleArn: string, sts: STSClient) {
+  let clientFor = tenantClients.get(sts);
+  if (!clientFor) {
+    clientFor = tenantAthenaClients({ ...config, lakeReaderRoleArn: roleArn }, sts);
+    tenantClients.set(sts, clientFor);
+  }
+  return clientFor;
+}
+
 /**
  * Athena serves old report ranges in the cloud (no endpoint overrides) or when an Athena endpoint is
- * configured.
+ * configured. With a lake reader role (the cloud), each tenant's queries sign with a session of it
+ * tagged with the tenant, so S3 lets Athena read that tenant's partitions only.
  */
 export function athenaLakeQueries(config: RuntimeConfig, clients: ApiClients): LakeQueryRunner | undefined {
   const local = config.endpoints.dynamodb !== undefined;
-  return (!local || config.endpoints.athena) && clients.athena
-    ? new AthenaQueryRunner({
-        client: clients.athena,
-        workgroup: config.athenaWorkgroup,
-        tenantWorkgroups: config.tenantWorkgroups,
-        database: config.glueDatabase,
-      })
-    : undefined;
+  if ((local && !config.endpoints.athena) || !clients.athena) return undefined;
+  const roleArn = config.lakeReaderRoleArn;
+  if (roleArn && !clients.sts)
+    throw new Error(`${ENV.lakeReaderRoleArn} is set but the function has no STS client`);
+  return new AthenaQueryRunner({
+    client: roleArn && clients.sts ? tenantClientsOf(config, roleArn, clients.sts) : clients.athena,
+    workgroup: config.athenaWorkgroup,
+    tenantWorkgroups: config.tenantWorkgroups,
+    database: config.glueDatabase,
+  });
 }
 
 /**

@@ -1,4 +1,9 @@
-import { createApiCoreClients, createAthenaClient, createS3Client } from '../adapters/clients.js';
+import {
+  createApiCoreClients,
+  createAthenaClient,
+  createS3Client,
+  createStsClient,
+} from '../adapters/clients.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { createTokenAuthorizer } from '../auth/token-authorizer.js';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
@@ -37,7 +42,12 @@ export function queryFunction(config: RuntimeConfig = loadRuntimeConfig()) {
   return createApiFunction('query', {
     routes: QUERY_FUNCTION_ROUTES,
     config,
-    clients: { ...createApiCoreClients(config), athena: createAthenaClient(config) },
+    clients: {
+      ...createApiCoreClients(config),
+      athena: createAthenaClient(config),
+      // The lake reader sessions, one per tenant (see `athenaLakeQueries`).
+      ...(config.lakeReaderRoleArn ? { sts: createStsClient(config) } : {}),
+    },
     adapters: {
       lakeQueries: athenaLakeQueries,
       replayHistory: lakeReplayHistory,

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createDocumentClient, createDynamoDbClient } from '../adapters/clients.js';
+import { common, createDocumentClient, createDynamoDbClient, observed } from '../adapters/clients.js';
 import { emfDeliveryMetrics } from '../adapters/postbacks/emf-metrics.js';
 import { createSqsSenderHandler } from '../adapters/postbacks/sqs-queue.js';
 import { ConfigurationError, loadRuntimeConfig, type RuntimeConfig } from '../config/runtime.js';
@@ -40,7 +40,7 @@ export function postbackSenderFunction(options: PostbackSenderLambdaOptions = {}
   const clients = traceClients(o.tracer, {
     dynamodb,
     documents: createDocumentClient(dynamodb),
-    sqs: new SQSClient({ region: config.region }),
+    sqs: observed(new SQSClient(common(config.region, config.endpoints.sqs))),
   });
   const send = postbackSender(postbacks, clients, graphResolver(config, clients), {
     metrics: emfDeliveryMetrics(o.metrics),

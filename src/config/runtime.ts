@@ -42,6 +42,11 @@ export interface RuntimeConfig {
    * live) use `athenaWorkgroup`.
    */
   readonly tenantWorkgroups: Readonly<Record<string, string>>;
+  /**
+   * The lake reader role: each tenant's Athena queries run in a session of it tagged with the tenant.
+   * @default unset: the function's own credentials (local mode, tests)
+   */
+  readonly lakeReaderRoleArn?: string;
   /** Platform-wide settings defaults (validated later against the settings schema). */
   readonly defaultSettings: Readonly<Record<string, unknown>>;
   /** Limits of whole tenants by id (`UNMOGROWP_TENANT_LIMITS`). @default none */
@@ -55,6 +60,8 @@ export interface RuntimeConfig {
     readonly kinesis?: string;
     readonly s3?: string;
     readonly athena?: string;
+    readonly sts?: string;
+    readonly sqs?: string;
     readonly timestream?: string;
     readonly secretsManager?: string;
   };
@@ -90,6 +97,8 @@ export interface RuntimeConfig {
 /** Variables this module reads beyond the shared `ENV` names (local mode and auth). */
 export const RUNTIME_ENV = {
   athenaEndpoint: 'ATHENA_ENDPOINT',
+  stsEndpoint: 'STS_ENDPOINT',
+  sqsEndpoint: 'SQS_ENDPOINT',
   timestreamEndpoint: 'TIMESTREAM_ENDPOINT',
   jwtSecret: 'UNMOGROWP_JWT_SECRET',
   jwtSecretId: 'UNMOGROWP_JWT_SECRET_ID',
@@ -220,6 +229,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     tenantStreams: stringMap(env, ENV.tenantStreams),
     tenantTables: stringMap(env, ENV.tenantTables),
     tenantWorkgroups: stringMap(env, ENV.tenantWorkgroups),
+    ...(optional(env[ENV.lakeReaderRoleArn]) ? { lakeReaderRoleArn: env[ENV.lakeReaderRoleArn] } : {}),
     defaultSettings: jsonObject(env, ENV.defaultSettings),
     tenantLimits: tenantLimitsOf(env),
     dataCenterCidrs: (env[ENV.dataCenterCidrs] ?? '')
@@ -231,6 +241,8 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
       kinesis: optional(env[ENV.kinesisEndpoint]),
       s3: optional(env[ENV.s3Endpoint]),
       athena: optional(env[RUNTIME_ENV.athenaEndpoint]),
+      sts: optional(env[RUNTIME_ENV.stsEndpoint]),
+      sqs: optional(env[RUNTIME_ENV.sqsEndpoint]),
       timestream: optional(env[RUNTIME_ENV.timestreamEndpoint]),
       secretsManager: optional(env[RUNTIME_ENV.secretsManagerEndpoint]),
     },

@@ -5,6 +5,7 @@ import {
   HTTP_METRICS,
 } from '../definitions/observability.js';
 import { NAMED_QUERY_LIST } from '../definitions/queries.js';
+import { INGEST_STREAM } from '../definitions/stream.js';
 import { type Deployment, reportQueryLoad } from './model.js';
 
 /**
@@ -85,6 +86,8 @@ export function deploymentFor(
     regions: a.regions,
     kinesisMode,
     shardsPerRegion: a.shardsPerRegion,
+    // The ingest stream keeps records 7 days (replay of failed batches, a home region catching up).
+    streamRetentionHours: INGEST_STREAM.retentionHours,
     streamReaders: 2,
     wafRules: a.wafRules,
     kmsKeysPerRegion: a.kmsKeysPerRegion,

@@ -166,6 +166,15 @@ const emptyFirehose = (): { records: number; bytes: number; billedBytes: number 
   billedBytes: 0,
 });
 
+/** Our touchpoint ids: a UUID without dashes (`newId`); any other click id is the network's. */
+const OUR_TOUCHPOINT_ID = /^[0-9a-f]{32}$/;
+
+/** Whether an identity-graph key is the match item of a network's own click id (`M#…#click#<id>`). */
+export function isNetworkClickIdItem(pk: string): boolean {
+  const at = pk.indexOf('#click#');
+  return pk.startsWith('M#') && at >= 0 && !OUR_TOUCHPOINT_ID.test(pk.slice(at + '#click#'.length));
+}
+
 export class UsageMeter {
   /** Requests and HTTP body bytes per `Client.Command`. */
   readonly calls = new Map<string, CallCounter>();
@@ -180,6 +189,11 @@ export class UsageMeter {
   };
   /** Writes by key class (`keyClassOf`), for the capacity model's hottest items. */
   readonly keyClasses = new Map<KeyClass, KeyClassCounter>();
+  /**
+   * Writes of the extra match item a click gets when it carries the ad network's own click id (beside
+   * the item under our touchpoint id; `clickIdKey` in src/domain/keys.ts): part of `dynamodb.writeUnits`.
+   */
+  readonly networkClickIdItems = { writes: 0, writeUnits: 0 };
   /** What DynamoDB (Local) answered in `ConsumedCapacity`, for comparison. */
   readonly reported = new CapacityMeter();
   readonly kinesis = { records: 0, bytes: 0, payloadUnits: 0, onDemandBytes: 0 };
@@ -455,6 +469,10 @@ export class UsageMeter {
   private keyWrite(key: Item, units: number, sign: 1 | -1 = 1): void {
     const pk = typeof key.pk === 'string' ? key.pk : '';
     const sk = typeof key.sk === 'string' ? key.sk : '';
+    if (isNetworkClickIdItem(pk)) {
+      this.networkClickIdItems.writes += sign;
+      this.networkClickIdItems.writeUnits += sign * units;
+    }
     const keyClass = keyClassOf(pk, sk);
     if (!keyClass) return;
     const c = this.keyClasses.get(keyClass) ?? { writes: 0, writeUnits: 0, items: new Map() };

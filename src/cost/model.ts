@@ -110,6 +110,12 @@ export interface Deployment {
   readonly kinesisMode: 'onDemand' | 'provisioned';
   /** Provisioned mode: shards of each region's stream. */
   readonly shardsPerRegion: number;
+  /**
+   * Hours each stream keeps its records (24–168). Past 24 h Kinesis bills extended retention: on demand
+   * per GB-month of the data held past its first day, provisioned per shard-hour.
+   * @default 24 (no extended retention)
+   */
+  readonly streamRetentionHours?: number;
   /** Readers of the stream's data: the attribution consumer and the lake Firehose. */
   readonly streamReaders: number;
   /** Rules of each web ACL. */
@@ -190,6 +196,12 @@ export function estimateCost(usage: Usage, deployment: Deployment, prices: Price
   const otherRegions = Math.max(0, deployment.regions - 1);
   const d = usage.dynamodb;
   const k = usage.kinesis;
+  const retentionHours = deployment.streamRetentionHours ?? 24;
+  if (!Number.isFinite(retentionHours) || retentionHours < 24 || retentionHours > 168)
+    throw new RangeError(
+      `streamRetentionHours must be between 24 and 168 (longer is long-term retention, not modelled). Received ${retentionHours}`,
+    );
+  const extendedHours = retentionHours - 24;
 
   use('API Gateway', 'REST API requests', usage.apiRequests * prices.apiGateway.restRequest.usd);
 
@@ -239,6 +251,14 @@ export function estimateCost(usage: Usage, deployment: Deployment, prices: Price
       'on-demand stream-hours',
       deployment.regions * HOURS_PER_MONTH * prices.kinesis.onDemandStreamHour.usd,
     );
+    // Each GB written is held (retention - 24) hours past its first day: that many GB-hours.
+    if (extendedHours > 0)
+      use(
+        'Kinesis',
+        'extended retention (on-demand, GB-months)',
+        ((k.onDemandBytes / GB) * extendedHours * prices.kinesis.onDemandExtendedRetentionGbMonth.usd) /
+          HOURS_PER_MONTH,
+      );
   } else {
     use('Kinesis', 'PUT payload units', k.payloadUnits * prices.kinesis.provisionedPutPayloadUnit.usd);
     month(
@@ -249,6 +269,15 @@ export function estimateCost(usage: Usage, deployment: Deployment, prices: Price
         HOURS_PER_MONTH *
         prices.kinesis.provisionedShardHour.usd,
     );
+    if (extendedHours > 0)
+      month(
+        'Kinesis',
+        'extended retention (shard-hours)',
+        deployment.regions *
+          deployment.shardsPerRegion *
+          HOURS_PER_MONTH *
+          prices.kinesis.provisionedExtendedRetentionShardHour.usd,
+      );
   }
 
   for (const [name, f] of Object.entries(usage.firehose)) {

@@ -67,6 +67,13 @@ export const PRICES = {
     provisionedShardHour: price(0.015, 'shard-hour', KINESIS),
     /** One unit per 25 KB chunk of each record. */
     provisionedPutPayloadUnit: price(0.014 / 1e6, 'PUT payload unit', KINESIS),
+    /**
+     * On-demand extended retention: the data a stream holds beyond its first 24 hours (up to 7 days),
+     * per GB-month (the page states the dimension; the figure is the known us-east-1 list price).
+     */
+    onDemandExtendedRetentionGbMonth: price(0.1, 'GB-month', KINESIS),
+    /** Provisioned extended retention (up to 7 days): every shard-hour of a stream that keeps data past 24 h. */
+    provisionedExtendedRetentionShardHour: price(0.02, 'shard-hour', KINESIS),
   },
   firehose: {
     /** Each record rounded up to a multiple of 5 KB; Kinesis-stream and direct-put sources alike. */

@@ -26,6 +26,11 @@ export const ENV = {
   tenantTables: 'UNMOGROWP_TENANT_TABLES',
   /** JSON object: tenant id → its own Athena workgroup (tenants onboarded live use `athenaWorkgroup`). */
   tenantWorkgroups: 'UNMOGROWP_TENANT_WORKGROUPS',
+  /**
+   * ARN of the lake reader role: the query function runs each tenant's Athena queries in a session of
+   * it tagged with the tenant. Unset (local mode, tests): the function's own credentials.
+   */
+  lakeReaderRoleArn: 'UNMOGROWP_LAKE_READER_ROLE_ARN',
   /** JSON object: the platform-wide attribution settings defaults (SPEC §4 unless configured). */
   defaultSettings: 'UNMOGROWP_DEFAULT_SETTINGS',
   /** Comma-separated data-centre CIDR ranges supplied by the operator (fraud rule). */

@@ -197,3 +197,17 @@ export const LAKE_QUARANTINE_PREFIX = 'delivery-errors/consumer/';
 
 /** First day partition projection enumerates for `dt`. */
 export const LAKE_PROJECTION_START_DATE = '2024-01-01';
+
+/**
+ * Lake reads scoped per tenant: the query function runs a tenant's Athena queries with the credentials
+ * of a session of the lake reader role tagged with that tenant (STS AssumeRole with a session tag), and
+ * the role's S3 statements name only `…/tenant_id=${aws:PrincipalTag/tenant}/…`.
+ */
+export const LAKE_READER_SESSION = {
+  /** Session tag key that carries the tenant id (the role's trust policy requires it). */
+  tenantTag: 'tenant',
+  /** Lifetime of a session (the role's maximum session duration is one hour). */
+  durationSeconds: 3600,
+  /** A cached session is renewed this long before it expires. */
+  refreshBeforeExpirySeconds: 300,
+} as const;

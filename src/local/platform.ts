@@ -26,7 +26,7 @@ import { createBucket } from '../adapters/s3/lake-writer.js';
 import { createApiLambda, provideLocalLake } from '../composition/api.js';
 import { createConsumerLambda } from '../composition/consumer.js';
 import { graphResolver } from '../composition/identity-graphs.js';
-import { loadPostbackConfig, postbackSender } from '../composition/postbacks.js';
+import { loadPostbackConfig, postbackSender, resumeLocalDeliveries } from '../composition/postbacks.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
 import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
@@ -358,19 +358,24 @@ function startConsumerPoller(
 
 /**
  * Postbacks: the consumer module enqueues on the process's local queue; the same sender code as the
- * SQS Lambda sends from it (SPEC §7).
+ * SQS Lambda sends from it (SPEC §7). What the queue held when the process last stopped goes again.
  */
-function startPostbacks(): { stats: PostbackStats; queue: ReturnType<typeof sharedLocalDeliveryQueue> } {
+async function startPostbacks(
+  log: (line: string) => void,
+): Promise<{ stats: PostbackStats; queue: ReturnType<typeof sharedLocalDeliveryQueue> }> {
   const stats = new PostbackStats();
   const queue = sharedLocalDeliveryQueue();
   const config = loadRuntimeConfig();
   const clients = createAwsClients(config);
+  const postbackConfig = loadPostbackConfig(config);
   queue.start(
-    postbackSender(loadPostbackConfig(config), clients, graphResolver(config, clients), {
+    postbackSender(postbackConfig, clients, graphResolver(config, clients), {
       metrics: stats,
       deadLetters: queue,
     }),
   );
+  const resumed = await resumeLocalDeliveries(postbackConfig, clients, queue);
+  if (resumed > 0) log(`resuming ${resumed} postback deliveries`);
   return { stats, queue };
 }
 
@@ -475,7 +480,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const consumer = handlers.get('consumer') as StreamHandler;
   const batchSize = options.batchSize ?? 100;
   const poller = startConsumerPoller(kinesis, consumer, timed, { dataDir, region: REGION, batchSize }, stats);
-  const postbacks = startPostbacks();
+  const postbacks = await startPostbacks(log);
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {
     objectSuffix: S3RVER_OBJECT_SUFFIX,
   });

@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { ObservedSdkCall } from '../../src/adapters/clients.js';
-import { awsWait, UsageMeter } from '../../src/cost/meter.js';
+import { awsWait, isNetworkClickIdItem, UsageMeter } from '../../src/cost/meter.js';
 
 const KB = 1024;
 
@@ -164,5 +164,14 @@ describe('usage meter: Lambda duration in the cloud', () => {
     expect(ingest?.invocations).toBe(1);
     expect(ingest?.awsWaitMs).toBeCloseTo(1, 5);
     expect(meter.calls.get('DynamoDB.GetItem')?.requests).toBe(2);
+  });
+});
+
+describe('network click id items', () => {
+  it("counts the match item of a network's own click id, not the one under our touchpoint id", () => {
+    expect(isNetworkClickIdItem('M#acme#com.app#click#meta-0123456789ab')).toBe(true);
+    expect(isNetworkClickIdItem(`M#acme#com.app#click#${'0a'.repeat(16)}`)).toBe(false);
+    expect(isNetworkClickIdItem('M#acme#com.app#adid#0123')).toBe(false);
+    expect(isNetworkClickIdItem('D#acme#com.app#dev1')).toBe(false);
   });
 });

@@ -162,6 +162,32 @@ describe('cost per 1,000 events', () => {
     expect(line(shards, 'shard-hours')).toBeCloseTo((2 * 2 * 730 * 0.015) / 1000, 10);
   });
 
+  it('bills 7-day retention on demand as 6 days of the data held past its first day, per GB-month', () => {
+    // 1 GB a 1,000 events held 144 h past 24 h: 144 / 730 GB-months at $0.10.
+    const kinesis = { records: 1, bytes: GB, payloadUnits: 1, onDemandBytes: GB };
+    const week = estimateCost(
+      usage({ kinesis }),
+      deployment({ kinesisMode: 'onDemand', streamRetentionHours: 168 }),
+    );
+    expect(line(week, 'extended retention (on-demand, GB-months)')).toBeCloseTo((144 / 730) * 0.1, 10);
+    const day = estimateCost(usage({ kinesis }), deployment({ kinesisMode: 'onDemand' }));
+    expect(line(day, 'extended retention (on-demand, GB-months)')).toBeUndefined();
+  });
+
+  it('bills 7-day retention of provisioned streams per shard-hour: 2 regions × 2 shards × 730 h × $0.02', () => {
+    const estimate = estimateCost(
+      usage(),
+      deployment({ regions: 2, shardsPerRegion: 2, streamRetentionHours: 168 }),
+    );
+    expect(line(estimate, 'extended retention (shard-hours)')).toBeCloseTo((2 * 2 * 730 * 0.02) / 1000, 10);
+  });
+
+  it('refuses a retention it does not price (past 7 days is long-term retention)', () => {
+    expect(() => estimateCost(usage(), deployment({ streamRetentionHours: 169 }))).toThrow(
+      'streamRetentionHours must be between 24 and 168 (longer is long-term retention, not modelled). Received 169',
+    );
+  });
+
   it('bills each Athena report run at least 10 MB: 100 runs of a 1 MB scan are 1,000 MB', () => {
     const estimate = estimateCost(
       usage(),

@@ -1,15 +1,28 @@
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { APIGatewayProxyEvent, Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_POLICY_VARIABLE } from '../../lib/lake/lake-analytics.js';
 import type { Platform } from '../../lib/platform.js';
-import { type ObservedSdkCall, observeSdkCalls } from '../../src/adapters/clients.js';
+import {
+  createAthenaClient,
+  createStsClient,
+  type ObservedSdkCall,
+  observeSdkCalls,
+} from '../../src/adapters/clients.js';
+import { sharedLocalDeliveryQueue } from '../../src/adapters/postbacks/local-queue.js';
+import type { DeliveryRef } from '../../src/app/postbacks/ports.js';
 import { signLocalToken } from '../../src/auth/jwt.js';
 import { createApiLambda } from '../../src/composition/api.js';
 import { createConsumerLambda } from '../../src/composition/consumer.js';
+import { authorizerFunction } from '../../src/composition/functions.js';
+import { postbackSenderFunction } from '../../src/composition/postback-sender.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../src/config/runtime.js';
 import { ENV } from '../../src/definitions/environment.js';
+import { POSTBACK_ENV } from '../../src/definitions/postbacks.js';
+import { type Receiver, startReceiver } from '../postbacks/receiver.js';
 import { JWT_SECRET, kinesisEvent, readStream } from '../support/api.js';
+import { FAKE_SECRET_STRING, type FakeAws, sessionKeyOf, startFakeAws } from '../support/fake-aws.js';
 import { createLocalResources, type LocalResources, localClients } from '../support/local.js';
-import { buildTestPlatform, regionOf, templateOf } from './support/platform.js';
+import { buildTestPlatform, configWith, regionOf, templateOf } from './support/platform.js';
 
 /**
  * IAM coverage: every AWS SDK command a function issues while serving its routes (recorded by the SDK
@@ -18,7 +31,22 @@ import { buildTestPlatform, regionOf, templateOf } from './support/platform.js';
  * on those services beyond the recorded ones and the few acknowledged below (nothing to narrow).
  */
 
-type FunctionName = 'ingest' | 'query' | 'admin' | 'consumer';
+/**
+ * The functions, and the lake reader role: the query function's Athena calls are signed with a session
+ * of it tagged with the tenant, so they are that role's calls (for tenant `acme`).
+ */
+type FunctionName = 'ingest' | 'query' | 'admin' | 'consumer' | 'sender' | 'lakeReader' | 'authorizer';
+const FUNCTIONS: readonly FunctionName[] = [
+  'ingest',
+  'query',
+  'admin',
+  'consumer',
+  'sender',
+  'lakeReader',
+  'authorizer',
+];
+/** The tenant of the lake reader sessions here. */
+const TENANT = 'acme';
 
 /** One permission a recorded call needs: an IAM action on a concrete ARN of the default dev platform. */
 interface Need {
@@ -35,18 +63,28 @@ const REGION = 'us-east-1';
  * grants are explicit action lists (lib/stacks/function-access.ts), no aws-cdk-lib grant action group.
  */
 const ESM = 'The event source mapping reads the stream as the function role.';
+const SQS_ESM = 'The SQS event source mapping receives and deletes the jobs as the function role.';
 const ATHENA =
-  "Athena reads the lake and writes its results with the caller's credentials (reports; local mode has no Athena).";
+  "Athena reads the tenant's partitions and writes its results with the session's credentials (the fake Athena does not).";
 const UNEXERCISED: Readonly<Record<FunctionName, Readonly<Record<string, string>>>> = {
   ingest: {},
-  query: {
+  query: {},
+  lakeReader: {
     's3:GetBucketLocation': ATHENA,
     's3:ListBucket': ATHENA,
     's3:GetObject': ATHENA,
     's3:PutObject': ATHENA,
     's3:AbortMultipartUpload': ATHENA,
   },
-  admin: {},
+  admin: {
+    'sqs:SendMessage': 'A retry by hand re-enqueues a delivery; local mode uses its in-process queue.',
+  },
+  authorizer: {},
+  sender: {
+    'sqs:ReceiveMessage': SQS_ESM,
+    'sqs:DeleteMessage': SQS_ESM,
+    'sqs:GetQueueAttributes': SQS_ESM,
+  },
   consumer: {
     'firehose:PutRecordBatch': 'Attribution delivery; local mode has no Firehose and writes the lake itself.',
     'kinesis:DescribeStream': ESM,
@@ -56,11 +94,13 @@ const UNEXERCISED: Readonly<Record<FunctionName, Readonly<Record<string, string>
     'kinesis:ListShards': ESM,
     'kinesis:PutRecords':
       "Write model: forwarding a tenant's records to its home region's stream (one region in this test).",
+    'sqs:SendMessage':
+      'Postback jobs and the on-failure destination go to SQS in the cloud; local mode uses its in-process queue.',
   },
 };
 
 /** Services whose actions are data-plane here: a role allows none of them unless recorded or acknowledged. */
-const DATA_PLANE = /^(dynamodb|kinesis|s3|firehose|timestream):/;
+const DATA_PLANE = /^(dynamodb|kinesis|s3|firehose|timestream|sqs|athena|sts|secretsmanager):/;
 
 /**
  * Calls of local mode that the cloud function does not make: without a delivery stream the consumer
@@ -117,6 +157,9 @@ function cloudArnOf(resources: LocalResources, service: string, name: string, su
     return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}${sub ? `/index/${sub}` : ''}`;
   }
   if (service === 'kinesis') return `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/unmogrowp-dev-ingest`;
+  if (service === 'athena') return `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/${name}`;
+  // Queue URLs of the test name the cloud queues: …/<account>/<queue name>.
+  if (service === 'sqs') return `arn:aws:sqs:${REGION}:${ACCOUNT}:${name.split('/').pop()}`;
   if (service === 's3') {
     const bucket = `unmogrowp-dev-lake-${ACCOUNT}-${REGION}`;
     return sub ? `arn:aws:s3:::${bucket}/${sub}` : `arn:aws:s3:::${bucket}`;
@@ -173,33 +216,97 @@ function needsOf(resources: LocalResources, call: ObservedSdkCall): Need[] {
     const key = input.Key === undefined ? '' : String(input.Key);
     return [{ action, arn: cloudArnOf(resources, 's3', String(input.Bucket), key) }];
   }
+  if (service === 'sts' && command === 'AssumeRole') {
+    const role = String(input.RoleArn);
+    const tagged = Array.isArray(input.Tags) && input.Tags.length > 0;
+    return [
+      { action: 'sts:AssumeRole', arn: role },
+      ...(tagged ? [{ action: 'sts:TagSession', arn: role }] : []),
+    ];
+  }
+  if (service === 'athena') {
+    const id = String(
+      input.QueryExecutionId ?? (call.output as { QueryExecutionId?: string }).QueryExecutionId,
+    );
+    const workGroup = input.WorkGroup === undefined ? queryWorkGroups.get(id) : String(input.WorkGroup);
+    if (workGroup === undefined) throw new Error(`no workgroup known for Athena query ${id}`);
+    queryWorkGroups.set(id, workGroup);
+    return [{ action: `athena:${command}`, arn: cloudArnOf(resources, 'athena', workGroup) }];
+  }
+  if (service === 'sqs')
+    return [{ action: `sqs:${command}`, arn: cloudArnOf(resources, 'sqs', String(input.QueueUrl)) }];
+  // A secret's ARN is its name and six random characters.
+  if (service === 'secretsmanager')
+    return [
+      {
+        action: `secretsmanager:${command}`,
+        arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${String(input.SecretId)}-AbCdEf`,
+      },
+    ];
   throw new Error(`no IAM mapping for ${call.client} ${call.command}`);
 }
 
+/** Athena's Get* calls name a query execution: the workgroup its StartQueryExecution named. */
+const queryWorkGroups = new Map<string, string>();
+
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
-/** A resource of a policy statement as a glob: literal parts kept, every reference a `*`. */
-function arnGlob(resource: unknown): string {
-  if (typeof resource === 'string') return resource;
-  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (join) return join[1].map((part) => (typeof part === 'string' ? part : '*')).join(join[0]);
-  return '*';
+/** ARNs of a template's roles and queues by logical id: what a `Fn::GetAtt [id, Arn]` resolves to. */
+type ArnsById = ReadonlyMap<string, string>;
+function arnsById(template: ReturnType<typeof templateOf>): ArnsById {
+  const arns = new Map<string, string>();
+  for (const id of Object.keys(template.findResources('AWS::IAM::Role')))
+    arns.set(id, `arn:aws:iam::${ACCOUNT}:role/${id}`);
+  for (const [id, queue] of Object.entries(template.findResources('AWS::SQS::Queue')))
+    arns.set(id, `arn:aws:sqs:${REGION}:${ACCOUNT}:${queue.Properties.QueueName}`);
+  return arns;
 }
 
+/**
+ * A resource of a policy statement as a glob: literal parts kept, a role's or queue's ARN resolved,
+ * every other reference a `*`; the tenant policy variable replaced by `tenant` when one is given.
+ */
+function arnGlob(resource: unknown, arns: ArnsById = new Map(), tenant?: string): string {
+  const glob = (() => {
+    if (typeof resource === 'string') return resource;
+    const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map((part) => (typeof part === 'string' ? part : '*')).join(join[0]);
+    const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt?.[1] === 'Arn') return arns.get(getAtt[0]) ?? '*';
+    return '*';
+  })();
+  return tenant === undefined ? glob : glob.replaceAll(TENANT_POLICY_VARIABLE, tenant);
+}
+
+/** IAM wildcards: `*` any run of characters, `?` exactly one. */
 const globMatches = (glob: string, value: string): boolean =>
   new RegExp(
     `^${glob
       .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .map((p) =>
+        p
+          .split('?')
+          .map((q) => q.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+          .join('.'),
+      )
       .join('.*')}$`,
   ).test(value);
 
-function allows(statements: readonly Statement[], need: Need): boolean {
-  return statements.some(
+/** A role's statements, the template's ARNs, and the tenant of its sessions (the lake reader's). */
+interface RolePolicy {
+  readonly statements: readonly Statement[];
+  readonly arns: ArnsById;
+  readonly tenant?: string;
+}
+
+function allows(role: RolePolicy, need: Need): boolean {
+  return role.statements.some(
     (st) =>
       st.Effect === 'Allow' &&
       [st.Action].flat().some((action) => globMatches(action, need.action)) &&
-      [st.Resource].flat().some((resource) => globMatches(arnGlob(resource), need.arn)),
+      [st.Resource]
+        .flat()
+        .some((resource) => globMatches(arnGlob(resource, role.arns, role.tenant), need.arn)),
   );
 }
 
@@ -212,7 +319,25 @@ describe('IAM coverage of the functions', () => {
     query: [],
     admin: [],
     consumer: [],
+    sender: [],
+    lakeReader: [],
+    authorizer: [],
   };
+  /** The platform with service tokens (`auth.kind` `jwt-secret`): its token authorizer reads the secret. */
+  let serviceTokenPlatform: Platform;
+  let fakeAws: FakeAws;
+  let receiver: Receiver;
+  /** The postback jobs the consumers enqueued (local mode's queue, drained here). */
+  const jobs: DeliveryRef[] = [];
+  /** The lake reader role's ARN (its logical id stands for its name). */
+  let lakeReaderArn: string;
+
+  afterAll(async () => {
+    sharedLocalDeliveryQueue().stop();
+    await fakeAws?.close();
+    await receiver?.close();
+    delete process.env[POSTBACK_ENV.allowLoopback];
+  });
 
   /** Runs `work` as function `fn`: every SDK call meanwhile is recorded as that function's. */
   async function as<T>(fn: FunctionName, work: () => Promise<T>): Promise<T> {
@@ -225,6 +350,28 @@ describe('IAM coverage of the functions', () => {
   }
 
   beforeAll(async () => {
+    // The platform of the default config plus tenant acme with its own workgroup.
+    platform = buildTestPlatform({
+      account: ACCOUNT,
+      tenants: [...configWith().tenants, { tenantId: TENANT, tier: 'pool' }],
+    });
+    const api = templateOf(regionOf(platform, REGION).api);
+    templateOf(regionOf(platform, REGION).processing);
+    // The role the query function's environment names is the one whose sessions read the lake.
+    const queryFunction = Object.values(api.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.FunctionName === 'unmogrowp-dev-query',
+    );
+    if (!queryFunction) throw new Error('no query function in the template');
+    const [readerId] = queryFunction.Properties.Environment.Variables[ENV.lakeReaderRoleArn]['Fn::GetAtt'];
+    lakeReaderArn = `arn:aws:iam::${ACCOUNT}:role/${readerId}`;
+
+    fakeAws = await startFakeAws();
+    receiver = await startReceiver();
+    process.env[POSTBACK_ENV.allowLoopback] = '1';
+    sharedLocalDeliveryQueue().start(async (ref) => {
+      jobs.push(ref);
+      return { outcome: 'skipped' };
+    });
     resources = await createLocalResources(clients);
     const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET });
     const owner = await signLocalToken(JWT_SECRET, { sub: 'op', role: 'owner', tenant: '*' });
@@ -259,6 +406,31 @@ describe('IAM coverage of the functions', () => {
         context,
       );
       expect(app.statusCode).toBe(201);
+      const destinations = await admin(
+        proxyEvent('PUT', '/v1/tenants/acme/apps/com.acme.game/postbacks', {
+          body: {
+            postbacks: [
+              {
+                id: 'backend',
+                type: 'webhook',
+                url: `${receiver.origin}/hook`,
+                kinds: ['install'],
+                events: ['*'],
+              },
+              {
+                id: 'crm',
+                type: 'webhook',
+                url: `${receiver.origin}/crm`,
+                kinds: ['install'],
+                events: ['*'],
+              },
+            ],
+          },
+          headers: bearer,
+        }),
+        context,
+      );
+      expect(destinations.statusCode, destinations.body).toBe(200);
       return JSON.parse(app.body).api_key as string;
     });
     const adid = crypto.randomUUID();
@@ -339,6 +511,40 @@ describe('IAM coverage of the functions', () => {
     const more = (await readStream(clients.kinesis, resources.stream)).slice(records.length);
     expect(more.length).toBeGreaterThan(0);
     await as('consumer', () => consumer(kinesisEvent(more), context));
+
+    // The postback sender sends the jobs the consumers enqueued: one destination refuses for now (the job
+    // is retried later: its visibility is set), the other for good (dead-lettered).
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    receiver.script('/hook', [503]);
+    receiver.script('/crm', [400]);
+    const queueUrl = `${fakeAws.endpoint}/${ACCOUNT}/unmogrowp-dev-postbacks`;
+    process.env[POSTBACK_ENV.queueUrl] = queueUrl;
+    process.env[POSTBACK_ENV.deadLetterQueueUrl] =
+      `${fakeAws.endpoint}/${ACCOUNT}/unmogrowp-dev-postbacks-dlq`;
+    const sender = postbackSenderFunction({
+      config: loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.sqsEndpoint]: fakeAws.endpoint }),
+    });
+    delete process.env[POSTBACK_ENV.queueUrl];
+    delete process.env[POSTBACK_ENV.deadLetterQueueUrl];
+    const sqsEvent = {
+      Records: jobs.map((ref, i) => ({
+        messageId: `m${i}`,
+        receiptHandle: `r${i}`,
+        body: JSON.stringify(ref),
+        attributes: {},
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:unmogrowp-dev-postbacks`,
+        awsRegion: REGION,
+      })),
+    } as unknown as SQSEvent;
+    const sent = await as('sender', () => sender(sqsEvent, context));
+    expect(sent.batchItemFailures).toHaveLength(1);
+    expect(fakeAws.requests.map((r) => `${r.service}:${r.operation}`).sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:SendMessage',
+    ]);
     await as('query', async () => {
       const today = new Date().toISOString().slice(0, 10);
       const report = await query(
@@ -368,6 +574,63 @@ describe('IAM coverage of the functions', () => {
       );
       expect(lookup.statusCode).toBe(200);
     });
+    // A report range older than the counters goes to Athena, signed with the tenant's lake reader session.
+    const lakeConfig = loadRuntimeConfig({
+      ...resources.env,
+      [RUNTIME_ENV.jwtSecret]: JWT_SECRET,
+      [RUNTIME_ENV.athenaEndpoint]: fakeAws.endpoint,
+      [RUNTIME_ENV.stsEndpoint]: fakeAws.endpoint,
+      [ENV.lakeReaderRoleArn]: lakeReaderArn,
+      [ENV.tenantWorkgroups]: JSON.stringify({ [TENANT]: `unmogrowp-dev-${TENANT}-reports` }),
+    });
+    const queryLake = createApiLambda('query', {
+      config: lakeConfig,
+      clients: { ...clients, athena: createAthenaClient(lakeConfig), sts: createStsClient(lakeConfig) },
+    });
+    const before = fakeAws.requests.length;
+    await as('query', async () => {
+      const old = await queryLake(
+        proxyEvent('GET', '/v1/reports/com.acme.game/installs', {
+          headers: bearer,
+          query: { from: '2020-01-01', to: '2020-01-31' },
+        }),
+        context,
+      );
+      expect(old.statusCode, old.body).toBe(200);
+    });
+    const lakeRequests = fakeAws.requests.slice(before);
+    expect(lakeRequests.filter((r) => r.service === 'sts')).toHaveLength(1);
+    const athenaRequests = lakeRequests.filter((r) => r.service === 'athena');
+    expect(athenaRequests.length).toBeGreaterThan(0);
+    // Every Athena call signed by the tenant's session, none by the function's own credentials.
+    expect(new Set(athenaRequests.map((r) => r.accessKeyId))).toEqual(new Set([sessionKeyOf(TENANT)]));
+    recorded.lakeReader.push(...recorded.query.filter((call) => call.client === 'AthenaClient'));
+    recorded.query = recorded.query.filter((call) => call.client !== 'AthenaClient');
+
+    // The token authorizer of service tokens reads the signing secret from Secrets Manager.
+    const authorizer = authorizerFunction(
+      loadRuntimeConfig({
+        ...resources.env,
+        [RUNTIME_ENV.jwtSecretId]: 'unmogrowp-dev-service-token',
+        [RUNTIME_ENV.secretsManagerEndpoint]: fakeAws.endpoint,
+      }),
+    );
+    const serviceToken = await signLocalToken(FAKE_SECRET_STRING, {
+      sub: 'ci',
+      role: 'admin',
+      tenant: 'acme',
+    });
+    const verdict = await as('authorizer', () =>
+      authorizer({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${serviceToken}`,
+        methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:abc123/dev/GET/v1/tenants/acme`,
+      }),
+    );
+    expect(verdict.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
+    serviceTokenPlatform = buildTestPlatform({ account: ACCOUNT, auth: { kind: 'jwt-secret' } });
+    templateOf(regionOf(serviceTokenPlatform, REGION).api);
+
     // Settings, key rotation, signing secret and privacy erasure.
     await as('admin', async () => {
       const appPath = '/v1/tenants/acme/apps/com.acme.game';
@@ -429,54 +692,51 @@ describe('IAM coverage of the functions', () => {
       );
       expect(status.statusCode).toBe(200);
     });
-    platform = buildTestPlatform({ account: ACCOUNT });
-    templateOf(regionOf(platform, REGION).api);
-    templateOf(regionOf(platform, REGION).processing);
   });
 
-  const roles = (): Record<FunctionName, readonly Statement[]> => {
+  const roles = (): Record<FunctionName, RolePolicy> => {
     const region = regionOf(platform, REGION);
-    const statementsOf = (template: ReturnType<typeof templateOf>, rolePrefix: string) =>
-      Object.values(template.findResources('AWS::IAM::Policy'))
+    const policyOf = (template: ReturnType<typeof templateOf>, rolePrefix: string, tenant?: string) => ({
+      statements: Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) =>
           (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
         )
-        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]),
+      arns: arnsById(template),
+      ...(tenant === undefined ? {} : { tenant }),
+    });
     return {
-      ingest: statementsOf(templateOf(region.api), 'IngestFunctionRole'),
-      query: statementsOf(templateOf(region.api), 'QueryFunctionRole'),
-      admin: statementsOf(templateOf(region.api), 'AdminFunctionRole'),
-      consumer: statementsOf(templateOf(region.processing), 'ConsumerRole'),
+      ingest: policyOf(templateOf(region.api), 'IngestFunctionRole'),
+      query: policyOf(templateOf(region.api), 'QueryFunctionRole'),
+      admin: policyOf(templateOf(region.api), 'AdminFunctionRole'),
+      lakeReader: policyOf(templateOf(region.api), 'LakeReaderRole', TENANT),
+      consumer: policyOf(templateOf(region.processing), 'ConsumerRole'),
+      sender: policyOf(templateOf(region.processing), 'PostbackSenderRole'),
+      authorizer: policyOf(templateOf(regionOf(serviceTokenPlatform, REGION).api), 'BearerAuthorizer'),
     };
   };
 
-  it.each(['ingest', 'query', 'admin', 'consumer'] as const)(
-    'records the SDK calls of the %s function',
-    (fn) => {
-      expect(recorded[fn].length).toBeGreaterThan(0);
-    },
-  );
+  it.each(FUNCTIONS)('records the SDK calls of the %s function', (fn) => {
+    expect(recorded[fn].length).toBeGreaterThan(0);
+  });
 
-  it.each(['ingest', 'query', 'admin', 'consumer'] as const)(
-    'lets the %s function do everything it was seen doing (nothing missing)',
-    (fn) => {
-      const statements = roles()[fn];
-      const missing = recorded[fn]
-        .flatMap((call) => needsOf(resources, call))
-        .filter((need) => !LOCAL_ONLY(fn, need) && !allows(statements, need))
-        .map((need) => `${need.action} on ${need.arn}`);
-      expect([...new Set(missing)]).toEqual([]);
-    },
-  );
+  it.each(FUNCTIONS)('lets the %s function do everything it was seen doing (nothing missing)', (fn) => {
+    const role = roles()[fn];
+    const missing = recorded[fn]
+      .flatMap((call) => needsOf(resources, call))
+      .filter((need) => !LOCAL_ONLY(fn, need) && !allows(role, need))
+      .map((need) => `${need.action} on ${need.arn}`);
+    expect([...new Set(missing)]).toEqual([]);
+  });
 
-  it.each(['ingest', 'query', 'admin', 'consumer'] as const)(
+  it.each(FUNCTIONS)(
     'allows the %s function no data-plane action it was not seen using, unless acknowledged',
     (fn) => {
       const used = new Set(
         recorded[fn].flatMap((call) => needsOf(resources, call)).map((need) => need.action),
       );
       const allowed = roles()
-        [fn].filter((st) => st.Effect === 'Allow')
+        [fn].statements.filter((st) => st.Effect === 'Allow')
         .flatMap((st) => [st.Action].flat())
         .filter((action) => DATA_PLANE.test(action));
       const unused = [...new Set(allowed)].filter(
@@ -486,11 +746,11 @@ describe('IAM coverage of the functions', () => {
     },
   );
 
-  it.each(['ingest', 'query', 'admin', 'consumer'] as const)(
+  it.each(FUNCTIONS)(
     'acknowledges for the %s function only actions its role allows (no stale reason)',
     (fn) => {
       const allowed = roles()
-        [fn].filter((st) => st.Effect === 'Allow')
+        [fn].statements.filter((st) => st.Effect === 'Allow')
         .flatMap((st) => [st.Action].flat());
       const stale = Object.keys(UNEXERCISED[fn]).filter(
         (action) => !allowed.some((a) => globMatches(a, action)),
@@ -498,4 +758,28 @@ describe('IAM coverage of the functions', () => {
       expect(stale).toEqual([]);
     },
   );
+
+  it("lets another tenant's lake reader session do none of what acme's did", () => {
+    const other = { ...roles().lakeReader, tenant: 'other' };
+    const needs = recorded.lakeReader
+      .flatMap((call) => needsOf(resources, call))
+      .filter((need) => need.arn.endsWith(`/unmogrowp-dev-${TENANT}-reports`));
+    expect(needs.length).toBeGreaterThan(0);
+    expect(needs.filter((need) => allows(other, need))).toEqual([]);
+  });
+
+  it('lets only the query function start lake reader sessions, each with the tenant tag', () => {
+    const trust = Object.entries(templateOf(regionOf(platform, REGION).api).findResources('AWS::IAM::Role'))
+      .filter(([id]) => lakeReaderArn.endsWith(`/${id}`))
+      .map(([, role]) => role.Properties.AssumeRolePolicyDocument.Statement);
+    expect(trust).toEqual([
+      [
+        expect.objectContaining({
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Principal: { AWS: { 'Fn::GetAtt': [expect.stringMatching(/^QueryFunctionRole/), 'Arn'] } },
+          Condition: expect.objectContaining({ StringLike: { 'aws:RequestTag/tenant': '?*' } }),
+        }),
+      ],
+    ]);
+  });
 });

@@ -365,18 +365,15 @@ describe('one hostname is optional', () => {
 });
 
 describe('quotas checked at synth', () => {
-  it('refuses more declared tenants than API Gateway has usage plans in a region', () => {
-    const tenants = Array.from({ length: 300 }, (_, i) => ({ tenantId: `t${i}` }));
-    expect(() => buildPlatform(testApp(), configWith({ tenants }), { projectRoot: PROJECT_ROOT })).toThrow(
-      'API Gateway allows 300 usage plans per account and region (quota "Usage plans per account"); 300 tenants need 301',
-    );
+  it('declares 1,000 tenants without an API Gateway quota (no usage plans, no API Gateway keys)', () => {
+    const tenants = Array.from({ length: 1000 }, (_, i) => ({ tenantId: `t${i}` }));
+    expect(() => checkConfigQuotas(configWith({ tenants }))).not.toThrow();
   });
 
-  it('accepts them where the account has the quota raised', () => {
-    const tenants = Array.from({ length: 300 }, (_, i) => ({ tenantId: `t${i}` }));
-    expect(() =>
-      checkConfigQuotas(configWith({ tenants, quotas: { usagePlansPerRegion: 400 } })),
-    ).not.toThrow();
+  it('refuses the retired usagePlansPerRegion quota, naming it', () => {
+    expect(() => configWith({ quotas: { usagePlansPerRegion: 400 } } as never)).toThrow(
+      /usagePlansPerRegion/,
+    );
   });
 
   it('refuses more on-demand streams than Kinesis allows an account in a region', () => {

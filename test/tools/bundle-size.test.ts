@@ -46,11 +46,13 @@ describe('Lambda bundles', () => {
     // No bearer routes on ingest: no token verification, so neither jose nor Secrets Manager.
     expect(clientsIn(of('ingest'))).toEqual(['client-dynamodb', 'client-kinesis']);
     expect((of('ingest')?.inputs ?? []).some((p) => p.includes('node_modules/jose/'))).toBe(false);
+    // STS: each tenant's Athena queries run in a lake reader session tagged with the tenant.
     expect(clientsIn(of('query'))).toEqual([
       'client-athena',
       'client-dynamodb',
       'client-kinesis',
       'client-secrets-manager',
+      'client-sts',
     ]);
     // SQS: a retry by hand puts a dead postback delivery back on the delivery queue.
     expect(clientsIn(of('admin'))).toEqual([

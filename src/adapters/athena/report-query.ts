@@ -22,7 +22,11 @@ import {
  */
 
 export interface AthenaQueryRunnerOptions {
-  readonly client: AthenaClient;
+  /**
+   * The client, or the client of each tenant (the cloud: credentials of a lake reader session tagged
+   * with the tenant, so S3 serves Athena only that tenant's partitions).
+   */
+  readonly client: AthenaClient | ((tenantId: string) => AthenaClient);
   /** Workgroup of tenants without their own. */
   readonly workgroup: string;
   /**
@@ -54,7 +58,10 @@ export class AthenaQueryRunner implements LakeQueryRunner {
     query: ReportQueryDefinition,
     parameters: Readonly<Record<QueryParameter, string>>,
   ): Promise<Record<string, string | null>[]> {
-    const { client } = this.options;
+    const client =
+      typeof this.options.client === 'function'
+        ? this.options.client(parameters.tenantId)
+        : this.options.client;
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: query.sql,

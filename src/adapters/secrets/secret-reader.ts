@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { common, observed } from '../clients.js';
 
 /**
  * Reads a secret string from AWS Secrets Manager, once per cold start and again after a time to live
@@ -48,10 +49,8 @@ export function secretStringReader(options: SecretReaderOptions): () => Promise<
 
   const read = async (): Promise<string> => {
     const sdk = await import('@aws-sdk/client-secrets-manager');
-    client ??= new sdk.SecretsManagerClient({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    });
+    // Observed like every client of clients.ts (the IAM coverage test records the call).
+    client ??= observed(new sdk.SecretsManagerClient(common(options.region, options.endpoint)));
     let secretString: string | undefined;
     try {
       const response = await client.send(new sdk.GetSecretValueCommand({ SecretId: options.secretId }));

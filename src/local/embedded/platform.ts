@@ -9,6 +9,7 @@ import type { DispatchResult } from '../../app/postbacks/dispatcher.js';
 import { createEmbeddedApiServices } from '../../composition/embedded.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
 import { POSTBACK_ENV } from '../../definitions/postbacks.js';
+import type { RetrySchedule } from '../../domain/postbacks/backoff.js';
 import type { DeliverySubject } from '../../domain/postbacks/jobs.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
@@ -70,6 +71,11 @@ export interface EmbeddedPlatformOptions {
    * @default a random secret kept in the state directory
    */
   readonly jwtSecret?: string;
+  /**
+   * Back-off of failed postback deliveries (tests shorten it).
+   * @default DEFAULT_RETRY_SCHEDULE: 30 s doubling to 1 hour, for 24 hours
+   */
+  readonly postbackRetrySchedule?: RetrySchedule;
 }
 
 export interface EmbeddedPlatform {
@@ -268,9 +274,9 @@ export async function startEmbeddedPlatform(
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: state.saved.jwtSecret });
-  // Postbacks (SPEC §7): destinations and the delivery log in memory (kept for the process's life, not
-  // across restarts), the same dispatcher and sender as in the cloud on an in-process queue; the
-  // consumer worker sends each committed batch's subjects here.
+  // Postbacks (SPEC §7): destinations and the delivery log in the database (they survive a restart), the
+  // same dispatcher and sender as in the cloud on an in-process queue; the consumer worker sends each
+  // committed batch's subjects here.
   const postbackStats = new PostbackStats();
   const lake = new LocalLakeQueries(lakeDirectory);
   const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
@@ -278,8 +284,15 @@ export async function startEmbeddedPlatform(
     shards,
     // The report rows are text, as Athena answers them.
     lake: { run: (query, parameters) => lake.report(query, parameters) as never },
-    postbacks: { allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1', metrics: postbackStats },
+    postbacks: {
+      allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1',
+      metrics: postbackStats,
+      ...(options.postbackRetrySchedule ? { retrySchedule: options.postbackRetrySchedule } : {}),
+    },
   });
+  // Deliveries the queue held when the process last stopped go out again (at-least-once).
+  const resumed = await postbacks.resume();
+  if (resumed > 0) log(`resuming ${resumed} postback deliveries`);
 
   log('starting the consumer worker');
   const workerData: ConsumerWorkerData = {
@@ -306,8 +319,12 @@ export async function startEmbeddedPlatform(
   const { createDashboard } = await import('../dashboard.js');
   setDashboard(createDashboard({ stats: consumer.stats, lake, facts, postbacks: postbackStats }));
 
-  // Usage-counter windows end every second: delete finished ones, as DynamoDB's TTL would.
-  const sweep = setInterval(() => void usageCounters.sweepExpired().catch(() => undefined), 60_000);
+  // Usage-counter windows end every second, delivery records after 30 days: delete finished ones, as
+  // DynamoDB's TTL would.
+  const sweep = setInterval(() => {
+    void usageCounters.sweepExpired().catch(() => undefined);
+    void postbacks.store.sweepExpired().catch(() => undefined);
+  }, 60_000);
   sweep.unref();
 
   let stopped = false;
@@ -330,6 +347,8 @@ export async function startEmbeddedPlatform(
       await closeServer(server);
       await consumer.stop();
       postbacks.queue.stop();
+      // A send still in flight records nothing from here: its delivery is resumed on the next start.
+      await postbacks.store.close();
       await lake.close();
       await db.close();
       removeLocalState(state);

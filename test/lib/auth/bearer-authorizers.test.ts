@@ -106,7 +106,7 @@ describe('ServiceTokenSecret', () => {
 
     expect(secrets).toEqual([
       expect.objectContaining({
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Action: 'secretsmanager:GetSecretValue',
         Resource: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:unmogrowp-dev-service-token-??????',
       }),
     ]);

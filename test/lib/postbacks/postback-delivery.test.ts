@@ -79,22 +79,37 @@ describe('PostbackDelivery', () => {
     });
   });
 
-  it('lets the sender receive, delete and delay jobs, and send to the dead-letter queue', () => {
+  it('lets the sender receive, delete and delay jobs, and send to the dead-letter queue, nothing more', () => {
     const template = Template.fromStack(deliveryIn().stack);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            // Sorted, as the recommended flags write actions.
-            Action: Match.arrayWith([
-              'sqs:ChangeMessageVisibility',
-              'sqs:DeleteMessage',
-              'sqs:ReceiveMessage',
-            ]),
-          }),
-          Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) }),
-        ]),
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const sqsStatements = statements
+      .filter((st) => [st.Action].flat().some((action) => action.startsWith('sqs:')))
+      .map((st) => ({
+        actions: [st.Action].flat(),
+        queue: (st.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+      }));
+    expect(sqsStatements).toEqual([
+      {
+        // Sorted, as the recommended flags write actions.
+        actions: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+        ],
+        queue: expect.stringMatching(/^PostbacksQueue/),
       },
+      { actions: ['sqs:SendMessage'], queue: expect.stringMatching(/^PostbacksDeadLetterQueue/) },
+    ]);
+  });
+
+  it('attaches the sender to the queue with partial batch responses', () => {
+    Template.fromStack(deliveryIn().stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PostbacksQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 
