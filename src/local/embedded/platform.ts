@@ -246,6 +246,41 @@ function embeddedServer(
   return { server, setDashboard: (route) => (dashboard = route) };
 }
 
+/**
+ * The API's services over the embedded store. Postbacks (SPEC §7): destinations and the delivery log in
+ * the database (they survive a restart), the same dispatcher and sender as in the cloud on an in-process
+ * queue; the consumer worker sends each committed batch's subjects here, and the deliveries the queue
+ * held when the process last stopped go out again (at-least-once).
+ */
+async function embeddedServices(
+  db: ReturnType<typeof openEmbeddedDatabase>,
+  config: ReturnType<typeof loadRuntimeConfig>,
+  options: {
+    readonly lakeDirectory: string;
+    readonly shards: number;
+    readonly lake: LocalLakeQueries;
+    readonly postbackStats: PostbackStats;
+    readonly postbackRetrySchedule?: RetrySchedule;
+    readonly log: (line: string) => void;
+  },
+): Promise<ReturnType<typeof createEmbeddedApiServices>> {
+  const { lake } = options;
+  const built = createEmbeddedApiServices(db, config, {
+    lakeDirectory: options.lakeDirectory,
+    shards: options.shards,
+    // The report rows are text, as Athena answers them.
+    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
+    postbacks: {
+      allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1',
+      metrics: options.postbackStats,
+      ...(options.postbackRetrySchedule ? { retrySchedule: options.postbackRetrySchedule } : {}),
+    },
+  });
+  const resumed = await built.postbacks.resume();
+  if (resumed > 0) options.log(`resuming ${resumed} postback deliveries`);
+  return built;
+}
+
 /** Onboards the demo tenant and writes `local.json`. */
 async function embeddedFacts(endpoint: string, state: LocalState): Promise<LocalFacts> {
   const { adminToken, apiKey } = await onboardDemo(endpoint, state);
@@ -274,25 +309,16 @@ export async function startEmbeddedPlatform(
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: state.saved.jwtSecret });
-  // Postbacks (SPEC §7): destinations and the delivery log in the database (they survive a restart), the
-  // same dispatcher and sender as in the cloud on an in-process queue; the consumer worker sends each
-  // committed batch's subjects here.
   const postbackStats = new PostbackStats();
   const lake = new LocalLakeQueries(lakeDirectory);
-  const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
+  const { services, graph, usageCounters, postbacks } = await embeddedServices(db, config, {
     lakeDirectory,
     shards,
-    // The report rows are text, as Athena answers them.
-    lake: { run: (query, parameters) => lake.report(query, parameters) as never },
-    postbacks: {
-      allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1',
-      metrics: postbackStats,
-      ...(options.postbackRetrySchedule ? { retrySchedule: options.postbackRetrySchedule } : {}),
-    },
+    lake,
+    postbackStats,
+    ...(options.postbackRetrySchedule ? { postbackRetrySchedule: options.postbackRetrySchedule } : {}),
+    log,
   });
-  // Deliveries the queue held when the process last stopped go out again (at-least-once).
-  const resumed = await postbacks.resume();
-  if (resumed > 0) log(`resuming ${resumed} postback deliveries`);
 
   log('starting the consumer worker');
   const workerData: ConsumerWorkerData = {
