@@ -12,6 +12,7 @@ import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
 import type { LakeRow } from '../app/lake-rows.js';
 import { DATA_LAKE } from '../definitions/lake.js';
+import { awsWait, type TimedCall } from './aws-wait.js';
 import { counterRowOf, type KeyClass, keyClassOf } from './key-classes.js';
 import {
   type FirehoseUsage,
@@ -22,6 +23,7 @@ import {
 } from './model.js';
 
 export { KEY_CLASSES, type KeyClass, keyClassOf } from './key-classes.js';
+export { awsWait, type TimedCall };
 
 /**
  * Counts what a workload uses in local mode, the way AWS would bill it in the cloud: every AWS SDK call
@@ -96,44 +98,6 @@ interface LambdaCounter {
   cloudDurationMs: number;
   /** The cloud estimate, each invocation rounded up to 1 ms: what is priced. */
   billedDurationMs: number;
-}
-
-/** An AWS call made during an invocation: its local interval and its service. */
-export interface TimedCall {
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly service: string;
-}
-
-/**
- * Local AWS wait and its cloud estimate: overlapping calls form a wave, which takes one round trip of
- * its slowest service in the cloud.
- */
-export function awsWait(
-  calls: readonly TimedCall[],
-  latencyMs: (service: string) => number,
-): { localMs: number; cloudMs: number } {
-  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
-  let localMs = 0;
-  let cloudMs = 0;
-  let wave: { end: number; start: number; latency: number } | undefined;
-  for (const c of sorted) {
-    if (wave && c.startMs <= wave.end) {
-      wave.end = Math.max(wave.end, c.endMs);
-      wave.latency = Math.max(wave.latency, latencyMs(c.service));
-      continue;
-    }
-    if (wave) {
-      localMs += wave.end - wave.start;
-      cloudMs += wave.latency;
-    }
-    wave = { start: c.startMs, end: c.endMs, latency: latencyMs(c.service) };
-  }
-  if (wave) {
-    localMs += wave.end - wave.start;
-    cloudMs += wave.latency;
-  }
-  return { localMs, cloudMs };
 }
 
 type Item = Record<string, unknown>;
