@@ -40,6 +40,7 @@ export const REGION_DASHBOARD_ROWS = [
   'Storage',
   'Lake',
   'Cost and limits',
+  'Postbacks',
 ] as const;
 
 /** The ARN of an alarm of this account in a region, by name (no reference to the alarm's stack). */
@@ -78,10 +79,12 @@ export class RegionMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
   readonly tenantInsights: TenantInsights;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: RegionMonitoringProps) {
     super(scope, id);
     const { region } = props;
+    this.region = region;
     const m = new PlatformMetrics(region);
     const r = props.resources;
 
@@ -253,6 +256,15 @@ export class RegionMonitoring extends Construct {
         width: 6,
       }),
     );
+  }
+
+  /**
+   * Appends a row under its own heading (`## <title> <region>`): the stages built outside this
+   * construct, such as the postback sender's, keep the dashboard's one-heading-per-row layout.
+   */
+  addRow(title: string, widgets: readonly cloudwatch.IWidget[]): void {
+    this.dashboard.addWidgets(rowHeading(`## ${title} ${this.region}`));
+    this.dashboard.addWidgets(...widgets);
   }
 }
 
