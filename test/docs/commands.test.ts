@@ -17,3 +17,15 @@ describe('docs/commands.md', () => {
     expect(scripts.filter((script) => !named(script))).toEqual([]);
   });
 });
+
+describe('CONTRIBUTING.md', () => {
+  it('names the test folders .ci/run runs again on Node.js 24, as .ci/run names them', () => {
+    const folders = (text: string) =>
+      (/node@24 node_modules\/vitest\/vitest\.mjs run((?:\s+\\?\s*test\/\w+)+)/.exec(text)?.[1] ?? '')
+        .split(/[\s\\]+/)
+        .filter(Boolean);
+    const ci = folders(readFileSync(join(PROJECT_ROOT, '.ci/run'), 'utf8'));
+    expect(ci.length).toBeGreaterThan(0);
+    expect(folders(readFileSync(join(PROJECT_ROOT, 'CONTRIBUTING.md'), 'utf8'))).toEqual(ci);
+  });
+});
