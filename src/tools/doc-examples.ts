@@ -52,7 +52,8 @@ export interface ShellBlocks {
 const RUNNABLE = /^<!--\s*runnable(?<attrs>[^>]*)-->$/;
 const NOT_RUNNABLE = /^<!--\s*not-runnable\b(?<rest>.*?)-->$/;
 const EXPECT = /expect=(?:"(?<double>[^"]*)"|'(?<single>[^']*)')/g;
-const FENCE = /^```(?<lang>[\w-]*)/;
+/** An opening fence, at the margin or indented in a list item. */
+const FENCE = /^(?<indent> *)```(?<lang>[\w-]*)/;
 const SHELL_LANGUAGES = new Set(['sh', 'bash', 'shell', 'zsh', 'console']);
 /** The first words of a line that make a fence without a language a shell example. */
 const COMMAND = /^(\$ |npm |npx |curl |aws |node |git |export |cd |sudo )/;
@@ -74,9 +75,12 @@ export function classifyShellBlocks(file: string, markdown: string): ShellBlocks
         );
       continue;
     }
-    const close = lines.findIndex((line, j) => j > fence && line.startsWith('```'));
+    const indent = open.groups?.indent ?? '';
+    const close = lines.findIndex((line, j) => j > fence && line.trimStart().startsWith('```'));
     if (close < 0) throw new Error(`${file}:${fence + 1}: the block is never closed`);
-    const body = lines.slice(fence + 1, close);
+    const body = lines
+      .slice(fence + 1, close)
+      .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l));
     const lang = open.groups?.lang ?? '';
     const line = fence + 1;
     if (!SHELL_LANGUAGES.has(lang)) {

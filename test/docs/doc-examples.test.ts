@@ -57,6 +57,24 @@ describe('every shell example of the documentation runs, or says why not', () =>
     ]);
   });
 
+  it('sees a shell block indented in a list item, and runs it without the indent', () => {
+    const markdown = [
+      '- step:',
+      '',
+      '  ```sh',
+      '  aws sts get-caller-identity',
+      '  ```',
+      '',
+      '  <!-- runnable -->',
+      '  ```sh',
+      '  echo ok',
+      '  ```',
+    ].join('\n');
+    const blocks = classifyShellBlocks('x.md', markdown);
+    expect(blocks.unmarked.map((b) => b.line)).toEqual([3]);
+    expect(blocks.runnable.map((b) => b.script)).toEqual(['echo ok']);
+  });
+
   it('leaves other fences alone: JSON, diagrams, a URL template', () => {
     const markdown = ['```json', '{"a":1}', '```', '```', 'https://<api host>/v1/click/<appId>', '```'].join(
       '\n',
