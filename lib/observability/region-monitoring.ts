@@ -171,11 +171,17 @@ export class RegionMonitoring extends Construct {
     this.dashboard.addWidgets(rowHeading(`## Attribution ${region}`));
     this.dashboard.addWidgets(
       graph('Attribution outcomes per minute', m.attributionOutcomes()),
-      graph('Consumer records: failed, quarantined, redelivered', [
-        m.consumerRecords('failed'),
-        m.consumerRecords('poisoned'),
-        m.consumerRecords('redelivered'),
-      ]),
+      graph(
+        'Consumer records: failed, quarantined, redelivered (left); forwarded home, waiting (right)',
+        [
+          m.consumerRecords('failed'),
+          m.consumerRecords('poisoned'),
+          m.consumerRecords('redelivered'),
+          m.consumerRecords('forwardFailed'),
+        ],
+        // The write model: records of tenants homed elsewhere, and of a tenant moving here.
+        { right: [m.consumerRecords('forwarded'), m.consumerRecords('awaitingHome')] },
+      ),
 
       graph(
         'On-failure queue depth',

@@ -1,6 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTenantHomes } from '../../../src/adapters/dynamodb/tenant-homes.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
 import { emfDeliveryMetrics } from '../../../src/adapters/postbacks/emf-metrics.js';
 import { signLocalToken } from '../../../src/auth/jwt.js';
@@ -294,6 +295,41 @@ describe('metric contract between the functions and the dashboards and alarms', 
       context,
     );
 
+    // The write model (docs/deployment.md): a tenant homed in another region has its records forwarded
+    // there (and a forward that fails is counted); a tenant moving here waits out its grace period.
+    const homes = new DynamoTenantHomes({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+      defaultRegion: config.homeRegion,
+    });
+    for (const tenant of ['globex', 'movers'])
+      await admin(proxyEvent('POST', '/v1/tenants', { tenant_id: tenant, name: tenant }, bearer), context);
+    const elsewhere = config.region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1';
+    await homes.moveHome('globex', elsewhere, { graceSeconds: 0 });
+    await homes.moveHome('movers', config.region, { graceSeconds: 3600 });
+    const writeModelBatch = kinesisEvent(
+      [
+        eventRecord({ tenantId: 'globex', advertisingId: adid() }),
+        eventRecord({ tenantId: 'movers', advertisingId: adid() }),
+      ].map((record, i) => kinesisRecord(base64(record), String(5000 + i))),
+    );
+    const forwarded: string[] = [];
+    const forwarding = createConsumerLambda({
+      config,
+      clients,
+      observability: capturedObservability('consumer'),
+      forwarder: { forward: async (region) => void forwarded.push(region) },
+    });
+    await forwarding(writeModelBatch, context);
+    expect(forwarded).toEqual([elsewhere]);
+    const forwardingDown = createConsumerLambda({
+      config,
+      clients,
+      observability: capturedObservability('consumer'),
+      forwarder: { forward: () => Promise.reject(new Error('the home region stream is unavailable')) },
+    });
+    await forwardingDown(writeModelBatch, context);
+
     // The postback sender's metrics port, as its Lambda builds it: one delivery of each outcome.
     const sender = capturedObservability('postbackSender');
     const port = emfDeliveryMetrics(sender.metrics);
@@ -340,12 +376,12 @@ describe('metric contract between the functions and the dashboards and alarms', 
     expect(unread).toEqual([]);
   });
 
-  it('proves all 25 queried metrics and the 1 search non-empty by running the functions', () => {
+  it('proves all 28 queried metrics and the 1 search non-empty by running the functions', () => {
     const proven = [...queried.keys()].filter((key) => emitted.has(key));
-    // The figures docs/operations.md reports: 3 per API function, 12 of the consumer, 4 of the postback
+    // The figures docs/operations.md reports: 3 per API function, 15 of the consumer, 4 of the postback
     // sender, and the sender's latency by destination (the same search on each regional dashboard).
-    expect(queried.size).toBe(25);
-    expect(proven).toHaveLength(25);
+    expect(queried.size).toBe(28);
+    expect(proven).toHaveLength(28);
     const searches = new Set(searched.map((s) => s.expression));
     expect(searches.size).toBe(1);
   });
