@@ -27,7 +27,7 @@ function settingsPage(): string {
     '',
     GENERATED,
     '',
-    'Per-app attribution settings (SPEC §4), snake_case as the admin API (`PUT /v1/tenants/{tenantId}/apps/{appId}`),',
+    'Per-app attribution settings ([attribution rules](../attribution-rules.md)), snake_case as the admin API (`PUT /v1/tenants/{tenantId}/apps/{appId}`),',
     "the CLI's `--settings` files and the CDK config's `attributionDefaults` take them. Every field is optional;",
     'what an app leaves out takes the platform default (the config), then the default below. An unknown or',
     'camelCase key is refused, naming the field.',
