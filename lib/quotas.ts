@@ -12,6 +12,8 @@ export const AWS_DEFAULT_QUOTAS = {
   usagePlansPerRegion: 300,
   /** Kinesis Data Streams: on-demand streams per account and region (adjustable). */
   onDemandStreamsPerRegion: 50,
+  /** Lambda: concurrent executions per account and region (adjustable); the concurrency alarm's 100 %. */
+  lambdaConcurrency: 1_000,
   /** CloudFormation: resources per stack (hard limit). */
   resourcesPerStack: 500,
 } as const;

@@ -354,6 +354,11 @@ export const PlatformConfigSchema = z
         usagePlansPerRegion: int(1, 100_000).optional(),
         /** Kinesis on-demand streams per region (AWS default 50). */
         onDemandStreamsPerRegion: int(1, 10_000).optional(),
+        /**
+         * Lambda concurrent executions per region (AWS default 1,000): the 100 % of the account-concurrency
+         * alarm and chart.
+         */
+        lambdaConcurrency: int(1, 1_000_000).optional(),
       })
       .strict()
       .default({}),

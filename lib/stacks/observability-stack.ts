@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { GlobalDashboard } from '../observability/global-dashboard.js';
 import { RegionMonitoring } from '../observability/region-monitoring.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { quotasOf } from '../quotas.js';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly plan: PlatformPlan;
@@ -27,6 +28,8 @@ export class ObservabilityStack extends Stack {
       region: this.region,
       resources: plan.monitoredResources,
       alarmAction: props.alarmAction,
+      // The account's own quota, not AWS's default: a raised quota must not page at 800 executions.
+      thresholds: { accountConcurrencyQuota: quotasOf(plan.config).lambdaConcurrency },
     });
     if (this.region === plan.config.homeRegion) {
       this.globalDashboard = new GlobalDashboard(this, 'Global', {

@@ -263,6 +263,18 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
       }
     });
 
+    it("divides by the account's raised concurrency quota from the config (quotas.lambdaConcurrency)", () => {
+      const raised = templateOf(
+        regionOf(buildTestPlatform({ quotas: { lambdaConcurrency: 10_000 } }), 'us-east-1').observability,
+      );
+      raised.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'unmogrowp-dev-AccountConcurrency',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: '100 * m_account_concurrency_us_east_1 / 10000' }),
+        ]),
+      });
+    });
+
     it('alarms when Lambda concurrency nears the account quota', () => {
       home.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'unmogrowp-dev-AccountConcurrency',
