@@ -137,6 +137,11 @@ export class PlatformPlan {
     };
   }
 
+  /** The alarm topic's Slack notifier (`monitoring.slackWebhookSecretName`), one per region. */
+  get slackAlarmsFunctionName(): string {
+    return this.names.name('slack-alarms');
+  }
+
   get authorizerFunctionName(): string {
     return this.names.name('authorizer');
   }

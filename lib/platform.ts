@@ -113,6 +113,8 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       ...common,
       description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
       alarmAction: stateful.alarmTopic.action,
+      alarmTopic: stateful.alarmTopic.topic,
+      projectRoot: options.projectRoot,
     });
     for (const stack of [lake, processing, api])
       observability.addStackDependency(stack, 'monitors its resources');

@@ -150,6 +150,29 @@ const ConcurrencySchema = z
     path: ['minProvisioned'],
   });
 
+/** Where alarms go besides `alarmEmail`. */
+const MonitoringSchema = z
+  .object({
+    /**
+     * Name of a Secrets Manager secret, present in every region of `regions`, whose value is a Slack
+     * incoming-webhook URL (the plain string `https://hooks.slack.com/services/…`). When set, a small
+     * function in each region subscribes to the region's alarm topic and posts every alarm state change
+     * (firing and recovering) to that channel, besides the e-mail to `alarmEmail`. The platform reads the
+     * secret (and only that one); it never creates it. A name, not an ARN.
+     * @default none: alarms are e-mailed to `alarmEmail` only
+     */
+    slackWebhookSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, {
+        message: 'expected a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -), not an ARN',
+      })
+      .optional()
+      .describe(
+        'Secrets Manager secret (same name in every region) holding a Slack incoming-webhook URL; every alarm state change is posted there too. Left out: alarms are e-mailed only.',
+      ),
+  })
+  .strict();
+
 /** Optional destinations of the consumer besides the identity graph and the lake. */
 const SinksSchema = z
   .object({
@@ -331,6 +354,8 @@ export const PlatformConfigSchema = z
     sinks: SinksSchema.prefault({}),
     /** Subscribed to every region's alarm topic (confirm each subscription e-mail once). */
     alarmEmail: z.email(),
+    /** Where alarms go besides `alarmEmail`. */
+    monitoring: MonitoringSchema.prefault({}),
     customDomain: CustomDomainSchema.optional(),
     /** Who issues the bearer tokens of admin, report and privacy calls (docs/cloud-first-run.md). */
     auth: AuthSchema.prefault({ kind: 'cognito' }),

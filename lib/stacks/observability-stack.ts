@@ -1,8 +1,11 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { PlatformFunction } from '../compute/platform-function.js';
 import { GlobalDashboard } from '../observability/global-dashboard.js';
 import { RegionMonitoring } from '../observability/region-monitoring.js';
+import { SlackAlarmNotifier } from '../observability/slack-alarm-notifier.js';
 import type { PlatformPlan } from '../platform-plan.js';
 import { quotasOf } from '../quotas.js';
 
@@ -10,15 +13,22 @@ export interface ObservabilityStackProps extends StackProps {
   readonly plan: PlatformPlan;
   /** Where the region's alarms notify. */
   readonly alarmAction: cloudwatch.IAlarmAction;
+  /** The region's alarm topic (the Slack notifier subscribes to it). */
+  readonly alarmTopic: sns.ITopic;
+  /** Project root holding `lambdas/` and `package-lock.json` (the Slack notifier's bundle). */
+  readonly projectRoot: string;
 }
 
 /**
- * One region's dashboard and alarms; in the home region also the global dashboard. Everything is addressed
- * by physical name, so this stack holds no references into the other stacks but the alarm topic.
+ * One region's dashboard and alarms; in the home region also the global dashboard; with
+ * `monitoring.slackWebhookSecretName`, the alarm topic's Slack notifier. Everything is addressed by
+ * physical name, so this stack holds no references into the other stacks but the alarm topic.
  */
 export class ObservabilityStack extends Stack {
   readonly monitoring: RegionMonitoring;
   readonly globalDashboard?: GlobalDashboard;
+  /** Alarms to Slack, when `monitoring.slackWebhookSecretName` is set. */
+  readonly slackAlarms?: SlackAlarmNotifier;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
@@ -35,6 +45,23 @@ export class ObservabilityStack extends Stack {
       this.globalDashboard = new GlobalDashboard(this, 'Global', {
         dashboardName: plan.names.dashboardName('global'),
         regions: plan.config.regions.map((region) => ({ region, resources: plan.monitoredResources })),
+      });
+    }
+    const { slackWebhookSecretName } = plan.config.monitoring;
+    if (slackWebhookSecretName !== undefined) {
+      const notifier = new PlatformFunction(this, 'SlackAlarmsFunction', {
+        handler: 'slackAlarms',
+        functionName: plan.slackAlarmsFunctionName,
+        projectRoot: props.projectRoot,
+        logRetention: plan.logRetention,
+        logRemovalPolicy: plan.removalPolicy,
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+      });
+      this.slackAlarms = new SlackAlarmNotifier(this, 'SlackAlarms', {
+        notifier,
+        topic: props.alarmTopic,
+        webhookSecretName: slackWebhookSecretName,
       });
     }
   }

@@ -4,21 +4,23 @@ import type { EmbeddedDatabase } from '../adapters/embedded/database.js';
 import { FileLakeWriter, FileSpendLake, FileTombstoneWriter } from '../adapters/embedded/file-lake.js';
 import { EmbeddedIdentityGraph } from '../adapters/embedded/identity-graph.js';
 import { EmbeddedLog, EmbeddedLogPublisher } from '../adapters/embedded/ordered-log.js';
+import { EmbeddedPostbackStore } from '../adapters/embedded/postback-store.js';
 import { EmbeddedTenantRegistry } from '../adapters/embedded/tenant-registry.js';
 import { EmbeddedUsageCounters } from '../adapters/embedded/usage-counters.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { DnsHostResolver } from '../adapters/postbacks/dns-resolver.js';
 import { GraphErasureCheck } from '../adapters/postbacks/erasure-check.js';
 import { LocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
-import { MemoryPostbackStore } from '../adapters/postbacks/memory-store.js';
 import { SafeHttpTransport } from '../adapters/postbacks/safe-http-transport.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
 import { createPostbackDispatcher, type PostbackDispatcher } from '../app/postbacks/dispatcher.js';
 import type { DestinationPolicy } from '../app/postbacks/policy.js';
 import type { DeliveryMetrics } from '../app/postbacks/ports.js';
+import { resumePendingDeliveries } from '../app/postbacks/resume.js';
 import { createPostbackSender } from '../app/postbacks/sender.js';
 import type { RuntimeConfig } from '../config/runtime.js';
+import type { RetrySchedule } from '../domain/postbacks/backoff.js';
 import type { AttributionStore } from '../domain/store.js';
 import type { ApiServices } from '../http/services.js';
 import { assembleApiServices } from './api.js';
@@ -48,7 +50,12 @@ export interface EmbeddedApiOptions {
    */
   readonly lake?: LakeQueryRunner;
   /** Postback delivery on this process: loopback receivers allowed (tests), and where deliveries count. */
-  readonly postbacks?: { readonly allowLoopback: boolean; readonly metrics?: DeliveryMetrics };
+  readonly postbacks?: {
+    readonly allowLoopback: boolean;
+    readonly metrics?: DeliveryMetrics;
+    /** Back-off of failed deliveries. @default DEFAULT_RETRY_SCHEDULE (30 s doubling to 1 h, for 24 h) */
+    readonly retrySchedule?: RetrySchedule;
+  };
 }
 
 export interface EmbeddedApiServices {
@@ -57,8 +64,17 @@ export interface EmbeddedApiServices {
   readonly graph: EmbeddedIdentityGraph;
   /** The ingest limits' counters, whose finished windows the caller sweeps (DynamoDB's TTL in the cloud). */
   readonly usageCounters: EmbeddedUsageCounters;
-  /** The postback dispatcher the consumer's batches go through, and the in-process delivery queue. */
-  readonly postbacks: { readonly dispatch: PostbackDispatcher; readonly queue: LocalDeliveryQueue };
+  /**
+   * The postback dispatcher the consumer's batches go through, the in-process delivery queue, and the
+   * store of destinations and delivery records (whose expired records the caller sweeps).
+   */
+  readonly postbacks: {
+    readonly dispatch: PostbackDispatcher;
+    readonly queue: LocalDeliveryQueue;
+    readonly store: EmbeddedPostbackStore;
+    /** Puts back on the queue what it held when the process last stopped; resolves to how many. */
+    readonly resume: () => Promise<number>;
+  };
 }
 
 /**
@@ -84,8 +100,9 @@ export function createEmbeddedApiServices(
 ): EmbeddedApiServices {
   const { lake } = options;
   const graph = new EmbeddedIdentityGraph({ db: db.graph });
-  // Destinations and the delivery log in memory; the cloud's dispatcher and sender on an in-process queue.
-  const postbackStore = new MemoryPostbackStore();
+  // Destinations and the delivery log in the database; the cloud's dispatcher and sender on an
+  // in-process queue, which `resume` refills from the log after a restart.
+  const postbackStore = new EmbeddedPostbackStore({ db: db.postbacks });
   const postbackQueue = new LocalDeliveryQueue();
   const postbackPolicy: DestinationPolicy = {
     allowLoopback: options.postbacks?.allowLoopback ?? false,
@@ -105,8 +122,11 @@ export function createEmbeddedApiServices(
       erasure: new GraphErasureCheck(() => graph),
       deadLetters: postbackQueue,
       ...(options.postbacks?.metrics ? { metrics: options.postbacks.metrics } : {}),
+      ...(options.postbacks?.retrySchedule ? { schedule: options.postbacks.retrySchedule } : {}),
     }),
   );
+  const resume = () =>
+    resumePendingDeliveries({ pending: postbackStore, queue: postbackQueue, now: Date.now });
   const usageCounters = new EmbeddedUsageCounters({ db: db.registry });
   const services = assembleApiServices(config, {
     verifyToken: tokenVerifierFor(config),
@@ -133,7 +153,12 @@ export function createEmbeddedApiServices(
         }
       : {}),
   });
-  return { services, graph, usageCounters, postbacks: { dispatch, queue: postbackQueue } };
+  return {
+    services,
+    graph,
+    usageCounters,
+    postbacks: { dispatch, queue: postbackQueue, store: postbackStore, resume },
+  };
 }
 
 /** The steps of the embedded consumer a caller may time. */

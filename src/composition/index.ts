@@ -11,4 +11,5 @@ export * from './observability.js';
 export * from './postback-sender.js';
 export * from './postbacks.js';
 export * from './registry.js';
+export * from './slack-alarms.js';
 export * from './token-verifier.js';

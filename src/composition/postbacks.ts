@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DnsHostResolver } from '../adapters/postbacks/dns-resolver.js';
 import { DynamoPostbackStore } from '../adapters/postbacks/dynamodb-store.js';
 import { type DeviceFinder, GraphErasureCheck } from '../adapters/postbacks/erasure-check.js';
-import { sharedLocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
+import { type LocalDeliveryQueue, sharedLocalDeliveryQueue } from '../adapters/postbacks/local-queue.js';
 import { SafeHttpTransport } from '../adapters/postbacks/safe-http-transport.js';
 import { SqsDeliveryQueue } from '../adapters/postbacks/sqs-queue.js';
 import { createPostbackDispatcher, type PostbackDispatcher } from '../app/postbacks/dispatcher.js';
@@ -14,6 +14,7 @@ import type {
   DeliveryQueue,
   PostbackApiServices,
 } from '../app/postbacks/ports.js';
+import { resumePendingDeliveries } from '../app/postbacks/resume.js';
 import { createPostbackSender, type PostbackSender } from '../app/postbacks/sender.js';
 import type { RuntimeConfig } from '../config/runtime.js';
 import { POSTBACK_ENV } from '../definitions/postbacks.js';
@@ -116,4 +117,17 @@ export function postbackSender(
     deadLetters,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+}
+
+/**
+ * Local mode's start on the emulator stack: puts back on the in-process queue the deliveries it held
+ * when the process last stopped (found in the delivery records); resolves to how many.
+ */
+export function resumeLocalDeliveries(
+  config: PostbackRuntimeConfig,
+  clients: PostbackClients,
+  queue: LocalDeliveryQueue,
+): Promise<number> {
+  const store = new DynamoPostbackStore({ documents: clients.documents, tableName: config.tableName });
+  return resumePendingDeliveries({ pending: store, queue, now: Date.now });
 }

@@ -16,12 +16,15 @@ export type HandlerName = keyof typeof HANDLERS;
 export type ApiHandlerName = Exclude<HandlerName, 'consumer'>;
 
 /**
- * Queue workers, outside `HANDLERS` (neither an API function nor the stream consumer; local mode runs
- * their code in process): the SQS postback sender (SPEC §7).
+ * Queue and topic workers, outside `HANDLERS` (neither an API function nor the stream consumer; local
+ * mode runs their code in process): the SQS postback sender (SPEC §7), and the Slack notifier of the
+ * alarm topic (only with `monitoring.slackWebhookSecretName`).
  */
 export const QUEUE_HANDLERS = {
   /** Sends postback and webhook deliveries from the delivery queue. */
   postbackSender: 'lambdas/postback-sender.ts',
+  /** Posts each alarm state change of the region's alarm topic to Slack. */
+  slackAlarms: 'lambdas/slack-alarms.ts',
 } as const;
 
 export type QueueHandlerName = keyof typeof QUEUE_HANDLERS;

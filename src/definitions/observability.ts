@@ -21,7 +21,14 @@ export const SERVICE_NAMES = {
   consumer: 'attribution-consumer',
   authorizer: 'authorizer',
   postbackSender: 'postback-sender',
+  slackAlarms: 'slack-alarms',
 } as const satisfies Record<HandlerName | QueueHandlerName | 'authorizer', string>;
+
+/** Environment of the alarm topic's Slack notifier (`lambdas/slack-alarms.ts`). */
+export const SLACK_ALARMS_ENV = {
+  /** Name of the Secrets Manager secret holding the Slack incoming-webhook URL. */
+  webhookSecretName: 'UNMOGROWP_SLACK_WEBHOOK_SECRET',
+} as const;
 
 /** A function that names its own service (see {@link SERVICE_NAMES}). */
 export type ServiceKey = keyof typeof SERVICE_NAMES;

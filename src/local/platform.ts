@@ -36,7 +36,7 @@ import { signLocalToken } from '../auth/jwt.js';
 import { createApiLambda, provideLocalLake } from '../composition/api.js';
 import { createConsumerLambda } from '../composition/consumer.js';
 import { graphResolver } from '../composition/identity-graphs.js';
-import { loadPostbackConfig, postbackSender } from '../composition/postbacks.js';
+import { loadPostbackConfig, postbackSender, resumeLocalDeliveries } from '../composition/postbacks.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../config/runtime.js';
 import { ENV } from '../definitions/environment.js';
 import { HANDLERS, type HandlerName } from '../definitions/handlers.js';
@@ -380,18 +380,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   });
 
   // Postbacks: the consumer module enqueues on the process's local queue; the same sender code as the
-  // SQS Lambda sends from it (SPEC §7).
+  // SQS Lambda sends from it (SPEC §7). What the queue held when the process last stopped goes again.
   const postbackStats = new PostbackStats();
   const postbackQueue = sharedLocalDeliveryQueue();
   {
     const config = loadRuntimeConfig();
     const clients = createAwsClients(config);
+    const postbackConfig = loadPostbackConfig(config);
     postbackQueue.start(
-      postbackSender(loadPostbackConfig(config), clients, graphResolver(config, clients), {
+      postbackSender(postbackConfig, clients, graphResolver(config, clients), {
         metrics: postbackStats,
         deadLetters: postbackQueue,
       }),
     );
+    const resumed = await resumeLocalDeliveries(postbackConfig, clients, postbackQueue);
+    if (resumed > 0) log(`resuming ${resumed} postback deliveries`);
   }
 
   const lake = new LocalLakeQueries(join(services.s3Directory, LAKE_BUCKET), {

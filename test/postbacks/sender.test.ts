@@ -127,6 +127,18 @@ describe('postback sender', () => {
     expect(await plan()).toHaveLength(0);
   });
 
+  it('plans a record that appears twice in one batch once', async () => {
+    const refs: DeliveryRef[] = [];
+    const dispatch = createPostbackDispatcher({
+      configs: store,
+      log: store,
+      queue: { enqueue: async (r) => void refs.push(...r) },
+      now: () => clockMs,
+    });
+    expect(await dispatch([subject(), subject()])).toEqual({ planned: 1, enqueued: 1, alreadyEnqueued: 0 });
+    expect(refs).toHaveLength(1);
+  });
+
   it('enqueues again a job created but not marked enqueued (a crash between the two steps)', async () => {
     const [ref] = await plan();
     const key = `t1#com.app#${(ref as DeliveryRef).jobId}`;

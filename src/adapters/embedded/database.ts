@@ -9,7 +9,7 @@ import { type Database, open, type RootDatabase } from 'lmdb';
  * the write transactions and gives every reader a consistent snapshot.
  *
  * Two environments, one per writer, so neither waits for the other's write lock: `ingest` (the log, the
- * tenant registry and usage counters: written by the HTTP thread) and `store` (the identity graph and
+ * tenant registry, usage counters and postbacks: written by the HTTP thread) and `store` (the identity graph and
  * the consumer's checkpoints: written by the consumer). The checkpoints live with the graph, so a
  * checkpoint is never on disk before the commit it covers.
  *
@@ -40,6 +40,8 @@ export interface EmbeddedDatabase {
   readonly registry: Database;
   /** The ordered log (ingest stream). */
   readonly log: Database;
+  /** Postback destinations and the delivery log (written by the HTTP thread, which sends them). */
+  readonly postbacks: Database;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export function openEmbeddedDatabase(
     checkpoints: store.openDB({ name: 'checkpoints' }),
     registry: ingest.openDB({ name: 'registry' }),
     log: ingest.openDB({ name: 'log' }),
+    postbacks: ingest.openDB({ name: 'postbacks' }),
     close: async () => {
       await Promise.all([store.close(), ingest.close()]);
     },

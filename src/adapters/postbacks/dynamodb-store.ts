@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -10,13 +11,19 @@ import type {
   DeliveryLog,
   DeliveryRecord,
   DeliveryStatus,
+  PendingDeliveries,
   PostbackConfig,
   PostbackConfigStore,
 } from '../../app/postbacks/ports.js';
 import type { Destination } from '../../domain/postbacks/destinations.js';
 import type { DeliveryJob } from '../../domain/postbacks/jobs.js';
 import { TtlCache } from '../cache.js';
-import { DELIVERY_RECORD_TTL_DAYS, deliveryKey, postbackConfigKey } from './keys.js';
+import {
+  DELIVERY_RECORD_TTL_DAYS,
+  deliveryKey,
+  POSTBACK_DELIVERY_KEY_PREFIX,
+  postbackConfigKey,
+} from './keys.js';
 
 export interface DynamoPostbackStoreOptions {
   readonly documents: DynamoDBDocumentClient;
@@ -32,7 +39,7 @@ export interface DynamoPostbackStoreOptions {
 const MAX_LIST_SCAN = 2000;
 
 /** Postback settings and delivery records in the tenant registry table (see `keys.ts`). */
-export class DynamoPostbackStore implements PostbackConfigStore, DeliveryLog {
+export class DynamoPostbackStore implements PostbackConfigStore, DeliveryLog, PendingDeliveries {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => number;
@@ -226,6 +233,35 @@ export class DynamoPostbackStore implements PostbackConfigStore, DeliveryLog {
       start = page.LastEvaluatedKey;
     } while (start && read < MAX_LIST_SCAN);
     return records.sort((a, b) => b.updatedAtMs - a.updatedAtMs).slice(0, filter.limit);
+  }
+
+  /**
+   * Every delivery on the queue and not finished, of every app: a scan of the whole table, for local
+   * mode's start (its in-process queue resumes them); the cloud's SQS queue keeps its jobs itself.
+   */
+  async pending(): Promise<DeliveryRecord[]> {
+    const records: DeliveryRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :p) AND enqueued = :t AND #status IN (:q, :f)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':p': POSTBACK_DELIVERY_KEY_PREFIX,
+            ':t': true,
+            ':q': 'queued',
+            ':f': 'failed',
+          },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(toRecord(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return records;
   }
 }
 

@@ -1,12 +1,13 @@
-import type { DeadLetterSink, DeliveryQueue, DeliveryRef } from '../../app/postbacks/ports.js';
+import type { DeadLetterSink, DelayingDeliveryQueue, DeliveryRef } from '../../app/postbacks/ports.js';
 import type { PostbackSender } from '../../app/postbacks/sender.js';
 
 /**
  * Local mode's delivery queue: in process, with SQS's behaviour that matters here (a job to retry comes
  * back after its delay, dead letters are kept apart). The same `PostbackSender` sends the jobs. Jobs in
- * it are lost when the process stops; their delivery records stay (`queued` or `failed`).
+ * it are lost when the process stops; their delivery records stay (`queued` or `failed`), and
+ * `resumePendingDeliveries` puts them back on the next start.
  */
-export class LocalDeliveryQueue implements DeliveryQueue, DeadLetterSink {
+export class LocalDeliveryQueue implements DelayingDeliveryQueue, DeadLetterSink {
   readonly deadLetters: { ref: DeliveryRef; reason: string; atMs: number }[] = [];
   private readonly ready: DeliveryRef[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -35,6 +36,12 @@ export class LocalDeliveryQueue implements DeliveryQueue, DeadLetterSink {
     this.pump();
   }
 
+  /** Enqueues `ref` once `delayMs` has passed (a resumed retry's remaining back-off). */
+  async enqueueAfter(ref: DeliveryRef, delayMs: number): Promise<void> {
+    if (delayMs <= 0) return this.enqueue([ref]);
+    this.later(ref, delayMs);
+  }
+
   async deadLetter(ref: DeliveryRef, reason: string): Promise<void> {
     this.deadLetters.push({ ref, reason, atMs: Date.now() });
   }
@@ -58,10 +65,12 @@ export class LocalDeliveryQueue implements DeliveryQueue, DeadLetterSink {
       this.inFlight++;
       send(ref)
         .then((result) => {
-          if (result.outcome === 'retry') this.later(ref, result.delayMs);
+          if (result.outcome === 'retry' && this.sender) this.later(ref, result.delayMs);
         })
         // A job that threw comes back, as after SQS's visibility timeout.
-        .catch(() => this.later(ref, 1000))
+        .catch(() => {
+          if (this.sender) this.later(ref, 1000);
+        })
         .finally(() => {
           this.inFlight--;
           this.pump();
@@ -71,7 +80,6 @@ export class LocalDeliveryQueue implements DeliveryQueue, DeadLetterSink {
   }
 
   private later(ref: DeliveryRef, delayMs: number): void {
-    if (!this.sender) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.ready.push(ref);

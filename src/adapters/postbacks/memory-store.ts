@@ -3,6 +3,7 @@ import type {
   DeliveryLog,
   DeliveryRecord,
   DeliveryStatus,
+  PendingDeliveries,
   PostbackConfig,
   PostbackConfigStore,
 } from '../../app/postbacks/ports.js';
@@ -10,7 +11,7 @@ import type { Destination } from '../../domain/postbacks/destinations.js';
 import type { DeliveryJob } from '../../domain/postbacks/jobs.js';
 
 /** Postback settings and delivery records in memory: unit tests, and local runs without DynamoDB. */
-export class MemoryPostbackStore implements PostbackConfigStore, DeliveryLog {
+export class MemoryPostbackStore implements PostbackConfigStore, DeliveryLog, PendingDeliveries {
   readonly configs = new Map<string, PostbackConfig>();
   readonly records = new Map<string, DeliveryRecord>();
 
@@ -63,12 +64,17 @@ export class MemoryPostbackStore implements PostbackConfigStore, DeliveryLog {
   }
 
   async requeue(job: DeliveryJob, nowMs: number): Promise<void> {
-    this.update(job, (r) => ({
-      ...r,
-      status: 'queued',
-      job: { ...r.job, createdAtMs: nowMs },
-      updatedAtMs: nowMs,
-    }));
+    this.update(job, (r) =>
+      r.status === 'dead' || r.status === 'queued'
+        ? { ...r, status: 'queued', job: { ...r.job, createdAtMs: nowMs }, updatedAtMs: nowMs }
+        : r,
+    );
+  }
+
+  async pending(): Promise<DeliveryRecord[]> {
+    return [...this.records.values()].filter(
+      (r) => r.enqueued && (r.status === 'queued' || r.status === 'failed'),
+    );
   }
 
   async list(

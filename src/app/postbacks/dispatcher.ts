@@ -1,4 +1,4 @@
-import type { DeliverySubject } from '../../domain/postbacks/jobs.js';
+import type { DeliveryJob, DeliverySubject } from '../../domain/postbacks/jobs.js';
 import { planDeliveries } from '../../domain/postbacks/jobs.js';
 import type {
   DeliveryLog,
@@ -17,6 +17,9 @@ import type {
  * marked enqueued, after a crash between the two steps). A failure throws, and the consumer fails the
  * batch: the retry sees the records as redeliveries and comes back here.
  */
+
+/** Delivery records made at once (conditional puts in flight). */
+const CREATE_CONCURRENCY = 32;
 
 export interface DispatcherDependencies {
   readonly configs: PostbackConfigStore;
@@ -49,34 +52,35 @@ export function createPostbackDispatcher(deps: DispatcherDependencies): Postback
       return config;
     };
     const nowMs = deps.now();
-    const fresh: { ref: DeliveryRef; job: Parameters<DeliveryLog['markEnqueued']>[0] }[] = [];
-    let planned = 0;
-    let alreadyEnqueued = 0;
+    // By job id: a record twice in one batch makes its jobs once.
+    const jobs = new Map<string, DeliveryJob>();
     for (const subject of subjects) {
       const about = subject.kind === 'decision' ? subject.attribution : subject.event;
       const config = await configFor(about.tenantId, about.appId);
       if (!config || config.destinations.length === 0) continue;
-      const jobs = planDeliveries(subject, config.destinations, nowMs);
-      planned += jobs.length;
-      for (const job of jobs) {
-        const created = await deps.log.create({
-          job,
-          status: 'queued',
-          attempts: 0,
-          enqueued: false,
-          updatedAtMs: nowMs,
-        });
-        if (!created.created && created.existing.enqueued) {
-          alreadyEnqueued++;
-          continue;
-        }
-        fresh.push({ ref: { tenantId: job.tenantId, appId: job.appId, jobId: job.jobId }, job });
-      }
+      for (const job of planDeliveries(subject, config.destinations, nowMs)) jobs.set(job.jobId, job);
+    }
+    const planned = [...jobs.values()];
+    const fresh: { ref: DeliveryRef; job: DeliveryJob }[] = [];
+    let alreadyEnqueued = 0;
+    // Records are made a chunk at a time, concurrently: each is its own conditional put.
+    for (let start = 0; start < planned.length; start += CREATE_CONCURRENCY) {
+      const chunk = planned.slice(start, start + CREATE_CONCURRENCY);
+      const outcomes = await Promise.all(
+        chunk.map((job) =>
+          deps.log.create({ job, status: 'queued', attempts: 0, enqueued: false, updatedAtMs: nowMs }),
+        ),
+      );
+      outcomes.forEach((created, i) => {
+        const job = chunk[i] as DeliveryJob;
+        if (!created.created && created.existing.enqueued) alreadyEnqueued++;
+        else fresh.push({ ref: { tenantId: job.tenantId, appId: job.appId, jobId: job.jobId }, job });
+      });
     }
     if (fresh.length > 0) {
       await deps.queue.enqueue(fresh.map((f) => f.ref));
       await Promise.all(fresh.map((f) => deps.log.markEnqueued(f.job)));
     }
-    return { planned, enqueued: fresh.length, alreadyEnqueued };
+    return { planned: planned.length, enqueued: fresh.length, alreadyEnqueued };
   };
 }

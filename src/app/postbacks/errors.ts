@@ -50,3 +50,14 @@ export class DeliveryNotDeadError extends ApplicationError {
     );
   }
 }
+
+/** Slack (or the address in front of it) did not take an alarm message; the invocation is retried. */
+export class AlarmNotificationFailedError extends ApplicationError {
+  override readonly name = 'AlarmNotificationFailedError';
+  constructor(
+    message: string,
+    readonly context: { readonly alarmName: string; readonly responseCode?: number },
+  ) {
+    super(message);
+  }
+}

@@ -75,6 +75,14 @@ export interface DeliveryLog {
   ): Promise<DeliveryRecord[]>;
 }
 
+/**
+ * The deliveries a queue holds and has not finished (enqueued, `queued` or `failed`), of every app: what
+ * an in-process queue lost when its process stopped, and resumes on the next start.
+ */
+export interface PendingDeliveries {
+  pending(): Promise<DeliveryRecord[]>;
+}
+
 /** What a queue message names: the delivery record holds the job. */
 export interface DeliveryRef {
   readonly tenantId: string;
@@ -84,6 +92,11 @@ export interface DeliveryRef {
 
 export interface DeliveryQueue {
   enqueue(refs: readonly DeliveryRef[]): Promise<void>;
+}
+
+/** A queue that can also hold a job back until a delay has passed (a retry's back-off). */
+export interface DelayingDeliveryQueue extends DeliveryQueue {
+  enqueueAfter(ref: DeliveryRef, delayMs: number): Promise<void>;
 }
 
 /** Where deliveries out of retries go (the SQS dead-letter queue; locally a list). */

@@ -41,18 +41,31 @@ export function slackMessage(subject: DeliverySubject): SlackMessage {
   return { text: headline, blocks: [section(headline)] };
 }
 
-/** The message of an alarm changing state (a CloudWatch alarm notification, or a local one). */
-export function slackAlarmMessage(alarm: {
+/** An alarm that changed state: a CloudWatch alarm notification, or a local one. */
+export interface AlarmChange {
   readonly name: string;
   readonly state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
   readonly reason: string;
-}): SlackMessage {
+  /** The alarm's description (ours carry the summary and the runbook link). @default none */
+  readonly description?: string;
+  /** Where the alarm is, e.g. `eu-west-1`. @default none */
+  readonly region?: string;
+  /** The state it left. @default none */
+  readonly previousState?: string;
+}
+
+/** The message of an alarm changing state: a headline, and the description (runbook) below it. */
+export function slackAlarmMessage(alarm: AlarmChange): SlackMessage {
   const icon =
     alarm.state === 'ALARM'
       ? ':rotating_light:'
       : alarm.state === 'OK'
         ? ':large_green_circle:'
         : ':grey_question:';
-  const headline = `${icon} *${escapeSlack(alarm.name)}* is ${alarm.state}: ${escapeSlack(alarm.reason)}`;
-  return { text: headline, blocks: [section(headline)] };
+  const where = alarm.region ? ` in ${escapeSlack(alarm.region)}` : '';
+  const from = alarm.previousState ? ` (was ${escapeSlack(alarm.previousState)})` : '';
+  const headline = `${icon} *${escapeSlack(alarm.name)}*${where} is ${alarm.state}${from}: ${escapeSlack(alarm.reason)}`;
+  const blocks = [section(headline)];
+  if (alarm.description) blocks.push(section(escapeSlack(alarm.description)));
+  return { text: headline, blocks };
 }

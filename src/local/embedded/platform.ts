@@ -10,6 +10,7 @@ import { signLocalToken } from '../../auth/jwt.js';
 import { createEmbeddedApiServices } from '../../composition/embedded.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../config/runtime.js';
 import { POSTBACK_ENV } from '../../definitions/postbacks.js';
+import type { RetrySchedule } from '../../domain/postbacks/backoff.js';
 import { createHttpApp } from '../../http/app.js';
 import { lowerCaseHeaders } from '../../http/request.js';
 import { LocalLakeQueries } from '../lake-sql.js';
@@ -63,6 +64,11 @@ export interface EmbeddedPlatformOptions {
    * @default a random secret kept in the state directory
    */
   readonly jwtSecret?: string;
+  /**
+   * Back-off of failed postback deliveries (tests shorten it).
+   * @default DEFAULT_RETRY_SCHEDULE: 30 s doubling to 1 hour, for 24 hours
+   */
+  readonly postbackRetrySchedule?: RetrySchedule;
 }
 
 export interface EmbeddedPlatform {
@@ -123,9 +129,9 @@ export async function startEmbeddedPlatform(
   const db = openEmbeddedDatabase(dataDir, { noSync });
   const shards = options.shards ?? 2;
   const config = loadRuntimeConfig({ ...process.env, [RUNTIME_ENV.jwtSecret]: saved.jwtSecret });
-  // Postbacks (SPEC §7): destinations and the delivery log in memory (kept for the process's life, not
-  // across restarts), the same dispatcher and sender as in the cloud on an in-process queue; the
-  // consumer worker sends each committed batch's subjects here.
+  // Postbacks (SPEC §7): destinations and the delivery log in the database (they survive a restart), the
+  // same dispatcher and sender as in the cloud on an in-process queue; the consumer worker sends each
+  // committed batch's subjects here.
   const postbackStats = new PostbackStats();
   const lake = new LocalLakeQueries(lakeDirectory);
   const { services, graph, usageCounters, postbacks } = createEmbeddedApiServices(db, config, {
@@ -133,9 +139,16 @@ export async function startEmbeddedPlatform(
     shards,
     // The report rows are text, as Athena answers them.
     lake: { run: (query, parameters) => lake.report(query, parameters) as never },
-    postbacks: { allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1', metrics: postbackStats },
+    postbacks: {
+      allowLoopback: process.env[POSTBACK_ENV.allowLoopback] === '1',
+      metrics: postbackStats,
+      ...(options.postbackRetrySchedule ? { retrySchedule: options.postbackRetrySchedule } : {}),
+    },
   });
-  const { dispatch: dispatchPostbacks, queue: postbackQueue } = postbacks;
+  const { dispatch: dispatchPostbacks, queue: postbackQueue, store: postbackStore } = postbacks;
+  // Deliveries the queue held when the process last stopped go out again (at-least-once).
+  const resumed = await postbacks.resume();
+  if (resumed > 0) log(`resuming ${resumed} postback deliveries`);
   const api = createHttpApp(services);
 
   log('starting the consumer worker');
@@ -281,8 +294,12 @@ export async function startEmbeddedPlatform(
   const { createDashboard } = await import('../dashboard.js');
   dashboard = createDashboard({ stats, lake, facts, postbacks: postbackStats });
 
-  // Usage-counter windows end every second: delete finished ones, as DynamoDB's TTL would.
-  const sweep = setInterval(() => void usageCounters.sweepExpired().catch(() => undefined), 60_000);
+  // Usage-counter windows end every second, delivery records after 30 days: delete finished ones, as
+  // DynamoDB's TTL would.
+  const sweep = setInterval(() => {
+    void usageCounters.sweepExpired().catch(() => undefined);
+    void postbackStore.sweepExpired().catch(() => undefined);
+  }, 60_000);
   sweep.unref();
 
   let stopped = false;
@@ -318,6 +335,8 @@ export async function startEmbeddedPlatform(
       }
       await worker.terminate();
       postbackQueue.stop();
+      // A send still in flight records nothing from here: its delivery is resumed on the next start.
+      await postbackStore.close();
       await lake.close();
       await db.close();
       rmSync(join(factsDir, 'local.json'), { force: true });

@@ -98,6 +98,13 @@ describe('delivery planning', () => {
       'slack',
     ]);
     expect(planDeliveries(decision({ kind: 'reinstall' }), [partner, webhook], NOW)).toEqual([]);
+    // A slack destination posts the Slack message of the decision to its incoming webhook.
+    const [toSlack] = planDeliveries(rejected, [slack], NOW);
+    expect(toSlack?.request).toEqual({
+      method: 'POST',
+      url: 'https://hooks.slack.com/x',
+      body: JSON.stringify(slackMessage(rejected)),
+    });
   });
 
   it('sends lifecycle events only to destinations that name them', () => {
