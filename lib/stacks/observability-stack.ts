@@ -7,6 +7,7 @@ import { GlobalDashboard } from '../observability/global-dashboard.js';
 import { RegionMonitoring } from '../observability/region-monitoring.js';
 import { SlackAlarmNotifier } from '../observability/slack-alarm-notifier.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { quotasOf } from '../quotas.js';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly plan: PlatformPlan;
@@ -37,6 +38,8 @@ export class ObservabilityStack extends Stack {
       region: this.region,
       resources: plan.monitoredResources,
       alarmAction: props.alarmAction,
+      // The account's own quota, not AWS's default: a raised quota must not page at 800 executions.
+      thresholds: { accountConcurrencyQuota: quotasOf(plan.config).lambdaConcurrency },
     });
     if (this.region === plan.config.homeRegion) {
       this.globalDashboard = new GlobalDashboard(this, 'Global', {
