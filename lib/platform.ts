@@ -121,7 +121,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
     processing.postbacks.grantEnqueue(api.functions.admin.function);
     processing.postbacks.configure(api.functions.admin.function);
-    observability.monitoring.dashboard.addWidgets(...processing.postbacks.widgets());
+    observability.monitoring.addRow('Postbacks', processing.postbacks.widgets());
     return { region, stateful, lake, processing, api, observability };
   });
   const { resourcesPerStack } = quotasOf(config);

@@ -10,6 +10,8 @@ import type { PlatformConfig } from './config/schema.js';
 export const AWS_DEFAULT_QUOTAS = {
   /** Kinesis Data Streams: on-demand streams per account and region (adjustable). */
   onDemandStreamsPerRegion: 50,
+  /** Lambda: concurrent executions per account and region (adjustable); the concurrency alarm's 100 %. */
+  lambdaConcurrency: 1_000,
   /** CloudFormation: resources per stack (hard limit). */
   resourcesPerStack: 500,
 } as const;

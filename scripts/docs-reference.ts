@@ -14,6 +14,7 @@ import { ROUTES } from '../src/definitions/routes.js';
 import { AppSettingsWireSchema, DEFAULT_SETTINGS, settingsToWire } from '../src/domain/settings.js';
 import { ERROR_CODES } from '../src/http/openapi.js';
 import { schemaTable } from '../src/tools/schema-table.js';
+import { tsdocDescriptions } from '../src/tools/tsdoc-descriptions.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GENERATED =
@@ -26,7 +27,7 @@ function settingsPage(): string {
     '',
     GENERATED,
     '',
-    'Per-app attribution settings (SPEC §4), snake_case as the admin API (`PUT /v1/tenants/{tenantId}/apps/{appId}`),',
+    'Per-app attribution settings ([attribution rules](../attribution-rules.md)), snake_case as the admin API (`PUT /v1/tenants/{tenantId}/apps/{appId}`),',
     "the CLI's `--settings` files and the CDK config's `attributionDefaults` take them. Every field is optional;",
     'what an app leaves out takes the platform default (the config), then the default below. An unknown or',
     'camelCase key is refused, naming the field.',
@@ -46,7 +47,12 @@ function configPage(): string {
     'value stops synthesis with an error naming the field, its value and what is allowed.',
     '`attributionDefaults` takes the [app settings](settings.md) schema.',
     '',
-    schemaTable(PlatformConfigSchema, undefined, ['attributionDefaults']),
+    schemaTable(
+      PlatformConfigSchema,
+      undefined,
+      ['attributionDefaults'],
+      tsdocDescriptions(join(ROOT, 'lib/config/schema.ts'), 'PlatformConfigSchema'),
+    ),
     '',
   ].join('\n');
 }

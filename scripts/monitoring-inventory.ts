@@ -1,6 +1,7 @@
 /**
  * Counts the dashboards' widgets, the alarms and the custom (UnMoGrowP namespace) metric queries of the
- * synthesized templates, per configuration: `npx tsx scripts/monitoring-inventory.ts`.
+ * synthesized templates, per configuration: `npx tsx scripts/monitoring-inventory.ts`. A custom metric
+ * query is a dashboard row or alarm metric in the `UnMoGrowP` namespace, or a `SEARCH` over it.
  */
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -21,6 +22,11 @@ const CONFIGS = {
     ],
   },
 };
+
+/** Whether a dashboard row's part is an expression that searches the custom namespace. */
+const searchesCustomNamespace = (part: unknown): boolean =>
+  typeof (part as { expression?: unknown })?.expression === 'string' &&
+  (part as { expression: string }).expression.includes(`SEARCH('{${METRICS_NAMESPACE},`);
 
 /** A dashboard body with every token replaced by a placeholder string, parsed. */
 function dashboardBody(body: unknown): { widgets: { properties?: { metrics?: unknown[][] } }[] } {
@@ -55,7 +61,8 @@ for (const [name, overrides] of Object.entries(CONFIGS)) {
         const body = dashboardBody(dashboard.Properties.DashboardBody);
         widgets += body.widgets.length;
         for (const w of body.widgets)
-          for (const row of w.properties?.metrics ?? []) if (row[0] === METRICS_NAMESPACE) customQueries++;
+          for (const row of w.properties?.metrics ?? [])
+            if (row[0] === METRICS_NAMESPACE || row.some(searchesCustomNamespace)) customQueries++;
       }
     }
   }

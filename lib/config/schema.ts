@@ -22,7 +22,7 @@ const UsagePlanSchema = z
   .object({
     /** Steady-state requests per second across the tenant's keys. */
     rateLimit: z.number().positive().max(10_000).default(100),
-    /** Burst requests above the rate. */
+    /** Not used since app keys left API Gateway (the handlers enforce `rateLimit`); still accepted. */
     burstLimit: int(1, 5_000).default(200),
     /** Requests a month; 0 means no quota. */
     monthlyQuota: int(0, 1_000_000_000).default(0),
@@ -31,7 +31,9 @@ const UsagePlanSchema = z
 
 const AppSchema = z
   .object({
+    /** An app's bundle id (Android application id or iOS bundle id). */
     appId: z.string().regex(APP_ID_PATTERN, { message: 'expected a bundle id such as com.demo.game' }),
+    /** Its store page. */
     storeUrl: z.url().optional(),
   })
   .strict();
@@ -39,6 +41,7 @@ const AppSchema = z
 const TenantSchema = z
   .object({
     // Tenants named here get resources named after them: the API's pattern, kept short.
+    /** The tenant's id: 2-20 lowercase letters, digits or dashes (silo resources are named after it). */
     tenantId: z
       .string()
       .regex(TENANT_ID_PATTERN, {
@@ -51,7 +54,12 @@ const TenantSchema = z
     tier: z.enum(['pool', 'silo']).default('pool'),
     /** Silo only: also give the tenant its own identity graph table. */
     ownTable: z.boolean().default(false),
+    /**
+     * Apps listed for the record; the stacks do not read them: apps and their keys are onboarded through
+     * the API (`npx unmogrowp tenants add`, docs/onboarding.md), without a deploy.
+     */
     apps: z.array(AppSchema).default([]),
+    /** Tenant-wide ingest limits over all its apps, enforced by the ingest handlers in every region. */
     usagePlan: UsagePlanSchema.prefault({}),
     /** Athena stops any query of this tenant's workgroup scanning more, in GiB; default `lake`'s cutoff. */
     athenaBytesScannedCutoffGiB: int(1, 10_000).optional(),
@@ -62,14 +70,22 @@ const TenantSchema = z
     path: ['ownTable'],
   });
 
+/**
+ * Capacity of the DynamoDB tables: `onDemand`, or `provisioned` with autoscaling between the minimum
+ * and maximum read and write capacity.
+ */
 const TableCapacitySchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('onDemand') }).strict(),
   z
     .object({
       mode: z.literal('provisioned'),
+      /** Read capacity units autoscaling never goes below. */
       minReadCapacity: int(1, 40_000).default(5),
+      /** Read capacity units autoscaling never goes above. */
       maxReadCapacity: int(1, 40_000).default(100),
+      /** Write capacity units autoscaling never goes below. */
       minWriteCapacity: int(1, 40_000).default(5),
+      /** Write capacity units autoscaling never goes above. */
       maxWriteCapacity: int(1, 40_000).default(100),
       /** Target utilisation, percent, that autoscaling keeps. */
       targetUtilizationPercent: int(20, 90).default(70),
@@ -85,11 +101,19 @@ const TableCapacitySchema = z.discriminatedUnion('mode', [
     }),
 ]);
 
+/** Capacity of the ingest streams: `onDemand` (scales itself), or `provisioned` with a fixed shard count. */
 const StreamCapacitySchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('onDemand') }).strict(),
-  z.object({ mode: z.literal('provisioned'), shardCount: int(1, 500).default(2) }).strict(),
+  z
+    .object({
+      mode: z.literal('provisioned'),
+      /** Shards of each ingest stream (1 MiB/s or 1,000 records/s of writes each). */
+      shardCount: int(1, 500).default(2),
+    })
+    .strict(),
 ]);
 
+/** The attribution consumers' event source mappings. */
 const ProcessingSchema = z
   .object({
     /** Records per consumer invocation. */
@@ -110,6 +134,7 @@ const ProcessingSchema = z
   })
   .strict();
 
+/** Provisioned concurrency of the latency-sensitive API functions (prod only). */
 const ConcurrencySchema = z
   .object({
     /** Provisioned concurrency floor of each latency-sensitive API function in prod. */
@@ -125,6 +150,7 @@ const ConcurrencySchema = z
     path: ['minProvisioned'],
   });
 
+/** Where alarms go besides `alarmEmail`. */
 const MonitoringSchema = z
   .object({
     /**
@@ -147,6 +173,7 @@ const MonitoringSchema = z
   })
   .strict();
 
+/** Optional destinations of the consumer besides the identity graph and the lake. */
 const SinksSchema = z
   .object({
     /**
@@ -157,8 +184,11 @@ const SinksSchema = z
      */
     timestream: z
       .object({
+        /** Create a Timestream database and table per region and write the counters to it. */
         enabled: z.boolean().default(false),
+        /** Hours rows stay in Timestream's memory store. */
         memoryRetentionHours: int(1, 8_766).default(24),
+        /** Days rows stay in Timestream's magnetic store. */
         magneticRetentionDays: int(1, 73_000).default(365),
       })
       .strict()
@@ -166,6 +196,7 @@ const SinksSchema = z
   })
   .strict();
 
+/** The S3 data lake: Firehose buffering, storage classes and the Athena scan cutoff. */
 const LakeSchema = z
   .object({
     /** Seconds Firehose buffers before writing a file (60-900). */
@@ -183,6 +214,7 @@ const LakeSchema = z
     path: ['glacierAfterDays'],
   });
 
+/** Limits in front of the ingest routes: WAF rate rules and the API stage's throttle. */
 const IngestSchema = z
   .object({
     /**
@@ -192,17 +224,23 @@ const IngestSchema = z
     wafRateLimitPer5Minutes: int(100, 2_000_000_000).default(2_000),
     /**
      * Requests per 5 minutes per app key to the server-to-server routes before WAF blocks it: a ceiling
-     * against a leaked key, above the per-app `rateLimitPerSecond` the platform enforces itself.
+     * against a leaked key, above the per-app `rate_limit_per_second` the platform enforces itself.
      */
     wafRateLimitPerKeyPer5Minutes: int(100, 2_000_000_000).default(1_500_000),
-    /** Stage-wide throttle. */
+    /** Stage-wide throttle, requests per second. */
     throttleRateLimit: z.number().positive().max(100_000).default(1_000),
+    /** Stage-wide burst above the throttle rate. */
     throttleBurstLimit: int(1, 100_000).default(2_000),
   })
   .strict();
 
+/**
+ * One hostname for the API in every region: a regional custom domain per region, and with `hostedZone`
+ * Route 53 latency records with health checks.
+ */
 const CustomDomainSchema = z
   .object({
+    /** The API's hostname, e.g. `api.example.com`. */
     domainName: z
       .string()
       .regex(/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'expected a DNS name' }),
@@ -220,9 +258,11 @@ const CustomDomainSchema = z
      */
     hostedZone: z
       .object({
+        /** The zone's id. */
         hostedZoneId: z
           .string()
           .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'expected a hosted zone id such as Z0123456789ABC' }),
+        /** The zone's name, `domainName` or a parent of it. */
         zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'expected a DNS name' }),
       })
       .strict()
@@ -259,7 +299,9 @@ const JwksAuthSchema = z
     kind: z.literal('jwks'),
     /** JWKS URL of the issuer of admin/report bearer tokens. */
     jwksUrl: z.url({ protocol: /^https$/, message: 'expected an https JWKS URL' }),
+    /** `iss` the tokens must carry. */
     issuer: z.string().min(1),
+    /** `aud` the tokens must carry, when set. */
     audience: z.string().min(1).optional(),
   })
   .strict();
@@ -288,26 +330,34 @@ const AuthSchema = z.preprocess(
 
 export const PlatformConfigSchema = z
   .object({
+    /**
+     * `dev`: stacks tear down cleanly; `prod`: termination protection, stateful resources retained, provisioned
+     * concurrency (docs/deployment.md).
+     */
     stage: z.enum(['dev', 'prod']),
     /** AWS account to deploy to; left out, the stacks are account-agnostic (resolved at deploy). */
     account: z
       .string()
       .regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' })
       .optional(),
+    /** The region that declares the global tables (one of `regions`) and holds the global dashboard. */
     homeRegion: region,
+    /** Every region the platform runs in; each serves the whole API. */
     regions: z.array(region).min(1),
+    /** The tenants whose resources the stacks create: `pool` tenants share them, `silo` tenants get their own. */
     tenants: z.array(TenantSchema).min(1),
     /**
      * Platform-wide attribution settings, in the very schema of the app settings API (snake_case,
-     * e.g. `{ "click_lookback_hours": 168 }`); what is left out takes the SPEC §4 default.
+     * e.g. `{ "click_lookback_hours": 168 }`); what is left out takes the default in docs/reference/settings.md.
      */
     attributionDefaults: AppSettingsWireSchema.default({}),
     sinks: SinksSchema.prefault({}),
+    /** Subscribed to every region's alarm topic (confirm each subscription e-mail once). */
     alarmEmail: z.email(),
     /** Where alarms go besides `alarmEmail`. */
     monitoring: MonitoringSchema.prefault({}),
     customDomain: CustomDomainSchema.optional(),
-    /** Who issues the bearer tokens of admin, report and privacy calls (SPEC §3). */
+    /** Who issues the bearer tokens of admin, report and privacy calls (docs/cloud-first-run.md). */
     auth: AuthSchema.prefault({ kind: 'cognito' }),
     /** Data-centre CIDR ranges for the `data_center_ip` fraud rule. */
     dataCenterCidrs: z
@@ -325,7 +375,13 @@ export const PlatformConfigSchema = z
      */
     quotas: z
       .object({
+        /** Kinesis on-demand streams per region (AWS default 50). */
         onDemandStreamsPerRegion: int(1, 10_000).optional(),
+        /**
+         * Lambda concurrent executions per region (AWS default 1,000): the 100 % of the account-concurrency
+         * alarm and chart.
+         */
+        lambdaConcurrency: int(1, 1_000_000).optional(),
       })
       .strict()
       .default({}),
@@ -335,6 +391,7 @@ export const PlatformConfigSchema = z
      * own active tracing is on either way.
      */
     traceSdkCalls: z.boolean().default(false),
+    /** Days the functions' CloudWatch Logs are kept (one of CloudWatch's retention values). */
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -40,6 +40,7 @@ export const REGION_DASHBOARD_ROWS = [
   'Storage',
   'Lake',
   'Cost and limits',
+  'Postbacks',
 ] as const;
 
 /** The ARN of an alarm of this account in a region, by name (no reference to the alarm's stack). */
@@ -78,10 +79,12 @@ export class RegionMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
   readonly tenantInsights: TenantInsights;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: RegionMonitoringProps) {
     super(scope, id);
     const { region } = props;
+    this.region = region;
     const m = new PlatformMetrics(region);
     const r = props.resources;
 
@@ -168,11 +171,17 @@ export class RegionMonitoring extends Construct {
     this.dashboard.addWidgets(rowHeading(`## Attribution ${region}`));
     this.dashboard.addWidgets(
       graph('Attribution outcomes per minute', m.attributionOutcomes()),
-      graph('Consumer records: failed, quarantined, redelivered', [
-        m.consumerRecords('failed'),
-        m.consumerRecords('poisoned'),
-        m.consumerRecords('redelivered'),
-      ]),
+      graph(
+        'Consumer records: failed, quarantined, redelivered (left); forwarded home, waiting (right)',
+        [
+          m.consumerRecords('failed'),
+          m.consumerRecords('poisoned'),
+          m.consumerRecords('redelivered'),
+          m.consumerRecords('forwardFailed'),
+        ],
+        // The write model: records of tenants homed elsewhere, and of a tenant moving here.
+        { right: [m.consumerRecords('forwarded'), m.consumerRecords('awaitingHome')] },
+      ),
 
       graph(
         'On-failure queue depth',
@@ -253,6 +262,15 @@ export class RegionMonitoring extends Construct {
         width: 6,
       }),
     );
+  }
+
+  /**
+   * Appends a row under its own heading (`## <title> <region>`): the stages built outside this
+   * construct, such as the postback sender's, keep the dashboard's one-heading-per-row layout.
+   */
+  addRow(title: string, widgets: readonly cloudwatch.IWidget[]): void {
+    this.dashboard.addWidgets(rowHeading(`## ${title} ${this.region}`));
+    this.dashboard.addWidgets(...widgets);
   }
 }
 

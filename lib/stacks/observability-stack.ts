@@ -3,10 +3,14 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { PlatformFunction } from '../compute/platform-function.js';
+import { alarmName } from '../observability/alarm-specs.js';
 import { GlobalDashboard } from '../observability/global-dashboard.js';
+import { createPlatformAlarm } from '../observability/platform-alarm.js';
+import { PlatformMetrics } from '../observability/platform-metrics.js';
 import { RegionMonitoring } from '../observability/region-monitoring.js';
 import { SlackAlarmNotifier } from '../observability/slack-alarm-notifier.js';
 import type { PlatformPlan } from '../platform-plan.js';
+import { quotasOf } from '../quotas.js';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly plan: PlatformPlan;
@@ -28,6 +32,11 @@ export class ObservabilityStack extends Stack {
   readonly globalDashboard?: GlobalDashboard;
   /** Alarms to Slack, when `monitoring.slackWebhookSecretName` is set. */
   readonly slackAlarms?: SlackAlarmNotifier;
+  /**
+   * The Slack notifier failing its invocations (Lambda retries an SNS delivery twice, then drops it):
+   * notifies the alarm topic, so the e-mail subscription still tells someone.
+   */
+  readonly slackAlarmsErrors?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
@@ -37,6 +46,8 @@ export class ObservabilityStack extends Stack {
       region: this.region,
       resources: plan.monitoredResources,
       alarmAction: props.alarmAction,
+      // The account's own quota, not AWS's default: a raised quota must not page at 800 executions.
+      thresholds: { accountConcurrencyQuota: quotasOf(plan.config).lambdaConcurrency },
     });
     if (this.region === plan.config.homeRegion) {
       this.globalDashboard = new GlobalDashboard(this, 'Global', {
@@ -60,6 +71,20 @@ export class ObservabilityStack extends Stack {
         topic: props.alarmTopic,
         webhookSecretName: slackWebhookSecretName,
       });
+      const id = `Errors-${plan.slackAlarmsFunctionName}`;
+      this.slackAlarmsErrors = createPlatformAlarm(
+        this,
+        {
+          id,
+          runbook: 'function-errors',
+          summary: `${plan.slackAlarmsFunctionName} fails to post alarms to Slack (e-mail still gets them)`,
+          metric: new PlatformMetrics(this.region)
+            .functionErrors(plan.slackAlarmsFunctionName)
+            .with({ period: Duration.minutes(5) }),
+          threshold: 0,
+        },
+        { alarmName: alarmName(plan.monitoredResources, id), alarmAction: props.alarmAction },
+      );
     }
   }
 }

@@ -110,13 +110,6 @@ export const UNCHARTED_METRICS: readonly (CustomMetricIdentity & { readonly reas
       'Objects the local-mode bucket writer puts; in the cloud Firehose writes the lake and its ' +
       'DeliveryToS3 metrics are charted instead.',
   },
-  ...(['forwarded', 'forwardFailed', 'awaitingHome'] as const).map((which) => ({
-    ...customMetric('consumer', CONSUMER_METRICS[which]),
-    reason:
-      'Write-model forwarding, emitted only where a tenant is homed in another region; not yet charted ' +
-      'because the metric contract test runs one region and could not prove the query non-empty. A ' +
-      'forward that fails also stops the batch, which the iterator-age and failed-records alarms see.',
-  })),
 ];
 
 /** The key a metric identity is compared by: namespace, name and the sorted dimension set. */

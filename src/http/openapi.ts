@@ -4,14 +4,14 @@ import { routeKeyOf } from './router.js';
 import { APP_ID_PATTERN, ErrorBodySchema, ROUTE_WIRES, type RouteWire, TENANT_ID_PATTERN } from './wire.js';
 
 /**
- * The OpenAPI 3.1 description of the HTTP API v1 (SPEC §10), built from the route table and the wire
+ * The OpenAPI 3.1 description of the HTTP API v1 built from the route table and the wire
  * schemas that validate requests (`wire.ts`), so the document cannot drift from the code. Served as
  * `GET /v1/openapi.json` and rendered by `GET /docs`.
  */
 
 export type JsonSchema = Record<string, unknown>;
 
-/** Every error code the API answers, its status and what it means (SPEC §3: one error shape). */
+/** Every error code the API answers, its status and what it means (one error shape). */
 export const ERROR_CODES = [
   {
     code: 'invalid_request',
@@ -55,7 +55,8 @@ export const ERROR_CODES = [
   {
     code: 'forbidden',
     status: 403,
-    meaning: "The token's role may not do this, or the API key is not accepted",
+    meaning:
+      "The token's role may not do this (in the cloud also the gateway's authorizer refusing the token)",
   },
   { code: 'not_found', status: 404, meaning: "Unknown, or another tenant's (the two answer alike)" },
   { code: 'route_not_found', status: 404, meaning: 'No route for this method and path' },
@@ -75,12 +76,8 @@ export const ERROR_CODES = [
   {
     code: 'rate_limited',
     status: 429,
-    meaning: "Over the app's requests per second or daily event quota; see Retry-After",
-  },
-  {
-    code: 'quota_exceeded',
-    status: 429,
-    meaning: "Over the tenant usage plan's monthly quota (API Gateway)",
+    meaning:
+      "Over the app's requests per second or daily event quota, or the tenant's monthly request quota; see Retry-After",
   },
   { code: 'internal_error', status: 500, meaning: 'An unexpected failure; never a stack trace' },
   {
@@ -111,7 +108,7 @@ export const SUCCESS_RESPONSES: Readonly<
   },
   'GET /v1/attribution/{appId}': {
     status: 200,
-    description: "The device's attribution with its explanation (SPEC §3)",
+    description: "The device's attribution with its explanation",
   },
   'GET /v1/reports/{appId}/installs': {
     status: 200,

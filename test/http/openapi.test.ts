@@ -125,6 +125,16 @@ describe('the OpenAPI document', () => {
     expect(thrown.size).toBeGreaterThan(10);
     const listed = new Set<string>(ERROR_CODES.map((e) => e.code));
     expect([...thrown].filter((code) => !listed.has(code))).toEqual([]);
+    // …and every listed code is answered somewhere: a literal in src/ besides this list, or a gateway
+    // response of lib/ingest/platform-api.ts.
+    const src = join(root, '..');
+    const sources = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('openapi.ts'))
+      .map((f) => readFileSync(join(src, f), 'utf8'))
+      .concat(readFileSync(join(src, '../lib/ingest/platform-api.ts'), 'utf8'));
+    for (const source of sources)
+      for (const match of source.matchAll(/'([a-z]+(?:_[a-z]+)+|[a-z]+)'/g)) thrown.add(match[1] as string);
+    expect([...listed].filter((code) => !thrown.has(code))).toEqual([]);
   });
 });
 

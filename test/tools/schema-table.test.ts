@@ -38,4 +38,39 @@ describe('reference tables from schemas', () => {
       '| `c` (required) | string | pattern `x\\|y` |  |  |',
     ]);
   });
+
+  it("lists a discriminated union by its discriminator, then each variant's fields, saying which", () => {
+    const Capacity = z.object({
+      capacity: z
+        .discriminatedUnion('mode', [
+          z.object({ mode: z.literal('onDemand') }),
+          z.object({ mode: z.literal('provisioned'), shards: z.number().int().min(1).max(9).default(2) }),
+        ])
+        .default({ mode: 'onDemand' }),
+    });
+    const rows = schemaRows(Capacity, undefined, [], new Map([['capacity.shards', 'shards of the stream']]));
+    expect(rows.map((r) => [r.path, r.allowed, r.defaultValue, r.description])).toEqual([
+      ['capacity', '', '`{"mode":"onDemand"}`', ''],
+      [
+        'capacity.mode',
+        '`onDemand`, `provisioned`',
+        '`onDemand`',
+        'Which variant: each field below names the `mode` it belongs to.',
+      ],
+      ['capacity.shards', '≥ 1, ≤ 9', '`2`', 'With `mode: provisioned`. shards of the stream'],
+    ]);
+  });
+
+  it("takes a field's description from the map when its schema has none, never over the schema's", () => {
+    const rows = schemaRows(
+      z.object({ a: z.string().describe('from the schema'), b: z.string() }),
+      undefined,
+      [],
+      new Map([
+        ['a', 'from the map'],
+        ['b', 'from the map'],
+      ]),
+    );
+    expect(rows.map((r) => r.description)).toEqual(['from the schema', 'from the map']);
+  });
 });

@@ -1,6 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTenantHomes } from '../../../src/adapters/dynamodb/tenant-homes.js';
 import { encodeRecord } from '../../../src/adapters/kinesis/publisher.js';
 import { emfDeliveryMetrics } from '../../../src/adapters/postbacks/emf-metrics.js';
 import { signLocalToken } from '../../../src/auth/jwt.js';
@@ -20,14 +21,63 @@ import { adid, clickRecord, eventRecord, HOUR, T0 } from '../../support/factorie
 
 const DAY = 24 * HOUR;
 
+import type { Platform } from '../../../lib/platform.js';
 import { createLocalResources, type LocalResources, localClients } from '../../support/local.js';
-import { buildTestPlatform, queriedCustomMetrics } from '../support/platform.js';
+import { allStacks, buildTestPlatform, dashboardsOf, queriedCustomMetrics } from '../support/platform.js';
 
 /**
  * The metric contract: every custom metric a dashboard or alarm queries is emitted, by the function
  * that runs in Lambda, with exactly that namespace, name and dimension set; and every metric the
  * functions emit is charted or listed in UNCHARTED_METRICS with a reason.
  */
+
+/**
+ * A dashboard `SEARCH` over the custom namespace: the metric name, the exact dimension names its schema
+ * `{namespace,dim,…}` requires, and the dimension values it fixes (`service="…"`).
+ */
+interface CustomMetricSearch {
+  readonly expression: string;
+  readonly metricName: string;
+  readonly dimensionNames: readonly string[];
+  readonly fixed: Readonly<Record<string, string>>;
+}
+
+const SEARCH_SCHEMA = /SEARCH\('\{(?<schema>[^}]*)\}(?<terms>[^']*)'/g;
+const SEARCH_TERM = /(?<key>\w+)="(?<value>[^"]*)"/g;
+
+/** Every SEARCH expression over the custom namespace on the dashboards of a platform. */
+function searchedCustomMetrics(platform: Platform): CustomMetricSearch[] {
+  const out: CustomMetricSearch[] = [];
+  for (const stack of allStacks(platform))
+    for (const dashboard of dashboardsOf(stack))
+      for (const widget of dashboard.widgets)
+        for (const row of widget.properties.metrics ?? [])
+          for (const part of row) {
+            const expression = (part as { expression?: unknown })?.expression;
+            if (typeof expression !== 'string') continue;
+            for (const search of expression.matchAll(SEARCH_SCHEMA)) {
+              const [namespace, ...dimensionNames] = (search.groups?.schema ?? '').split(',');
+              if (namespace !== METRICS_NAMESPACE) continue;
+              const terms = Object.fromEntries(
+                [...(search.groups?.terms ?? '').matchAll(SEARCH_TERM)].map((t) => [
+                  t.groups?.key ?? '',
+                  t.groups?.value ?? '',
+                ]),
+              );
+              const { MetricName: metricName, ...fixed } = terms;
+              if (metricName === undefined) throw new Error(`a SEARCH without MetricName: ${expression}`);
+              out.push({ expression, metricName, dimensionNames: dimensionNames.sort(), fixed });
+            }
+          }
+  return out;
+}
+
+/** Whether an emitted metric is one a SEARCH finds: same name, exactly its dimensions, its fixed values. */
+const found = (search: CustomMetricSearch, identity: CustomMetricIdentity): boolean =>
+  identity.namespace === METRICS_NAMESPACE &&
+  identity.metricName === search.metricName &&
+  Object.keys(identity.dimensions).sort().join(',') === search.dimensionNames.join(',') &&
+  Object.entries(search.fixed).every(([k, v]) => identity.dimensions[k] === v);
 
 const context = {
   functionName: 'test',
@@ -38,29 +88,41 @@ const context = {
 /** Metric identities the captured EMF lines carry. */
 const emitted = new Map<string, CustomMetricIdentity>();
 
+/** Records the metric identities of one EMF line. */
+function captureLine(line: string): void {
+  const emf = JSON.parse(line) as {
+    _aws: {
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+    };
+    [key: string]: unknown;
+  };
+  for (const directive of emf._aws.CloudWatchMetrics)
+    for (const dimensionSet of directive.Dimensions)
+      for (const metric of directive.Metrics) {
+        const identity = {
+          namespace: directive.Namespace,
+          metricName: metric.Name,
+          dimensions: Object.fromEntries(dimensionSet.map((d) => [d, String(emf[d])])),
+        };
+        emitted.set(metricKey(identity), identity);
+      }
+}
+
+/** Sends a Metrics instance's EMF lines, and those of every single metric it makes, to {@link captureLine}. */
+function capture(metrics: Observability['metrics']): void {
+  (metrics as unknown as { console: { log(line: string): void } }).console = { log: captureLine };
+  const singleMetric = metrics.singleMetric.bind(metrics);
+  metrics.singleMetric = () => {
+    const single = singleMetric();
+    capture(single);
+    return single;
+  };
+}
+
 /** The production observability of a function, with its EMF output captured instead of printed. */
 function capturedObservability(service: Parameters<typeof createObservability>[0]): Observability {
   const o = createObservability(service);
-  (o.metrics as unknown as { console: { log(line: string): void } }).console = {
-    log(line: string) {
-      const emf = JSON.parse(line) as {
-        _aws: {
-          CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-        };
-        [key: string]: unknown;
-      };
-      for (const directive of emf._aws.CloudWatchMetrics)
-        for (const dimensionSet of directive.Dimensions)
-          for (const metric of directive.Metrics) {
-            const identity = {
-              namespace: directive.Namespace,
-              metricName: metric.Name,
-              dimensions: Object.fromEntries(dimensionSet.map((d) => [d, String(emf[d])])),
-            };
-            emitted.set(metricKey(identity), identity);
-          }
-    },
-  };
+  capture(o.metrics);
   return o;
 }
 
@@ -97,12 +159,15 @@ describe('metric contract between the functions and the dashboards and alarms', 
   const clients = localClients();
   let resources: LocalResources;
   let queried: Map<string, CustomMetricIdentity>;
+  let searched: CustomMetricSearch[];
   const previousDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
 
   beforeAll(async () => {
     // vitest.config.ts disables metrics for every other test.
     process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-    queried = queriedCustomMetrics(buildTestPlatform());
+    const platform = buildTestPlatform();
+    queried = queriedCustomMetrics(platform);
+    searched = searchedCustomMetrics(platform);
     resources = await createLocalResources(clients);
     const config = loadRuntimeConfig({ ...resources.env, [RUNTIME_ENV.jwtSecret]: JWT_SECRET });
 
@@ -230,11 +295,54 @@ describe('metric contract between the functions and the dashboards and alarms', 
       context,
     );
 
+    // The write model (docs/deployment.md): a tenant homed in another region has its records forwarded
+    // there (and a forward that fails is counted); a tenant moving here waits out its grace period.
+    const homes = new DynamoTenantHomes({
+      documents: clients.documents,
+      tableName: config.tenantRegistryTable,
+      defaultRegion: config.homeRegion,
+    });
+    for (const tenant of ['globex', 'movers'])
+      await admin(proxyEvent('POST', '/v1/tenants', { tenant_id: tenant, name: tenant }, bearer), context);
+    const elsewhere = config.region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1';
+    await homes.moveHome('globex', elsewhere, { graceSeconds: 0 });
+    await homes.moveHome('movers', config.region, { graceSeconds: 3600 });
+    const writeModelBatch = kinesisEvent(
+      [
+        eventRecord({ tenantId: 'globex', advertisingId: adid() }),
+        eventRecord({ tenantId: 'movers', advertisingId: adid() }),
+      ].map((record, i) => kinesisRecord(base64(record), String(5000 + i))),
+    );
+    const forwarded: string[] = [];
+    const forwarding = createConsumerLambda({
+      config,
+      clients,
+      observability: capturedObservability('consumer'),
+      forwarder: { forward: async (region) => void forwarded.push(region) },
+    });
+    await forwarding(writeModelBatch, context);
+    expect(forwarded).toEqual([elsewhere]);
+    const forwardingDown = createConsumerLambda({
+      config,
+      clients,
+      observability: capturedObservability('consumer'),
+      forwarder: { forward: () => Promise.reject(new Error('the home region stream is unavailable')) },
+    });
+    await forwardingDown(writeModelBatch, context);
+
     // The postback sender's metrics port, as its Lambda builds it: one delivery of each outcome.
     const sender = capturedObservability('postbackSender');
     const port = emfDeliveryMetrics(sender.metrics);
     for (const status of ['sent', 'failed', 'dead', 'suppressed'] as const)
       port.delivered({ tenantId: 'acme', appId: 'com.acme.game', destinationId: 'backend', status });
+    // An attempt that reached the destination also reports its latency, per destination.
+    port.delivered({
+      tenantId: 'acme',
+      appId: 'com.acme.game',
+      destinationId: 'backend',
+      status: 'sent',
+      latencyMs: 120,
+    });
     sender.metrics.publishStoredMetrics();
   });
 
@@ -252,16 +360,29 @@ describe('metric contract between the functions and the dashboards and alarms', 
     expect(missing).toEqual([]);
   });
 
+  it('finds, for every SEARCH over the custom namespace, a metric emitted with exactly its dimensions', () => {
+    // The postback latency by destination, one search per region.
+    expect(searched.length).toBeGreaterThan(0);
+    const empty = searched.filter((search) => ![...emitted.values()].some((m) => found(search, m)));
+    expect(empty.map((s) => s.expression)).toEqual([]);
+  });
+
   it('charts every metric the functions emit, or says why not', () => {
     const uncharted = new Set(UNCHARTED_METRICS.map(metricKey));
-    const unread = [...emitted.keys()].filter((key) => !queried.has(key) && !uncharted.has(key));
+    const unread = [...emitted.entries()]
+      .filter(([key, identity]) => !queried.has(key) && !searched.some((s) => found(s, identity)))
+      .map(([key]) => key)
+      .filter((key) => !uncharted.has(key));
     expect(unread).toEqual([]);
   });
 
-  it('proves all 25 queried metrics non-empty by running the functions', () => {
+  it('proves all 28 queried metrics and the 1 search non-empty by running the functions', () => {
     const proven = [...queried.keys()].filter((key) => emitted.has(key));
-    // The figure docs/operations.md reports: 3 per API function, 12 of the consumer, 4 of the postback sender.
-    expect(queried.size).toBe(25);
-    expect(proven).toHaveLength(25);
+    // The figures docs/operations.md reports: 3 per API function, 15 of the consumer, 4 of the postback
+    // sender, and the sender's latency by destination (the same search on each regional dashboard).
+    expect(queried.size).toBe(28);
+    expect(proven).toHaveLength(28);
+    const searches = new Set(searched.map((s) => s.expression));
+    expect(searches.size).toBe(1);
   });
 });

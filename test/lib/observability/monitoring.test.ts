@@ -263,6 +263,18 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
       }
     });
 
+    it("divides by the account's raised concurrency quota from the config (quotas.lambdaConcurrency)", () => {
+      const raised = templateOf(
+        regionOf(buildTestPlatform({ quotas: { lambdaConcurrency: 10_000 } }), 'us-east-1').observability,
+      );
+      raised.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'unmogrowp-dev-AccountConcurrency',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: '100 * m_account_concurrency_us_east_1 / 10000' }),
+        ]),
+      });
+    });
+
     it('alarms when Lambda concurrency nears the account quota', () => {
       home.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'unmogrowp-dev-AccountConcurrency',
@@ -280,15 +292,19 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
   });
 
   describe('dashboards', () => {
-    it('reads top-down: health, ingest, stream, attribution, storage, lake, cost', () => {
+    it('reads top-down: health, ingest, stream, attribution, storage, lake, cost, then postbacks', () => {
       const [regional] = dashboardsOf(regionOf(platform, 'eu-west-1').observability);
-      const headings = (regional?.widgets ?? [])
-        .filter((w) => w.type === 'text')
-        .map((w) => String(w.properties.markdown));
+      const widgets = regional?.widgets ?? [];
+      const headings = widgets.filter((w) => w.type === 'text').map((w) => String(w.properties.markdown));
       expect(headings).toHaveLength(REGION_DASHBOARD_ROWS.length);
       for (const [i, row] of REGION_DASHBOARD_ROWS.entries())
         expect(headings[i]?.toLowerCase()).toContain(row.toLowerCase());
-      expect(regional?.widgets[1]?.type).toBe('alarm');
+      expect(widgets[1]?.type).toBe('alarm');
+      // The postback sender's widgets sit under their own heading, after cost and limits.
+      const postbacks = widgets.findIndex((w) =>
+        String(w.properties.markdown).includes('Postbacks eu-west-1'),
+      );
+      expect(widgets[postbacks + 1]?.properties.title).toBe('Postbacks sent / failed / dead');
     });
 
     it("lists every alarm of the region, its consumers' event source and postback alarms too, in the health row", () => {

@@ -74,6 +74,32 @@ describe('alarms to Slack', () => {
     );
   });
 
+  it.each(['us-east-1', 'eu-west-1'])(
+    'alarms in %s when the notifier fails, on the alarm topic (its e-mail still tells someone)',
+    (region) => {
+      const template = templateOf(regionOf(platform, region).observability);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'unmogrowp-dev-Errors-unmogrowp-dev-slack-alarms',
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: 'Errors',
+                Dimensions: [{ Name: 'FunctionName', Value: 'unmogrowp-dev-slack-alarms' }],
+              },
+            }),
+          }),
+        ],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: Match.stringLikeRegexp('Runbook: .*#runbook-function-errors$'),
+        AlarmActions: [Match.anyValue()],
+        OKActions: [Match.anyValue()],
+      });
+    },
+  );
+
   it('lets the notifier read that one secret, and nothing else of Secrets Manager', () => {
     const statements = statementsOfRole(platform, 'eu-west-1', 'SlackAlarmsFunctionRole');
     const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
