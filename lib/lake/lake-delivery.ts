@@ -78,6 +78,13 @@ export function partitionQuery(destination: LakeDeliveryProps['destination']): s
   return `{table: (${cases} else "unrouted" end), ${partitions}}`;
 }
 
+/** The S3 prefix of a delivered object: its table (fixed or routed), then the partition keys. */
+function partitionPrefix(destination: LakeDeliveryProps['destination']): string {
+  const tablePrefix = 'table' in destination ? destination.table : '!{partitionKeyFromQuery:table}';
+  const keys = DATA_LAKE.partitionKeys.map((key) => `${key}=!{partitionKeyFromQuery:${key}}`);
+  return `${tablePrefix}/${keys.join('/')}/`;
+}
+
 /**
  * A Firehose delivery stream into the lake: Parquet conversion through the Glue table schema and
  * dynamic partitioning into `<table>/tenant_id=…/app_id=…/dt=…/`. Records it cannot parse or convert go
@@ -90,11 +97,10 @@ export class LakeDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeDeliveryProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.deliveryStreamName = props.deliveryStreamName;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     });
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -103,6 +109,16 @@ export class LakeDelivery extends Construct {
     });
     const logStream = logGroup.addStream('S3Delivery');
     logGroup.grantWrite(this.role);
+    this.grantDeliveryAccess(props);
+    this.deliveryStream = this.createDeliveryStream(props, {
+      enabled: true,
+      logGroupName: logGroup.logGroupName,
+      logStreamName: logStream.logStreamName,
+    });
+  }
+
+  /** Reads of the source and the catalog, writes into the lake; never deletes. */
+  private grantDeliveryAccess(props: LakeDeliveryProps): void {
     // Firehose writes, retries and lists; it may not delete or overwrite lake history by deleting.
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -129,13 +145,13 @@ export class LakeDelivery extends Construct {
       props.bucket.arnForObjects('*'),
       'Firehose writes objects under partition prefixes that are only known at delivery time.',
     );
+  }
 
-    const f = DATA_LAKE.partitionKeys;
-    const tablePrefix =
-      'table' in props.destination ? props.destination.table : '!{partitionKeyFromQuery:table}';
-    const prefix = `${tablePrefix}/${f.map((key) => `${key}=!{partitionKeyFromQuery:${key}}`).join('/')}/`;
-
-    this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
+  private createDeliveryStream(
+    props: LakeDeliveryProps,
+    logging: firehose.CfnDeliveryStream.CloudWatchLoggingOptionsProperty,
+  ): firehose.CfnDeliveryStream {
+    const deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
       deliveryStreamName: props.deliveryStreamName,
       deliveryStreamType: 'stream' in props.source ? 'KinesisStreamAsSource' : 'DirectPut',
       kinesisStreamSourceConfiguration:
@@ -147,55 +163,10 @@ export class LakeDelivery extends Construct {
         'stream' in props.source
           ? undefined
           : { keyType: 'CUSTOMER_MANAGED_CMK', keyArn: props.encryptionKey.keyArn },
-      extendedS3DestinationConfiguration: {
-        bucketArn: props.bucket.bucketArn,
-        roleArn: this.role.roleArn,
-        prefix,
-        errorOutputPrefix: `${DELIVERY_ERRORS_PREFIX}${props.deliveryStreamName}/!{firehose:error-output-type}/!{timestamp:yyyy-MM-dd}/`,
-        bufferingHints: {
-          intervalInSeconds: props.bufferInterval.toSeconds(),
-          sizeInMBs: PARQUET_BUFFER_MIB,
-        },
-        compressionFormat: 'UNCOMPRESSED',
-        encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.encryptionKey.keyArn } },
-        cloudWatchLoggingOptions: {
-          enabled: true,
-          logGroupName: logGroup.logGroupName,
-          logStreamName: logStream.logStreamName,
-        },
-        dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
-        processingConfiguration: {
-          enabled: true,
-          processors: [
-            {
-              type: 'MetadataExtraction',
-              parameters: [
-                {
-                  parameterName: 'MetadataExtractionQuery',
-                  parameterValue: partitionQuery(props.destination),
-                },
-                { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
-              ],
-            },
-          ],
-        },
-        dataFormatConversionConfiguration: {
-          enabled: true,
-          inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
-          outputFormatConfiguration: { serializer: { parquetSerDe: { compression: 'SNAPPY' } } },
-          schemaConfiguration: {
-            catalogId: stack.account,
-            databaseName: props.catalog.databaseName,
-            tableName: props.schemaTable,
-            region: stack.region,
-            roleArn: this.role.roleArn,
-            versionId: 'LATEST',
-          },
-        },
-      },
+      extendedS3DestinationConfiguration: this.s3Destination(props, logging),
     });
     if ('stream' in props.source) {
-      Validations.of(this.deliveryStream).acknowledge({
+      Validations.of(deliveryStream).acknowledge({
         id: 'AwsSolutions-KDF1',
         reason:
           'A Kinesis-sourced delivery stream takes no server-side encryption setting: records are encrypted at ' +
@@ -203,8 +174,59 @@ export class LakeDelivery extends Construct {
       });
     }
     // Firehose validates its role on creation: the policy must exist first.
-    this.deliveryStream.node.addDependency(this.role);
-    this.deliveryStream.node.addDependency(props.catalog);
+    deliveryStream.node.addDependency(this.role);
+    deliveryStream.node.addDependency(props.catalog);
+    return deliveryStream;
+  }
+
+  /** Buffered, partitioned, Parquet-converted, KMS-encrypted writes into the lake bucket. */
+  private s3Destination(
+    props: LakeDeliveryProps,
+    logging: firehose.CfnDeliveryStream.CloudWatchLoggingOptionsProperty,
+  ): firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty {
+    const stack = Stack.of(this);
+    return {
+      bucketArn: props.bucket.bucketArn,
+      roleArn: this.role.roleArn,
+      prefix: partitionPrefix(props.destination),
+      errorOutputPrefix: `${DELIVERY_ERRORS_PREFIX}${props.deliveryStreamName}/!{firehose:error-output-type}/!{timestamp:yyyy-MM-dd}/`,
+      bufferingHints: {
+        intervalInSeconds: props.bufferInterval.toSeconds(),
+        sizeInMBs: PARQUET_BUFFER_MIB,
+      },
+      compressionFormat: 'UNCOMPRESSED',
+      encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.encryptionKey.keyArn } },
+      cloudWatchLoggingOptions: logging,
+      dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
+      processingConfiguration: {
+        enabled: true,
+        processors: [
+          {
+            type: 'MetadataExtraction',
+            parameters: [
+              {
+                parameterName: 'MetadataExtractionQuery',
+                parameterValue: partitionQuery(props.destination),
+              },
+              { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
+            ],
+          },
+        ],
+      },
+      dataFormatConversionConfiguration: {
+        enabled: true,
+        inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
+        outputFormatConfiguration: { serializer: { parquetSerDe: { compression: 'SNAPPY' } } },
+        schemaConfiguration: {
+          catalogId: stack.account,
+          databaseName: props.catalog.databaseName,
+          tableName: props.schemaTable,
+          region: stack.region,
+          roleArn: this.role.roleArn,
+          versionId: 'LATEST',
+        },
+      },
+    };
   }
 
   /** Lets a producer put records on this (direct-put) delivery stream. */

@@ -100,15 +100,33 @@ export function regionAlarmSpecs(
   thresholds: AlarmThresholds = {},
 ): AlarmSpec[] {
   validateThresholds(thresholds);
-  const m = new PlatformMetrics(region);
-  const t = thresholds;
-  const minimum = t.minimumRequests ?? 20;
-  const specs: AlarmSpec[] = [];
-  const add = (spec: AlarmSpec) => specs.push(spec);
+  const scope: AlarmScope = { region, r, m: new PlatformMetrics(region), t: thresholds };
+  // The order is the order of the alarms in the template and on the dashboards.
+  return [
+    ...apiAlarms(scope),
+    ...functionAlarms(scope),
+    ...streamAlarms(scope),
+    ...consumerAlarms(scope),
+    ...attributionAlarms(scope),
+    ...storageAlarms(scope),
+    ...lakeAlarms(scope),
+    ...limitAlarms(scope),
+  ];
+}
 
-  // Ingest: error ratios per API function, ingest latency, throttles.
-  for (const fn of r.apiFunctions) {
-    add({
+/** What every group of alarms reads: the region, its resources, its metrics and the thresholds. */
+interface AlarmScope {
+  readonly region: string;
+  readonly r: MonitoredResources;
+  readonly m: PlatformMetrics;
+  readonly t: AlarmThresholds;
+}
+
+/** Error ratios per API function, and the ingest function's latency. */
+function apiAlarms({ r, m, t }: AlarmScope): AlarmSpec[] {
+  const minimum = t.minimumRequests ?? 20;
+  const specs: AlarmSpec[] = r.apiFunctions.flatMap((fn): AlarmSpec[] => [
+    {
       id: `ApiServerErrors-${fn.service}`,
       runbook: 'api-server-errors',
       summary: `The ${fn.service} function answers 5xx to more requests than allowed`,
@@ -116,19 +134,19 @@ export function regionAlarmSpecs(
       threshold: fn.service === 'ingest' ? (t.ingest5xxRatio ?? 0.01) : (t.reports5xxRatio ?? 0.05),
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
-    });
-    add({
+    },
+    {
       id: `ApiClientErrors-${fn.service}`,
       runbook: 'api-client-errors',
       summary: `The ${fn.service} function refuses a large share of requests (4xx)`,
       metric: m.clientErrorRatio(fn.service, minimum),
       threshold: t.api4xxRatio ?? 0.25,
       evaluationPeriods: 3,
-    });
-  }
+    },
+  ]);
   const ingest = r.apiFunctions.find((fn) => fn.service === 'ingest');
   if (ingest) {
-    add({
+    specs.push({
       id: 'IngestLatency',
       runbook: 'ingest-latency',
       summary: 'The ingest function is slow (p99 duration)',
@@ -137,129 +155,150 @@ export function regionAlarmSpecs(
       evaluationPeriods: 3,
     });
   }
+  return specs;
+}
+
+/** Throttles of every function (API and consumers), and failed invocations of the API functions. */
+function functionAlarms({ r, m }: AlarmScope): AlarmSpec[] {
   const functionNames = [...r.apiFunctionNames, ...r.consumers.map((c) => c.functionName)];
-  for (const name of functionNames) {
-    add({
+  const throttles = functionNames.map(
+    (name): AlarmSpec => ({
       id: `Throttles-${name}`,
       runbook: 'function-throttles',
       summary: `Invocations of ${name} are throttled`,
       metric: m.functionThrottles(name),
       threshold: 0,
       ...BURST,
-    });
-  }
-  for (const name of r.apiFunctionNames) {
-    add({
+    }),
+  );
+  const errors = r.apiFunctionNames.map(
+    (name): AlarmSpec => ({
       id: `Errors-${name}`,
       runbook: 'function-errors',
       summary: `${name} fails invocations (unhandled errors, timeouts)`,
       metric: m.functionErrors(name).with({ period: Duration.minutes(5) }),
       threshold: 5,
-    });
-  }
+    }),
+  );
+  return [...throttles, ...errors];
+}
 
-  // Stream.
-  for (const name of r.streamNames) {
-    add({
+/** Write throttles of every ingest stream. */
+function streamAlarms({ r, m }: AlarmScope): AlarmSpec[] {
+  return r.streamNames.map(
+    (name): AlarmSpec => ({
       id: `StreamWriteThrottles-${name}`,
       runbook: 'stream-write-throttles',
       summary: `Writes to ${name} are throttled`,
       metric: m.streamWriteThrottles(name),
       threshold: 0,
       ...BURST,
-    });
-  }
-  for (const c of r.consumers) {
-    add({
+    }),
+  );
+}
+
+/** Per stream consumer: how far behind it is, failed batches, and records it gave up on. */
+function consumerAlarms({ r, m, t }: AlarmScope): AlarmSpec[] {
+  return r.consumers.flatMap((c): AlarmSpec[] => [
+    {
       id: `IteratorAge-${c.functionName}`,
       runbook: 'consumer-iterator-age',
       summary: `${c.functionName} falls behind its stream`,
       metric: m.consumerIteratorAgeMs(c.functionName),
       threshold: t.iteratorAgeMs ?? 60_000,
       ...SUSTAINED,
-    });
-    add({
+    },
+    {
       id: `ConsumerErrors-${c.functionName}`,
       runbook: 'function-errors',
       summary: `${c.functionName} fails whole batches (a lake write or an unhandled error)`,
       metric: m.functionErrors(c.functionName),
       threshold: 0,
       ...SUSTAINED,
-    });
-    add({
+    },
+    {
       id: `DeadLetters-${c.onFailureQueueName}`,
       runbook: 'dead-letters',
       summary: `Stream records ${c.functionName} gave up on wait in ${c.onFailureQueueName}`,
       metric: m.queueDepth(c.onFailureQueueName),
       threshold: 0,
-    });
-  }
+    },
+  ]);
+}
 
-  // Attribution: the consumer's own record counts.
-  add({
-    id: 'ConsumerFailedRecords',
-    runbook: 'consumer-failed-records',
-    summary: 'The consumer reports records as failed (retried) minute after minute',
-    metric: m.consumerRecords('failed'),
-    threshold: 0,
-    ...SUSTAINED,
-  });
-  add({
-    id: 'QuarantinedRecords',
-    runbook: 'quarantined-records',
-    summary: 'Undecodable stream records were quarantined (not attributed)',
-    metric: m.consumerRecords('poisoned'),
-    threshold: 0,
-  });
-  add({
-    id: 'ConsumerRedeliveredRecords',
-    runbook: 'consumer-redelivered-records',
-    summary: 'The consumer keeps receiving records it already committed (crash or lake-write retries)',
-    metric: m.consumerRecords('redelivered'),
-    threshold: 0,
-    ...SUSTAINED,
-  });
+/** The consumer's own record counts: failed, quarantined and redelivered records. */
+function attributionAlarms({ m }: AlarmScope): AlarmSpec[] {
+  return [
+    {
+      id: 'ConsumerFailedRecords',
+      runbook: 'consumer-failed-records',
+      summary: 'The consumer reports records as failed (retried) minute after minute',
+      metric: m.consumerRecords('failed'),
+      threshold: 0,
+      ...SUSTAINED,
+    },
+    {
+      id: 'QuarantinedRecords',
+      runbook: 'quarantined-records',
+      summary: 'Undecodable stream records were quarantined (not attributed)',
+      metric: m.consumerRecords('poisoned'),
+      threshold: 0,
+    },
+    {
+      id: 'ConsumerRedeliveredRecords',
+      runbook: 'consumer-redelivered-records',
+      summary: 'The consumer keeps receiving records it already committed (crash or lake-write retries)',
+      metric: m.consumerRecords('redelivered'),
+      threshold: 0,
+      ...SUSTAINED,
+    },
+  ];
+}
 
-  // Storage.
-  for (const table of r.tables) {
-    add({
+/** Per table: throttles, server errors, and replication latency to every other region. */
+function storageAlarms({ region, r, m, t }: AlarmScope): AlarmSpec[] {
+  const receivingRegions = r.regions.filter((other) => other !== region);
+  return r.tables.flatMap((table): AlarmSpec[] => [
+    {
       id: `TableThrottles-${table.tableName}`,
       runbook: 'table-throttles',
       summary: `Requests to ${table.tableName} or its indexes are throttled`,
       metric: m.tableThrottles(table.tableName, table.indexNames),
       threshold: 0,
       ...BURST,
-    });
-    add({
+    },
+    {
       id: `TableSystemErrors-${table.tableName}`,
       runbook: 'table-system-errors',
       summary: `DynamoDB answers ${table.tableName} requests with server errors`,
       metric: m.tableSystemErrors(table.tableName),
       threshold: 0,
       ...BURST,
-    });
-    for (const receiving of r.regions.filter((other) => other !== region)) {
-      add({
+    },
+    ...receivingRegions.map(
+      (receiving): AlarmSpec => ({
         id: `ReplicationLatency-${table.tableName}-${receiving}`,
         runbook: 'replication-latency',
         summary: `Writes to ${table.tableName} reach ${receiving} late`,
         metric: m.replicationLatencyMs(table.tableName, receiving),
         threshold: t.replicationLatencyMs ?? 30_000,
         ...SUSTAINED,
-      });
-    }
-  }
+      }),
+    ),
+  ]);
+}
 
-  // Lake.
-  for (const name of r.deliveryStreamNames) {
-    add({
+/** Per lake delivery stream: partition overflow, delivery gap, freshness and failed conversions. */
+function lakeAlarms({ r, m, t }: AlarmScope): AlarmSpec[] {
+  return r.deliveryStreamNames.flatMap((name): AlarmSpec[] => [
+    {
       id: `LakePartitionOverflow-${name}`,
       runbook: 'lake-partition-overflow',
       summary: `${name} has more active partitions than its quota: records go to the error prefix`,
       metric: m.deliveryPartitionCountExceeded(name),
       threshold: 0,
-    });
-    add({
+    },
+    {
       id: `LakeDeliveryGap-${name}`,
       runbook: 'lake-delivery-gap',
       summary: `${name} delivers fewer records to S3 than it ingests`,
@@ -267,34 +306,37 @@ export function regionAlarmSpecs(
       threshold: t.deliveredRatio ?? 0.9,
       comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 3,
-    });
-    add({
+    },
+    {
       id: `LakeFreshness-${name}`,
       runbook: 'lake-freshness',
       summary: `Lake delivery ${name} is late`,
       metric: m.deliveryFreshnessSeconds(name),
       threshold: t.deliveryFreshnessSeconds ?? 900,
-    });
-    add({
+    },
+    {
       id: `LakeFailedConversions-${name}`,
       runbook: 'lake-failed-conversions',
       summary: `Lake delivery ${name} cannot convert records to Parquet`,
       metric: m.deliveryFailedConversions(name),
       threshold: 0,
-    });
-  }
+    },
+  ]);
+}
 
-  // Limits.
+/** Account limits: Lambda concurrency against the regional quota. */
+function limitAlarms({ region, m, t }: AlarmScope): AlarmSpec[] {
   const quota = t.accountConcurrencyQuota ?? 1_000;
-  add({
-    id: 'AccountConcurrency',
-    runbook: 'account-concurrency',
-    summary: `Lambda concurrency in ${region} nears the account quota of ${quota}`,
-    metric: m.accountConcurrencyPercent(quota),
-    threshold: t.accountConcurrencyPercent ?? 80,
-    ...SUSTAINED,
-  });
-  return specs;
+  return [
+    {
+      id: 'AccountConcurrency',
+      runbook: 'account-concurrency',
+      summary: `Lambda concurrency in ${region} nears the account quota of ${quota}`,
+      metric: m.accountConcurrencyPercent(quota),
+      threshold: t.accountConcurrencyPercent ?? 80,
+      ...SUSTAINED,
+    },
+  ];
 }
 
 /** Ratios are shares of requests or records; a quota is a positive count. */

@@ -80,47 +80,86 @@ export class RegionMonitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[];
   readonly tenantInsights: TenantInsights;
   private readonly region: string;
+  private readonly m: PlatformMetrics;
+  private readonly r: MonitoredResources;
 
   constructor(scope: Construct, id: string, props: RegionMonitoringProps) {
     super(scope, id);
-    const { region } = props;
-    this.region = region;
-    const m = new PlatformMetrics(region);
-    const r = props.resources;
+    this.region = props.region;
+    this.m = new PlatformMetrics(props.region);
+    this.r = props.resources;
 
-    this.alarms = regionAlarmSpecs(region, r, props.thresholds).map((spec) =>
-      createPlatformAlarm(this, spec, {
-        alarmName: alarmName(r, spec.id),
-        alarmAction: props.alarmAction,
-        ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
-      }),
-    );
+    this.alarms = this.createAlarms(props);
     this.tenantInsights = new TenantInsights(this, 'TenantInsights', {
-      ruleNamePrefix: r.alarmNamePrefix,
-      apiFunctionNames: r.apiFunctions.map((f) => f.functionName),
+      ruleNamePrefix: this.r.alarmNamePrefix,
+      apiFunctionNames: this.r.apiFunctions.map((f) => f.functionName),
     });
-
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
     });
-    const names = regionAlarmNames(region, r, props.thresholds);
-    const statusAlarms = names.map((name, i) =>
-      cloudwatch.Alarm.fromAlarmArn(this, `Status${i}`, alarmArn(this, region, name)),
-    );
-    const cost = estimatedCostPerHour(m, r);
-    const consumers = r.consumers.map((c) => c.functionName);
-    const apiServices = r.apiFunctions.map((f) => f.service);
-    const functionNames = [...r.apiFunctionNames, ...consumers];
+    const statusAlarms = this.importStatusAlarms(props.thresholds);
+    const cost = estimatedCostPerHour(this.m, this.r);
 
+    this.addHealthRow(statusAlarms, cost);
+    this.addIngestRow();
+    this.addStreamRow();
+    this.addAttributionRow();
+    this.addStorageRow();
+    this.addLakeRow();
+    this.addCostAndLimitsRow(cost, props.thresholds?.accountConcurrencyQuota ?? 1_000);
+  }
+
+  /**
+   * Appends a row under its own heading (`## <title> <region>`): the stages built outside this
+   * construct, such as the postback sender's, keep the dashboard's one-heading-per-row layout.
+   */
+  addRow(title: string, widgets: readonly cloudwatch.IWidget[]): void {
+    this.dashboard.addWidgets(rowHeading(`## ${title} ${this.region}`));
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  /** One alarm per spec of `regionAlarmSpecs`, in its order, each notifying the alarm action. */
+  private createAlarms(props: RegionMonitoringProps): cloudwatch.Alarm[] {
+    return regionAlarmSpecs(this.region, this.r, props.thresholds).map((spec) =>
+      createPlatformAlarm(this, spec, {
+        alarmName: alarmName(this.r, spec.id),
+        alarmAction: props.alarmAction,
+        ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      }),
+    );
+  }
+
+  /** Every alarm of the region by ARN, including those created in other stacks, for the status widgets. */
+  private importStatusAlarms(thresholds: AlarmThresholds | undefined): cloudwatch.IAlarm[] {
+    return regionAlarmNames(this.region, this.r, thresholds).map((name, i) =>
+      cloudwatch.Alarm.fromAlarmArn(this, `Status${i}`, alarmArn(this, this.region, name)),
+    );
+  }
+
+  private get consumerNames(): string[] {
+    return this.r.consumers.map((c) => c.functionName);
+  }
+
+  private get apiServices(): MonitoredResources['apiFunctions'][number]['service'][] {
+    return this.r.apiFunctions.map((f) => f.service);
+  }
+
+  /** The API functions, then the consumers. */
+  private get functionNames(): string[] {
+    return [...this.r.apiFunctionNames, ...this.consumerNames];
+  }
+
+  private addHealthRow(statusAlarms: cloudwatch.IAlarm[], cost: cloudwatch.MathExpression[]): void {
+    const { m, r, region } = this;
     this.dashboard.addWidgets(rowHeading(`# UnMoGrowP ${region}: health`));
     this.dashboard.addWidgets(
       ...alarmStatusWidgets(`Alarms ${region}`, statusAlarms),
       new cloudwatch.SingleValueWidget({
         title: `Now ${region}`,
         metrics: [
-          ...apiServices.map((s) => m.serverErrorRatio(s)),
-          ...consumers.map((c) => m.consumerIteratorAgeMs(c)),
+          ...this.apiServices.map((s) => m.serverErrorRatio(s)),
+          ...this.consumerNames.map((c) => m.consumerIteratorAgeMs(c)),
           ...r.consumers.map((c) => m.queueDepth(c.onFailureQueueName)),
           m.consumerRecords('poisoned'),
           totalCost(cost, region),
@@ -129,8 +168,11 @@ export class RegionMonitoring extends Construct {
         height: 6,
       }),
     );
+  }
 
-    this.dashboard.addWidgets(rowHeading(`## Ingest ${region}`));
+  private addIngestRow(): void {
+    const { m, r, apiServices } = this;
+    this.dashboard.addWidgets(rowHeading(`## Ingest ${this.region}`));
     this.dashboard.addWidgets(
       graph(
         'Requests per function',
@@ -147,11 +189,14 @@ export class RegionMonitoring extends Construct {
       ]),
       graph(
         'Function throttles',
-        functionNames.map((n) => m.functionThrottles(n)),
+        this.functionNames.map((n) => m.functionThrottles(n)),
       ),
     );
+  }
 
-    this.dashboard.addWidgets(rowHeading(`## Stream ${region}`));
+  private addStreamRow(): void {
+    const { m, r } = this;
+    this.dashboard.addWidgets(rowHeading(`## Stream ${this.region}`));
     this.dashboard.addWidgets(
       graph(
         'Stream incoming records',
@@ -163,12 +208,15 @@ export class RegionMonitoring extends Construct {
       ),
       graph(
         'Consumer iterator age (ms)',
-        consumers.map((c) => m.consumerIteratorAgeMs(c)),
+        this.consumerNames.map((c) => m.consumerIteratorAgeMs(c)),
       ),
       graph('Event source: polled, dropped, on-failure', [m.eventSourceCounts()]),
     );
+  }
 
-    this.dashboard.addWidgets(rowHeading(`## Attribution ${region}`));
+  private addAttributionRow(): void {
+    const { m, r, consumerNames } = this;
+    this.dashboard.addWidgets(rowHeading(`## Attribution ${this.region}`));
     this.dashboard.addWidgets(
       graph('Attribution outcomes per minute', m.attributionOutcomes()),
       graph(
@@ -182,20 +230,22 @@ export class RegionMonitoring extends Construct {
         // The write model: records of tenants homed elsewhere, and of a tenant moving here.
         { right: [m.consumerRecords('forwarded'), m.consumerRecords('awaitingHome')] },
       ),
-
       graph(
         'On-failure queue depth',
         r.consumers.map((c) => m.queueDepth(c.onFailureQueueName)),
       ),
       graph(
         'Consumer errors and duration p99 (ms)',
-        consumers.map((c) => m.functionErrors(c)),
+        consumerNames.map((c) => m.functionErrors(c)),
         {
-          right: consumers.map((c) => m.functionDuration(c)),
+          right: consumerNames.map((c) => m.functionDuration(c)),
         },
       ),
     );
+  }
 
+  private addStorageRow(): void {
+    const { m, r, region } = this;
     this.dashboard.addWidgets(rowHeading(`## Storage ${region}`));
     const replicas = r.regions.filter((other) => other !== region);
     this.dashboard.addWidgets(
@@ -216,8 +266,11 @@ export class RegionMonitoring extends Construct {
         r.tableNames.flatMap((n) => replicas.map((to) => m.replicationLatencyMs(n, to))),
       ),
     );
+  }
 
-    this.dashboard.addWidgets(rowHeading(`## Lake ${region}`));
+  private addLakeRow(): void {
+    const { m, r } = this;
+    this.dashboard.addWidgets(rowHeading(`## Lake ${this.region}`));
     this.dashboard.addWidgets(
       graph(
         'Lake ingested vs delivered records',
@@ -238,15 +291,18 @@ export class RegionMonitoring extends Construct {
         r.deliveryStreamNames.map((n) => m.deliveryFailedConversions(n)),
       ),
     );
+  }
 
+  private addCostAndLimitsRow(cost: cloudwatch.MathExpression[], accountConcurrencyQuota: number): void {
+    const { m, region } = this;
     this.dashboard.addWidgets(rowHeading(`## Cost and limits ${region}`));
     this.dashboard.addWidgets(
       graph('Estimated cost ($/hour, list prices)', cost, { stacked: true }),
       graph(
         'Lambda concurrency: account % of quota, per function',
-        [m.accountConcurrencyPercent(props.thresholds?.accountConcurrencyQuota ?? 1_000)],
+        [m.accountConcurrencyPercent(accountConcurrencyQuota)],
         {
-          right: functionNames.map((n) => m.functionConcurrency(n)),
+          right: this.functionNames.map((n) => m.functionConcurrency(n)),
         },
       ),
       new ContributorInsightsWidget({
@@ -262,15 +318,6 @@ export class RegionMonitoring extends Construct {
         width: 6,
       }),
     );
-  }
-
-  /**
-   * Appends a row under its own heading (`## <title> <region>`): the stages built outside this
-   * construct, such as the postback sender's, keep the dashboard's one-heading-per-row layout.
-   */
-  addRow(title: string, widgets: readonly cloudwatch.IWidget[]): void {
-    this.dashboard.addWidgets(rowHeading(`## ${title} ${this.region}`));
-    this.dashboard.addWidgets(...widgets);
   }
 }
 

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -91,23 +92,47 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, { ...props, crossRegionReferences: props.plan.needsCrossRegionReferences });
     const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
-    const { plan } = props;
-    const { config } = plan;
-    const functionNames = plan.apiFunctionNames;
-    const make = (handler: ApiHandler) =>
-      new PlatformFunction(this, `${handler[0]?.toUpperCase()}${handler.slice(1)}Function`, {
-        handler,
-        functionName: functionNames[handler],
-        serviceName: SERVICE_NAMES[handler],
-        projectRoot: props.projectRoot,
-        logRetention: plan.logRetention,
-        logRemovalPolicy: plan.removalPolicy,
-        environment: props.environment,
-        traceSdkCalls: config.traceSdkCalls,
-      });
-    this.functions = { ingest: make('ingest'), query: make('query'), admin: make('admin') };
-    const { ingest, query, admin } = this.functions;
+    this.functions = {
+      ingest: this.createFunction('ingest', props),
+      query: this.createFunction('query', props),
+      admin: this.createFunction('admin', props),
+    };
+    this.grantStreamsAndTables(streams, props);
+    this.lakeReaderRole = this.createLakeReader(props);
+    const { bearerAuthorizer, tokenAuthorizer } = this.configureBearerAuth(props);
+    this.bearerAuthorizer = bearerAuthorizer;
+    this.tokenAuthorizer = tokenAuthorizer;
+    this.grantLakeWrites(props);
+    this.api = this.createApi(props.plan);
 
+    new CfnOutput(this, 'ApiUrl', {
+      description: `The HTTP API v1 of ${this.region}: SDKs, ad networks and the CLI call it (UNMOGROWP_ENDPOINT).`,
+      value: this.api.api.url,
+    });
+    this.latencyRecord = this.createLatencyRecord(props.plan);
+  }
+
+  private createFunction(handler: ApiHandler, props: ApiStackProps): PlatformFunction {
+    const { plan } = props;
+    return new PlatformFunction(this, `${handler[0]?.toUpperCase()}${handler.slice(1)}Function`, {
+      handler,
+      functionName: plan.apiFunctionNames[handler],
+      serviceName: SERVICE_NAMES[handler],
+      projectRoot: props.projectRoot,
+      logRetention: plan.logRetention,
+      logRemovalPolicy: plan.removalPolicy,
+      environment: props.environment,
+      traceSdkCalls: plan.config.traceSdkCalls,
+    });
+  }
+
+  /** The ingest function writes the streams; every function gets its own access to the registry and graph. */
+  private grantStreamsAndTables(
+    streams: ReadonlyMap<string | undefined, kinesis.IStream>,
+    props: ApiStackProps,
+  ): void {
+    const { plan } = props;
+    const { ingest, query, admin } = this.functions;
     const registry = GlobalTable.fromName(this, 'TenantRegistry', {
       definition: TENANT_REGISTRY_TABLE,
       tableName: plan.tenantRegistryTableName,
@@ -126,7 +151,8 @@ export class ApiStack extends Stack {
       stream.encryptionKey?.grantEncrypt(ingest.function);
     }
     registry.grantAccess(ingest.function, INGEST_REGISTRY_ACCESS);
-    if (config.regions.length > 1) registry.grantAccess(ingest.function, INGEST_MULTI_REGION_REGISTRY_ACCESS);
+    if (plan.config.regions.length > 1)
+      registry.grantAccess(ingest.function, INGEST_MULTI_REGION_REGISTRY_ACCESS);
     // The per-app rate and quota counters (src/adapters/dynamodb/usage-counters.ts) are the only items
     // the ingest function writes in the registry.
     registry.grantUpdateItemsWithLeadingKeys(ingest.function, USAGE_COUNTER_KEY_PREFIX);
@@ -136,15 +162,20 @@ export class ApiStack extends Stack {
       table.grantAccess(query.function, QUERY_IDENTITY_GRAPH_ACCESS);
       table.grantAccess(admin.function, ADMIN_IDENTITY_GRAPH_ACCESS);
     }
-    // Lake reads scoped per tenant: the query function runs each tenant's Athena queries in a session of
-    // the lake reader role tagged with that tenant; its own role may only start those sessions.
+  }
+
+  /**
+   * Lake reads scoped per tenant: the query function runs each tenant's Athena queries in a session of
+   * the lake reader role tagged with that tenant; its own role may only start those sessions.
+   */
+  private createLakeReader(props: ApiStackProps): iam.IRole {
+    const { query } = this.functions;
     const lakeReader = new LakeReaderRole(this, 'LakeReader', {
       analytics: props.analytics,
       readers: [query.role],
     });
     lakeReader.grantAssume(query.function);
     query.addEnvironment(ENV.lakeReaderRoleArn, lakeReader.role.roleArn);
-    this.lakeReaderRole = lakeReader.role;
     for (const objects of props.analytics.tenantObjectArns) {
       acknowledgeWildcardResource(
         lakeReader.role,
@@ -153,73 +184,87 @@ export class ApiStack extends Stack {
           'under per-query keys; the prefix names the tenant (session tag).',
       );
     }
+    return lakeReader.role;
+  }
 
-    const authEnvironment = bearerAuthEnvironment(props.bearerAuth);
+  /**
+   * The bearer routes' authorizer, the token settings of the functions that verify tokens themselves,
+   * and, for service tokens, read access to their signing secret.
+   */
+  private configureBearerAuth(props: ApiStackProps): {
+    bearerAuthorizer: apigateway.IAuthorizer;
+    tokenAuthorizer?: JwtTokenAuthorizer;
+  } {
+    const { plan, bearerAuth } = props;
+    const authEnvironment = bearerAuthEnvironment(bearerAuth);
+    const { ingest, query, admin } = this.functions;
     const bearerFunctions = [ingest, query, admin].filter((fn) => BEARER_HANDLERS.has(fn.handler));
     for (const fn of bearerFunctions) {
       for (const [name, value] of Object.entries(authEnvironment)) fn.addEnvironment(name, value);
     }
+    let bearerAuthorizer: apigateway.IAuthorizer;
+    let tokenAuthorizer: JwtTokenAuthorizer | undefined;
     // A Cognito authorizer only in the pool's own region: elsewhere (cross-region pool authorizers are not
     // documented by AWS) a Lambda token authorizer verifies the pool's tokens with its cached JWKS.
-    if (props.bearerAuth.kind === 'cognito' && this.region === config.homeRegion) {
-      this.bearerAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'BearerAuthorizer', {
+    if (bearerAuth.kind === 'cognito' && this.region === plan.config.homeRegion) {
+      bearerAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'BearerAuthorizer', {
         authorizerName: plan.userPoolName,
-        cognitoUserPools: [props.bearerAuth.userPool],
+        cognitoUserPools: [bearerAuth.userPool],
         identitySource: apigateway.IdentitySource.header('Authorization'),
         resultsCacheTtl: Duration.minutes(5),
       });
     } else {
-      this.tokenAuthorizer = new JwtTokenAuthorizer(this, 'BearerAuthorizer', {
+      tokenAuthorizer = new JwtTokenAuthorizer(this, 'BearerAuthorizer', {
         functionName: plan.authorizerFunctionName,
         projectRoot: props.projectRoot,
         logRetention: plan.logRetention,
         logRemovalPolicy: plan.removalPolicy,
         environment: { ...props.environment, ...authEnvironment },
       });
-      this.bearerAuthorizer = this.tokenAuthorizer.authorizer;
+      bearerAuthorizer = tokenAuthorizer.authorizer;
     }
-    if (props.bearerAuth.kind === 'jwt-secret') {
-      const readers = [...bearerFunctions, ...(this.tokenAuthorizer ? [this.tokenAuthorizer.function] : [])];
+    if (bearerAuth.kind === 'jwt-secret') {
+      const readers = [...bearerFunctions, ...(tokenAuthorizer ? [tokenAuthorizer.function] : [])];
       for (const fn of readers) {
-        ServiceTokenSecret.grantReadByName(
-          this,
-          props.bearerAuth.secretName,
-          props.encryptionKey,
-          fn.function,
-        );
+        ServiceTokenSecret.grantReadByName(this, bearerAuth.secretName, props.encryptionKey, fn.function);
       }
     }
+    return { bearerAuthorizer, tokenAuthorizer };
+  }
 
+  /** The admin function's writes into the lake, each only under its own prefix. */
+  private grantLakeWrites(props: ApiStackProps): void {
+    const { admin } = this.functions;
+    const { bucket } = props.analytics;
     // Privacy erasure writes its tombstone into the lake, and may touch nothing else of the bucket.
-    LakeStorage.grantPutUnder(
-      props.analytics.bucket,
-      props.encryptionKey,
-      admin.function,
-      LAKE_ERASURES.prefix,
-    );
+    LakeStorage.grantPutUnder(bucket, props.encryptionKey, admin.function, LAKE_ERASURES.prefix);
     acknowledgeWildcardResource(
       admin.role,
-      props.analytics.bucket.arnForObjects(`${LAKE_ERASURES.prefix}*`),
+      bucket.arnForObjects(`${LAKE_ERASURES.prefix}*`),
       'The privacy route writes one tombstone object per erasure request, named by tenant, app and ' +
         'request id, only under the erasures/ prefix.',
     );
 
     // The spend routes (SPEC §8) write cost rows and FX rates, each under its own prefix.
     for (const prefix of [LAKE_COSTS.prefix, LAKE_FX_RATES.prefix]) {
-      LakeStorage.grantPutUnder(props.analytics.bucket, props.encryptionKey, admin.function, prefix);
+      LakeStorage.grantPutUnder(bucket, props.encryptionKey, admin.function, prefix);
       acknowledgeWildcardResource(
         admin.role,
-        props.analytics.bucket.arnForObjects(`${prefix}*`),
+        bucket.arnForObjects(`${prefix}*`),
         `The spend routes write one object per cost row or FX rate, keyed by tenant, app, day and row key, only under the ${prefix} prefix.`,
       );
     }
+  }
 
+  private createApi(plan: PlatformPlan): PlatformApi {
+    const { config } = plan;
+    const { ingest, query, admin } = this.functions;
     const targets: Record<ApiHandler, lambda.IFunction> = {
       ingest: this.target(ingest, plan),
       query: this.target(query, plan),
       admin: this.target(admin, plan),
     };
-    this.api = new PlatformApi(this, 'Api', {
+    return new PlatformApi(this, 'Api', {
       apiName: plan.monitoredResources.apiName,
       stageName: config.stage,
       routes: ROUTES,
@@ -238,24 +283,21 @@ export class ApiStack extends Stack {
           }
         : undefined,
     });
+  }
 
-    new CfnOutput(this, 'ApiUrl', {
-      description: `The HTTP API v1 of ${this.region}: SDKs, ad networks and the CLI call it (UNMOGROWP_ENDPOINT).`,
-      value: this.api.api.url,
+  /** This region's latency record of the shared hostname, when the hosted zone is configured. */
+  private createLatencyRecord(plan: PlatformPlan): LatencyRoutedDomain | undefined {
+    const { customDomain, stage } = plan.config;
+    if (!customDomain?.hostedZone || !this.api.domain) return undefined;
+    return new LatencyRoutedDomain(this, 'LatencyRoutedDomain', {
+      domain: this.api.domain,
+      hostedZoneId: customDomain.hostedZone.hostedZoneId,
+      zoneName: customDomain.hostedZone.zoneName,
+      recordName: customDomain.domainName,
+      region: this.region,
+      healthCheckFqdn: `${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`,
+      healthCheckPath: `/${stage}${this.api.healthPath}`,
     });
-
-    const customDomain = config.customDomain;
-    if (customDomain?.hostedZone && this.api.domain) {
-      this.latencyRecord = new LatencyRoutedDomain(this, 'LatencyRoutedDomain', {
-        domain: this.api.domain,
-        hostedZoneId: customDomain.hostedZone.hostedZoneId,
-        zoneName: customDomain.hostedZone.zoneName,
-        recordName: customDomain.domainName,
-        region: this.region,
-        healthCheckFqdn: `${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`,
-        healthCheckPath: `/${config.stage}${this.api.healthPath}`,
-      });
-    }
   }
 
   /**
