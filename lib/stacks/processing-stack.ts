@@ -1,7 +1,9 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import {
   ENV,
@@ -15,11 +17,11 @@ import type { LakeDelivery } from '../lake/lake-delivery.js';
 import { acknowledgeWildcardResource } from '../nag/index.js';
 import { SERVICE_NAMES } from '../naming.js';
 import { ConsumerEventSourceAlarms } from '../observability/consumer-event-source-alarms.js';
-import type { PlatformPlan } from '../platform-plan.js';
+import type { PlatformPlan, StreamPlan } from '../platform-plan.js';
 import { PostbackDelivery } from '../postbacks/postback-delivery.js';
 import { AttributionConsumer } from '../processing/attribution-consumer.js';
 import type { RealtimeCounters } from '../realtime/realtime-counters.js';
-import { GlobalTable } from '../storage/global-table.js';
+import { GlobalTable, type ReplicaTable } from '../storage/global-table.js';
 import { IngestStream } from '../storage/ingest-stream.js';
 import { LakeStorage } from '../storage/lake-storage.js';
 import {
@@ -47,6 +49,15 @@ export interface ProcessingStackProps extends StackProps {
   readonly alarmAction: cloudwatch.IAlarmAction;
 }
 
+/** What every consumer of the region is wired to, imported or built once per stack. */
+interface ConsumerWiring {
+  readonly props: ProcessingStackProps;
+  readonly streams: ReadonlyMap<string | undefined, kinesis.IStream>;
+  readonly registry: ReplicaTable;
+  readonly lakeBucket: s3.IBucket;
+  readonly sender: PlatformFunction;
+}
+
 /** The attribution consumers of one region: one on the pool stream and one on each silo tenant's stream. */
 export class ProcessingStack extends Stack {
   readonly consumers: readonly AttributionConsumer[];
@@ -57,7 +68,6 @@ export class ProcessingStack extends Stack {
     super(scope, id, props);
     const streams = IngestStream.importByName(this, props.streamNames, props.encryptionKey);
     const { plan } = props;
-    const { config } = plan;
     const registry = GlobalTable.fromName(this, 'TenantRegistry', {
       definition: TENANT_REGISTRY_TABLE,
       tableName: plan.tenantRegistryTableName,
@@ -67,8 +77,15 @@ export class ProcessingStack extends Stack {
       bucketName: plan.lakeBucketName(this.region),
       encryptionKey: props.encryptionKey,
     });
+    const sender = this.createPostbackSender(props);
+    this.postbacks = this.createPostbacks(props, sender, registry);
+    const wiring: ConsumerWiring = { props, streams, registry, lakeBucket, sender };
+    this.consumers = plan.streams.map((streamPlan) => this.createConsumer(streamPlan, wiring));
+  }
 
-    const sender = new PlatformFunction(this, 'PostbackSender', {
+  private createPostbackSender(props: ProcessingStackProps): PlatformFunction {
+    const { plan } = props;
+    return new PlatformFunction(this, 'PostbackSender', {
       handler: 'postbackSender',
       functionName: plan.postbacks.senderFunctionName,
       serviceName: SERVICE_NAMES.postbackSender,
@@ -78,9 +95,17 @@ export class ProcessingStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(1),
       environment: props.environment,
-      traceSdkCalls: config.traceSdkCalls,
+      traceSdkCalls: plan.config.traceSdkCalls,
     });
-    this.postbacks = new PostbackDelivery(this, 'Postbacks', {
+  }
+
+  private createPostbacks(
+    props: ProcessingStackProps,
+    sender: PlatformFunction,
+    registry: ReplicaTable,
+  ): PostbackDelivery {
+    const { plan } = props;
+    const postbacks = new PostbackDelivery(this, 'Postbacks', {
       sender,
       senderServiceName: SERVICE_NAMES.postbackSender,
       encryptionKey: props.encryptionKey,
@@ -93,72 +118,101 @@ export class ProcessingStack extends Stack {
     // the identity graphs (an erased identity's jobs are never sent). Checked by iam-coverage.test.ts.
     registry.grantAccess(sender.function, SENDER_REGISTRY_ACCESS);
     registry.grantUpdateItemsWithLeadingKeys(sender.function, POSTBACK_DELIVERY_KEY_PREFIX);
+    return postbacks;
+  }
 
-    this.consumers = plan.streams.map((streamPlan) => {
-      const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
-      const stream = streams.get(streamPlan.tenantId);
-      if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
-      const fn = new PlatformFunction(this, `Consumer${suffix}`, {
-        handler: 'consumer',
-        functionName: streamPlan.consumerFunctionName,
-        serviceName: SERVICE_NAMES.consumer,
-        projectRoot: props.projectRoot,
-        logRetention: plan.logRetention,
-        logRemovalPolicy: plan.removalPolicy,
-        memorySize: 1024,
-        timeout: Duration.minutes(1),
-        traceSdkCalls: config.traceSdkCalls,
-        environment: {
-          ...props.environment,
-          [ENV.identityGraphTable]: streamPlan.identityTableName,
-          [ENV.ingestStream]: streamPlan.streamName,
-          ...(config.processing.legacySignatureReads ? { [ENV.legacySignatureReads]: '1' } : {}),
-        },
-      });
-      const identityGraph = GlobalTable.fromName(this, `IdentityGraph${suffix}`, {
-        definition: IDENTITY_GRAPH_TABLE,
-        tableName: streamPlan.identityTableName,
-        encryptionKey: props.encryptionKey,
-      });
-      // Exact action lists (./function-access.ts), checked by test/lib/iam-coverage.test.ts.
-      identityGraph.grantAccess(fn.function, CONSUMER_IDENTITY_GRAPH_ACCESS);
-      identityGraph.grantAccess(sender.function, SENDER_IDENTITY_GRAPH_ACCESS);
-      registry.grantAccess(fn.function, CONSUMER_REGISTRY_ACCESS);
-      // Postback jobs: the delivery records (idempotency) and the queue.
-      registry.grantWriteItemsWithLeadingKeys(fn.function, POSTBACK_DELIVERY_KEY_PREFIX);
-      this.postbacks.grantEnqueue(fn.function);
-      this.postbacks.configure(fn.function);
-      // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
-      props.attributionDelivery.grantPutRecords(fn.function);
-      LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);
-      acknowledgeWildcardResource(
-        fn.role,
-        lakeBucket.arnForObjects(`${LAKE_QUARANTINE_PREFIX}*`),
-        'The consumer keeps each undecodable record as a new object named by date and sequence number, ' +
-          'only under its quarantine prefix.',
-      );
-      props.realtime?.grantWrite(fn.function);
-      this.grantForwardToOtherRegions(fn.role, plan, streamPlan.streamName);
+  /** One stream's consumer: its function and access, the event source mapping, and its alarms. */
+  private createConsumer(streamPlan: StreamPlan, wiring: ConsumerWiring): AttributionConsumer {
+    const { props } = wiring;
+    const { plan } = props;
+    const { processing } = plan.config;
+    const suffix = streamPlan.tenantId ? `-${streamPlan.tenantId}` : '';
+    const stream = wiring.streams.get(streamPlan.tenantId);
+    if (stream === undefined) throw new Error(`no ingest stream for ${streamPlan.tenantId ?? 'the pool'}`);
+    const fn = this.createConsumerFunction(streamPlan, suffix, props);
+    this.grantConsumerAccess(fn, streamPlan, suffix, wiring);
 
-      const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
-        function: fn,
-        stream,
-        encryptionKey: props.encryptionKey,
-        onFailureQueueName: streamPlan.onFailureQueueName,
-        batchSize: config.processing.batchSize,
-        parallelizationFactor: config.processing.parallelizationFactor,
-        retryAttempts: config.processing.retryAttempts,
-        maxRecordAge: Duration.hours(config.processing.maxRecordAgeHours),
-        maxBatchingWindow: Duration.seconds(config.processing.maxBatchingWindowSeconds),
-      });
-      new ConsumerEventSourceAlarms(this, `EventSourceAlarms${suffix}`, {
-        functionName: streamPlan.consumerFunctionName,
-        eventSourceMappingId: consumer.eventSourceMappingId,
-        alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
-        alarmAction: props.alarmAction,
-      });
-      return consumer;
+    const consumer = new AttributionConsumer(this, `Attribution${suffix}`, {
+      function: fn,
+      stream,
+      encryptionKey: props.encryptionKey,
+      onFailureQueueName: streamPlan.onFailureQueueName,
+      batchSize: processing.batchSize,
+      parallelizationFactor: processing.parallelizationFactor,
+      retryAttempts: processing.retryAttempts,
+      maxRecordAge: Duration.hours(processing.maxRecordAgeHours),
+      maxBatchingWindow: Duration.seconds(processing.maxBatchingWindowSeconds),
     });
+    new ConsumerEventSourceAlarms(this, `EventSourceAlarms${suffix}`, {
+      functionName: streamPlan.consumerFunctionName,
+      eventSourceMappingId: consumer.eventSourceMappingId,
+      alarmNamePrefix: plan.monitoredResources.alarmNamePrefix,
+      alarmAction: props.alarmAction,
+    });
+    return consumer;
+  }
+
+  private createConsumerFunction(
+    streamPlan: StreamPlan,
+    suffix: string,
+    props: ProcessingStackProps,
+  ): PlatformFunction {
+    const { plan } = props;
+    const { config } = plan;
+    return new PlatformFunction(this, `Consumer${suffix}`, {
+      handler: 'consumer',
+      functionName: streamPlan.consumerFunctionName,
+      serviceName: SERVICE_NAMES.consumer,
+      projectRoot: props.projectRoot,
+      logRetention: plan.logRetention,
+      logRemovalPolicy: plan.removalPolicy,
+      memorySize: 1024,
+      timeout: Duration.minutes(1),
+      traceSdkCalls: config.traceSdkCalls,
+      environment: {
+        ...props.environment,
+        [ENV.identityGraphTable]: streamPlan.identityTableName,
+        [ENV.ingestStream]: streamPlan.streamName,
+        ...(config.processing.legacySignatureReads ? { [ENV.legacySignatureReads]: '1' } : {}),
+      },
+    });
+  }
+
+  /**
+   * A consumer's access: its identity graph (the sender reads it too), the registry, postback jobs, the
+   * lake, real-time counters and the other regions' streams.
+   */
+  private grantConsumerAccess(
+    fn: PlatformFunction,
+    streamPlan: StreamPlan,
+    suffix: string,
+    wiring: ConsumerWiring,
+  ): void {
+    const { props, registry, lakeBucket, sender } = wiring;
+    const identityGraph = GlobalTable.fromName(this, `IdentityGraph${suffix}`, {
+      definition: IDENTITY_GRAPH_TABLE,
+      tableName: streamPlan.identityTableName,
+      encryptionKey: props.encryptionKey,
+    });
+    // Exact action lists (./function-access.ts), checked by test/lib/iam-coverage.test.ts.
+    identityGraph.grantAccess(fn.function, CONSUMER_IDENTITY_GRAPH_ACCESS);
+    identityGraph.grantAccess(sender.function, SENDER_IDENTITY_GRAPH_ACCESS);
+    registry.grantAccess(fn.function, CONSUMER_REGISTRY_ACCESS);
+    // Postback jobs: the delivery records (idempotency) and the queue.
+    registry.grantWriteItemsWithLeadingKeys(fn.function, POSTBACK_DELIVERY_KEY_PREFIX);
+    this.postbacks.grantEnqueue(fn.function);
+    this.postbacks.configure(fn.function);
+    // Lake rows go through Firehose; the bucket itself takes only the quarantined (undecodable) records.
+    props.attributionDelivery.grantPutRecords(fn.function);
+    LakeStorage.grantPutUnder(lakeBucket, props.encryptionKey, fn.function, LAKE_QUARANTINE_PREFIX);
+    acknowledgeWildcardResource(
+      fn.role,
+      lakeBucket.arnForObjects(`${LAKE_QUARANTINE_PREFIX}*`),
+      'The consumer keeps each undecodable record as a new object named by date and sequence number, ' +
+        'only under its quarantine prefix.',
+    );
+    props.realtime?.grantWrite(fn.function);
+    this.grantForwardToOtherRegions(fn.role, props.plan, streamPlan.streamName);
   }
 
   /**
