@@ -47,17 +47,46 @@ export interface Platform {
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformBuildOptions): Platform {
   checkConfigQuotas(config);
   const plan = new PlatformPlan(config);
-  const { names } = plan;
-  const env = (region: string) => ({ account: config.account, region });
   Tags.of(app).add('project', 'unmogrowp');
   Tags.of(app).add('stage', config.stage);
   Aspects.of(app).add(new LambdaPermissionSourceAccount());
 
+  const { statefulStacks, home } = addStatefulStacks(app, plan);
+  const shared: SharedRegionInputs = {
+    plan,
+    home,
+    bearerAuth: resolveBearerAuth(plan, home),
+    projectRoot: options.projectRoot,
+  };
+  const regions = config.regions.map((region) =>
+    addRegionStacks(app, region, statefulStacks.get(region) ?? home, shared),
+  );
+  const { resourcesPerStack } = quotasOf(config);
+  for (const stack of regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability])) {
+    stack.node.addValidation(new ResourcesPerStackValidation(stack, resourcesPerStack));
+  }
+  return { plan, regions };
+}
+
+/** What every region's stacks share: the plan, the home stateful stack and the bearer token issuer. */
+interface SharedRegionInputs {
+  readonly plan: PlatformPlan;
+  readonly home: StatefulStack;
+  readonly bearerAuth: BearerAuth;
+  readonly projectRoot: string;
+}
+
+/** The stateful stack of every region; the home region's waits for the others' (replica key aliases). */
+function addStatefulStacks(
+  app: App,
+  plan: PlatformPlan,
+): { statefulStacks: Map<string, StatefulStack>; home: StatefulStack } {
+  const { config } = plan;
   const statefulStacks = new Map(
     config.regions.map((region) => [
       region,
-      new StatefulStack(app, names.stackName(region, 'Stateful'), {
-        env: env(region),
+      new StatefulStack(app, plan.names.stackName(region, 'Stateful'), {
+        env: { account: config.account, region },
         plan,
         description: `UnMoGrowP ${config.stage} data in ${region}`,
       }),
@@ -67,68 +96,69 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
   if (home === undefined) throw new Error(`homeRegion ${config.homeRegion} is not one of regions`);
   for (const stack of statefulStacks.values())
     if (stack !== home) home.addStackDependency(stack, 'replica key alias');
+  return { statefulStacks, home };
+}
 
-  const bearerAuth = resolveBearerAuth(plan, home);
-  const regions = config.regions.map((region): RegionStacks => {
-    const stateful = statefulStacks.get(region) ?? home;
-    const common = { env: env(region), plan };
-    const streamNames = new Map(plan.streams.map((s) => [s.tenantId, s.streamName]));
-    const lake = new LakeStack(app, names.stackName(region, 'Lake'), {
-      ...common,
-      description: `UnMoGrowP ${config.stage} lake delivery and analytics in ${region}`,
-      encryptionKey: stateful.key,
-      streamNames,
-    });
-    const environment = functionEnvironment(plan, {
-      lakeBucketName: plan.lakeBucketName(region),
-      timestream: stateful.realtime,
-    });
-    const processing = new ProcessingStack(app, names.stackName(region, 'Processing'), {
-      ...common,
-      description: `UnMoGrowP ${config.stage} attribution consumers in ${region}`,
-      projectRoot: options.projectRoot,
-      encryptionKey: stateful.key,
-      streamNames,
-      attributionDelivery: lake.attributionDelivery,
-      realtime: stateful.realtime,
-      environment,
-      alarmAction: stateful.alarmTopic.action,
-    });
-    // The stack keeps its deployed name (`…-Ingest`): renaming it would replace the live API.
-    const api = new ApiStack(app, names.stackName(region, 'Ingest'), {
-      ...common,
-      bearerAuth,
-      description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
-      projectRoot: options.projectRoot,
-      encryptionKey: stateful.key,
-      streamNames,
-      analytics: lake.analytics,
-      environment,
-    });
-    // The global tables (declared in the home region) must exist before anything uses their replicas;
-    // the region's streams (referenced by name, without an export) before their readers and writers.
-    for (const stack of [processing, api]) stack.addStackDependency(home, 'global tables');
-    for (const stack of [lake, processing, api]) stack.addStackDependency(stateful, 'ingest streams');
-    const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
-      ...common,
-      description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
-      alarmAction: stateful.alarmTopic.action,
-      alarmTopic: stateful.alarmTopic.topic,
-      projectRoot: options.projectRoot,
-    });
-    for (const stack of [lake, processing, api])
-      observability.addStackDependency(stack, 'monitors its resources');
-    // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
-    processing.postbacks.grantEnqueue(api.functions.admin.function);
-    processing.postbacks.configure(api.functions.admin.function);
-    observability.monitoring.addRow('Postbacks', processing.postbacks.widgets());
-    return { region, stateful, lake, processing, api, observability };
+/** The lake, processing, API and observability stacks of one region, on its stateful stack. */
+function addRegionStacks(
+  app: App,
+  region: string,
+  stateful: StatefulStack,
+  { plan, home, bearerAuth, projectRoot }: SharedRegionInputs,
+): RegionStacks {
+  const { config, names } = plan;
+  const common = { env: { account: config.account, region }, plan };
+  const streamNames = new Map(plan.streams.map((s) => [s.tenantId, s.streamName]));
+  const lake = new LakeStack(app, names.stackName(region, 'Lake'), {
+    ...common,
+    description: `UnMoGrowP ${config.stage} lake delivery and analytics in ${region}`,
+    encryptionKey: stateful.key,
+    streamNames,
   });
-  const { resourcesPerStack } = quotasOf(config);
-  for (const stack of regions.flatMap((r) => [r.stateful, r.lake, r.processing, r.api, r.observability])) {
-    stack.node.addValidation(new ResourcesPerStackValidation(stack, resourcesPerStack));
-  }
-  return { plan, regions };
+  const environment = functionEnvironment(plan, {
+    lakeBucketName: plan.lakeBucketName(region),
+    timestream: stateful.realtime,
+  });
+  const processing = new ProcessingStack(app, names.stackName(region, 'Processing'), {
+    ...common,
+    description: `UnMoGrowP ${config.stage} attribution consumers in ${region}`,
+    projectRoot,
+    encryptionKey: stateful.key,
+    streamNames,
+    attributionDelivery: lake.attributionDelivery,
+    realtime: stateful.realtime,
+    environment,
+    alarmAction: stateful.alarmTopic.action,
+  });
+  // The stack keeps its deployed name (`…-Ingest`): renaming it would replace the live API.
+  const api = new ApiStack(app, names.stackName(region, 'Ingest'), {
+    ...common,
+    bearerAuth,
+    description: `UnMoGrowP ${config.stage} HTTP API in ${region}`,
+    projectRoot,
+    encryptionKey: stateful.key,
+    streamNames,
+    analytics: lake.analytics,
+    environment,
+  });
+  // The global tables (declared in the home region) must exist before anything uses their replicas;
+  // the region's streams (referenced by name, without an export) before their readers and writers.
+  for (const stack of [processing, api]) stack.addStackDependency(home, 'global tables');
+  for (const stack of [lake, processing, api]) stack.addStackDependency(stateful, 'ingest streams');
+  const observability = new ObservabilityStack(app, names.stackName(region, 'Observability'), {
+    ...common,
+    description: `UnMoGrowP ${config.stage} dashboards and alarms in ${region}`,
+    alarmAction: stateful.alarmTopic.action,
+    alarmTopic: stateful.alarmTopic.topic,
+    projectRoot,
+  });
+  for (const stack of [lake, processing, api])
+    observability.addStackDependency(stack, 'monitors its resources');
+  // Postbacks: the admin function re-enqueues dead-lettered deliveries; the dashboard charts the stage.
+  processing.postbacks.grantEnqueue(api.functions.admin.function);
+  processing.postbacks.configure(api.functions.admin.function);
+  observability.monitoring.addRow('Postbacks', processing.postbacks.widgets());
+  return { region, stateful, lake, processing, api, observability };
 }
 
 /**

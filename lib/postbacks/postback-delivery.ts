@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../src/definitions/index.js';
 import { POSTBACK_ENV, POSTBACK_METRICS, POSTBACK_QUEUE } from '../../src/definitions/postbacks.js';
 import type { PlatformFunction } from '../compute/platform-function.js';
+import type { AlarmSpec } from '../observability/alarm-specs.js';
 import { createPlatformAlarm } from '../observability/platform-alarm.js';
 
 /** The ids of the alarms {@link PostbackDelivery} creates (named `<prefix>-<id>`). */
@@ -96,19 +97,9 @@ export class PostbackDelivery extends Construct {
     if (deadLetterDepth < 0)
       throw new Error(`deadLetterDepthThreshold must be 0 or more. Received ${deadLetterDepth}`);
     this.senderServiceName = props.senderServiceName;
+    this.encryptionKey = props.encryptionKey;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: props.deadLetterQueueName,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(POSTBACK_QUEUE.deadLetterRetentionDays),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the postback delivery queue.',
-    });
-
+    this.deadLetterQueue = this.createDeadLetterQueue(props);
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName: props.queueName,
       encryption: sqs.QueueEncryption.KMS,
@@ -118,8 +109,49 @@ export class PostbackDelivery extends Construct {
       visibilityTimeout: Duration.seconds(POSTBACK_QUEUE.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: POSTBACK_QUEUE.maxReceiveCount },
     });
+    this.attachSender(props.sender.function, batchSize);
 
-    const sender = props.sender.function;
+    this.oldestMessageAlarm = this.createAlarm(props, {
+      id: POSTBACK_ALARM_IDS[0],
+      runbook: 'postback-backlog',
+      summary: 'Postback jobs wait to be sent: the sender is failing or too slow',
+      metric: this.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: (props.oldestMessageAgeThreshold ?? Duration.minutes(15)).toSeconds(),
+      evaluationPeriods: 5,
+    });
+    this.deadLetterAlarm = this.createAlarm(props, {
+      id: POSTBACK_ALARM_IDS[1],
+      runbook: 'postback-dead-letters',
+      summary: 'Postback deliveries were dead-lettered (24 h of failures, or refused for good)',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: deadLetterDepth,
+      evaluationPeriods: 1,
+    });
+  }
+
+  private createDeadLetterQueue(props: PostbackDeliveryProps): sqs.Queue {
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(POSTBACK_QUEUE.deadLetterRetentionDays),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the postback delivery queue.',
+    });
+    return deadLetterQueue;
+  }
+
+  /** The sender reads the queue through its own event source mapping and may dead-letter jobs. */
+  private attachSender(sender: lambda.Function, batchSize: number): void {
     sender.addEnvironment(POSTBACK_ENV.queueUrl, this.queue.queueUrl);
     sender.addEnvironment(POSTBACK_ENV.deadLetterQueueUrl, this.deadLetterQueue.queueUrl);
     // A mapping of its own rather than aws-cdk-lib's SqsEventSource, whose grantConsumeMessages adds
@@ -132,46 +164,16 @@ export class PostbackDelivery extends Construct {
     // Exact actions (test/lib/iam-coverage.test.ts): the event source mapping receives and deletes, the
     // sender sets a retried job's visibility (its back-off) and dead-letters with one SendMessage.
     this.queue.grant(sender, ...SENDER_QUEUE_ACTIONS);
-    props.encryptionKey.grant(sender, ...QUEUE_RECEIVE_KMS_ACTIONS);
-    this.grantSend(this.deadLetterQueue, sender, props.encryptionKey);
-    this.encryptionKey = props.encryptionKey;
+    this.encryptionKey.grant(sender, ...QUEUE_RECEIVE_KMS_ACTIONS);
+    this.grantSend(this.deadLetterQueue, sender, this.encryptionKey);
+  }
 
-    const alarm = (
-      id: string,
-      runbook: 'postback-backlog' | 'postback-dead-letters',
-      summary: string,
-      metric: cloudwatch.IMetric,
-      threshold: number,
-      evaluationPeriods: number,
-    ) =>
-      createPlatformAlarm(
-        this,
-        { id, runbook, summary, metric, threshold, evaluationPeriods },
-        {
-          alarmName: `${props.alarmNamePrefix}-${id}`,
-          alarmAction: props.alarmAction,
-          ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
-        },
-      );
-    this.oldestMessageAlarm = alarm(
-      POSTBACK_ALARM_IDS[0],
-      'postback-backlog',
-      'Postback jobs wait to be sent: the sender is failing or too slow',
-      this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      (props.oldestMessageAgeThreshold ?? Duration.minutes(15)).toSeconds(),
-      5,
-    );
-    this.deadLetterAlarm = alarm(
-      POSTBACK_ALARM_IDS[1],
-      'postback-dead-letters',
-      'Postback deliveries were dead-lettered (24 h of failures, or refused for good)',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      deadLetterDepth,
-      1,
-    );
+  private createAlarm(props: PostbackDeliveryProps, spec: AlarmSpec): cloudwatch.Alarm {
+    return createPlatformAlarm(this, spec, {
+      alarmName: `${props.alarmNamePrefix}-${spec.id}`,
+      alarmAction: props.alarmAction,
+      ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+    });
   }
 
   /** Lets `grantee` put jobs on the queue (the consumer; the admin function for retries): SendMessage only. */
