@@ -88,26 +88,7 @@ export class PlatformUserPool extends Construct {
       removalPolicy,
     });
 
-    const custom = [USER_ATTRIBUTES.role, USER_ATTRIBUTES.tenant];
-    this.client = this.userPool.addClient('CliClient', {
-      userPoolClientName: `${props.userPoolName}-cli`,
-      generateSecret: false,
-      // SRP for SDK-based clients; password auth (over TLS, still followed by the TOTP challenge) so the
-      // AWS CLI can sign in: `aws cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH`.
-      authFlows: { userSrp: true, userPassword: true },
-      // No hosted UI or OAuth redirect: tokens come from the sign-in API only.
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ email: true, emailVerified: true })
-        .withCustomAttributes(...custom),
-      // Users may never change their own role or tenant: the client writes no custom attribute.
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
-    });
+    this.client = this.addCliClient(props.userPoolName);
 
     // What an operator needs to invite users and sign in (docs/deployment.md).
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
@@ -128,6 +109,30 @@ export class PlatformUserPool extends Construct {
           'charge); sign-in is still protected by the password policy and MFA.',
       });
     }
+  }
+
+  /** The public app client of the CLI and browsers: sign-in API only, reads but never writes the role. */
+  private addCliClient(userPoolName: string): cognito.UserPoolClient {
+    const custom = [USER_ATTRIBUTES.role, USER_ATTRIBUTES.tenant];
+    return this.userPool.addClient('CliClient', {
+      userPoolClientName: `${userPoolName}-cli`,
+      generateSecret: false,
+      // SRP for SDK-based clients; password auth (over TLS, still followed by the TOTP challenge) so the
+      // AWS CLI can sign in: `aws cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH`.
+      authFlows: { userSrp: true, userPassword: true },
+      // No hosted UI or OAuth redirect: tokens come from the sign-in API only.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true })
+        .withCustomAttributes(...custom),
+      // Users may never change their own role or tenant: the client writes no custom attribute.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
+    });
   }
 
   /** `iss` of the pool's tokens, `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
