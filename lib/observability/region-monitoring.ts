@@ -5,7 +5,7 @@ import { POSTBACK_ALARM_IDS } from '../postbacks/postback-delivery.js';
 import { type AlarmThresholds, alarmName, regionAlarmSpecs } from './alarm-specs.js';
 import { consumerEventSourceAlarmIds } from './consumer-event-source-alarms.js';
 import { estimatedCostPerHour } from './cost-estimate.js';
-import type { MonitoredResources } from './monitored-resources.js';
+import type { MonitoredApiFunction, MonitoredResources } from './monitored-resources.js';
 import { createPlatformAlarm } from './platform-alarm.js';
 import { mathId, PlatformMetrics } from './platform-metrics.js';
 import { TenantInsights } from './tenant-insights.js';
@@ -141,7 +141,7 @@ export class RegionMonitoring extends Construct {
     return this.r.consumers.map((c) => c.functionName);
   }
 
-  private get apiServices(): MonitoredResources['apiFunctions'][number]['service'][] {
+  private get apiServices(): MonitoredApiFunction['service'][] {
     return this.r.apiFunctions.map((f) => f.service);
   }
 
