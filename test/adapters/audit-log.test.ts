@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createTables } from '../../src/adapters/dynamodb/create-tables.js';
 import { DynamoAuditLog } from '../../src/adapters/dynamodb/audit-log.js';
+import { createTables } from '../../src/adapters/dynamodb/create-tables.js';
 import { EmbeddedAuditLog } from '../../src/adapters/embedded/audit-log.js';
 import { type EmbeddedDatabase, openEmbeddedDatabase } from '../../src/adapters/embedded/database.js';
 import { InMemoryAuditLog } from '../../src/adapters/memory/audit-log.js';
@@ -134,8 +134,7 @@ describe('audit log retention', () => {
     await new DynamoAuditLog({ documents, tableName: 'registry', now: () => START_MS }).append(entry(1));
     expect(sent[0]).toMatchObject({
       pk: 'AUDIT#t1',
-      [TENANT_REGISTRY_TABLE.timeToLiveAttribute as string]:
-        START_MS / 1000 + AUDIT_LOG_TTL_DAYS * 86_400,
+      [TENANT_REGISTRY_TABLE.timeToLiveAttribute as string]: START_MS / 1000 + AUDIT_LOG_TTL_DAYS * 86_400,
     });
   });
 
