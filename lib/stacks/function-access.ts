@@ -19,9 +19,12 @@ export const INGEST_REGISTRY_ACCESS: TableAccess = {
  */
 export const INGEST_MULTI_REGION_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:BatchGetItem'] };
 
-/** The query function: apps and key hashes (x-api-key look-ups) in the registry. */
+/**
+ * The query function: apps and key hashes (x-api-key look-ups) in the registry, and the audit log entry
+ * of a replay run (`AUDIT#<tenant>` items, src/adapters/dynamodb/audit-log.ts).
+ */
 export const QUERY_REGISTRY_ACCESS: TableAccess = {
-  items: ['dynamodb:GetItem'],
+  items: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   indexes: ['dynamodb:Query'],
 };
 
