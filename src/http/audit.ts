@@ -135,6 +135,7 @@ async function tenantOf(
 
 async function record(
   services: ApiServices,
+  clock: () => number,
   rule: AuditRule,
   context: RouteContext,
   response: HttpResponse,
@@ -149,7 +150,7 @@ async function record(
     const target = rule.target ? rule.target(context, answer) : context.params.appId;
     entry = {
       id: services.newId(),
-      at: new Date(services.now()).toISOString(),
+      at: new Date(clock()).toISOString(),
       tenantId,
       actor: { subject: user.subject, role: user.role },
       action: rule.action,
@@ -173,13 +174,20 @@ export function withAuditLog(
   handlers: Readonly<Partial<Record<RouteKey, RouteHandler>>>,
 ): Partial<Record<RouteKey, RouteHandler>> {
   const wrapped: Partial<Record<RouteKey, RouteHandler>> = { ...handlers };
+  // Each change of this instance gets a later millisecond than its previous one, so the log's newest-first
+  // order is the order this instance made them in (ids, random, only order changes of other instances).
+  let last = 0;
+  const clock = () => {
+    last = Math.max(services.now(), last + 1);
+    return last;
+  };
   for (const [key, handler] of Object.entries(handlers) as [RouteKey, RouteHandler][]) {
     const rule = AUDITED_ROUTES[key];
     if (!rule) continue;
     wrapped[key] = async (context) => {
       const response = await handler(context);
       if (response.statusCode >= 200 && response.statusCode < 300)
-        await record(services, rule, context, response);
+        await record(services, clock, rule, context, response);
       return response;
     };
   }

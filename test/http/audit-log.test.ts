@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryAuditLog } from '../../src/adapters/memory/audit-log.js';
 import type { AuditLog } from '../../src/app/ports/audit-log.js';
 import { AUDIT_METRICS } from '../../src/definitions/observability.js';
 import { AUDITED_ROUTES } from '../../src/http/audit.js';
@@ -276,6 +277,38 @@ describe('audit log', () => {
     expect(
       bEntries.filter((e) => e.tenant_id !== 'tenant-b' || String(e.target).startsWith('com.a.')),
     ).toEqual([]);
+  });
+});
+
+describe('audit log order', () => {
+  it('keeps the order changes were made in, even within one millisecond', async () => {
+    const at = Date.parse('2026-12-01T06:00:00Z');
+    const api = await createTestApi({ auditLog: new InMemoryAuditLog(), now: () => at });
+    await api.onboard('acme', 'com.acme.game');
+    const owner = jsonHeaders({ authorization: `Bearer ${await api.token('owner', 'acme')}` });
+    const changes = [
+      { name: 'Renamed' },
+      { store_urls: {} },
+      { allowed_redirect_hosts: ['example.com'] },
+      { settings: { click_lookback_hours: 12 } },
+      { name: 'Again' },
+    ];
+    for (const change of changes) {
+      const res = await api.call({
+        method: 'PUT',
+        path: '/v1/tenants/acme/apps/com.acme.game',
+        headers: owner,
+        body: JSON.stringify(change),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const res = await api.call({ method: 'GET', path: '/v1/tenants/acme/audit-log', headers: owner });
+    const entries = body(res).entries as WireEntry[];
+    expect(entries.slice(0, changes.length).map((e) => e.details.fields)).toEqual(
+      changes.map((c) => Object.keys(c)).reverse(),
+    );
+    expect(entries.map((e) => e.action).slice(-2)).toEqual(['apps.create', 'tenants.create']);
+    expect(Date.parse(entries.at(-1)?.at ?? '')).toBe(at);
   });
 });
 
