@@ -20,11 +20,11 @@ export const INGEST_REGISTRY_ACCESS: TableAccess = {
 export const INGEST_MULTI_REGION_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:BatchGetItem'] };
 
 /**
- * The query function: apps and key hashes (x-api-key look-ups) in the registry, and the audit log entry
- * of a replay run (`AUDIT#<tenant>` items, src/adapters/dynamodb/audit-log.ts).
+ * The query function: apps and key hashes (x-api-key look-ups) in the registry. It also puts a replay
+ * run's audit log entry, on `AUDIT#…` items only (api-stack.ts).
  */
 export const QUERY_REGISTRY_ACCESS: TableAccess = {
-  items: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  items: ['dynamodb:GetItem'],
   indexes: ['dynamodb:Query'],
 };
 
