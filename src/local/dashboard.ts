@@ -16,7 +16,8 @@ export interface DashboardSources {
   readonly stats: {
     readonly batches: readonly { atMs: number; records: number; failed: number; lagMs: number }[];
   };
-  readonly lake: LocalLakeQueries;
+  /** The lake queries the panels read (`LocalLakeQueries` in local mode). */
+  readonly lake: Pick<LocalLakeQueries, 'sql' | 'report'>;
   /** Postback deliveries by destination. @default no postback panel data */
   readonly postbacks?: { summary(filter: { tenantId: string; appId: string }): PostbackDestinationStats[] };
   readonly facts: { readonly tenants: readonly { tenantId: string; apps: readonly { appId: string }[] }[] };
