@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
+  AUDIT_LOG_KEY_PREFIX,
   ENV,
   type HandlerName,
   IDENTITY_GRAPH_TABLE,
@@ -131,6 +132,8 @@ export class ApiStack extends Stack {
     // the ingest function writes in the registry.
     registry.grantUpdateItemsWithLeadingKeys(ingest.function, USAGE_COUNTER_KEY_PREFIX);
     registry.grantAccess(query.function, QUERY_REGISTRY_ACCESS);
+    // A replay run's audit log entry (src/http/audit.ts): the only items the query function writes there.
+    registry.grantPutItemsWithLeadingKeys(query.function, AUDIT_LOG_KEY_PREFIX);
     registry.grantAccess(admin.function, ADMIN_REGISTRY_ACCESS);
     for (const table of identityTables) {
       table.grantAccess(query.function, QUERY_IDENTITY_GRAPH_ACCESS);

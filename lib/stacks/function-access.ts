@@ -19,7 +19,10 @@ export const INGEST_REGISTRY_ACCESS: TableAccess = {
  */
 export const INGEST_MULTI_REGION_REGISTRY_ACCESS: TableAccess = { items: ['dynamodb:BatchGetItem'] };
 
-/** The query function: apps and key hashes (x-api-key look-ups) in the registry. */
+/**
+ * The query function: apps and key hashes (x-api-key look-ups) in the registry. It also puts a replay
+ * run's audit log entry, on `AUDIT#…` items only (api-stack.ts).
+ */
 export const QUERY_REGISTRY_ACCESS: TableAccess = {
   items: ['dynamodb:GetItem'],
   indexes: ['dynamodb:Query'],

@@ -211,6 +211,20 @@ export class ReplicaTable extends Construct {
     });
   }
 
+  /**
+   * `PutItem` only on items whose partition key starts with `leadingKeyPrefix`: e.g. the query function's
+   * audit log entries (`AUDIT#…`) in the otherwise read-only tenant registry.
+   */
+  grantPutItemsWithLeadingKeys(grantee: iam.IGrantable, leadingKeyPrefix: string): iam.Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${leadingKeyPrefix}*`] } },
+    });
+  }
+
   /** Lets `grantee` put and update only items whose partition key starts with `leadingKeyPrefix`. */
   grantWriteItemsWithLeadingKeys(grantee: iam.IGrantable, leadingKeyPrefix: string): iam.Grant {
     this.table.encryptionKey?.grantEncryptDecrypt(grantee);

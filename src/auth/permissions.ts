@@ -1,6 +1,7 @@
 /**
  * Roles and what each may do (SPEC §3). One table, read by the handlers through `can`/`authorize`;
- * tenancy work extends the permissions here.
+ * every permission is checked by a route (test/security/role-matrix.test.ts). People and their roles
+ * are managed in the identity provider that issues the tokens, not here: no permission manages users.
  */
 
 export const ROLES = ['owner', 'admin', 'analyst', 'developer', 'viewer'] as const;
@@ -26,10 +27,8 @@ export const PERMISSIONS = [
   'costs:write',
   /** Run a what-if replay of attribution under other settings. */
   'replay:run',
-  /** Read the audit log of who changed what. */
+  /** Read the tenant's audit log of who changed what (`GET /v1/tenants/{tenantId}/audit-log`). */
   'audit:read',
-  /** Invite people to the tenant and set their roles. */
-  'users:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

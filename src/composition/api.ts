@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
 import { AthenaQueryRunner } from '../adapters/athena/report-query.js';
 import { type AwsClients, createAwsClients, tenantAthenaClients } from '../adapters/clients.js';
+import { DynamoAuditLog } from '../adapters/dynamodb/audit-log.js';
 import { DynamoUsageCounters } from '../adapters/dynamodb/usage-counters.js';
 import { shippedCountryLookup } from '../adapters/geoip/ip-location-db.js';
 import { KinesisPublisher } from '../adapters/kinesis/publisher.js';
@@ -18,6 +19,7 @@ import type { CountryLookup } from '../app/country-lookup.js';
 import type { ReportLake } from '../app/performance.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
+import type { MetricsSink } from '../app/ports/metrics.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
 import type { TombstoneSink } from '../app/ports/tombstone-sink.js';
@@ -36,6 +38,7 @@ import { graphResolver } from './identity-graphs.js';
 import {
   createObservability,
   logPort,
+  metricsPort,
   type Observability,
   traceClients,
   traceHandler,
@@ -176,6 +179,8 @@ export interface ApiServicesOptions {
   readonly logger?: Logger;
   /** @default the tenant registry of the config's table */
   readonly registry?: TenantDirectory;
+  /** Where the routes count (audit log write failures). @default none */
+  readonly metrics?: MetricsSink;
 }
 
 /**
@@ -233,6 +238,9 @@ export function createApiServices(
         streamFor: (tenantId) => config.tenantStreams[tenantId] ?? config.ingestStream,
       }),
       tombstones: adapters.tombstones?.(config, clients) ?? noTombstones,
+      // Admin changes (and replay runs) are recorded in the registry table (its TTL deletes old entries).
+      auditLog: new DynamoAuditLog({ documents: clients.documents, tableName: config.tenantRegistryTable }),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       // The per-app ingest limits count in the registry table (its TTL deletes finished windows).
       usageCounters: new DynamoUsageCounters({
         documents: clients.documents,
@@ -281,6 +289,7 @@ export function createApiFunction(name: ApiHandlerName, parts: ApiFunctionParts)
   const services = createApiServices(parts.config, clients, {
     adapters: parts.adapters ?? {},
     logger: logPort(o.logger),
+    metrics: metricsPort(o.metrics),
   });
   const app = createFunctionApp(services, name, parts.routes);
   const handle = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {

@@ -1,5 +1,6 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { LakeReplayHistory } from '../adapters/athena/replay-history.js';
+import { EmbeddedAuditLog } from '../adapters/embedded/audit-log.js';
 import type { EmbeddedDatabase } from '../adapters/embedded/database.js';
 import { FileLakeWriter, FileSpendLake, FileTombstoneWriter } from '../adapters/embedded/file-lake.js';
 import { EmbeddedIdentityGraph } from '../adapters/embedded/identity-graph.js';
@@ -137,6 +138,7 @@ export function createEmbeddedApiServices(
     usageCounters,
     countries: shippedCountryLookup(),
     spendLake: new FileSpendLake(options.lakeDirectory),
+    auditLog: new EmbeddedAuditLog({ db: db.registry }),
     postbacks: {
       configs: postbackStore,
       log: postbackStore,

@@ -79,6 +79,11 @@ export const HTTP_METRICS = {
   serverErrors: 'Http5xx',
 } as const;
 
+/** The API functions' audit log metric: entries that could not be written (the change succeeded). */
+export const AUDIT_METRICS = {
+  writeFailures: 'AuditWriteFailures',
+} as const;
+
 /** One custom metric as CloudWatch stores it. */
 export interface CustomMetricIdentity {
   readonly namespace: string;

@@ -195,6 +195,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin',
     summary: 'Send a dead-lettered delivery again',
   },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/audit-log',
+    auth: 'bearer',
+    handler: 'admin',
+    summary: "The tenant's audit log: who changed what, newest first",
+  },
 ];
 
 /** Request limits of SPEC §3, enforced by API Gateway validators and by the handlers. */

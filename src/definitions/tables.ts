@@ -69,3 +69,11 @@ export const TABLES: readonly TableDefinition[] = [IDENTITY_GRAPH_TABLE, TENANT_
  * the only items the ingest function may write there (the CDK grants `UpdateItem` on these alone).
  */
 export const USAGE_COUNTER_KEY_PREFIX = 'LIMIT#';
+
+/**
+ * Partition key prefix of a tenant's audit log in the tenant registry (`AUDIT#<tenant>`, sort key
+ * `<at ms, 15 digits>#<id>`), deleted by the table's TTL `AUDIT_LOG_TTL_DAYS` after it was written.
+ */
+export const AUDIT_LOG_KEY_PREFIX = 'AUDIT#';
+/** How long an audit log entry is kept. */
+export const AUDIT_LOG_TTL_DAYS = 400;

@@ -1,7 +1,9 @@
 import type { ApiHandlerName } from '../definitions/handlers.js';
 import { ROUTES } from '../definitions/routes.js';
+import { withAuditLog } from './audit.js';
 import { createRouter, type HttpHandler, type RouteHandler, type RouteKey } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { docsRoutes } from './routes/docs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
@@ -33,6 +35,7 @@ export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
   ...keyRoutes(services),
   ...postbackRoutes(services),
   ...spendRoutes(services),
+  ...auditRoutes(services),
 });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */
@@ -50,7 +53,7 @@ export function createFunctionApp(
 ): HttpHandler {
   return createRouter({
     routes: ROUTES.filter((r) => r.handler === name),
-    handlers: routes(services),
+    handlers: withAuditLog(services, routes(services)),
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),
   });
@@ -71,7 +74,7 @@ export function createHttpApp(
   for (const name of handlers) Object.assign(routeHandlers, FUNCTION_ROUTES[name](services));
   return createRouter({
     routes: ROUTES.filter((r) => handlers.includes(r.handler as ApiHandlerName)),
-    handlers: routeHandlers,
+    handlers: withAuditLog(services, routeHandlers),
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),
   });

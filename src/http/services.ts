@@ -1,8 +1,10 @@
 import type { CountryLookup } from '../app/country-lookup.js';
 import type { ReportLake } from '../app/performance.js';
+import type { AuditLog } from '../app/ports/audit-log.js';
 import type { IdentityGraphReader } from '../app/ports/identity-graph.js';
 import type { LakeQueryRunner } from '../app/ports/lake-queries.js';
 import type { Logger } from '../app/ports/logger.js';
+import type { MetricsSink } from '../app/ports/metrics.js';
 import type { RecordPublisher } from '../app/ports/record-publisher.js';
 import type { ReplayHistorySource } from '../app/ports/replay-history.js';
 import type { TenantDirectory } from '../app/ports/tenant-directory.js';
@@ -75,6 +77,14 @@ export interface ApiServices {
   readonly reportCounterDays: number;
   /** Postback destinations and the delivery log (SPEC §7); without them those routes answer 503. */
   readonly postbacks?: PostbackApiServices;
+  /**
+   * The tenants' audit logs: every successful admin change is recorded there (`http/audit.ts`) and
+   * `GET /v1/tenants/{tenantId}/audit-log` reads them.
+   * @default none: nothing is recorded and the audit log route answers 503
+   */
+  readonly auditLog?: AuditLog;
+  /** Counts what the routes count (audit log write failures). @default none */
+  readonly metrics?: MetricsSink;
   readonly now: () => number;
   /** Our touchpoint ids and request ids. */
   readonly newId: () => string;

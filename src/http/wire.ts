@@ -229,6 +229,28 @@ export const DeliveriesQuerySchema = z
   })
   .strict();
 
+/** Most audit log entries one page holds, and how many one holds when `limit` is left out. */
+export const MAX_AUDIT_ENTRIES_LISTED = 500;
+export const DEFAULT_AUDIT_ENTRIES_LISTED = 100;
+
+export const AuditLogQuerySchema = z
+  .object({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_AUDIT_ENTRIES_LISTED)
+      .optional()
+      .describe(`At most this many entries, newest first (default ${DEFAULT_AUDIT_ENTRIES_LISTED})`),
+    before: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("Entries older than this: the previous page's `next_before`"),
+  })
+  .strict();
+
 /** The wire of every route that takes a body or a query string, by `METHOD /path`. */
 export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
   'GET /v1/click/{appId}': { query: TrackingLinkQuerySchema },
@@ -366,4 +388,5 @@ export const ROUTE_WIRES: Readonly<Record<string, RouteWire>> = {
     },
   },
   'GET /v1/tenants/{tenantId}/apps/{appId}/postbacks/deliveries': { query: DeliveriesQuerySchema },
+  'GET /v1/tenants/{tenantId}/audit-log': { query: AuditLogQuerySchema },
 };

@@ -7,14 +7,13 @@ const as = (role: Role, tenantId = 'acme'): UserPrincipal => ({ kind: 'user', su
 const grants = (role: Role) => PERMISSIONS.filter((p) => can(as(role, '*'), p));
 
 describe('permissions a customer grants separately', () => {
-  it('has postbacks, spend, replay, audit log, user management, signing and erasure status of their own', () => {
+  it('has postbacks, spend, replay, audit log, signing and erasure status of their own', () => {
     expect(PERMISSIONS).toEqual(
       expect.arrayContaining([
         'postbacks:write',
         'costs:write',
         'replay:run',
         'audit:read',
-        'users:manage',
         'signing:write',
         'privacy:read',
       ]),
@@ -22,12 +21,17 @@ describe('permissions a customer grants separately', () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
   });
 
+  it('has 13 permissions and none that manages users (people are managed in the identity provider)', () => {
+    expect(PERMISSIONS).toHaveLength(13);
+    expect(PERMISSIONS.filter((p) => p.startsWith('users:'))).toEqual([]);
+  });
+
   it('gives the owner everything and an admin everything but creating tenants', () => {
     expect(grants('owner')).toEqual([...PERMISSIONS]);
     expect(grants('admin')).toEqual(PERMISSIONS.filter((p) => p !== 'tenants:create'));
   });
 
-  it('lets a developer set up postbacks, signing and replays, but not erase, read the audit log or manage users', () => {
+  it('lets a developer set up postbacks, signing and replays, but not erase or read the audit log', () => {
     expect(grants('developer')).toEqual([
       'apps:read',
       'apps:write',

@@ -209,4 +209,19 @@ describe('embedded composition', () => {
     expect(body.status).toBe('attributed');
     expect(body.fraud).toEqual(['click_injection']);
   });
+
+  it("records admin changes in the embedded database's audit log", async () => {
+    await onboard('audited', 'com.audited.app');
+    const answer = await call({
+      method: 'GET',
+      path: '/v1/tenants/audited/audit-log',
+      headers: { authorization: `Bearer ${owner}` },
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const entries = JSON.parse(answer.body ?? '{}').entries as { action: string; target: string }[];
+    expect(entries.map((e) => [e.action, e.target])).toEqual([
+      ['apps.create', 'com.audited.app'],
+      ['tenants.create', 'audited'],
+    ]);
+  });
 });

@@ -68,7 +68,10 @@ const ATHENA =
   "Athena reads the tenant's partitions and writes its results with the session's credentials (the fake Athena does not).";
 const UNEXERCISED: Readonly<Record<FunctionName, Readonly<Record<string, string>>>> = {
   ingest: {},
-  query: {},
+  query: {
+    'dynamodb:PutItem':
+      "A replay run's audit log entry; replay answers 503 here (no lake), test/http/audit-log.test.ts records one.",
+  },
   lakeReader: {
     's3:GetBucketLocation': ATHENA,
     's3:ListBucket': ATHENA,

@@ -495,6 +495,18 @@ describe('the default app (every configured region)', () => {
       });
     });
 
+    it("lets the query function put only audit log entries in the tenant registry (a replay run's)", () => {
+      const api = templateOf(regionOf(platform, 'us-east-1').api);
+      const writes = policyStatements(api, 'QueryFunctionRole').filter((st) =>
+        actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actionsOf(writes[0])).toEqual(['dynamodb:PutItem']);
+      expect((writes[0] as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] },
+      });
+    });
+
     it('builds every API function as an arm64 Node.js function with JSON logs, X-Ray and Powertools', () => {
       const ingest = templateOf(regionOf(platform, 'us-east-1').api);
 

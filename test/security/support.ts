@@ -678,6 +678,16 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
       body: {},
     }),
   },
+  'GET /v1/tenants/{tenantId}/audit-log': {
+    attempts: (target) => [
+      { what: "the target's audit log", request: { path: `/v1/tenants/${target.tenantId}/audit-log` } },
+      {
+        what: "the target's audit log, one entry",
+        request: { path: `/v1/tenants/${target.tenantId}/audit-log`, query: { limit: '1' } },
+      },
+    ],
+    valid: (t) => ({ path: `/v1/tenants/${t.tenantId}/audit-log`, query: { limit: '50' } }),
+  },
 };
 
 /** The table's entry for a route, or an error telling to add one. */

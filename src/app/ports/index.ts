@@ -1,3 +1,4 @@
+export type * from './audit-log.js';
 export type * from './identity-graph.js';
 export type * from './lake-queries.js';
 export * from './lake-sink.js';
