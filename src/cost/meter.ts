@@ -1,18 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ObservedSdkCall } from '../adapters/clients.js';
-import {
-  itemBytes,
-  readUnits,
-  transactionWriteUnits,
-  updateBytes,
-  writeUnits,
-} from '../adapters/dynamodb/billing.js';
 import { CapacityMeter } from '../adapters/dynamodb/capacity.js';
 import { attributionDeliveryRecord } from '../adapters/firehose/attribution-delivery.js';
 import type { LakeRow } from '../app/lake-rows.js';
 import { DATA_LAKE } from '../definitions/lake.js';
 import { awsWait, type TimedCall } from './aws-wait.js';
+import { dynamoDbCallUsage, type Item } from './dynamodb-usage.js';
 import { counterRowOf, type KeyClass, keyClassOf } from './key-classes.js';
 import {
   type FirehoseUsage,
@@ -30,7 +23,7 @@ export { awsWait, type TimedCall };
  * of the handlers (fed by `observeSdkCalls`), every API request and every Lambda invocation (fed by the
  * local platform's `meter` option). `usage()` turns the counters into the cost model's `Usage`.
  *
- * DynamoDB units are computed from the items themselves (`billing.ts`), because DynamoDB Local reports
+ * DynamoDB units are computed from the items themselves (`dynamodb-usage.ts`), because DynamoDB Local reports
  * one item's capacity for a whole transaction; what it reported is kept beside them (`reported`).
  */
 
@@ -98,23 +91,6 @@ interface LambdaCounter {
   cloudDurationMs: number;
   /** The cloud estimate, each invocation rounded up to 1 ms: what is priced. */
   billedDurationMs: number;
-}
-
-type Item = Record<string, unknown>;
-const ATTRIBUTE_VALUE_KEYS = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
-
-/** An item as plain values: the raw client answers `AttributeValue` maps, the document client plain ones. */
-function plain(item: unknown): Item {
-  if (!item || typeof item !== 'object') return {};
-  const values = Object.values(item as Item);
-  const marshalled =
-    values.length > 0 &&
-    values.every((v) => {
-      if (!v || typeof v !== 'object' || v instanceof Uint8Array) return false;
-      const keys = Object.keys(v);
-      return keys.length === 1 && ATTRIBUTE_VALUE_KEYS.has(keys[0] ?? '');
-    });
-  return marshalled ? (unmarshall(item as Parameters<typeof unmarshall>[0]) as Item) : (item as Item);
 }
 
 const bodyBytes = (body: unknown): number =>
@@ -305,124 +281,17 @@ export class UsageMeter {
     if (operation.startsWith('Describe') || operation.startsWith('Create') || operation === 'ListTables')
       return;
     this.reported.record(operation, output.ConsumedCapacity as never);
-    let read = 0;
-    let write = 0;
-    let standard = 0;
-    let bytes = 0;
-    const put = (item: Item) => {
-      const size = itemBytes(item);
-      bytes += size;
-      this.keyWrite(item, writeUnits(size));
-      return writeUnits(size);
-    };
-    const consistent = (flag: unknown) => (flag === true ? 1 : 0.5);
-    switch (operation) {
-      case 'PutItem':
-        write = put(plain(input.Item));
-        standard = write;
-        break;
-      case 'UpdateItem':
-      case 'DeleteItem': {
-        const size = operation === 'UpdateItem' ? updateBytes(plainUpdate(input)) : 0;
-        bytes += size;
-        write = writeUnits(size);
-        this.keyWrite(plain(input.Key), write);
-        standard = write;
-        break;
-      }
-      case 'BatchWriteItem': {
-        const tally = (requests: unknown, keys?: 1 | -1) => {
-          let units = 0;
-          let size = 0;
-          for (const list of Object.values((requests ?? {}) as Record<string, unknown[]>))
-            for (const r of list as { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]) {
-              const item = r.PutRequest ? itemBytes(plain(r.PutRequest.Item)) : undefined;
-              units += item === undefined ? 1 : writeUnits(item);
-              size += item ?? 0;
-              if (keys)
-                this.keyWrite(
-                  plain(r.PutRequest?.Item ?? r.DeleteRequest?.Key),
-                  item === undefined ? 1 : writeUnits(item),
-                  keys,
-                );
-            }
-          return { units, size };
-        };
-        const sent = tally(input.RequestItems, 1);
-        const left = tally(output.UnprocessedItems, -1);
-        write = sent.units - left.units;
-        standard = write;
-        bytes = sent.size - left.size;
-        break;
-      }
-      case 'TransactWriteItems': {
-        const items = ((input.TransactItems ?? []) as Item[]).map((t) => {
-          const p = t.Put as Item | undefined;
-          if (p) {
-            const item = plain(p.Item);
-            bytes += itemBytes(item);
-            this.keyWrite(item, 2 * writeUnits(itemBytes(item)));
-            return { Put: { TableName: String(p.TableName), Item: item } };
-          }
-          const u = t.Update as Item | undefined;
-          if (u) {
-            const update = plainUpdate(u);
-            bytes += updateBytes(update);
-            this.keyWrite(update.Key ?? {}, 2 * writeUnits(updateBytes(update)));
-            return { Update: update };
-          }
-          return { ConditionCheck: t.ConditionCheck ?? t.Delete } as never;
-        });
-        write = transactionWriteUnits(items);
-        // Replicas apply a transaction's writes as standard writes; condition checks write nothing.
-        standard = transactionWriteUnits(items.filter((t) => !('ConditionCheck' in t))) / 2;
-        break;
-      }
-      case 'GetItem':
-        read = consistent(input.ConsistentRead) * readUnits(itemBytes(plain(output.Item)));
-        break;
-      case 'BatchGetItem': {
-        const asked = Object.values((input.RequestItems ?? {}) as Record<string, Item>);
-        const unprocessed = Object.values((output.UnprocessedKeys ?? {}) as Record<string, Item>).reduce(
-          (n, r) => n + ((r.Keys as unknown[]) ?? []).length,
-          0,
-        );
-        const keys = asked.reduce((n, r) => n + ((r.Keys as unknown[]) ?? []).length, 0);
-        const found = Object.values((output.Responses ?? {}) as Record<string, unknown[]>).flat();
-        const factor = consistent(asked[0]?.ConsistentRead);
-        // A key asked for and not found still costs a read unit.
-        read =
-          factor *
-          (found.reduce((n: number, i) => n + readUnits(itemBytes(plain(i))), 0) +
-            Math.max(0, keys - unprocessed - found.length));
-        break;
-      }
-      case 'Query':
-      case 'Scan': {
-        const size = ((output.Items ?? []) as unknown[]).reduce((n: number, i) => n + itemBytes(plain(i)), 0);
-        read = consistent(input.ConsistentRead) * readUnits(size);
-        break;
-      }
-      case 'TransactGetItems':
-        read =
-          2 *
-          ((output.Responses ?? []) as { Item?: unknown }[]).reduce(
-            (n, r) => n + readUnits(itemBytes(plain(r.Item))),
-            0,
-          );
-        break;
-      default:
-        break;
-    }
+    const call = dynamoDbCallUsage(operation, input, output);
+    for (const w of call.keyWrites) this.keyWrite(w.key, w.units, w.sign);
     const d = this.dynamodb;
-    d.readUnits += read;
-    d.writeUnits += write;
-    d.replicatedWriteUnits += standard;
-    d.writtenBytes += bytes;
+    d.readUnits += call.readUnits;
+    d.writeUnits += call.writeUnits;
+    d.replicatedWriteUnits += call.replicatedWriteUnits;
+    d.writtenBytes += call.writtenBytes;
     const op = d.byOperation.get(operation) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
     op.requests += 1;
-    op.readUnits += read;
-    op.writeUnits += write;
+    op.readUnits += call.readUnits;
+    op.writeUnits += call.writeUnits;
     d.byOperation.set(operation, op);
   }
 
@@ -563,15 +432,4 @@ function addFirehose(f: { records: number; bytes: number; billedBytes: number },
   f.records += 1;
   f.bytes += bytes;
   f.billedBytes += firehoseBilledBytes(bytes);
-}
-
-/** An Update (of UpdateItem or a transaction) with plain key and values, as `updateBytes` reads it. */
-function plainUpdate(u: Item): Parameters<typeof updateBytes>[0] {
-  return {
-    TableName: String(u.TableName ?? ''),
-    Key: plain(u.Key),
-    UpdateExpression: String(u.UpdateExpression ?? ''),
-    ExpressionAttributeNames: (u.ExpressionAttributeNames ?? {}) as Record<string, string>,
-    ExpressionAttributeValues: plain(u.ExpressionAttributeValues),
-  };
 }

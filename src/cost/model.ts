@@ -176,6 +176,228 @@ export interface CostEstimate {
   readonly totalPerMonth: number;
 }
 
+/** Makes one service's cost lines: usage scaled per 1,000 events, monthly costs spread over the month's events. */
+interface LineMaker {
+  use(item: string, usd: number): CostLine;
+  month(item: string, usd: number): CostLine;
+}
+
+const lineMaker = (service: Service, perUsage: number, perMonth: number): LineMaker => ({
+  use: (item, usd) => ({ service, item, usdPer1k: usd * perUsage, kind: 'usage' }),
+  month: (item, usd) => ({ service, item, usdPer1k: usd * perMonth, kind: 'monthly' }),
+});
+
+/** The cost lines of one service. */
+type ServicePricer = (usage: Usage, deployment: Deployment, prices: Prices, line: LineMaker) => CostLine[];
+
+const priceApiGateway: ServicePricer = (usage, _deployment, prices, { use }) => [
+  use('REST API requests', usage.apiRequests * prices.apiGateway.restRequest.usd),
+];
+
+const priceWaf: ServicePricer = (usage, deployment, prices, { use, month }) => [
+  use('requests inspected', usage.apiRequests * prices.waf.request.usd),
+  month(
+    'web ACLs and rules',
+    deployment.regions * (prices.waf.webAclMonth.usd + deployment.wafRules * prices.waf.ruleMonth.usd),
+  ),
+];
+
+const priceLambda: ServicePricer = (usage, _deployment, prices, { use }) => {
+  let invocations = 0;
+  let compute = 0;
+  for (const f of Object.values(usage.lambda)) {
+    invocations += f.invocations;
+    compute += gbSeconds(f.billedDurationMs, f.memoryMb);
+  }
+  return [
+    use('invocations', invocations * prices.lambda.request.usd),
+    use('GB-seconds (arm64)', compute * prices.lambda.arm64GbSecond.usd),
+  ];
+};
+
+const priceDynamoDb: ServicePricer = (usage, deployment, prices, { use }) => {
+  const d = usage.dynamodb;
+  const otherRegions = Math.max(0, deployment.regions - 1);
+  return [
+    use('write request units', d.writeUnits * prices.dynamodb.writeRequestUnit.usd),
+    use(
+      'replicated write request units',
+      otherRegions * d.replicatedWriteUnits * prices.dynamodb.replicatedWriteRequestUnit.usd,
+    ),
+    use('read request units', d.readUnits * prices.dynamodb.readRequestUnit.usd),
+    use(
+      'replication transfer',
+      (otherRegions * d.writtenBytes * prices.dynamodb.interRegionTransferGb.usd) / GB,
+    ),
+    use('storage, one month', (deployment.regions * d.storedBytes * prices.dynamodb.storageGbMonth.usd) / GB),
+  ];
+};
+
+/** Hours past its first day the stream keeps a record (validated by `estimateCost`). */
+const extendedRetentionHours = (deployment: Deployment) => (deployment.streamRetentionHours ?? 24) - 24;
+
+const priceKinesisOnDemand: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  const k = usage.kinesis;
+  const extendedHours = extendedRetentionHours(deployment);
+  return [
+    use('on-demand data in', (k.onDemandBytes * prices.kinesis.onDemandDataInGb.usd) / GB),
+    use(
+      'on-demand data out',
+      (deployment.streamReaders * k.onDemandBytes * prices.kinesis.onDemandDataOutGb.usd) / GB,
+    ),
+    month(
+      'on-demand stream-hours',
+      deployment.regions * HOURS_PER_MONTH * prices.kinesis.onDemandStreamHour.usd,
+    ),
+    // Each GB written is held (retention - 24) hours past its first day: that many GB-hours.
+    ...(extendedHours > 0
+      ? [
+          use(
+            'extended retention (on-demand, GB-months)',
+            ((k.onDemandBytes / GB) * extendedHours * prices.kinesis.onDemandExtendedRetentionGbMonth.usd) /
+              HOURS_PER_MONTH,
+          ),
+        ]
+      : []),
+  ];
+};
+
+const priceKinesisProvisioned: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  const shardHours = (usdPerShardHour: number) =>
+    deployment.regions * deployment.shardsPerRegion * HOURS_PER_MONTH * usdPerShardHour;
+  return [
+    use('PUT payload units', usage.kinesis.payloadUnits * prices.kinesis.provisionedPutPayloadUnit.usd),
+    month('shard-hours', shardHours(prices.kinesis.provisionedShardHour.usd)),
+    ...(extendedRetentionHours(deployment) > 0
+      ? [
+          month(
+            'extended retention (shard-hours)',
+            shardHours(prices.kinesis.provisionedExtendedRetentionShardHour.usd),
+          ),
+        ]
+      : []),
+  ];
+};
+
+const priceKinesis: ServicePricer = (usage, deployment, prices, line) =>
+  deployment.kinesisMode === 'onDemand'
+    ? priceKinesisOnDemand(usage, deployment, prices, line)
+    : priceKinesisProvisioned(usage, deployment, prices, line);
+
+const priceFirehose: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  const perGb =
+    prices.firehose.ingestionGb.usd +
+    prices.firehose.formatConversionGb.usd +
+    prices.firehose.dynamicPartitioningGb.usd;
+  return [
+    ...Object.entries(usage.firehose).map(([name, f]) =>
+      use(`${name}: ingestion, Parquet conversion, partitioning`, (f.billedBytes * perGb) / GB),
+    ),
+    month(
+      'partitioned objects delivered',
+      deployment.lakeObjectsPerMonth * prices.firehose.dynamicPartitioningObject.usd,
+    ),
+  ];
+};
+
+const priceS3: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  const gets = deployment.athenaQueries.reduce(
+    (n, q) => n + q.runsPerMonth * q.objects * deployment.getsPerObjectRead,
+    0,
+  );
+  return [
+    month('PUT requests (lake objects)', deployment.lakeObjectsPerMonth * prices.s3.put.usd),
+    month('GET requests (report queries)', gets * prices.s3.get.usd),
+    use('lake storage, one month', (usage.lakeBytes * prices.s3.storageGbMonth.usd) / GB),
+  ];
+};
+
+const priceAthena: ServicePricer = (_usage, deployment, prices, { month }) => {
+  const scanned = deployment.athenaQueries.reduce(
+    (n, q) => n + q.runsPerMonth * athenaBilledBytes(q.scannedBytes),
+    0,
+  );
+  return [month('bytes scanned by the standard reports', (scanned * prices.athena.scannedTb.usd) / TB)];
+};
+
+const priceCloudWatch: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  const insightRules = deployment.contributorInsightsRulesPerRegion ?? 0;
+  return [
+    use('logs ingested', (usage.logBytes * prices.cloudWatch.logsIngestionGb.usd) / GB),
+    month(
+      'custom metrics',
+      deployment.regions * deployment.customMetricsPerRegion * prices.cloudWatch.customMetricMonth.usd,
+    ),
+    month('dashboards', deployment.dashboards * prices.cloudWatch.dashboardMonth.usd),
+    month('alarms', deployment.regions * deployment.alarmsPerRegion * prices.cloudWatch.alarmMonth.usd),
+    month(
+      'Contributor Insights rules',
+      deployment.regions * insightRules * prices.cloudWatch.contributorInsightsRuleMonth.usd,
+    ),
+    use(
+      'Contributor Insights matched log events',
+      usage.apiRequests * insightRules * prices.cloudWatch.contributorInsightsMatchedEvent.usd,
+    ),
+  ];
+};
+
+const priceXRay: ServicePricer = (usage, deployment, prices, { use, month }) => {
+  // API requests and consumer invocations are traced (active tracing): a reservoir, then a share.
+  const traced = usage.apiRequests + (usage.lambda.consumer?.invocations ?? 0);
+  return [
+    use('sampled traces', traced * deployment.traceSampledShare * prices.xray.traceRecorded.usd),
+    month(
+      'reservoir traces (one a second)',
+      deployment.regions *
+        deployment.traceReservoirPerSecond *
+        HOURS_PER_MONTH *
+        3600 *
+        prices.xray.traceRecorded.usd,
+    ),
+  ];
+};
+
+const priceKms: ServicePricer = (_usage, deployment, prices, { month }) => [
+  month('customer managed keys', deployment.regions * deployment.kmsKeysPerRegion * prices.kms.keyMonth.usd),
+];
+
+/** Every service's pricer, in the order an estimate lists its lines. */
+const SERVICE_PRICERS: Readonly<Record<Service, ServicePricer>> = {
+  'API Gateway': priceApiGateway,
+  WAF: priceWaf,
+  Lambda: priceLambda,
+  DynamoDB: priceDynamoDb,
+  Kinesis: priceKinesis,
+  Firehose: priceFirehose,
+  S3: priceS3,
+  Athena: priceAthena,
+  CloudWatch: priceCloudWatch,
+  'X-Ray': priceXRay,
+  KMS: priceKms,
+};
+
+function validateEstimateInputs(usage: Usage, deployment: Deployment): void {
+  if (!(usage.events > 0)) throw new RangeError(`usage.events must be positive. Received ${usage.events}`);
+  if (!(deployment.monthlyEvents > 0))
+    throw new RangeError(`deployment.monthlyEvents must be positive. Received ${deployment.monthlyEvents}`);
+  const retentionHours = deployment.streamRetentionHours ?? 24;
+  if (!Number.isFinite(retentionHours) || retentionHours < 24 || retentionHours > 168)
+    throw new RangeError(
+      `streamRetentionHours must be between 24 and 168 (longer is long-term retention, not modelled). Received ${retentionHours}`,
+    );
+}
+
+/** Sums the lines by service (largest first) and in total. */
+function totalLines(lines: readonly CostLine[], monthlyEvents: number): CostEstimate {
+  const totals = new Map<Service, number>();
+  for (const line of lines) totals.set(line.service, (totals.get(line.service) ?? 0) + line.usdPer1k);
+  const totalPer1k = lines.reduce((n, l) => n + l.usdPer1k, 0);
+  const byService = [...totals]
+    .map(([service, usdPer1k]) => ({ service, usdPer1k, share: totalPer1k > 0 ? usdPer1k / totalPer1k : 0 }))
+    .sort((a, b) => b.usdPer1k - a.usdPer1k);
+  return { lines, byService, totalPer1k, totalPerMonth: (totalPer1k * monthlyEvents) / 1000 };
+}
+
 /**
  * Prices usage for a deployment.
  * @example
@@ -183,182 +405,14 @@ export interface CostEstimate {
  * estimate.totalPer1k; // dollars per 1,000 events
  */
 export function estimateCost(usage: Usage, deployment: Deployment, prices: Prices = PRICES): CostEstimate {
-  if (!(usage.events > 0)) throw new RangeError(`usage.events must be positive. Received ${usage.events}`);
-  if (!(deployment.monthlyEvents > 0))
-    throw new RangeError(`deployment.monthlyEvents must be positive. Received ${deployment.monthlyEvents}`);
+  validateEstimateInputs(usage, deployment);
   const perUsage = 1000 / usage.events;
   const perMonth = 1000 / deployment.monthlyEvents;
-  const lines: CostLine[] = [];
-  const use = (service: Service, item: string, usd: number) =>
-    lines.push({ service, item, usdPer1k: usd * perUsage, kind: 'usage' });
-  const month = (service: Service, item: string, usd: number) =>
-    lines.push({ service, item, usdPer1k: usd * perMonth, kind: 'monthly' });
-  const otherRegions = Math.max(0, deployment.regions - 1);
-  const d = usage.dynamodb;
-  const k = usage.kinesis;
-  const retentionHours = deployment.streamRetentionHours ?? 24;
-  if (!Number.isFinite(retentionHours) || retentionHours < 24 || retentionHours > 168)
-    throw new RangeError(
-      `streamRetentionHours must be between 24 and 168 (longer is long-term retention, not modelled). Received ${retentionHours}`,
-    );
-  const extendedHours = retentionHours - 24;
-
-  use('API Gateway', 'REST API requests', usage.apiRequests * prices.apiGateway.restRequest.usd);
-
-  use('WAF', 'requests inspected', usage.apiRequests * prices.waf.request.usd);
-  month(
-    'WAF',
-    'web ACLs and rules',
-    deployment.regions * (prices.waf.webAclMonth.usd + deployment.wafRules * prices.waf.ruleMonth.usd),
+  // Record keys keep their declaration order: the order of the lines.
+  const lines = (Object.keys(SERVICE_PRICERS) as Service[]).flatMap((service) =>
+    SERVICE_PRICERS[service](usage, deployment, prices, lineMaker(service, perUsage, perMonth)),
   );
-
-  let invocations = 0;
-  let compute = 0;
-  for (const f of Object.values(usage.lambda)) {
-    invocations += f.invocations;
-    compute += gbSeconds(f.billedDurationMs, f.memoryMb);
-  }
-  use('Lambda', 'invocations', invocations * prices.lambda.request.usd);
-  use('Lambda', 'GB-seconds (arm64)', compute * prices.lambda.arm64GbSecond.usd);
-
-  use('DynamoDB', 'write request units', d.writeUnits * prices.dynamodb.writeRequestUnit.usd);
-  use(
-    'DynamoDB',
-    'replicated write request units',
-    otherRegions * d.replicatedWriteUnits * prices.dynamodb.replicatedWriteRequestUnit.usd,
-  );
-  use('DynamoDB', 'read request units', d.readUnits * prices.dynamodb.readRequestUnit.usd);
-  use(
-    'DynamoDB',
-    'replication transfer',
-    (otherRegions * d.writtenBytes * prices.dynamodb.interRegionTransferGb.usd) / GB,
-  );
-  use(
-    'DynamoDB',
-    'storage, one month',
-    (deployment.regions * d.storedBytes * prices.dynamodb.storageGbMonth.usd) / GB,
-  );
-
-  if (deployment.kinesisMode === 'onDemand') {
-    use('Kinesis', 'on-demand data in', (k.onDemandBytes * prices.kinesis.onDemandDataInGb.usd) / GB);
-    use(
-      'Kinesis',
-      'on-demand data out',
-      (deployment.streamReaders * k.onDemandBytes * prices.kinesis.onDemandDataOutGb.usd) / GB,
-    );
-    month(
-      'Kinesis',
-      'on-demand stream-hours',
-      deployment.regions * HOURS_PER_MONTH * prices.kinesis.onDemandStreamHour.usd,
-    );
-    // Each GB written is held (retention - 24) hours past its first day: that many GB-hours.
-    if (extendedHours > 0)
-      use(
-        'Kinesis',
-        'extended retention (on-demand, GB-months)',
-        ((k.onDemandBytes / GB) * extendedHours * prices.kinesis.onDemandExtendedRetentionGbMonth.usd) /
-          HOURS_PER_MONTH,
-      );
-  } else {
-    use('Kinesis', 'PUT payload units', k.payloadUnits * prices.kinesis.provisionedPutPayloadUnit.usd);
-    month(
-      'Kinesis',
-      'shard-hours',
-      deployment.regions *
-        deployment.shardsPerRegion *
-        HOURS_PER_MONTH *
-        prices.kinesis.provisionedShardHour.usd,
-    );
-    if (extendedHours > 0)
-      month(
-        'Kinesis',
-        'extended retention (shard-hours)',
-        deployment.regions *
-          deployment.shardsPerRegion *
-          HOURS_PER_MONTH *
-          prices.kinesis.provisionedExtendedRetentionShardHour.usd,
-      );
-  }
-
-  for (const [name, f] of Object.entries(usage.firehose)) {
-    const perGb =
-      prices.firehose.ingestionGb.usd +
-      prices.firehose.formatConversionGb.usd +
-      prices.firehose.dynamicPartitioningGb.usd;
-    use('Firehose', `${name}: ingestion, Parquet conversion, partitioning`, (f.billedBytes * perGb) / GB);
-  }
-  month(
-    'Firehose',
-    'partitioned objects delivered',
-    deployment.lakeObjectsPerMonth * prices.firehose.dynamicPartitioningObject.usd,
-  );
-
-  month('S3', 'PUT requests (lake objects)', deployment.lakeObjectsPerMonth * prices.s3.put.usd);
-  const gets = deployment.athenaQueries.reduce(
-    (n, q) => n + q.runsPerMonth * q.objects * deployment.getsPerObjectRead,
-    0,
-  );
-  month('S3', 'GET requests (report queries)', gets * prices.s3.get.usd);
-  use('S3', 'lake storage, one month', (usage.lakeBytes * prices.s3.storageGbMonth.usd) / GB);
-
-  const scanned = deployment.athenaQueries.reduce(
-    (n, q) => n + q.runsPerMonth * athenaBilledBytes(q.scannedBytes),
-    0,
-  );
-  month('Athena', 'bytes scanned by the standard reports', (scanned * prices.athena.scannedTb.usd) / TB);
-
-  use('CloudWatch', 'logs ingested', (usage.logBytes * prices.cloudWatch.logsIngestionGb.usd) / GB);
-  month(
-    'CloudWatch',
-    'custom metrics',
-    deployment.regions * deployment.customMetricsPerRegion * prices.cloudWatch.customMetricMonth.usd,
-  );
-
-  month('CloudWatch', 'dashboards', deployment.dashboards * prices.cloudWatch.dashboardMonth.usd);
-  month(
-    'CloudWatch',
-    'alarms',
-    deployment.regions * deployment.alarmsPerRegion * prices.cloudWatch.alarmMonth.usd,
-  );
-
-  const insightRules = deployment.contributorInsightsRulesPerRegion ?? 0;
-  month(
-    'CloudWatch',
-    'Contributor Insights rules',
-    deployment.regions * insightRules * prices.cloudWatch.contributorInsightsRuleMonth.usd,
-  );
-  use(
-    'CloudWatch',
-    'Contributor Insights matched log events',
-    usage.apiRequests * insightRules * prices.cloudWatch.contributorInsightsMatchedEvent.usd,
-  );
-
-  // API requests and consumer invocations are traced (active tracing): a reservoir, then a share.
-  const traced = usage.apiRequests + (usage.lambda.consumer?.invocations ?? 0);
-  use('X-Ray', 'sampled traces', traced * deployment.traceSampledShare * prices.xray.traceRecorded.usd);
-  month(
-    'X-Ray',
-    'reservoir traces (one a second)',
-    deployment.regions *
-      deployment.traceReservoirPerSecond *
-      HOURS_PER_MONTH *
-      3600 *
-      prices.xray.traceRecorded.usd,
-  );
-
-  month(
-    'KMS',
-    'customer managed keys',
-    deployment.regions * deployment.kmsKeysPerRegion * prices.kms.keyMonth.usd,
-  );
-
-  const totals = new Map<Service, number>();
-  for (const line of lines) totals.set(line.service, (totals.get(line.service) ?? 0) + line.usdPer1k);
-  const totalPer1k = lines.reduce((n, l) => n + l.usdPer1k, 0);
-  const byService = [...totals]
-    .map(([service, usdPer1k]) => ({ service, usdPer1k, share: totalPer1k > 0 ? usdPer1k / totalPer1k : 0 }))
-    .sort((a, b) => b.usdPer1k - a.usdPer1k);
-  return { lines, byService, totalPer1k, totalPerMonth: (totalPer1k * deployment.monthlyEvents) / 1000 };
+  return totalLines(lines, deployment.monthlyEvents);
 }
 
 /** The largest line of an estimate: where to cut first. */

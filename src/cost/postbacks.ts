@@ -135,6 +135,131 @@ function recordBytes(job: DeliveryJob): number {
   });
 }
 
+/** The jobs of one install (one per destination) and what they cost, summed over a thousand events' jobs. */
+interface JobLoad {
+  /** Bytes of each job's stored record. */
+  readonly sizes: readonly number[];
+  /** Delivery jobs per 1,000 events. */
+  readonly deliveries: number;
+  /** A per-job figure summed over the jobs of 1,000 events. */
+  perJob(f: (bytes: number, job: DeliveryJob) => number): number;
+}
+
+function jobLoad(installsPer1kEvents: number): JobLoad {
+  const jobs = planDeliveries(
+    {
+      kind: 'decision',
+      attribution: sampleDecision(),
+      device: { platform: 'android', advertisingId: '3f1e2d4c-5b6a-4789-9abc-def012345678', locale: 'en_US' },
+    },
+    DESTINATIONS,
+    Date.parse('2026-11-20T10:15:01Z'),
+  );
+  const sizes = jobs.map(recordBytes);
+  return {
+    sizes,
+    deliveries: installsPer1kEvents * jobs.length,
+    perJob: (f) => installsPer1kEvents * jobs.reduce((n, job, i) => n + f(sizes[i] ?? 0, job), 0),
+  };
+}
+
+/** The delivery records in the registry table: writes, their replicas, reads and storage. */
+function registryLines(
+  load: JobLoad,
+  assumptions: PostbackCostAssumptions,
+  prices: Prices,
+): PostbackCostLine[] {
+  const { perJob } = load;
+  const wcu = (bytes: number) => Math.ceil(bytes / KB);
+  const otherRegions = Math.max(0, assumptions.regions - 1);
+  // Three writes of the whole record a job: create, mark enqueued, the attempt.
+  const writeUnits = perJob((bytes) => 3 * wcu(bytes));
+  return [
+    {
+      item: 'DynamoDB delivery record writes (create, enqueued, attempt)',
+      usdPer1k: writeUnits * prices.dynamodb.writeRequestUnit.usd,
+    },
+    {
+      item: 'DynamoDB replicated writes',
+      usdPer1k: otherRegions * writeUnits * prices.dynamodb.replicatedWriteRequestUnit.usd,
+    },
+    {
+      item: 'DynamoDB replication transfer',
+      usdPer1k:
+        (otherRegions * perJob((bytes) => 3 * bytes) * prices.dynamodb.interRegionTransferGb.usd) / GB,
+    },
+    // The record (strongly consistent) and the erasure check (two eventually consistent reads).
+    {
+      item: 'DynamoDB reads (record, erasure check)',
+      usdPer1k: perJob((bytes) => Math.ceil(bytes / (4 * KB)) + 1) * prices.dynamodb.readRequestUnit.usd,
+    },
+    {
+      item: `DynamoDB storage (${DELIVERY_RECORD_TTL_DAYS} days)`,
+      usdPer1k:
+        (perJob((bytes) => bytes + 100) *
+          assumptions.regions *
+          prices.dynamodb.storageGbMonth.usd *
+          (DELIVERY_RECORD_TTL_DAYS / 30)) /
+        GB,
+    },
+  ];
+}
+
+/** Sending: the queue, the sender function, its log line and the request out to the internet. */
+function sendingLines(
+  load: JobLoad,
+  assumptions: PostbackCostAssumptions,
+  prices: Prices,
+): PostbackCostLine[] {
+  const { deliveries, perJob } = load;
+  const batch = POSTBACK_QUEUE.batchSize;
+  const invocations = deliveries / batch;
+  return [
+    // Send (batched by the consumer), receive and delete (batched by the event source).
+    { item: 'SQS requests', usdPer1k: ((deliveries * 3) / batch) * POSTBACK_PRICES.sqsRequest },
+    { item: 'Lambda sender invocations', usdPer1k: invocations * prices.lambda.request.usd },
+    {
+      item: 'Lambda sender GB-seconds',
+      usdPer1k:
+        invocations *
+        gbSeconds(assumptions.senderBatchMs ?? 300, assumptions.senderMemoryMb ?? 512) *
+        prices.lambda.arm64GbSecond.usd,
+    },
+    {
+      item: 'CloudWatch logs (EMF line a delivery)',
+      usdPer1k: (deliveries * EMF_LINE_BYTES * prices.cloudWatch.logsIngestionGb.usd) / GB,
+    },
+    {
+      item: 'Internet egress (request, headers, TLS)',
+      usdPer1k:
+        (perJob(
+          (_, job) =>
+            Buffer.byteLength(job.request.url) +
+            Buffer.byteLength(job.request.body ?? '') +
+            (assumptions.requestOverheadBytes ?? 6 * KB),
+        ) *
+          POSTBACK_PRICES.transferOutGb) /
+        GB,
+    },
+  ];
+}
+
+/** Monthly: two alarms and the status and latency metrics in each region, SQS long polling when idle. */
+function monthlyLine(assumptions: PostbackCostAssumptions, prices: Prices): PostbackCostLine {
+  const metrics = 4 + (assumptions.destinations ?? 2);
+  const idlePolls = (5 * (HOURS_PER_MONTH * 3600)) / 20;
+  return {
+    item: 'CloudWatch alarms and metrics, SQS idle polling (monthly, spread)',
+    usdPer1k:
+      (assumptions.regions *
+        (2 * prices.cloudWatch.alarmMonth.usd +
+          metrics * prices.cloudWatch.customMetricMonth.usd +
+          idlePolls * POSTBACK_PRICES.sqsRequest) *
+        1000) /
+      (assumptions.monthlyEvents ?? 100_000_000),
+  };
+}
+
 /**
  * Dollars per 1,000 events that one partner postback and one webhook per install add.
  * @example estimatePostbackCost({ installsPer1kEvents: 64, regions: 2 }).totalPer1k
@@ -148,94 +273,16 @@ export function estimatePostbackCost(
   readonly deliveriesPer1k: number;
   readonly recordBytes: readonly number[];
 } {
-  const jobs = planDeliveries(
-    {
-      kind: 'decision',
-      attribution: sampleDecision(),
-      device: { platform: 'android', advertisingId: '3f1e2d4c-5b6a-4789-9abc-def012345678', locale: 'en_US' },
-    },
-    DESTINATIONS,
-    Date.parse('2026-11-20T10:15:01Z'),
-  );
-  const sizes = jobs.map(recordBytes);
-  const deliveries = assumptions.installsPer1kEvents * jobs.length;
-  const perJob = (f: (bytes: number, job: DeliveryJob) => number) =>
-    assumptions.installsPer1kEvents * jobs.reduce((n, job, i) => n + f(sizes[i] ?? 0, job), 0);
-  const wcu = (bytes: number) => Math.ceil(bytes / KB);
-  const otherRegions = Math.max(0, assumptions.regions - 1);
-  const batch = POSTBACK_QUEUE.batchSize;
-  const monthlyEvents = assumptions.monthlyEvents ?? 100_000_000;
-  const lines: PostbackCostLine[] = [];
-  const line = (item: string, usdPer1k: number) => lines.push({ item, usdPer1k });
-
-  // Three writes of the whole record a job: create, mark enqueued, the attempt.
-  const writeUnits = perJob((bytes) => 3 * wcu(bytes));
-  line(
-    'DynamoDB delivery record writes (create, enqueued, attempt)',
-    writeUnits * prices.dynamodb.writeRequestUnit.usd,
-  );
-  line(
-    'DynamoDB replicated writes',
-    otherRegions * writeUnits * prices.dynamodb.replicatedWriteRequestUnit.usd,
-  );
-  line(
-    'DynamoDB replication transfer',
-    (otherRegions * perJob((bytes) => 3 * bytes) * prices.dynamodb.interRegionTransferGb.usd) / GB,
-  );
-  // The record (strongly consistent) and the erasure check (two eventually consistent reads).
-  line(
-    'DynamoDB reads (record, erasure check)',
-    perJob((bytes) => Math.ceil(bytes / (4 * KB)) + 1) * prices.dynamodb.readRequestUnit.usd,
-  );
-  line(
-    `DynamoDB storage (${DELIVERY_RECORD_TTL_DAYS} days)`,
-    (perJob((bytes) => bytes + 100) *
-      assumptions.regions *
-      prices.dynamodb.storageGbMonth.usd *
-      (DELIVERY_RECORD_TTL_DAYS / 30)) /
-      GB,
-  );
-  // Send (batched by the consumer), receive and delete (batched by the event source).
-  line('SQS requests', ((deliveries * 3) / batch) * POSTBACK_PRICES.sqsRequest);
-  const invocations = deliveries / batch;
-  line('Lambda sender invocations', invocations * prices.lambda.request.usd);
-  line(
-    'Lambda sender GB-seconds',
-    invocations *
-      gbSeconds(assumptions.senderBatchMs ?? 300, assumptions.senderMemoryMb ?? 512) *
-      prices.lambda.arm64GbSecond.usd,
-  );
-  line(
-    'CloudWatch logs (EMF line a delivery)',
-    (deliveries * EMF_LINE_BYTES * prices.cloudWatch.logsIngestionGb.usd) / GB,
-  );
-  line(
-    'Internet egress (request, headers, TLS)',
-    (perJob(
-      (_, job) =>
-        Buffer.byteLength(job.request.url) +
-        Buffer.byteLength(job.request.body ?? '') +
-        (assumptions.requestOverheadBytes ?? 6 * KB),
-    ) *
-      POSTBACK_PRICES.transferOutGb) /
-      GB,
-  );
-  // Monthly: two alarms and the status and latency metrics in each region, SQS long polling when idle.
-  const metrics = 4 + (assumptions.destinations ?? 2);
-  const idlePolls = (5 * (HOURS_PER_MONTH * 3600)) / 20;
-  line(
-    'CloudWatch alarms and metrics, SQS idle polling (monthly, spread)',
-    (assumptions.regions *
-      (2 * prices.cloudWatch.alarmMonth.usd +
-        metrics * prices.cloudWatch.customMetricMonth.usd +
-        idlePolls * POSTBACK_PRICES.sqsRequest) *
-      1000) /
-      monthlyEvents,
-  );
+  const load = jobLoad(assumptions.installsPer1kEvents);
+  const lines = [
+    ...registryLines(load, assumptions, prices),
+    ...sendingLines(load, assumptions, prices),
+    monthlyLine(assumptions, prices),
+  ];
   return {
     lines,
     totalPer1k: lines.reduce((n, l) => n + l.usdPer1k, 0),
-    deliveriesPer1k: deliveries,
-    recordBytes: sizes,
+    deliveriesPer1k: load.deliveries,
+    recordBytes: load.sizes,
   };
 }

@@ -61,6 +61,88 @@ async function fetchRetrying(url: string, init: RequestInit): Promise<Response> 
   }
 }
 
+/** The demo app the workload is sent to. */
+interface DemoApp {
+  readonly appId: string;
+  readonly apiKey: string;
+}
+
+/** Records the API answered for, so far. */
+interface Tally {
+  accepted: number;
+  rejected: number;
+}
+
+/**
+ * Sends the workload's requests as clients would: tracking-link clicks as redirects (remembering the
+ * referrer each installing device gets), touchpoint and event batches as POSTs with the app's key.
+ */
+function workloadSender(
+  endpoint: string,
+  app: DemoApp,
+  tally: Tally,
+): (request: WorkloadRequest) => Promise<void> {
+  const referrers = new Map<number, string>();
+
+  const click = async (request: Extract<WorkloadRequest, { kind: 'click' }>): Promise<void> => {
+    const query = new URLSearchParams(request.query as Record<string, string>);
+    const res = await fetchRetrying(`${endpoint}/v1/click/${encodeURIComponent(app.appId)}?${query}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': request.userAgent, 'x-forwarded-for': request.ip },
+    });
+    await res.arrayBuffer();
+    if (res.status !== 302) throw new Error(`GET /v1/click answered ${res.status}`);
+    tally.accepted += 1;
+    const referrer = new URL(res.headers.get('location') ?? '', endpoint).searchParams.get('referrer');
+    if (referrer && request.deviceIndex !== undefined) referrers.set(request.deviceIndex, referrer);
+  };
+
+  /** An install from a tracking link carries the referrer its click answered. */
+  const withReferrers = (request: Extract<WorkloadRequest, { kind: 'events' }>) =>
+    request.events.map((e) => {
+      if (e.install_referrer !== 'fromTrackingLink') return e;
+      const { install_referrer: _, ...rest } = e;
+      const referrer = referrers.get(request.deviceIndex);
+      return referrer ? { ...rest, install_referrer: referrer } : rest;
+    });
+
+  const batch = async (request: Exclude<WorkloadRequest, { kind: 'click' }>): Promise<void> => {
+    const path = request.kind === 'touchpoints' ? '/v1/touchpoints' : '/v1/events';
+    const body =
+      request.kind === 'touchpoints'
+        ? { touchpoints: request.touchpoints }
+        : { events: withReferrers(request) };
+    const res = await fetchRetrying(`${endpoint}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': app.apiKey },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as { accepted?: number; rejected?: unknown[] };
+    if (res.status !== 202) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    tally.accepted += answer.accepted ?? 0;
+    tally.rejected += answer.rejected?.length ?? 0;
+  };
+
+  return (request) => (request.kind === 'click' ? click(request) : batch(request));
+}
+
+/** Sends one phase's requests, `concurrency` at a time, in order. */
+async function sendPhase(
+  phase: readonly WorkloadRequest[],
+  send: (request: WorkloadRequest) => Promise<void>,
+  concurrency: number,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < phase.length) {
+        const request = phase[next++];
+        if (request) await send(request);
+      }
+    }),
+  );
+}
+
 export async function runCostWorkload(options: CostRunOptions): Promise<CostRun> {
   const log = options.log ?? (() => undefined);
   const meter = new UsageMeter(options.meter);
@@ -75,63 +157,10 @@ export async function runCostWorkload(options: CostRunOptions): Promise<CostRun>
     log(
       `workload: ${workload.records} records in ${workload.requests} requests (${workload.devices} installing devices)`,
     );
-    const referrers = new Map<number, string>();
-    let accepted = 0;
-    let rejected = 0;
-
-    const send = async (request: WorkloadRequest): Promise<void> => {
-      if (request.kind === 'click') {
-        const query = new URLSearchParams(request.query as Record<string, string>);
-        const res = await fetchRetrying(
-          `${platform.endpoint}/v1/click/${encodeURIComponent(app.appId)}?${query}`,
-          {
-            redirect: 'manual',
-            headers: { 'user-agent': request.userAgent, 'x-forwarded-for': request.ip },
-          },
-        );
-        await res.arrayBuffer();
-        if (res.status !== 302) throw new Error(`GET /v1/click answered ${res.status}`);
-        accepted += 1;
-        const referrer = new URL(res.headers.get('location') ?? '', platform.endpoint).searchParams.get(
-          'referrer',
-        );
-        if (referrer && request.deviceIndex !== undefined) referrers.set(request.deviceIndex, referrer);
-        return;
-      }
-      const path = request.kind === 'touchpoints' ? '/v1/touchpoints' : '/v1/events';
-      const body =
-        request.kind === 'touchpoints'
-          ? { touchpoints: request.touchpoints }
-          : {
-              events: request.events.map((e) => {
-                if (e.install_referrer !== 'fromTrackingLink') return e;
-                const { install_referrer: _, ...rest } = e;
-                const referrer = referrers.get(request.deviceIndex);
-                return referrer ? { ...rest, install_referrer: referrer } : rest;
-              }),
-            };
-      const res = await fetchRetrying(`${platform.endpoint}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': app.apiKey },
-        body: JSON.stringify(body),
-      });
-      const answer = (await res.json()) as { accepted?: number; rejected?: unknown[] };
-      if (res.status !== 202)
-        throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-      accepted += answer.accepted ?? 0;
-      rejected += answer.rejected?.length ?? 0;
-    };
-
+    const tally: Tally = { accepted: 0, rejected: 0 };
+    const send = workloadSender(platform.endpoint, app, tally);
     for (const [index, phase] of workload.phases.entries()) {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: options.concurrency ?? 8 }, async () => {
-          while (next < phase.length) {
-            const request = phase[next++];
-            if (request) await send(request);
-          }
-        }),
-      );
+      await sendPhase(phase, send, options.concurrency ?? 8);
       await platform.drain(1_800_000);
       log(`phase ${index + 1}/${workload.phases.length}: ${phase.length} requests sent and consumed`);
     }
@@ -139,11 +168,11 @@ export async function runCostWorkload(options: CostRunOptions): Promise<CostRun>
     const table = await measureTable(platform.services.endpoints.dynamodb);
     return {
       workload,
-      accepted,
-      rejected,
+      accepted: tally.accepted,
+      rejected: tally.rejected,
       consumed: platform.stats.consumedRecords,
       meter,
-      usage: meter.usage(accepted, table.bytes),
+      usage: meter.usage(tally.accepted, table.bytes),
       table,
       seconds: (performance.now() - started) / 1000,
     };

@@ -73,29 +73,67 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-export function costWorkload(options: CostWorkloadOptions): CostWorkload {
-  const seed = options.seed ?? 7;
-  const random = seededRandom(seed + 1);
+const HOUR = 3_600_000;
+const NETWORKS = ['meta', 'google_ads', 'tiktok', 'unity_ads', 'applovin'];
+const USER_AGENT =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36';
+const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
+
+type DemoPlan = ReturnType<typeof demoPlan>;
+
+/** Records of each kind, counted in the order kinds first appear (the order `mix` lists them). */
+interface MixCounter {
+  readonly mix: Record<string, number>;
+  add(kind: string, n?: number): void;
+}
+
+function mixCounter(): MixCounter {
+  const mix: Record<string, number> = {};
+  return {
+    mix,
+    add: (kind, n = 1) => {
+      mix[kind] = (mix[kind] ?? 0) + n;
+    },
+  };
+}
+
+/** The seeded draws of the traffic that converts to nothing. */
+function strayTraffic(random: () => number) {
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
   const ipOf = () =>
     `${['198.51.100', '203.0.113', '192.0.2'][Math.floor(random() * 3)]}.${1 + Math.floor(random() * 254)}`;
-  const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
-  const HOUR = 3_600_000;
-  const sdkBatch = options.sdkBatchSize ?? 5;
-  const s2sBatch = options.s2sBatchSize ?? 100;
-  const devices = Math.max(1, Math.round(options.events / RECORDS_PER_DEVICE));
-  const plan = demoPlan({ devices, seed, nowMs: options.nowMs });
-  const networks = ['meta', 'google_ads', 'tiktok', 'unity_ads', 'applovin'];
-  const ua =
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36';
-
-  const mix: Record<string, number> = {};
-  const add = (kind: string, n = 1) => {
-    mix[kind] = (mix[kind] ?? 0) + n;
+  const network = () => NETWORKS[Math.floor(random() * NETWORKS.length)] ?? 'meta';
+  const click = (): WorkloadRequest => ({
+    kind: 'click',
+    query: { network: network(), campaign: `c${Math.floor(random() * 4)}`, advertising_id: uuid() },
+    userAgent: USER_AGENT,
+    ip: ipOf(),
+  });
+  const touchpoint = (type: 'click' | 'impression', nowMs: number): Record<string, unknown> => {
+    const touchNetwork = network();
+    return {
+      type,
+      network: touchNetwork,
+      campaign: `c${Math.floor(random() * 4)}`,
+      ...(type === 'click' ? { click_id: `${touchNetwork}-${hex(12)}` } : {}),
+      timestamp: iso(nowMs - 5 * 60_000 - random() * 48 * HOUR),
+      device: { platform: 'android', advertising_id: uuid() },
+      ip: ipOf(),
+      user_agent: USER_AGENT,
+    };
   };
+  return { click, touchpoint };
+}
 
-  // Phase 1: touchpoints, converting or not.
+/** Phase 1: touchpoints, converting or not. */
+function touchpointPhase(
+  plan: DemoPlan,
+  devices: number,
+  options: CostWorkloadOptions,
+  stray: ReturnType<typeof strayTraffic>,
+  { add }: MixCounter,
+): WorkloadRequest[] {
   const clicks: WorkloadRequest[] = plan.trackingLinkClicks.map((c) => {
     add('tracking-link clicks (installing)');
     return { kind: 'click', deviceIndex: c.deviceIndex, query: c.query, userAgent: c.userAgent, ip: c.ip };
@@ -105,39 +143,33 @@ export function costWorkload(options: CostWorkloadOptions): CostWorkload {
     add(t.type === 'click' ? 'S2S clicks (attributed)' : 'S2S impressions (attributed)');
   for (let d = 0; d < devices; d++) {
     for (let i = 0; i < (options.clicksPerInstall ?? 1); i++) {
-      const network = networks[Math.floor(random() * networks.length)] ?? 'meta';
-      clicks.push({
-        kind: 'click',
-        query: { network, campaign: `c${Math.floor(random() * 4)}`, advertising_id: uuid() },
-        userAgent: ua,
-        ip: ipOf(),
-      });
+      clicks.push(stray.click());
       add('tracking-link clicks (no install)');
     }
-    const stray = (type: 'click' | 'impression') => {
-      const network = networks[Math.floor(random() * networks.length)] ?? 'meta';
-      s2s.push({
-        type,
-        network,
-        campaign: `c${Math.floor(random() * 4)}`,
-        ...(type === 'click' ? { click_id: `${network}-${hex(12)}` } : {}),
-        timestamp: iso(options.nowMs - 5 * 60_000 - random() * 48 * HOUR),
-        device: { platform: 'android', advertising_id: uuid() },
-        ip: ipOf(),
-        user_agent: ua,
-      });
-    };
-    for (let i = 0; i < (options.s2sClicksPerInstall ?? 3); i++) stray('click');
-    for (let i = 0; i < (options.impressionsPerInstall ?? 5); i++) stray('impression');
+    for (let i = 0; i < (options.s2sClicksPerInstall ?? 3); i++)
+      s2s.push(stray.touchpoint('click', options.nowMs));
+    for (let i = 0; i < (options.impressionsPerInstall ?? 5); i++)
+      s2s.push(stray.touchpoint('impression', options.nowMs));
     add('S2S clicks (no install)', options.s2sClicksPerInstall ?? 3);
     add('S2S impressions (no install)', options.impressionsPerInstall ?? 5);
   }
-  const touchpointRequests: WorkloadRequest[] = chunks(s2s, s2sBatch).map((batch) => ({
+  const touchpointRequests: WorkloadRequest[] = chunks(s2s, options.s2sBatchSize ?? 100).map((batch) => ({
     kind: 'touchpoints',
     touchpoints: batch,
   }));
+  return [...touchpointRequests, ...clicks];
+}
 
-  // Phase 2: installs, one request each (the SDK sends the install at first launch).
+/**
+ * Phase 2: installs, one request each (the SDK sends the install at first launch); phase 3: each
+ * device's sessions, purchases and reinstalls in SDK batches.
+ */
+function sdkEventPhases(
+  plan: DemoPlan,
+  options: CostWorkloadOptions,
+  seed: number,
+  { add }: MixCounter,
+): { readonly installs: WorkloadRequest[]; readonly later: WorkloadRequest[] } {
   const byDevice = new Map<number, Record<string, unknown>[]>();
   for (const { deviceIndex, ...event } of plan.events) {
     const list = byDevice.get(deviceIndex) ?? [];
@@ -163,11 +195,14 @@ export function costWorkload(options: CostWorkloadOptions): CostWorkload {
     const deviceEvents = [...sessions, ...rest].sort((a, b) =>
       String(a.timestamp).localeCompare(String(b.timestamp)),
     );
-    for (const batch of chunks(deviceEvents, sdkBatch))
+    for (const batch of chunks(deviceEvents, options.sdkBatchSize ?? 5))
       later.push({ kind: 'events', deviceIndex, events: batch });
   }
+  return { installs, later };
+}
 
-  // Phase 4: retargeting clicks, then the events they re-engage.
+/** Phase 4: retargeting clicks, then the events they re-engage. */
+function retargetingPhase(plan: DemoPlan, s2sBatch: number, { add }: MixCounter): WorkloadRequest[] {
   const retargeting: WorkloadRequest[] = chunks(plan.retargetingTouchpoints, s2sBatch).map((batch) => ({
     kind: 'touchpoints',
     touchpoints: batch,
@@ -179,12 +214,22 @@ export function costWorkload(options: CostWorkloadOptions): CostWorkload {
     events: [event],
   }));
   add('re-engaged purchases', plan.lateEvents.length);
+  return [...retargeting, ...lateEvents];
+}
 
-  const phases = [[...touchpointRequests, ...clicks], installs, later, [...retargeting, ...lateEvents]];
+export function costWorkload(options: CostWorkloadOptions): CostWorkload {
+  const seed = options.seed ?? 7;
+  const stray = strayTraffic(seededRandom(seed + 1));
+  const devices = Math.max(1, Math.round(options.events / RECORDS_PER_DEVICE));
+  const plan = demoPlan({ devices, seed, nowMs: options.nowMs });
+  const counter = mixCounter();
+  const touchpoints = touchpointPhase(plan, devices, options, stray, counter);
+  const { installs, later } = sdkEventPhases(plan, options, seed, counter);
+  const phases = [touchpoints, installs, later, retargetingPhase(plan, options.s2sBatchSize ?? 100, counter)];
   return {
     phases,
-    mix,
-    records: Object.values(mix).reduce((n, v) => n + v, 0),
+    mix: counter.mix,
+    records: Object.values(counter.mix).reduce((n, v) => n + v, 0),
     requests: phases.reduce((n, p) => n + p.length, 0),
     devices,
   };

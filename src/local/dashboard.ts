@@ -16,7 +16,8 @@ export interface DashboardSources {
   readonly stats: {
     readonly batches: readonly { atMs: number; records: number; failed: number; lagMs: number }[];
   };
-  readonly lake: LocalLakeQueries;
+  /** The lake queries the panels read (`LocalLakeQueries` in local mode). */
+  readonly lake: Pick<LocalLakeQueries, 'sql' | 'report'>;
   /** Postback deliveries by destination. @default no postback panel data */
   readonly postbacks?: { summary(filter: { tenantId: string; appId: string }): PostbackDestinationStats[] };
   readonly facts: { readonly tenants: readonly { tenantId: string; apps: readonly { appId: string }[] }[] };
@@ -61,13 +62,16 @@ ORDER BY 1, 2, 3`;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export async function dashboardData(
+type Row = Record<string, unknown>;
+
+/** The lake rows behind the dashboard's panels, queried at once over the last `days` days. */
+async function queryLake(
   sources: DashboardSources,
   tenantId: string,
   appId: string,
-  days = 3,
-): Promise<DashboardData> {
-  const now = Date.now();
+  days: number,
+  now: number,
+) {
   const params = { tenantId, appId, fromDay: day(now - days * 86_400_000), toDay: day(now + 86_400_000) };
   // `dt` is the arrival day: an event of fromDay may have arrived the day before (clock ahead).
   const values = [
@@ -92,6 +96,11 @@ export async function dashboardData(
       asOfMs: now,
     }),
   ]);
+  return { outcomes, installs, fraud, performance, cohorts };
+}
+
+/** Daily installs by network and campaign, summed over the range, most installs first. */
+function campaignTotals(installs: readonly Row[]): DashboardData['campaigns'] {
   const campaigns = new Map<
     string,
     { network: string; campaign: string; installs: number; rejected: number }
@@ -108,43 +117,63 @@ export async function dashboardData(
     entry.rejected += Number(row.rejected);
     campaigns.set(key, entry);
   }
+  return [...campaigns.values()].sort((a, b) => b.installs - a.installs);
+}
+
+/** Consumer batches in 10-second buckets: records handled and the largest lag. */
+function pipelineBuckets(batches: DashboardSources['stats']['batches']): DashboardData['pipeline'] {
   const buckets = new Map<number, { records: number; maxLagMs: number }>();
-  for (const b of sources.stats.batches) {
+  for (const b of batches) {
     const at = Math.floor(b.atMs / 10_000) * 10_000;
     const entry = buckets.get(at) ?? { records: 0, maxLagMs: 0 };
     entry.records += b.records;
     entry.maxLagMs = Math.max(entry.maxLagMs, b.lagMs);
     buckets.set(at, entry);
   }
+  return [...buckets]
+    .sort(([a], [b]) => a - b)
+    .map(([at, v]) => ({ at: new Date(at).toISOString(), records: v.records, maxLagMs: v.maxLagMs }));
+}
+
+/** Campaigns with spend: their ROAS. */
+function roasRows(performance: Awaited<ReturnType<typeof performanceReport>>): DashboardData['roas'] {
+  return performance
+    .filter((r) => r.spend !== null && r.spend > 0)
+    .map((r) => ({
+      network: r.dimensions.network ?? '',
+      campaign: r.dimensions.campaign ?? '',
+      spend: r.spend,
+      revenue: r.revenue,
+      roas: r.roas,
+    }));
+}
+
+export async function dashboardData(
+  sources: DashboardSources,
+  tenantId: string,
+  appId: string,
+  days = 3,
+): Promise<DashboardData> {
+  const lake = await queryLake(sources, tenantId, appId, days, Date.now());
   return {
     tenantId,
     appId,
-    outcomes: outcomes.map((r) => ({
+    outcomes: lake.outcomes.map((r) => ({
       hour: String(r.hour),
       network: String(r.network),
       status: String(r.status),
       installs: Number(r.installs),
     })),
-    campaigns: [...campaigns.values()].sort((a, b) => b.installs - a.installs),
-    fraud: fraud.map((r) => ({
+    campaigns: campaignTotals(lake.installs),
+    fraud: lake.fraud.map((r) => ({
       reason: String(r.reason),
       network: String(r.network),
       rejected: Number(r.rejected),
     })),
-    pipeline: [...buckets]
-      .sort(([a], [b]) => a - b)
-      .map(([at, v]) => ({ at: new Date(at).toISOString(), records: v.records, maxLagMs: v.maxLagMs })),
+    pipeline: pipelineBuckets(sources.stats.batches),
     postbacks: sources.postbacks?.summary({ tenantId, appId }) ?? [],
-    roas: performance
-      .filter((r) => r.spend !== null && r.spend > 0)
-      .map((r) => ({
-        network: r.dimensions.network ?? '',
-        campaign: r.dimensions.campaign ?? '',
-        spend: r.spend,
-        revenue: r.revenue,
-        roas: r.roas,
-      })),
-    cohorts: cohorts.map((c) => ({
+    roas: roasRows(lake.performance),
+    cohorts: lake.cohorts.map((c) => ({
       cohortDay: c.cohortDay,
       installs: c.installs,
       retention: { ...c.values },

@@ -16,7 +16,13 @@ import {
 import { type FaultKind, FaultPlan, type FaultRates } from './faults.js';
 import { countDeadLetterRecords, readLakeFacts, readQuarantine } from './lake-files.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
-import { type SentEvent, sentEventOf, soakWorkload } from './workload.js';
+import {
+  type SentEvent,
+  type SoakRequest,
+  type SoakWorkload,
+  sentEventOf,
+  soakWorkload,
+} from './workload.js';
 
 /**
  * The soak: starts local mode with a data directory and a fault plan, drives the workload through the
@@ -77,179 +83,257 @@ export interface SoakSummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+/** The soak's options with their defaults, and what it set up before starting the platform. */
+interface SoakSetup {
+  readonly seed: number;
+  readonly enabled: ReadonlySet<FaultKind>;
+  readonly plan: FaultPlan;
+  readonly shards: number;
+  readonly batchSize: number;
+  readonly maxBacklog: number;
+  readonly concurrency: number;
+  readonly log: (line: string) => void;
+  readonly onProgress: SoakOptions['onProgress'];
+  readonly dataDir: string;
+  readonly nowMs: number;
+  readonly workload: SoakWorkload;
+  readonly total: number;
+}
+
+function soakSetup(options: SoakOptions): SoakSetup {
   const seed = options.seed ?? 1;
   const enabled = options.faults ?? new Set<FaultKind>();
-  const plan = new FaultPlan(enabled, seed, options.rates);
-  const shards = options.shards ?? 4;
-  const batchSize = options.batchSize ?? 100;
-  const maxBacklog = options.maxBacklog ?? 20_000;
-  const log = options.log ?? (() => undefined);
-  // tmpfs when there is one: DynamoDB Local's on-disk mode (needed to survive the restart) then costs
-  // no disk flushes.
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'unmogrowp-soak-'));
   const nowMs = Date.now();
-  const workload = soakWorkload({
-    records: options.events,
+  return {
     seed,
+    enabled,
+    plan: new FaultPlan(enabled, seed, options.rates),
+    shards: options.shards ?? 4,
+    batchSize: options.batchSize ?? 100,
+    maxBacklog: options.maxBacklog ?? 20_000,
+    concurrency: options.concurrency ?? 4,
+    log: options.log ?? (() => undefined),
+    onProgress: options.onProgress,
+    // tmpfs when there is one: DynamoDB Local's on-disk mode (needed to survive the restart) then costs
+    // no disk flushes.
+    dataDir: mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'unmogrowp-soak-')),
     nowMs,
-    ...(options.itemsPerRequest ? { itemsPerRequest: options.itemsPerRequest } : {}),
+    workload: soakWorkload({
+      records: options.events,
+      seed,
+      nowMs,
+      ...(options.itemsPerRequest ? { itemsPerRequest: options.itemsPerRequest } : {}),
+    }),
+    total: options.events,
+  };
+}
+
+function startPlatform(setup: SoakSetup): Promise<LocalPlatform> {
+  return startLocalPlatform({
+    port: 0,
+    dataDir: setup.dataDir,
+    factsDir: join(setup.dataDir, 'facts'),
+    shards: setup.shards,
+    batchSize: setup.batchSize,
+    faults: setup.plan,
+    log: (line) => setup.log(`platform: ${line}`),
   });
-  const total = options.events;
+}
 
-  const acceptedEvents = new Map<string, SentEvent>();
-  const acceptedTouchpoints = new Set<string>();
-  let touchpointsInUnansweredAttempts = 0;
-  let acceptedRecords = 0;
-  let attempts = 0;
-  const statuses: Record<string, number> = {};
-  let consumedBefore = 0;
-  let phase: SoakProgress['phase'] = 'starting';
+type ApiAnswer = { rejected?: unknown[]; touchpoints?: { index: number; id: string }[] };
 
-  const start = () =>
-    startLocalPlatform({
-      port: 0,
-      dataDir,
-      factsDir: join(dataDir, 'facts'),
-      shards,
-      batchSize,
-      faults: plan,
-      log: (line) => log(`platform: ${line}`),
-    });
-  let platform: LocalPlatform = await start();
-  const consumed = () => consumedBefore + platform.stats.consumedRecords;
-  const progress = () =>
-    options.onProgress?.({ phase, total, accepted: acceptedRecords, consumed: consumed() });
-  const ticker = setInterval(progress, 500);
-  const started = performance.now();
+/** One attempt of a request: the status (0 when unanswered), the answer and how long to wait before a retry. */
+interface Attempt {
+  readonly status: number;
+  readonly answer: ApiAnswer;
+  readonly retryAfterMs: number;
+}
 
-  try {
-    let apiKey = platform.facts.tenants[0]?.apps[0]?.apiKey ?? '';
-    let paused: Promise<void> | undefined;
-    let inFlight = 0;
-    const restartAt = enabled.has('restart') ? Math.floor(workload.requests.length / 2) : -1;
+/**
+ * One soak run against a running platform: sends the workload (pausing for the restart, putting the
+ * poisoned records), keeps the client-side record of what the API accepted, and reads the stores back.
+ */
+class SoakRun {
+  phase: SoakProgress['phase'] = 'starting';
+  readonly acceptedEvents = new Map<string, SentEvent>();
+  readonly acceptedTouchpoints = new Set<string>();
+  readonly statuses: Record<string, number> = {};
+  readonly poisonSent: string[] = [];
+  touchpointsInUnansweredAttempts = 0;
+  acceptedRecords = 0;
+  attempts = 0;
+  private consumedBefore = 0;
+  private paused: Promise<void> | undefined;
+  private inFlight = 0;
+  private apiKey = '';
+
+  constructor(
+    private readonly setup: SoakSetup,
+    public platform: LocalPlatform,
+  ) {}
+
+  consumed(): number {
+    return this.consumedBefore + this.platform.stats.consumedRecords;
+  }
+
+  progress(): void {
+    const { phase, acceptedRecords: accepted } = this;
+    this.setup.onProgress?.({ phase, total: this.setup.total, accepted, consumed: this.consumed() });
+  }
+
+  /** Sends every request, `concurrency` at a time, restarting and poisoning at their indexes. */
+  async sendAll(): Promise<void> {
+    const { workload, enabled, concurrency } = this.setup;
+    this.apiKey = this.platform.facts.tenants[0]?.apps[0]?.apiKey ?? '';
+    const requests = workload.requests.length;
+    const restartAt = enabled.has('restart') ? Math.floor(requests / 2) : -1;
     const poisonAt = new Set(
-      enabled.has('poison')
-        ? [Math.floor(workload.requests.length / 3), Math.floor((2 * workload.requests.length) / 3)]
-        : [],
+      enabled.has('poison') ? [Math.floor(requests / 3), Math.floor((2 * requests) / 3)] : [],
     );
-    const poisonSent: string[] = [];
-
-    const poison = async (n: number) => {
-      const marker = `soak-poison-${seed}-${n}`;
-      const kinesis = createKinesisClient('us-east-1', platform.services.endpoints.kinesis);
-      // Not JSON: the consumer cannot decode it and must quarantine it with its reason.
-      await kinesis.send(
-        new PutRecordCommand({
-          StreamName: STREAM_NAME,
-          PartitionKey: marker,
-          Data: Buffer.from(`{"kind":"event","event":{"event_id":"${marker}"`, 'utf8'),
-        }),
-      );
-      kinesis.destroy();
-      poisonSent.push(marker);
-      plan.injected.poison++;
-    };
-
-    const restart = async () => {
-      phase = 'restarting';
-      log('restart: waiting for requests in flight, draining the stream');
-      while (inFlight > 0) await sleep(20);
-      await platform.drain(3_600_000);
-      consumedBefore += platform.stats.consumedRecords;
-      await platform.stop();
-      log('restart: stopped; starting again on the same data directory');
-      platform = await start();
-      apiKey = platform.facts.tenants[0]?.apps[0]?.apiKey ?? apiKey;
-      plan.injected.restart++;
-      phase = 'sending';
-    };
-
-    const send = async (index: number) => {
-      const request = workload.requests[index];
-      if (!request) return;
-      for (let attempt = 1; ; attempt++) {
-        while (paused) await paused;
-        // Keep the stream's backlog bounded: kinesalite holds it in memory.
-        while (acceptedRecords - consumed() > maxBacklog) await sleep(100);
-        attempts++;
-        inFlight++;
-        let status = 0;
-        let answer: { rejected?: unknown[]; touchpoints?: { index: number; id: string }[] } = {};
-        let retryAfterMs = Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
-        try {
-          const key = request.path === '/v1/events' ? 'events' : 'touchpoints';
-          const res = await fetch(`${platform.endpoint}${request.path}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-            body: JSON.stringify({ [key]: request.items }),
-          });
-          status = res.status;
-          const retryAfter = Number(res.headers.get('retry-after'));
-          if (retryAfter > 0) retryAfterMs = Math.min(retryAfterMs, retryAfter * 1000);
-          answer = (await res.json().catch(() => ({}))) as typeof answer;
-        } catch {
-          status = 0;
-        } finally {
-          inFlight--;
-        }
-        statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
-        if (status === 202) {
-          if ((answer.rejected ?? []).length > 0) {
-            throw new Error(`the API rejected items of a soak request: ${JSON.stringify(answer.rejected)}`);
-          }
-          if (request.path === '/v1/events') {
-            for (const item of request.items) acceptedEvents.set(String(item.event_id), sentEventOf(item));
-          } else {
-            for (const t of answer.touchpoints ?? []) acceptedTouchpoints.add(t.id);
-          }
-          acceptedRecords += request.items.length;
-          return;
-        }
-        if (status !== 0 && status !== 429 && status < 500) {
-          throw new Error(`a soak request got ${status}: ${JSON.stringify(answer)}`);
-        }
-        // Unanswered: some of its records may be on the stream. Events are idempotent by event_id;
-        // touchpoints get new ids on the retry, so the ones already on the stream stay unacknowledged.
-        if (request.path === '/v1/touchpoints') touchpointsInUnansweredAttempts += request.items.length;
-        if (attempt >= 40) throw new Error(`a soak request failed ${attempt} times (last status ${status})`);
-        await sleep(retryAfterMs);
-      }
-    };
-
-    phase = 'sending';
+    this.phase = 'sending';
     let next = 0;
     const worker = async () => {
-      while (next < workload.requests.length) {
+      while (next < requests) {
         const index = next++;
-        if (index === restartAt) {
-          let resume: () => void = () => undefined;
-          paused = new Promise<void>((r) => {
-            resume = r;
-          });
-          const p = paused;
-          await restart().finally(() => {
-            paused = undefined;
-            resume();
-          });
-          await p;
-        }
-        if (poisonAt.has(index)) await poison(index);
-        await send(index);
+        if (index === restartAt) await this.pausedForRestart();
+        if (poisonAt.has(index)) await this.poison(index);
+        await this.send(index);
       }
     };
-    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
 
-    phase = 'draining';
-    await platform.drain(6 * 3_600_000);
-    const sendSeconds = (performance.now() - started) / 1000;
+  /** Holds every worker back while the platform restarts. */
+  private async pausedForRestart(): Promise<void> {
+    let resume: () => void = () => undefined;
+    this.paused = new Promise<void>((r) => {
+      resume = r;
+    });
+    const p = this.paused;
+    await this.restart().finally(() => {
+      this.paused = undefined;
+      resume();
+    });
+    await p;
+  }
 
-    phase = 'reconciling';
-    progress();
-    const bucketDir = join(platform.services.s3Directory, LAKE_BUCKET);
+  private async restart(): Promise<void> {
+    const { log, plan } = this.setup;
+    this.phase = 'restarting';
+    log('restart: waiting for requests in flight, draining the stream');
+    while (this.inFlight > 0) await sleep(20);
+    await this.platform.drain(3_600_000);
+    this.consumedBefore += this.platform.stats.consumedRecords;
+    await this.platform.stop();
+    log('restart: stopped; starting again on the same data directory');
+    this.platform = await startPlatform(this.setup);
+    this.apiKey = this.platform.facts.tenants[0]?.apps[0]?.apiKey ?? this.apiKey;
+    plan.injected.restart++;
+    this.phase = 'sending';
+  }
+
+  private async poison(n: number): Promise<void> {
+    const marker = `soak-poison-${this.setup.seed}-${n}`;
+    const kinesis = createKinesisClient('us-east-1', this.platform.services.endpoints.kinesis);
+    // Not JSON: the consumer cannot decode it and must quarantine it with its reason.
+    await kinesis.send(
+      new PutRecordCommand({
+        StreamName: STREAM_NAME,
+        PartitionKey: marker,
+        Data: Buffer.from(`{"kind":"event","event":{"event_id":"${marker}"`, 'utf8'),
+      }),
+    );
+    kinesis.destroy();
+    this.poisonSent.push(marker);
+    this.setup.plan.injected.poison++;
+  }
+
+  /** Sends one request until the API accepts it, retrying 503, 429 and dropped connections. */
+  private async send(index: number): Promise<void> {
+    const request = this.setup.workload.requests[index];
+    if (!request) return;
+    for (let attempt = 1; ; attempt++) {
+      while (this.paused) await this.paused;
+      // Keep the stream's backlog bounded: kinesalite holds it in memory.
+      while (this.acceptedRecords - this.consumed() > this.setup.maxBacklog) await sleep(100);
+      const { status, answer, retryAfterMs } = await this.attempt(request, attempt);
+      this.statuses[String(status)] = (this.statuses[String(status)] ?? 0) + 1;
+      if (status === 202) return this.acknowledge(request, answer);
+      if (status !== 0 && status !== 429 && status < 500) {
+        throw new Error(`a soak request got ${status}: ${JSON.stringify(answer)}`);
+      }
+      // Unanswered: some of its records may be on the stream. Events are idempotent by event_id;
+      // touchpoints get new ids on the retry, so the ones already on the stream stay unacknowledged.
+      if (request.path === '/v1/touchpoints') this.touchpointsInUnansweredAttempts += request.items.length;
+      if (attempt >= 40) throw new Error(`a soak request failed ${attempt} times (last status ${status})`);
+      await sleep(retryAfterMs);
+    }
+  }
+
+  private async attempt(request: SoakRequest, attempt: number): Promise<Attempt> {
+    this.attempts++;
+    this.inFlight++;
+    let status = 0;
+    let answer: ApiAnswer = {};
+    let retryAfterMs = Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
+    try {
+      const key = request.path === '/v1/events' ? 'events' : 'touchpoints';
+      const res = await fetch(`${this.platform.endpoint}${request.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey },
+        body: JSON.stringify({ [key]: request.items }),
+      });
+      status = res.status;
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if (retryAfter > 0) retryAfterMs = Math.min(retryAfterMs, retryAfter * 1000);
+      answer = (await res.json().catch(() => ({}))) as ApiAnswer;
+    } catch {
+      status = 0;
+    } finally {
+      this.inFlight--;
+    }
+    return { status, answer, retryAfterMs };
+  }
+
+  /** Records what a 202 acknowledged: the events by id, the touchpoints by the ids the API gave them. */
+  private acknowledge(request: SoakRequest, answer: ApiAnswer): void {
+    if ((answer.rejected ?? []).length > 0) {
+      throw new Error(`the API rejected items of a soak request: ${JSON.stringify(answer.rejected)}`);
+    }
+    if (request.path === '/v1/events') {
+      for (const item of request.items) this.acceptedEvents.set(String(item.event_id), sentEventOf(item));
+    } else {
+      for (const t of answer.touchpoints ?? []) this.acceptedTouchpoints.add(t.id);
+    }
+    this.acceptedRecords += request.items.length;
+  }
+
+  /** Reads the stores back and reconciles them against what the API accepted. */
+  async reconcile(): Promise<ReconcileReport> {
+    const { dataDir } = this.setup;
+    const bucketDir = join(this.platform.services.s3Directory, LAKE_BUCKET);
+    return reconcile(
+      {
+        events: this.acceptedEvents,
+        touchpoints: this.acceptedTouchpoints,
+        touchpointsInUnansweredAttempts: this.touchpointsInUnansweredAttempts,
+      },
+      {
+        lake: readLakeFacts(bucketDir),
+        counters: await this.readCounters(),
+        poisonSent: this.poisonSent,
+        quarantine: readQuarantine(bucketDir),
+        deadLetterRecords: countDeadLetterRecords(join(dataDir, 'dead-letters.jsonl')),
+      },
+    );
+  }
+
+  /** The demo app's counters over the workload's days, summed by metric (and currency). */
+  private async readCounters(): Promise<Map<string, number>> {
+    const { nowMs } = this.setup;
     const graph = new IdentityGraph({
       documents: createDocumentClient(
-        createDynamoDbClient('us-east-1', platform.services.endpoints.dynamodb),
+        createDynamoDbClient('us-east-1', this.platform.services.endpoints.dynamodb),
       ),
       tableName: tableName('IdentityGraph'),
     });
@@ -264,33 +348,41 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       const key = row.currency === undefined ? row.metric : `${row.metric}#${row.currency}`;
       counters.set(key, (counters.get(key) ?? 0) + row.value);
     }
-    const report = reconcile(
-      { events: acceptedEvents, touchpoints: acceptedTouchpoints, touchpointsInUnansweredAttempts },
-      {
-        lake: readLakeFacts(bucketDir),
-        counters,
-        poisonSent,
-        quarantine: readQuarantine(bucketDir),
-        deadLetterRecords: countDeadLetterRecords(join(dataDir, 'dead-letters.jsonl')),
-      },
-    );
+    return counters;
+  }
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+  const setup = soakSetup(options);
+  const run = new SoakRun(setup, await startPlatform(setup));
+  const ticker = setInterval(() => run.progress(), 500);
+  const started = performance.now();
+  try {
+    await run.sendAll();
+    run.phase = 'draining';
+    await run.platform.drain(6 * 3_600_000);
+    const sendSeconds = (performance.now() - started) / 1000;
+    run.phase = 'reconciling';
+    run.progress();
+    const report = await run.reconcile();
+    const { total, workload } = setup;
     return {
       records: total,
-      seed,
-      faults: [...enabled],
-      injected: { ...plan.injected },
+      seed: setup.seed,
+      faults: [...setup.enabled],
+      injected: { ...setup.plan.injected },
       workload: workload.counts,
-      http: { requests: workload.requests.length, attempts, statuses },
-      accepted: { events: acceptedEvents.size, touchpoints: acceptedTouchpoints.size },
-      shards,
-      batchSize,
+      http: { requests: workload.requests.length, attempts: run.attempts, statuses: run.statuses },
+      accepted: { events: run.acceptedEvents.size, touchpoints: run.acceptedTouchpoints.size },
+      shards: setup.shards,
+      batchSize: setup.batchSize,
       seconds: Math.round(sendSeconds * 10) / 10,
       recordsPerSecond: Math.round(total / sendSeconds),
       report,
     };
   } finally {
     clearInterval(ticker);
-    await platform.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await run.platform.stop();
+    rmSync(setup.dataDir, { recursive: true, force: true });
   }
 }

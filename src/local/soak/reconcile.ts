@@ -115,122 +115,161 @@ const money = (sums: ReadonlyMap<string, number>) =>
     .map(([c, cents]) => `${(cents / 100).toFixed(2)} ${c}`)
     .join(', ') || '0';
 
-export function reconcile(accepted: AcceptedRecords, stores: StoreFacts): ReconcileReport {
-  const checks: ReconcileCheck[] = [];
-  const idCheck = (
-    check: string,
-    expected: Iterable<string>,
-    found: Iterable<string>,
-    allowedUnknown = 0,
-    unknownNote = 'unknown ids',
-  ) => {
-    const c = compareIds(expected, found);
-    const ok = c.lost === 0 && c.duplicated === 0 && c.unknown <= allowedUnknown;
-    checks.push({
-      check,
-      expected: c.expected,
-      actual: c.total,
-      lost: c.lost,
-      duplicated: c.duplicated,
-      ok,
-      ...(c.unknown > 0 ? { note: `${c.unknown} ${unknownNote}` } : {}),
-    });
+function idCheck(
+  check: string,
+  expected: Iterable<string>,
+  found: Iterable<string>,
+  allowedUnknown = 0,
+  unknownNote = 'unknown ids',
+): ReconcileCheck {
+  const c = compareIds(expected, found);
+  return {
+    check,
+    expected: c.expected,
+    actual: c.total,
+    lost: c.lost,
+    duplicated: c.duplicated,
+    ok: c.lost === 0 && c.duplicated === 0 && c.unknown <= allowedUnknown,
+    ...(c.unknown > 0 ? { note: `${c.unknown} ${unknownNote}` } : {}),
   };
+}
 
+function countCheck(check: string, expected: number, actual: number): ReconcileCheck {
+  return {
+    check,
+    expected,
+    actual,
+    lost: Math.max(0, expected - actual),
+    duplicated: Math.max(0, actual - expected),
+    ok: expected === actual,
+  };
+}
+
+/** Revenue by currency found against revenue sent: the difference either way is noted, not counted as records. */
+function revenueCheck(
+  check: string,
+  sent: ReadonlyMap<string, number>,
+  actual: ReadonlyMap<string, number>,
+): ReconcileCheck {
+  const currencies = new Set([...sent.keys(), ...actual.keys()]);
+  let lost = 0;
+  let duplicated = 0;
+  for (const c of currencies) {
+    const d = (actual.get(c) ?? 0) - (sent.get(c) ?? 0);
+    if (d < 0) lost -= d;
+    else duplicated += d;
+  }
+  return {
+    check,
+    expected: money(sent),
+    actual: money(actual),
+    lost: 0,
+    duplicated: 0,
+    ok: lost === 0 && duplicated === 0,
+    ...(lost + duplicated > 0 ? { note: `off by ${((lost + duplicated) / 100).toFixed(2)}` } : {}),
+  };
+}
+
+/** Accepted event ids by kind: installs, and the in-app events. */
+function eventIdsByKind(accepted: AcceptedRecords): { installs: string[]; inApp: string[] } {
   const installs: string[] = [];
   const inApp: string[] = [];
   for (const [id, e] of accepted.events) (e.type === 'install' ? installs : inApp).push(id);
+  return { installs, inApp };
+}
 
-  idCheck(
-    'lake: raw events, each accepted event once',
-    accepted.events.keys(),
-    stores.lake.events.map((f) => f.eventId),
-  );
-  idCheck(
-    'lake: raw touchpoints, each accepted touchpoint once',
-    accepted.touchpoints,
-    stores.lake.touchpoints.map((f) => f.eventId),
-    accepted.touchpointsInUnansweredAttempts,
-    `unacknowledged (of ${accepted.touchpointsInUnansweredAttempts} sent in unanswered attempts)`,
-  );
-  idCheck(
-    'lake: install attributions, each install once',
-    installs,
-    stores.lake.attributions.filter((f) => f.subject === 'install').map((f) => f.eventId),
-  );
-  idCheck(
-    'lake: in-app event attributions, each event once',
-    inApp,
-    stores.lake.attributions.filter((f) => f.subject === 'event').map((f) => f.eventId),
-  );
+/** The lake: each accepted record once in the raw tables, each accepted event attributed once. */
+function lakeChecks(accepted: AcceptedRecords, stores: StoreFacts): ReconcileCheck[] {
+  const { installs, inApp } = eventIdsByKind(accepted);
+  const { lake } = stores;
+  return [
+    idCheck(
+      'lake: raw events, each accepted event once',
+      accepted.events.keys(),
+      lake.events.map((f) => f.eventId),
+    ),
+    idCheck(
+      'lake: raw touchpoints, each accepted touchpoint once',
+      accepted.touchpoints,
+      lake.touchpoints.map((f) => f.eventId),
+      accepted.touchpointsInUnansweredAttempts,
+      `unacknowledged (of ${accepted.touchpointsInUnansweredAttempts} sent in unanswered attempts)`,
+    ),
+    idCheck(
+      'lake: install attributions, each install once',
+      installs,
+      lake.attributions.filter((f) => f.subject === 'install').map((f) => f.eventId),
+    ),
+    idCheck(
+      'lake: in-app event attributions, each event once',
+      inApp,
+      lake.attributions.filter((f) => f.subject === 'event').map((f) => f.eventId),
+    ),
+  ];
+}
 
+/** The identity graph's counters: every install decision and every in-app event counted once. */
+function counterChecks(accepted: AcceptedRecords, stores: StoreFacts): ReconcileCheck[] {
+  const { installs, inApp } = eventIdsByKind(accepted);
   const counted = (metrics: readonly string[]) =>
     metrics.reduce((n, m) => n + (stores.counters.get(m) ?? 0), 0);
-  const countCheck = (check: string, expected: number, actual: number) =>
-    checks.push({
-      check,
-      expected,
-      actual,
-      lost: Math.max(0, expected - actual),
-      duplicated: Math.max(0, actual - expected),
-      ok: expected === actual,
-    });
-  countCheck(
-    'graph: install counters (installs + rejected + reinstalls + reattributions)',
-    installs.length,
-    counted(INSTALL_METRICS),
-  );
-  countCheck('graph: in-app event counter', inApp.length, counted(['events']));
+  return [
+    countCheck(
+      'graph: install counters (installs + rejected + reinstalls + reattributions)',
+      installs.length,
+      counted(INSTALL_METRICS),
+    ),
+    countCheck('graph: in-app event counter', inApp.length, counted(['events'])),
+  ];
+}
 
+/** Revenue sent against the lake's raw events, its attributions and the graph's counters. */
+function revenueChecks(accepted: AcceptedRecords, stores: StoreFacts): ReconcileCheck[] {
   const sent = sumByCurrency(accepted.events.values());
-  const revenueCheck = (check: string, actual: ReadonlyMap<string, number>) => {
-    const currencies = new Set([...sent.keys(), ...actual.keys()]);
-    let lost = 0;
-    let duplicated = 0;
-    for (const c of currencies) {
-      const d = (actual.get(c) ?? 0) - (sent.get(c) ?? 0);
-      if (d < 0) lost -= d;
-      else duplicated += d;
-    }
-    checks.push({
-      check,
-      expected: money(sent),
-      actual: money(actual),
-      lost: 0,
-      duplicated: 0,
-      ok: lost === 0 && duplicated === 0,
-      ...(lost + duplicated > 0 ? { note: `off by ${((lost + duplicated) / 100).toFixed(2)}` } : {}),
-    });
-  };
-  revenueCheck('revenue: lake raw events', sumByCurrency(stores.lake.events));
-  revenueCheck('revenue: lake attributions', sumByCurrency(stores.lake.attributions));
   const counterRevenue = new Map<string, number>();
   for (const [metric, value] of stores.counters) {
     if (metric.startsWith('revenue#')) counterRevenue.set(metric.slice(8), Math.round(value * 100));
   }
-  revenueCheck('revenue: graph counters', counterRevenue);
+  return [
+    revenueCheck('revenue: lake raw events', sent, sumByCurrency(stores.lake.events)),
+    revenueCheck('revenue: lake attributions', sent, sumByCurrency(stores.lake.attributions)),
+    revenueCheck('revenue: graph counters', sent, counterRevenue),
+  ];
+}
 
+/** Every poisoned record quarantined with its reason, and nothing the consumer gave up on. */
+function deadLetterChecks(stores: StoreFacts): ReconcileCheck[] {
   const quarantined = stores.poisonSent.filter((marker) =>
     stores.quarantine.some((q) => q.data.includes(marker) && q.reason.length > 0),
   ).length;
-  checks.push({
-    check: 'dead letters: poisoned records quarantined with a reason',
-    expected: stores.poisonSent.length,
-    actual: quarantined,
-    lost: stores.poisonSent.length - quarantined,
-    duplicated: 0,
-    ok: quarantined === stores.poisonSent.length,
-    ...(stores.quarantine[0] ? { note: `reason: ${stores.quarantine[0].reason.slice(0, 60)}` } : {}),
-  });
-  checks.push({
-    check: 'dead letters: records the consumer gave up on',
-    expected: 0,
-    actual: stores.deadLetterRecords,
-    lost: 0,
-    duplicated: 0,
-    ok: stores.deadLetterRecords === 0,
-  });
+  return [
+    {
+      check: 'dead letters: poisoned records quarantined with a reason',
+      expected: stores.poisonSent.length,
+      actual: quarantined,
+      lost: stores.poisonSent.length - quarantined,
+      duplicated: 0,
+      ok: quarantined === stores.poisonSent.length,
+      ...(stores.quarantine[0] ? { note: `reason: ${stores.quarantine[0].reason.slice(0, 60)}` } : {}),
+    },
+    {
+      check: 'dead letters: records the consumer gave up on',
+      expected: 0,
+      actual: stores.deadLetterRecords,
+      lost: 0,
+      duplicated: 0,
+      ok: stores.deadLetterRecords === 0,
+    },
+  ];
+}
 
+export function reconcile(accepted: AcceptedRecords, stores: StoreFacts): ReconcileReport {
+  const checks = [
+    ...lakeChecks(accepted, stores),
+    ...counterChecks(accepted, stores),
+    ...revenueChecks(accepted, stores),
+    ...deadLetterChecks(stores),
+  ];
   const lost = checks.reduce((n, c) => n + c.lost, 0);
   const duplicated = checks.reduce((n, c) => n + c.duplicated, 0);
   return { checks, lost, duplicated, ok: checks.every((c) => c.ok) };
