@@ -144,6 +144,16 @@ function apiAlarms({ r, m, t }: AlarmScope): AlarmSpec[] {
       evaluationPeriods: 3,
     },
   ]);
+  const admin = r.apiFunctions.find((fn) => fn.service === 'admin');
+  if (admin) {
+    specs.push({
+      id: 'AuditWriteFailures',
+      runbook: 'audit-write-failures',
+      summary: 'Admin changes succeed without their audit log entry',
+      metric: m.auditWriteFailures(admin.service).with({ period: Duration.minutes(5) }),
+      threshold: 0,
+    });
+  }
   const ingest = r.apiFunctions.find((fn) => fn.service === 'ingest');
   if (ingest) {
     specs.push({

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
   ATTRIBUTION_METRICS,
+  AUDIT_METRICS,
   CONSUMER_METRICS,
   type CustomMetricIdentity,
   customMetric,
@@ -103,6 +104,15 @@ export class PlatformMetrics {
 
   service4xx(service: ServiceKey): cloudwatch.Metric {
     return this.custom(customMetric(service, HTTP_METRICS.clientErrors), 'Sum', `${service} 4xx`);
+  }
+
+  /** Audit log entries an API function failed to write after the change they record succeeded. */
+  auditWriteFailures(service: ServiceKey): cloudwatch.Metric {
+    return this.custom(
+      customMetric(service, AUDIT_METRICS.writeFailures),
+      'Sum',
+      `${service} audit write failures`,
+    );
   }
 
   service5xx(service: ServiceKey): cloudwatch.Metric {

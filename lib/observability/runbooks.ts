@@ -5,6 +5,7 @@
 export const RUNBOOKS = {
   'api-server-errors': 'API 5xx ratio',
   'api-client-errors': 'API 4xx ratio',
+  'audit-write-failures': 'Audit write failures',
   'ingest-latency': 'Ingest latency',
   'function-errors': 'Function errors',
   'function-throttles': 'Function throttles',

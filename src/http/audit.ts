@@ -13,7 +13,7 @@ import type { ApiServices } from './services.js';
  *
  * The entry is written after the change succeeded. A failed write does not undo the change (it is done)
  * nor fail the request: it is logged as an error with the whole entry and counted
- * (`AUDIT_METRICS.writeFailures`, EMF in Lambda; no alarm watches it yet), see docs/security.md.
+ * (`AUDIT_METRICS.writeFailures`, EMF in Lambda; the admin function's count is alarmed), see docs/security.md.
  */
 
 type Json = Readonly<Record<string, unknown>>;

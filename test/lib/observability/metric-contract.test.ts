@@ -10,6 +10,7 @@ import { createConsumerLambda } from '../../../src/composition/consumer.js';
 import { createObservability, type Observability } from '../../../src/composition/observability.js';
 import { loadRuntimeConfig, RUNTIME_ENV } from '../../../src/config/runtime.js';
 import {
+  AUDIT_LOG_KEY_PREFIX,
   type CustomMetricIdentity,
   METRICS_NAMESPACE,
   metricKey,
@@ -155,6 +156,16 @@ const base64 = (record: PipelineRecord) => Buffer.from(encodeRecord(record)).toS
 const failing = <C>(client: C): C =>
   ({ ...client, send: () => Promise.reject(new Error('service unavailable')) }) as C;
 
+/** A document client whose audit log writes fail (the registry's other items are written). */
+const failingAuditWrites = <C extends { send: (command: never) => Promise<unknown> }>(client: C): C =>
+  ({
+    ...client,
+    send: (command: { input?: { Item?: { pk?: unknown } } }) =>
+      String(command.input?.Item?.pk ?? '').startsWith(AUDIT_LOG_KEY_PREFIX)
+        ? Promise.reject(new Error('service unavailable'))
+        : client.send(command as never),
+  }) as C;
+
 describe('metric contract between the functions and the dashboards and alarms', () => {
   const clients = localClients();
   let resources: LocalResources;
@@ -195,6 +206,17 @@ describe('metric contract between the functions and the dashboards and alarms', 
     );
     expect(app.statusCode).toBe(201);
     await admin(proxyEvent('POST', '/v1/tenants', undefined, bearer), context);
+    // A change that succeeds while its audit entry cannot be written (AuditWriteFailures).
+    const auditDown = createApiLambda('admin', {
+      config,
+      clients: { ...clients, documents: failingAuditWrites(clients.documents) },
+      observability: capturedObservability('admin'),
+    });
+    const unaudited = await auditDown(
+      proxyEvent('POST', '/v1/tenants', { tenant_id: 'initech', name: 'initech' }, bearer),
+      context,
+    );
+    expect(unaudited.statusCode).toBe(201);
 
     const ingest = createApiLambda('ingest', {
       config,
@@ -376,12 +398,13 @@ describe('metric contract between the functions and the dashboards and alarms', 
     expect(unread).toEqual([]);
   });
 
-  it('proves all 28 queried metrics and the 1 search non-empty by running the functions', () => {
+  it('proves all 29 queried metrics and the 1 search non-empty by running the functions', () => {
     const proven = [...queried.keys()].filter((key) => emitted.has(key));
-    // The figures docs/operations.md reports: 3 per API function, 15 of the consumer, 4 of the postback
-    // sender, and the sender's latency by destination (the same search on each regional dashboard).
-    expect(queried.size).toBe(28);
-    expect(proven).toHaveLength(28);
+    // The figures docs/operations.md reports: 3 per API function and the admin function's audit write
+    // failures, 15 of the consumer, 4 of the postback sender, and the sender's latency by destination
+    // (the same search on each regional dashboard).
+    expect(queried.size).toBe(29);
+    expect(proven).toHaveLength(29);
     const searches = new Set(searched.map((s) => s.expression));
     expect(searches.size).toBe(1);
   });

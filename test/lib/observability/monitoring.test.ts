@@ -72,9 +72,9 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
     home = templateOf(regionOf(platform, 'us-east-1').observability);
   });
 
-  it('creates 36 alarms in each observability stack, 2 beside each consumer event source and 2 of the postback queue', () => {
-    home.resourceCountIs('AWS::CloudWatch::Alarm', 36);
-    templateOf(regionOf(platform, 'eu-west-1').observability).resourceCountIs('AWS::CloudWatch::Alarm', 36);
+  it('creates 37 alarms in each observability stack, 2 beside each consumer event source and 2 of the postback queue', () => {
+    home.resourceCountIs('AWS::CloudWatch::Alarm', 37);
+    templateOf(regionOf(platform, 'eu-west-1').observability).resourceCountIs('AWS::CloudWatch::Alarm', 37);
     templateOf(regionOf(platform, 'us-east-1').processing).resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
@@ -310,7 +310,7 @@ describe('regional monitoring (default app: us-east-1 and eu-west-1)', () => {
     it("lists every alarm of the region, its consumers' event source and postback alarms too, in the health row", () => {
       const [regional] = dashboardsOf(regionOf(platform, 'eu-west-1').observability);
       const alarms = JSON.stringify(regional?.widgets[1]?.properties.alarms);
-      expect(regional?.widgets[1]?.properties.alarms).toHaveLength(40);
+      expect(regional?.widgets[1]?.properties.alarms).toHaveLength(41);
       expect(alarms).toContain('alarm:unmogrowp-dev-PostbackDeadLetters');
       expect(alarms).toContain(':eu-west-1:');
       expect(alarms).toContain('alarm:unmogrowp-dev-DroppedEvents-unmogrowp-dev-consumer');
