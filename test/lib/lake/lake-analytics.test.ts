@@ -1,37 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  LakeAnalytics,
-  TENANT_POLICY_VARIABLE,
-  type TenantWorkGroup,
-} from '../../../lib/lake/lake-analytics.js';
-import { LakeCatalog } from '../../../lib/lake/lake-catalog.js';
+import { TENANT_POLICY_VARIABLE, type TenantWorkGroup } from '../../../lib/lake/lake-analytics.js';
 import { REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
-import { testApp } from '../support/platform.js';
+import { lakeAnalyticsStack } from './fixtures.js';
 
 const GIB = 1024 ** 3;
 
-const tenantWorkGroupName = (tenantId: string) => `unmogrowp-dev-${tenantId}-reports`;
-
 function build(tenantWorkGroups: readonly TenantWorkGroup[]) {
-  const stack = new Stack(testApp(), 'Lake', { env: { region: 'eu-west-1', account: '111122223333' } });
-  const encryptionKey = new kms.Key(stack, 'Key');
-  const bucket = s3.Bucket.fromBucketAttributes(stack, 'Bucket', { bucketName: 'lake', encryptionKey });
-  const catalog = new LakeCatalog(stack, 'Catalog', { databaseName: 'unmogrowp_dev', bucket });
-  const analytics = new LakeAnalytics(stack, 'Analytics', {
-    workGroupName: 'unmogrowp-dev-reports',
-    catalog,
-    bucket,
-    encryptionKey,
-    bytesScannedCutoffGiB: 10,
-    queries: REPORT_QUERY_LIST,
-    tenantWorkGroups,
-    tenantWorkGroupName,
-  });
+  const { stack, analytics } = lakeAnalyticsStack('Lake', tenantWorkGroups);
   const role = new iam.Role(stack, 'LakeReaderRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
   });

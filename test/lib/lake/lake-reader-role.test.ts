@@ -1,28 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LakeAnalytics } from '../../../lib/lake/lake-analytics.js';
-import { LakeCatalog } from '../../../lib/lake/lake-catalog.js';
 import { LakeReaderRole } from '../../../lib/lake/lake-reader-role.js';
-import { REPORT_QUERY_LIST } from '../../../src/definitions/index.js';
-import { buildTestPlatform, nagErrors, regionOf, templateOf, testApp } from '../support/platform.js';
+import { buildTestPlatform, nagErrors, regionOf, templateOf } from '../support/platform.js';
+import { lakeAnalyticsStack } from './fixtures.js';
 
 function build(readers = 1) {
-  const stack = new Stack(testApp(), 'Api', { env: { region: 'eu-west-1', account: '111122223333' } });
-  const encryptionKey = new kms.Key(stack, 'Key');
-  const bucket = s3.Bucket.fromBucketAttributes(stack, 'Bucket', { bucketName: 'lake', encryptionKey });
-  const catalog = new LakeCatalog(stack, 'Catalog', { databaseName: 'unmogrowp_dev', bucket });
-  const analytics = new LakeAnalytics(stack, 'Analytics', {
-    workGroupName: 'unmogrowp-dev-reports',
-    catalog,
-    bucket,
-    encryptionKey,
-    bytesScannedCutoffGiB: 10,
-    queries: REPORT_QUERY_LIST,
-  });
+  const { stack, analytics } = lakeAnalyticsStack('Api');
   const roles = Array.from(
     { length: readers },
     (_, i) =>
