@@ -20,23 +20,26 @@ export type RouteFactory = (services: ApiServices) => Partial<Record<RouteKey, R
 
 /**
  * The routes of each API function. A Lambda entry point names its own (`lambdas/`), so its bundle leaves
- * out the other functions' routes and what they import (the replay engine, the API document).
+ * out the other functions' routes and what they import (the replay engine, the API document). The query
+ * and admin routes are wrapped in the audit log (`withAuditLog`); ingest has no audited route and carries none of it.
  */
 export const INGEST_FUNCTION_ROUTES: RouteFactory = ingestRoutes;
-export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) => ({
-  ...queryRoutes(services),
-  ...replayRoutes(services),
-  ...performanceRoutes(services),
-  ...docsRoutes(),
-});
-export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) => ({
-  ...adminRoutes(services),
-  ...privacyRoutes(services),
-  ...keyRoutes(services),
-  ...postbackRoutes(services),
-  ...spendRoutes(services),
-  ...auditRoutes(services),
-});
+export const QUERY_FUNCTION_ROUTES: RouteFactory = (services) =>
+  withAuditLog(services, {
+    ...queryRoutes(services),
+    ...replayRoutes(services),
+    ...performanceRoutes(services),
+    ...docsRoutes(),
+  });
+export const ADMIN_FUNCTION_ROUTES: RouteFactory = (services) =>
+  withAuditLog(services, {
+    ...adminRoutes(services),
+    ...privacyRoutes(services),
+    ...keyRoutes(services),
+    ...postbackRoutes(services),
+    ...spendRoutes(services),
+    ...auditRoutes(services),
+  });
 
 /** Every function's routes, by handler name (local mode and the tests serve them all). */
 export const FUNCTION_ROUTES: Readonly<Record<ApiHandlerName, RouteFactory>> = {
@@ -53,7 +56,7 @@ export function createFunctionApp(
 ): HttpHandler {
   return createRouter({
     routes: ROUTES.filter((r) => r.handler === name),
-    handlers: withAuditLog(services, routes(services)),
+    handlers: routes(services),
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),
   });
@@ -74,7 +77,7 @@ export function createHttpApp(
   for (const name of handlers) Object.assign(routeHandlers, FUNCTION_ROUTES[name](services));
   return createRouter({
     routes: ROUTES.filter((r) => handlers.includes(r.handler as ApiHandlerName)),
-    handlers: withAuditLog(services, routeHandlers),
+    handlers: routeHandlers,
     authenticator: createAuthenticator(services),
     ...(services.logger ? { logger: services.logger } : {}),
   });

@@ -169,18 +169,32 @@ async function record(
 }
 
 /** The routes' handlers, each audited route's wrapped so that its successful answers are recorded. */
+/**
+ * One clock per set of services (a process's API, however many route groups it wraps): each change gets a
+ * later millisecond than the previous one, so the log's newest-first order is the order this instance made
+ * them in (ids, random, only order changes of other instances).
+ */
+const AUDIT_CLOCKS = new WeakMap<ApiServices, () => number>();
+
+function auditClockOf(services: ApiServices): () => number {
+  let clock = AUDIT_CLOCKS.get(services);
+  if (!clock) {
+    let last = 0;
+    clock = () => {
+      last = Math.max(services.now(), last + 1);
+      return last;
+    };
+    AUDIT_CLOCKS.set(services, clock);
+  }
+  return clock;
+}
+
 export function withAuditLog(
   services: ApiServices,
   handlers: Readonly<Partial<Record<RouteKey, RouteHandler>>>,
 ): Partial<Record<RouteKey, RouteHandler>> {
   const wrapped: Partial<Record<RouteKey, RouteHandler>> = { ...handlers };
-  // Each change of this instance gets a later millisecond than its previous one, so the log's newest-first
-  // order is the order this instance made them in (ids, random, only order changes of other instances).
-  let last = 0;
-  const clock = () => {
-    last = Math.max(services.now(), last + 1);
-    return last;
-  };
+  const clock = auditClockOf(services);
   for (const [key, handler] of Object.entries(handlers) as [RouteKey, RouteHandler][]) {
     const rule = AUDITED_ROUTES[key];
     if (!rule) continue;
