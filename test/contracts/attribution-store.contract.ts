@@ -4,7 +4,8 @@ import type { CounterRow, ErasureCounts } from '../../src/app/records.js';
 import { AttributionEngine, collectKeys, decideBatch, prepareBatch } from '../../src/domain/engine.js';
 import { eventKey, type IdentifierKind, identifierKey } from '../../src/domain/keys.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
-import type { AttributionStore, Device, UnitOfWork } from '../../src/domain/store.js';
+import type { AttributionStore, Device } from '../../src/domain/store.js';
+import { unitOfWork } from '../domain/factories.js';
 import { adid, clickRecord, eventRecord, HOUR, T0 } from '../support/factories.js';
 
 /**
@@ -50,18 +51,6 @@ export interface StoreFeatures {
 const APP = 'com.acme.game';
 const DAY_MS = 24 * HOUR;
 
-const emptyUnit = (overrides: Partial<UnitOfWork> = {}): UnitOfWork => ({
-  recordIndex: 0,
-  devices: [],
-  identifierLinks: [],
-  touchpoints: [],
-  attributions: [],
-  eventAttributions: [],
-  counters: [],
-  ipHourIncrements: [],
-  ...overrides,
-});
-
 const device = (tenantId: string, overrides: Partial<Device> = {}): Device => ({
   deviceId: randomUUID(),
   tenantId,
@@ -104,8 +93,8 @@ export function attributionStoreContract(
         const t = tenant();
         const d = device(t);
         const link = { key: identifierKey(t, APP, 'adid', adid()), deviceId: d.deviceId };
-        const first = emptyUnit({ recordIndex: 0, devices: [d], identifierLinks: [link] });
-        const again = emptyUnit({ recordIndex: 1, devices: [{ ...d, installCount: 9 }] });
+        const first = unitOfWork({ recordIndex: 0, devices: [d], identifierLinks: [link] });
+        const again = unitOfWork({ recordIndex: 1, devices: [{ ...d, installCount: 9 }] });
 
         const result = await subject.store.commit([first, again]);
 
@@ -118,9 +107,9 @@ export function attributionStoreContract(
         const t = tenant();
         const d = device(t);
         const link = { key: identifierKey(t, APP, 'adid', adid()), deviceId: d.deviceId };
-        await subject.store.commit([emptyUnit({ devices: [d], identifierLinks: [link] })]);
+        await subject.store.commit([unitOfWork({ devices: [d], identifierLinks: [link] })]);
         const counter = { tenantId: t, appId: APP, day: '2026-11-20', network: 'meta', campaign: 'c' };
-        const stale = emptyUnit({
+        const stale = unitOfWork({
           recordIndex: 4,
           eventKey: eventKey(t, APP, 'stale-event'),
           devices: [{ ...d, version: 2, installCount: 5 }],
@@ -144,11 +133,11 @@ export function attributionStoreContract(
         const t = tenant();
         const d = device(t);
         const link = { key: identifierKey(t, APP, 'adid', adid()), deviceId: d.deviceId };
-        await subject.store.commit([emptyUnit({ devices: [d], identifierLinks: [link] })]);
+        await subject.store.commit([unitOfWork({ devices: [d], identifierLinks: [link] })]);
 
         const result = await subject.store.commit([
-          emptyUnit({ recordIndex: 0, devices: [{ ...d, version: 1, installCount: 1 }] }),
-          emptyUnit({ recordIndex: 1, devices: [{ ...d, version: 2, installCount: 2 }] }),
+          unitOfWork({ recordIndex: 0, devices: [{ ...d, version: 1, installCount: 1 }] }),
+          unitOfWork({ recordIndex: 1, devices: [{ ...d, version: 2, installCount: 2 }] }),
         ]);
 
         expect(result.failedRecordIndexes).toEqual([]);
@@ -178,7 +167,7 @@ export function attributionStoreContract(
       it('marks an event processed once: a second unit of the same event key fails', async () => {
         const t = tenant();
         const key = eventKey(t, APP, 'e-1');
-        const unit = emptyUnit({
+        const unit = unitOfWork({
           eventKey: key,
           counters: [
             {
@@ -266,15 +255,15 @@ export function attributionStoreContract(
         const t = tenant();
         const row = { tenantId: t, appId: APP, day: '2026-11-21', network: 'meta', campaign: 'winter' };
         await subject.store.commit([
-          emptyUnit({ counters: [{ ...row, metric: 'revenue', currency: 'USD', value: 1.5 }] }),
-          emptyUnit({
+          unitOfWork({ counters: [{ ...row, metric: 'revenue', currency: 'USD', value: 1.5 }] }),
+          unitOfWork({
             counters: [
               { ...row, metric: 'revenue', currency: 'USD', value: 2 },
               { ...row, metric: 'revenue', currency: 'EUR', value: 3 },
             ],
           }),
         ]);
-        await subject.store.commit([emptyUnit({ counters: [{ ...row, metric: 'events', value: 2 }] })]);
+        await subject.store.commit([unitOfWork({ counters: [{ ...row, metric: 'events', value: 2 }] })]);
         if (!subject.reads) return;
 
         const rows = await subject.reads.readCounters(t, APP, '2026-11-21', '2026-11-21');
@@ -307,8 +296,8 @@ export function attributionStoreContract(
       it('adds installs per IP and hour across commits', async () => {
         const t = tenant();
         const key = `${t}#${APP}#ip#203.0.113.9#2026112010`;
-        await subject.store.commit([emptyUnit({ ipHourIncrements: [{ key, delta: 1 }] })]);
-        await subject.store.commit([emptyUnit({ ipHourIncrements: [{ key, delta: 2 }] })]);
+        await subject.store.commit([unitOfWork({ ipHourIncrements: [{ key, delta: 1 }] })]);
+        await subject.store.commit([unitOfWork({ ipHourIncrements: [{ key, delta: 2 }] })]);
         const loaded = await subject.store.load({ ...noKeys, ipHourKeys: [key] });
         expect(loaded.ipInstallCounts.get(key)).toBe(3);
       });
